@@ -1,0 +1,55 @@
+/* HTTP/1.1 request heads (libhttp-parser) and the WebSocket handshake.
+ *
+ * Just enough HTTP for one port that serves WebSocket upgrades and small
+ * plain responses. Every request is answered and the connection closed,
+ * except a valid upgrade.
+ */
+#ifndef CC_HTTP_H
+#define CC_HTTP_H
+
+#include <http_parser.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CC_HTTP_PATH_MAX 256
+#define CC_WS_ACCEPT_LEN 28 /* base64 of a SHA-1 digest */
+
+typedef struct cc_http_request {
+    http_parser parser;
+    size_t max_head;       /* bytes allowed for request line + headers */
+    size_t head_bytes;
+    bool complete;         /* the whole head was parsed */
+    int error_status;      /* 400 or 431 when feeding failed */
+    /* parsed */
+    unsigned method;       /* enum http_method */
+    char path[CC_HTTP_PATH_MAX]; /* URL path without the query */
+    bool upgrade_websocket;      /* Upgrade: websocket and Connection: upgrade */
+    char ws_key[64];             /* Sec-WebSocket-Key, "" if absent */
+    int ws_version;              /* Sec-WebSocket-Version, 0 if absent */
+    /* private: header being parsed */
+    char field[64];
+    size_t field_len;
+    char value[256];
+    size_t value_len;
+    bool in_value;
+} cc_http_request;
+
+void cc_http_request_init(cc_http_request *rq, size_t max_head);
+/* Feeds received bytes. Returns the number of bytes consumed (bytes after
+ * the end of the head are left, e.g. early WebSocket frames), or -1 with
+ * rq->error_status set (400 malformed, 431 head larger than max_head). */
+ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len);
+
+/* Writes a whole response with "Connection: close", Content-Type text/plain
+ * and Content-Length. extra_headers: "" or lines each ending in "\r\n".
+ * Returns the length, or -1 if it does not fit. */
+int cc_http_response(char *buf, size_t cap, int status, const char *extra_headers,
+                     const char *body);
+const char *cc_http_reason(int status);
+
+/* Sec-WebSocket-Accept for a client key (RFC 6455 section 4.2.2), NUL
+ * terminated. Returns 0, or -EINVAL for a key that is not 16 bytes base64. */
+int cc_ws_accept(const char *client_key, char out[CC_WS_ACCEPT_LEN + 1]);
+
+#endif
