@@ -32,6 +32,7 @@ enum {
     CC_FB_ESIZE = -7,     /* sizes do not add up to the message length */
     CC_FB_ENOSPC = -8,    /* writer: buffer too small */
     CC_FB_EINVAL = -9,    /* writer: bad argument */
+    CC_FB_EDUP = -10,     /* two entries for the same camera_index */
 };
 
 typedef struct cc_fb_header {

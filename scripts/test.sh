@@ -1,0 +1,35 @@
+#!/bin/sh
+# Installs the dependencies, then builds and runs the whole test suite three
+# ways: a warnings-as-errors build (unit tests), an ASan+UBSan build (every
+# test, including the end-to-end ones) and a ThreadSanitizer build (the
+# cross-thread code: suite 'threads'). Ends with "N passed, N failed".
+set -eu
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+
+setup() {
+    dir=$1; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson setup --reconfigure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@" >/dev/null
+    fi
+    meson compile -C "$dir"
+}
+
+status=0
+setup build-release -Dwerror=true -Dbuildtype=release
+meson test -C build-release --suite unit --print-errorlogs || status=1
+
+setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false
+meson test -C build-asan --print-errorlogs || status=1
+
+setup build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false
+meson test -C build-tsan --suite threads --print-errorlogs || status=1
+
+/usr/bin/python3 scripts/test_summary.py \
+    build-release/meson-logs/testlog.json \
+    build-asan/meson-logs/testlog.json \
+    build-tsan/meson-logs/testlog.json || status=1
+exit $status

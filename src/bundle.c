@@ -1,0 +1,78 @@
+#include "bundle.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+void cc_bundle_pool_init(cc_bundle_pool *pool)
+{
+    *pool = (cc_bundle_pool){0};
+}
+
+void cc_bundle_pool_destroy(cc_bundle_pool *pool)
+{
+    assert(pool->live == 0);
+    while (pool->free) {
+        cc_bundle *b = pool->free;
+        pool->free = b->next;
+        free(b->data);
+        free(b);
+    }
+    pool->total = 0;
+}
+
+static int ensure_cap(cc_bundle *b, size_t cap)
+{
+    if (b->cap >= cap)
+        return 0;
+    /* Grow with headroom: JPEG sizes wander from tick to tick. */
+    size_t want = cap + cap / 4;
+    uint8_t *p = realloc(b->data, want);
+    if (!p)
+        return -1;
+    b->data = p;
+    b->cap = want;
+    return 0;
+}
+
+cc_bundle *cc_bundle_get(cc_bundle_pool *pool, size_t cap)
+{
+    cc_bundle *b = pool->free;
+    if (b) {
+        pool->free = b->next;
+    } else {
+        b = calloc(1, sizeof *b);
+        if (!b)
+            return NULL;
+        b->pool = pool;
+        pool->total++;
+    }
+    if (ensure_cap(b, cap) < 0) {
+        b->next = pool->free;
+        pool->free = b;
+        return NULL;
+    }
+    b->len = 0;
+    b->seq = 0;
+    b->cameras = 0;
+    b->refs = 1;
+    b->next = NULL;
+    pool->live++;
+    return b;
+}
+
+void cc_bundle_ref(cc_bundle *b)
+{
+    assert(b->refs > 0);
+    b->refs++;
+}
+
+void cc_bundle_unref(cc_bundle *b)
+{
+    assert(b->refs > 0);
+    if (--b->refs > 0)
+        return;
+    cc_bundle_pool *pool = b->pool;
+    pool->live--;
+    b->next = pool->free;
+    pool->free = b;
+}

@@ -1,0 +1,122 @@
+#include "control.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "version.h"
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+    snprintf(err, errlen, "%s", msg);
+    return -EINVAL;
+}
+
+static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
+                           char *err, size_t errlen)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    if (!cJSON_IsArray(list))
+        return fail(err, errlen, "subscribe: \"cameras\" must be an array of camera indexes");
+
+    uint64_t mask = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+        double v = cJSON_IsNumber(item) ? item->valuedouble : -1;
+        if (v < 0 || v >= (double)n_cameras || v != floor(v)) {
+            snprintf(err, errlen, "subscribe: camera index must be an integer 0..%zu",
+                     n_cameras - 1);
+            return -EINVAL;
+        }
+        mask |= UINT64_C(1) << (unsigned)v;
+    }
+    out->type = CC_CONTROL_SUBSCRIBE;
+    out->cameras = mask;
+    return 0;
+}
+
+int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
+                     cc_control *out, char *err, size_t errlen)
+{
+    cJSON *root = cJSON_ParseWithLength(msg, len);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return fail(err, errlen, "malformed control message: expected a JSON object");
+    }
+    int rc;
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!cJSON_IsString(type)) {
+        rc = fail(err, errlen, "control message has no \"type\" string");
+    } else if (strcmp(type->valuestring, "subscribe") == 0) {
+        rc = parse_subscribe(root, n_cameras, out, err, errlen);
+    } else if (strcmp(type->valuestring, "ping") == 0) {
+        out->type = CC_CONTROL_PING;
+        out->cameras = 0;
+        rc = 0;
+    } else {
+        /* Quote at most a short prefix: the type is client-controlled. */
+        snprintf(err, errlen, "unknown control message type \"%.40s\"", type->valuestring);
+        rc = -EINVAL;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int cc_control_pong(char *buf, size_t cap, uint64_t time_ns)
+{
+    int n = snprintf(buf, cap, "{\"type\":\"pong\",\"time_ns\":%" PRIu64 "}", time_ns);
+    return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
+}
+
+int cc_control_error(char *buf, size_t cap, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -ENOSPC;
+    cJSON_AddStringToObject(o, "type", "error");
+    cJSON_AddStringToObject(o, "message", message);
+    int ok = cJSON_PrintPreallocated(o, buf, (int)cap, 0);
+    cJSON_Delete(o);
+    return ok ? (int)strlen(buf) : -ENOSPC;
+}
+
+static cJSON *camera_json(const cc_camera *cam)
+{
+    cJSON *c = cJSON_CreateObject();
+    if (!c)
+        return NULL;
+    const cc_source *src = cam->source;
+    cJSON_AddNumberToObject(c, "index", cam->index);
+    cJSON_AddStringToObject(c, "name", cam->cfg->name);
+    cJSON_AddNumberToObject(c, "width", src->width);
+    cJSON_AddNumberToObject(c, "height", src->height);
+    cJSON_AddStringToObject(c, "pixel_format", cc_pixfmt_name(src->fmt));
+    cJSON_AddNumberToObject(c, "grab_fps", src->fps);
+    cJSON_AddStringToObject(c, "source", src->ops->kind);
+    return c;
+}
+
+char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *list = cJSON_CreateArray();
+    if (!root || !list) {
+        cJSON_Delete(root);
+        cJSON_Delete(list);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "type", "hello");
+    cJSON_AddNumberToObject(root, "protocol", 1);
+    cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
+    cJSON_AddNumberToObject(root, "stream_fps", cfg->server.stream_fps);
+    cJSON_AddItemToObject(root, "cameras", list);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(list, camera_json(&cams[i]));
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}

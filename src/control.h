@@ -1,0 +1,38 @@
+/* Client -> server control messages (text JSON) and the hello.
+ *
+ * Parsing is kept apart from the server so each message kind and each error
+ * reply is unit-tested without a socket.
+ */
+#ifndef CC_CONTROL_H
+#define CC_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "camera.h"
+#include "config.h"
+
+typedef enum cc_control_type {
+    CC_CONTROL_SUBSCRIBE = 1,
+    CC_CONTROL_PING,
+} cc_control_type;
+
+typedef struct cc_control {
+    cc_control_type type;
+    uint64_t cameras; /* subscribe: bit i = camera index i */
+} cc_control;
+
+/* Parses one control message. On error returns -EINVAL and writes the text
+ * for the {"type":"error"} reply into err. */
+int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
+                     cc_control *out, char *err, size_t errlen);
+
+/* Replies, NUL-terminated JSON text in buf. Return the length or -ENOSPC. */
+int cc_control_pong(char *buf, size_t cap, uint64_t time_ns);
+int cc_control_error(char *buf, size_t cap, const char *message);
+
+/* The hello: what the cameras really run at. Returns a malloc'd string or
+ * NULL when out of memory. */
+char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n);
+
+#endif

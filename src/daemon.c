@@ -1,0 +1,182 @@
+#include "daemon.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "camera.h"
+#include "control.h"
+#include "encoder.h"
+#include "log.h"
+#include "mux.h"
+#include "version.h"
+#include "ws_server.h"
+
+typedef struct app {
+    const cc_config *cfg;
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    cc_camera *cams;
+    size_t n_cams; /* initialised cameras */
+    cc_encoder *enc;
+    cc_mux mux;
+    bool mux_ready;
+    cc_server *srv;
+} app;
+
+static void on_bundle(cc_bundle *b, void *arg)
+{
+    app *d = arg;
+    cc_server_broadcast(d->srv, b);
+}
+
+static void stop_pipeline(app *d)
+{
+    if (d->mux_ready)
+        cc_mux_stop(&d->mux);
+    /* Waits for encodes in flight: their frames are released just below. */
+    cc_encoder_free(d->enc);
+    d->enc = NULL;
+    if (d->mux_ready)
+        cc_mux_release(&d->mux);
+    for (size_t i = 0; i < d->n_cams; i++)
+        cc_camera_stop(&d->cams[i]);
+}
+
+static void close_rest(void *arg)
+{
+    app *d = arg;
+    if (d->mux_ready)
+        cc_mux_close(&d->mux);
+    uv_close((uv_handle_t *)&d->sigint, NULL);
+    uv_close((uv_handle_t *)&d->sigterm, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    app *d = h->data;
+    cc_info("%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    uv_signal_stop(&d->sigint);
+    uv_signal_stop(&d->sigterm);
+    stop_pipeline(d);
+    cc_server_shutdown(d->srv, close_rest, d);
+}
+
+static int open_cameras(app *d)
+{
+    const cc_config *cfg = d->cfg;
+    d->cams = calloc(cfg->n_cameras, sizeof *d->cams);
+    if (!d->cams)
+        return -1;
+    for (size_t i = 0; i < cfg->n_cameras; i++) {
+        int rc = cc_camera_init(&d->cams[i], &cfg->cameras[i], (unsigned)i,
+                                cfg->server.stream_fps);
+        if (rc < 0) {
+            cc_error("camera %s: cannot open: %s", cfg->cameras[i].name, strerror(-rc));
+            return -1;
+        }
+        d->n_cams++;
+    }
+    return 0;
+}
+
+static void log_start(const app *d, const char *url)
+{
+    char cams[1024] = "";
+    size_t off = 0;
+    for (size_t i = 0; i < d->n_cams && off < sizeof cams; i++) {
+        const cc_source *src = d->cams[i].source;
+        off += (size_t)snprintf(cams + off, sizeof cams - off, "%s%s %ux%u %s @%g fps (%s)",
+                                i ? ", " : "", d->cams[i].cfg->name, src->width,
+                                src->height, cc_pixfmt_name(src->fmt), src->fps,
+                                src->ops->kind);
+    }
+    cc_info("camcastd " CC_VERSION " streaming on %s at %g fps, %u encoder workers; "
+            "%zu cameras: %s",
+            url, d->cfg->server.stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
+}
+
+static int start(app *d)
+{
+    const cc_server_config *scfg = &d->cfg->server;
+    if (open_cameras(d) < 0)
+        return -1;
+    int rc = cc_encoder_new(&d->enc, scfg->encoder_workers);
+    if (rc < 0) {
+        cc_error("encoder pool: %s", strerror(-rc));
+        return -1;
+    }
+    char *hello = cc_hello_new(d->cfg, d->cams, d->n_cams);
+    rc = hello ? cc_server_new(&d->srv, &d->loop, scfg, hello, d->n_cams) : -ENOMEM;
+    free(hello);
+    if (rc < 0) {
+        cc_error("server: %s", strerror(-rc));
+        return -1;
+    }
+    char url[160];
+    rc = cc_server_listen(d->srv, url, sizeof url);
+    if (rc < 0) {
+        cc_error("cannot listen on %s port %u: %s", scfg->listen, scfg->port,
+                 uv_strerror(rc));
+        return -1;
+    }
+    rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg, on_bundle, d);
+    d->mux_ready = true;
+    if (rc < 0) {
+        cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
+        return -1;
+    }
+    for (size_t i = 0; i < d->n_cams; i++) {
+        rc = cc_camera_start(&d->cams[i]);
+        if (rc < 0) {
+            cc_error("camera %s: cannot start its grab thread: %s", d->cams[i].cfg->name,
+                     strerror(-rc));
+            return -1;
+        }
+    }
+    cc_mux_start(&d->mux);
+    log_start(d, url);
+    return 0;
+}
+
+static void destroy(app *d)
+{
+    if (d->mux_ready)
+        cc_mux_destroy(&d->mux);
+    cc_server_free(d->srv);
+    for (size_t i = 0; i < d->n_cams; i++)
+        cc_camera_destroy(&d->cams[i]);
+    free(d->cams);
+    int rc = uv_loop_close(&d->loop);
+    if (rc < 0)
+        cc_warn("event loop closed with handles open: %s", uv_strerror(rc));
+}
+
+int cc_daemon_run(const cc_config *cfg)
+{
+    app d = {.cfg = cfg};
+    uv_loop_init(&d.loop);
+    uv_signal_init(&d.loop, &d.sigint);
+    uv_signal_init(&d.loop, &d.sigterm);
+    d.sigint.data = d.sigterm.data = &d;
+    uv_signal_start(&d.sigint, on_signal, SIGINT);
+    uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+
+    int status = 0;
+    if (start(&d) < 0) {
+        status = 1;
+        uv_signal_stop(&d.sigint);
+        uv_signal_stop(&d.sigterm);
+        stop_pipeline(&d);
+        if (d.srv)
+            cc_server_shutdown(d.srv, close_rest, &d);
+        else
+            close_rest(&d);
+    }
+    uv_run(&d.loop, UV_RUN_DEFAULT);
+    destroy(&d);
+    if (status == 0)
+        cc_info("stopped");
+    return status;
+}

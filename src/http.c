@@ -1,0 +1,310 @@
+/* HTTP/1.1 request heads and the WebSocket handshake (see http.h).
+ *
+ * Feeding stops at the end of the head: cc_http_request_feed() asks
+ * http_parser to skip any body and pauses it when the message completes, so
+ * bytes after the head (a body, early WebSocket frames) are left unconsumed.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <nettle/base64.h>
+#include <nettle/sha1.h>
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define WS_KEY_LEN 24       /* base64 of 16 bytes */
+#define WS_KEY_RAW_LEN 16
+#define WS_VERSION_MAX 255  /* RFC 6455 section 11.3.5 */
+
+_Static_assert(BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) == CC_WS_ACCEPT_LEN,
+               "accept length is base64 of a SHA-1 digest");
+
+/* Records why feeding failed; the -1 also aborts http_parser from inside a
+ * callback. */
+static int fail(cc_http_request *rq, int status)
+{
+    rq->error_status = status;
+    return -1;
+}
+
+/* Appends what fits (NUL terminated) but counts every byte, so *len >= cap
+ * tells that the text was truncated. */
+static void append(char *buf, size_t cap, size_t *len, const char *at, size_t n)
+{
+    if (*len + 1 < cap) {
+        size_t k = n < cap - 1 - *len ? n : cap - 1 - *len;
+        memcpy(buf + *len, at, k);
+        buf[*len + k] = '\0';
+    }
+    *len += n;
+}
+
+static bool is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char *trim(char *s)
+{
+    while (is_ows(*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && is_ows(s[n - 1]))
+        n--;
+    s[n] = '\0';
+    return s;
+}
+
+/* Whether a comma-separated header value holds token (case-insensitive). */
+static bool has_token(const char *list, const char *token)
+{
+    size_t token_len = strlen(token);
+    for (const char *p = list;; p++) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, ",");
+        size_t m = n;
+        while (m > 0 && is_ows(p[m - 1]))
+            m--;
+        if (m == token_len && strncasecmp(p, token, m) == 0)
+            return true;
+        p += n;
+        if (*p == '\0')
+            return false;
+    }
+}
+
+static int use_upgrade(cc_http_request *rq, const char *value)
+{
+    /* Only half of the condition; on_headers_complete() adds Connection. */
+    if (has_token(value, "websocket"))
+        rq->upgrade_websocket = true;
+    return 0;
+}
+
+static int use_key(cc_http_request *rq, const char *value)
+{
+    /* RFC 6455 4.1: the key must not appear more than once. */
+    if (rq->ws_key[0] != '\0' || strlen(value) >= sizeof rq->ws_key)
+        return fail(rq, 400);
+    strcpy(rq->ws_key, value);
+    return 0;
+}
+
+static int use_version(cc_http_request *rq, const char *value)
+{
+    char *end;
+    if (value[0] < '0' || value[0] > '9')
+        return fail(rq, 400);
+    long version = strtol(value, &end, 10);
+    if (*end != '\0' || version > WS_VERSION_MAX)
+        return fail(rq, 400);
+    rq->ws_version = (int)version;
+    return 0;
+}
+
+/* Connection is not here: http_parser already splits it into tokens and
+ * sets F_CONNECTION_UPGRADE. */
+static const struct {
+    const char *name;
+    int (*use)(cc_http_request *rq, const char *value);
+} known_headers[] = {
+    {"Upgrade", use_upgrade},
+    {"Sec-WebSocket-Key", use_key},
+    {"Sec-WebSocket-Version", use_version},
+};
+
+static int use_header(cc_http_request *rq)
+{
+    for (size_t i = 0; i < sizeof known_headers / sizeof known_headers[0]; i++) {
+        if (strcasecmp(rq->field, known_headers[i].name) != 0)
+            continue;
+        /* A truncated value would be misread: only an error where it
+         * matters. */
+        if (rq->value_len >= sizeof rq->value)
+            return fail(rq, 400);
+        return known_headers[i].use(rq, trim(rq->value));
+    }
+    return 0;
+}
+
+static int end_header(cc_http_request *rq)
+{
+    /* A truncated name is longer than any we know. */
+    int rc = rq->field_len < sizeof rq->field ? use_header(rq) : 0;
+    rq->field[0] = rq->value[0] = '\0';
+    rq->field_len = rq->value_len = 0;
+    rq->in_value = false;
+    return rc;
+}
+
+/* How many bytes of this URL piece belong in rq->path: up to and including
+ * a '?' or '#'. That kept character marks the end of the path for later
+ * pieces and is cut off when the head is complete. */
+static size_t path_part(const char *at, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (at[i] == '?' || at[i] == '#')
+            return i + 1;
+    }
+    return len;
+}
+
+static int on_url(http_parser *parser, const char *at, size_t len)
+{
+    cc_http_request *rq = parser->data;
+    size_t have = strlen(rq->path);
+    if (have > 0 && (rq->path[have - 1] == '?' || rq->path[have - 1] == '#'))
+        return 0;
+    size_t n = path_part(at, len);
+    if (have + n >= sizeof rq->path)
+        return fail(rq, 400);
+    memcpy(rq->path + have, at, n);
+    rq->path[have + n] = '\0';
+    return 0;
+}
+
+/* Names and values may arrive in several pieces; a name piece after a value
+ * starts the next header. */
+static int on_header_field(http_parser *parser, const char *at, size_t len)
+{
+    cc_http_request *rq = parser->data;
+    if (rq->in_value && end_header(rq) != 0)
+        return -1;
+    append(rq->field, sizeof rq->field, &rq->field_len, at, len);
+    return 0;
+}
+
+static int on_header_value(http_parser *parser, const char *at, size_t len)
+{
+    cc_http_request *rq = parser->data;
+    rq->in_value = true;
+    append(rq->value, sizeof rq->value, &rq->value_len, at, len);
+    return 0;
+}
+
+static int on_headers_complete(http_parser *parser)
+{
+    cc_http_request *rq = parser->data;
+    if (rq->in_value && end_header(rq) != 0)
+        return -1;
+    rq->path[strcspn(rq->path, "?#")] = '\0';
+    rq->method = parser->method;
+    rq->upgrade_websocket =
+        rq->upgrade_websocket && (parser->flags & F_CONNECTION_UPGRADE);
+    rq->complete = true;
+    return 1; /* no body: it is left to the caller, unconsumed */
+}
+
+/* Reached right after the head (the body is skipped). Pausing makes
+ * http_parser_execute() return here instead of parsing on. */
+static int on_message_complete(http_parser *parser)
+{
+    http_parser_pause(parser, 1);
+    return 0;
+}
+
+static const http_parser_settings settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+void cc_http_request_init(cc_http_request *rq, size_t max_head)
+{
+    memset(rq, 0, sizeof *rq);
+    http_parser_init(&rq->parser, HTTP_REQUEST);
+    rq->parser.data = rq;
+    rq->max_head = max_head;
+}
+
+ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len)
+{
+    if (rq->error_status != 0)
+        return -1;
+    if (rq->complete || len == 0)
+        return 0;
+    /* Never give the parser more than the head may still take: bytes past
+     * max_head either follow a complete head or make it too large. */
+    size_t room = rq->max_head - rq->head_bytes;
+    size_t n = len < room ? len : room;
+    if (n == 0)
+        return fail(rq, 431);
+    size_t used = http_parser_execute(&rq->parser, &settings, data, n);
+    rq->head_bytes += used;
+    enum http_errno err = HTTP_PARSER_ERRNO(&rq->parser);
+    if (err == HPE_PAUSED)
+        return (ssize_t)used;
+    if (err != HPE_OK) {
+        if (rq->error_status != 0)
+            return -1;
+        return fail(rq, err == HPE_HEADER_OVERFLOW ? 431 : 400);
+    }
+    if (n < len)
+        return fail(rq, 431);
+    return (ssize_t)used;
+}
+
+const char *cc_http_reason(int status)
+{
+    switch (status) {
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 426: return "Upgrade Required";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+int cc_http_response(char *buf, size_t cap, int status, const char *extra_headers,
+                     const char *body)
+{
+    int n = snprintf(buf, cap,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Length: %zu\r\n"
+                     "Connection: close\r\n"
+                     "%s\r\n%s",
+                     status, cc_http_reason(status), strlen(body), extra_headers,
+                     body);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+/* RFC 6455 4.1: the key is base64 of 16 bytes, so exactly 24 characters. */
+static bool ws_key_valid(const char *key)
+{
+    struct base64_decode_ctx ctx;
+    uint8_t raw[BASE64_DECODE_LENGTH(WS_KEY_LEN)];
+    size_t raw_len = 0;
+    if (strlen(key) != WS_KEY_LEN)
+        return false;
+    base64_decode_init(&ctx);
+    return base64_decode_update(&ctx, &raw_len, raw, WS_KEY_LEN, key) &&
+           base64_decode_final(&ctx) && raw_len == WS_KEY_RAW_LEN;
+}
+
+int cc_ws_accept(const char *client_key, char out[CC_WS_ACCEPT_LEN + 1])
+{
+    struct sha1_ctx sha;
+    uint8_t digest[SHA1_DIGEST_SIZE];
+    if (!ws_key_valid(client_key))
+        return -EINVAL;
+    sha1_init(&sha);
+    sha1_update(&sha, WS_KEY_LEN, (const uint8_t *)client_key);
+    sha1_update(&sha, sizeof WS_GUID - 1, (const uint8_t *)WS_GUID);
+    sha1_digest(&sha, sizeof digest, digest);
+    base64_encode_raw(out, sizeof digest, digest);
+    out[CC_WS_ACCEPT_LEN] = '\0';
+    return 0;
+}

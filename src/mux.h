@@ -1,0 +1,75 @@
+/* The stream tick: newest frame of every camera -> JPEG workers -> one
+ * FrameBundle.
+ *
+ * Runs on the event loop. At each tick the newest frame of each camera is
+ * taken from its ring (the older ones are released unread) and encoded in
+ * parallel on the worker pool, straight from the ring slot: a frame that is
+ * not streamed is never encoded or copied. When the last encode of the tick
+ * finishes, the bundle is written and handed to on_bundle. One tick is in
+ * flight at a time; a tick that comes due meanwhile starts as soon as the
+ * previous one is done, so an overloaded daemon streams as fast as it
+ * encodes instead of queueing.
+ */
+#ifndef CC_MUX_H
+#define CC_MUX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bundle.h"
+#include "camera.h"
+#include "config.h"
+#include "encoder.h"
+
+/* Receives each bundle with one reference it must not drop (the mux drops
+ * it after the call); take another to keep the bundle. */
+typedef void (*cc_mux_bundle_fn)(cc_bundle *b, void *arg);
+
+typedef struct cc_mux_camera {
+    cc_encode_job job;
+    const cc_frame *frame; /* held from the ring while encoding */
+    uint64_t last_seq;     /* grab seq of the last streamed frame */
+    uint64_t encoded;
+    uint64_t encode_errors;
+} cc_mux_camera;
+
+typedef struct cc_mux {
+    uv_timer_t timer;
+    uv_async_t done;
+    cc_camera *cams;
+    cc_mux_camera *slots;
+    size_t n;
+    cc_encoder *enc;
+    int quality;
+    uint64_t period_ns;
+    uint64_t next_tick_ns;
+    atomic_uint pending;   /* encodes of the tick in flight */
+    bool in_flight;
+    bool tick_due;
+    bool stopped;
+    int open_handles;
+    uint64_t seq;
+    uint64_t ticks_late;   /* ticks that came due while one was in flight */
+    cc_bundle_pool pool;
+    cc_mux_bundle_fn on_bundle;
+    void *arg;
+} cc_mux;
+
+/* Returns 0, -ENOMEM or a libuv error. */
+int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
+                cc_encoder *enc, const cc_server_config *cfg,
+                cc_mux_bundle_fn on_bundle, void *arg);
+void cc_mux_start(cc_mux *m);
+/* Stops ticking. Call before the encoder is freed; after that, call
+ * cc_mux_release to give held frames back, then cc_mux_close. */
+void cc_mux_stop(cc_mux *m);
+/* Gives back the frames of an unfinished tick. The encoder must be freed
+ * (all done callbacks ran). */
+void cc_mux_release(cc_mux *m);
+/* Closes the libuv handles; cc_mux_destroy after the loop ran them closed. */
+void cc_mux_close(cc_mux *m);
+void cc_mux_destroy(cc_mux *m);
+
+#endif

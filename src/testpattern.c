@@ -1,0 +1,437 @@
+/* The built-in test pattern: a moving, textured image with the frame number
+ * in big digits in the top-left corner.
+ *
+ * Painting a textured 1920x1200 image takes far longer than a frame period at
+ * 400 FPS, so each pattern is painted once, at creation, into a "world" the
+ * size of a frame that wraps around in both directions. Frame k is the world
+ * shifted by k times the pattern's velocity: one or two memcpy per row, then
+ * the digits over a small box. The texture (edges, gradients, noise) gives
+ * JPEG sizes like a real camera's.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "source.h"
+
+#define NS_PER_SEC 1000000000ull
+#define NS_PER_MS 1000000ull
+
+typedef struct testpattern {
+    cc_source base; /* first, so a cc_source * is a testpattern * */
+    uint8_t *world; /* height rows of row_bytes, wrapping in x and y */
+    size_t row_bytes;
+    unsigned bpp;
+    uint32_t dx, dy; /* pixels the image moves per frame */
+    uint32_t xo, yo; /* world offset of the next frame */
+    unsigned scale;  /* digit font pixels are scale x scale */
+    uint64_t frame_id;
+    /* Absolute schedule: frame n after a (re)sync is due at
+     * sync_ns + n * period_ns, so pacing does not drift. */
+    double period_ns;
+    uint64_t sync_ns;
+    uint64_t n;
+} testpattern;
+
+/* ---- painting (at creation only) ---- */
+
+/* The world is painted in RGB, then converted for Mono8. */
+typedef struct canvas {
+    uint8_t *px;
+    uint32_t w, h;
+} canvas;
+
+static uint64_t next_rand(uint64_t *state)
+{
+    /* splitmix64: tiny, and the same image on every run. */
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int rand_range(uint64_t *state, int lo, int hi)
+{
+    return lo + (int)(next_rand(state) % (uint64_t)(hi - lo + 1));
+}
+
+static uint8_t clamp8(int v)
+{
+    return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+/* 0..255..0 over one period: a gradient that wraps without a seam. */
+static int tri(uint32_t pos, uint32_t period)
+{
+    int t = (int)((uint64_t)(pos % period) * 510 / period);
+    return t <= 255 ? t : 510 - t;
+}
+
+static uint8_t *pixel(const canvas *c, uint32_t x, uint32_t y)
+{
+    return c->px + ((size_t)y * c->w + x) * 3;
+}
+
+static void set_rgb(uint8_t *p, int r, int g, int b)
+{
+    p[0] = clamp8(r);
+    p[1] = clamp8(g);
+    p[2] = clamp8(b);
+}
+
+static uint32_t wrap(int64_t v, uint32_t n)
+{
+    int64_t m = v % (int64_t)n;
+    return (uint32_t)(m < 0 ? m + n : m);
+}
+
+/* Circle kinds: flat disc, radial gradient, ring, zone plate (fine rings). */
+static void paint_circle(canvas *c, int cx, int cy, int r, int kind,
+                         const int rgb[3])
+{
+    int64_t r2 = (int64_t)r * r;
+    for (int dy = -r; dy <= r; dy++) {
+        for (int dx = -r; dx <= r; dx++) {
+            int64_t d2 = (int64_t)dx * dx + (int64_t)dy * dy;
+            if (d2 > r2)
+                continue;
+            int k = 256;
+            if (kind == 1)
+                k = (int)(256 - d2 * 256 / r2);
+            else if (kind == 2 && d2 < (int64_t)(r - 4) * (r - 4))
+                continue;
+            else if (kind == 3)
+                k = (d2 / (2 * r)) & 1 ? 256 : 128;
+            uint8_t *p = pixel(c, wrap(cx + dx, c->w), wrap(cy + dy, c->h));
+            set_rgb(p, rgb[0] * k / 256, rgb[1] * k / 256, rgb[2] * k / 256);
+        }
+    }
+}
+
+/* Soft gradients with discs, rings and zone plates over them. */
+static void paint_scroll(canvas *c, uint64_t *rng)
+{
+    for (uint32_t y = 0; y < c->h; y++) {
+        for (uint32_t x = 0; x < c->w; x++) {
+            int gx = tri(x, c->w), gy = tri(y, c->h);
+            set_rgb(pixel(c, x, y), 20 + gx * 3 / 5, 30 + gy / 2 + gx / 5,
+                    90 + (gx - gy) / 3);
+        }
+    }
+    uint32_t min_side = c->w < c->h ? c->w : c->h;
+    int r_max = (int)min_side / 8 > 6 ? (int)min_side / 8 : 6;
+    int r_min = r_max / 5 > 4 ? r_max / 5 : 4;
+    uint64_t count = (uint64_t)c->w * c->h / 20000;
+    for (uint64_t i = 0; i < count || i < 8; i++) {
+        int rgb[3] = {rand_range(rng, 0, 255), rand_range(rng, 0, 255),
+                      rand_range(rng, 0, 255)};
+        paint_circle(c, rand_range(rng, 0, (int)c->w - 1),
+                     rand_range(rng, 0, (int)c->h - 1),
+                     rand_range(rng, r_min, r_max), rand_range(rng, 0, 3), rgb);
+    }
+}
+
+/* Colour bars at 75% (classic order), the second set darker. */
+static const uint8_t bar_colours[8][3] = {
+    {191, 191, 191}, {191, 191, 0}, {0, 191, 191}, {0, 191, 0},
+    {191, 0, 191},   {191, 0, 0},   {0, 0, 191},   {16, 16, 16},
+};
+
+/* Vertical bars with hairlines or hatching inside, shaded top to bottom,
+ * with a bright horizontal band that the vertical motion moves along. */
+static void paint_bars(canvas *c)
+{
+    const uint32_t n_bars = 16;
+    uint32_t band_h = c->h / 6 ? c->h / 6 : 1;
+    for (uint32_t y = 0; y < c->h; y++) {
+        int shade = 160 + tri(y, c->h) * 96 / 255;
+        int band = y < band_h ? tri(y, band_h) / 4 : 0;
+        for (uint32_t x = 0; x < c->w; x++) {
+            uint32_t bar = (uint32_t)((uint64_t)x * n_bars / c->w);
+            int level = bar < 8 ? 256 : 150;
+            int detail = bar % 2 ? (x % 4 == 0 ? -20 : 0)
+                                 : ((x + y) % 6 == 0 ? 16 : 0);
+            const uint8_t *col = bar_colours[bar % 8];
+            int k = shade * level / 256;
+            set_rgb(pixel(c, x, y), col[0] * k / 256 + detail + band + 16,
+                    col[1] * k / 256 + detail + band + 16,
+                    col[2] * k / 256 + detail + band + 16);
+        }
+    }
+}
+
+/* A checkerboard with a thin cross in every cell over a soft gradient. The
+ * cell count is even both ways so the board wraps without a seam. */
+static void paint_checker(canvas *c)
+{
+    uint32_t cell = c->h / 16 > 8 ? c->h / 16 : 8;
+    uint32_t nx = (c->w / cell) & ~1u, ny = (c->h / cell) & ~1u;
+    nx = nx ? nx : 2;
+    ny = ny ? ny : 2;
+    for (uint32_t y = 0; y < c->h; y++) {
+        uint32_t cy = (uint32_t)((uint64_t)y * ny / c->h);
+        uint32_t ly = y - (uint32_t)((uint64_t)cy * c->h / ny);
+        uint32_t ch = (uint32_t)((uint64_t)(cy + 1) * c->h / ny) - (y - ly);
+        for (uint32_t x = 0; x < c->w; x++) {
+            uint32_t cx = (uint32_t)((uint64_t)x * nx / c->w);
+            uint32_t lx = x - (uint32_t)((uint64_t)cx * c->w / nx);
+            uint32_t cw = (uint32_t)((uint64_t)(cx + 1) * c->w / nx) - (x - lx);
+            bool light = (cx + cy) % 2;
+            bool cross = (lx == cw / 2 && ly > ch / 4 && ly < ch * 3 / 4) ||
+                         (ly == ch / 2 && lx > cw / 4 && lx < cw * 3 / 4);
+            int g = (tri(x, c->w) - 128) / 5;
+            int v = light ? (cross ? -120 : 0) : (cross ? 120 : 0);
+            if (light)
+                set_rgb(pixel(c, x, y), 215 + g + v, 205 + g + v, 165 + g + v);
+            else
+                set_rgb(pixel(c, x, y), 40 + g + v, 50 + g + v, 85 + g + v);
+        }
+    }
+}
+
+/* Fine sensor-like noise of +-amp on every byte. */
+static void add_noise(uint8_t *p, size_t n, int amp, uint64_t *rng)
+{
+    uint64_t span = (uint64_t)(2 * amp + 1);
+    for (size_t i = 0; i < n; i++)
+        p[i] = clamp8(p[i] + (int)(next_rand(rng) % span) - amp);
+}
+
+static uint8_t *rgb_to_mono(const canvas *c)
+{
+    size_t n = (size_t)c->w * c->h;
+    uint8_t *out = malloc(n);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = c->px + i * 3;
+        out[i] = (uint8_t)((77 * p[0] + 150 * p[1] + 29 * p[2]) >> 8);
+    }
+    return out;
+}
+
+/* Motion in pixels per frame (scroll sideways; bars drift and their band
+ * moves down; checker diagonally) and noise amplitude, per pattern. */
+static const struct {
+    uint32_t dx, dy;
+    int noise;
+} styles[] = {
+    [CC_PATTERN_SCROLL] = {4, 0, 4},
+    [CC_PATTERN_BARS] = {2, 3, 4},
+    [CC_PATTERN_CHECKER] = {3, 2, 7},
+};
+
+static int paint_world(testpattern *tp, cc_pattern pattern)
+{
+    canvas c = {.w = tp->base.width, .h = tp->base.height};
+    c.px = malloc((size_t)c.w * c.h * 3);
+    if (!c.px)
+        return -ENOMEM;
+    uint64_t rng = (uint64_t)pattern;
+    switch (pattern) {
+    case CC_PATTERN_SCROLL:
+        paint_scroll(&c, &rng);
+        break;
+    case CC_PATTERN_BARS:
+        paint_bars(&c);
+        break;
+    case CC_PATTERN_CHECKER:
+        paint_checker(&c);
+        break;
+    }
+    if (tp->base.fmt == CC_PIX_MONO8) {
+        tp->world = rgb_to_mono(&c);
+        free(c.px);
+        if (!tp->world)
+            return -ENOMEM;
+    } else {
+        tp->world = c.px;
+    }
+    add_noise(tp->world, tp->row_bytes * c.h, styles[pattern].noise, &rng);
+    return 0;
+}
+
+/* ---- per frame ---- */
+
+/* 5x7 digits, one byte per row, bit 4 the leftmost pixel. */
+static const uint8_t font[10][7] = {
+    {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e},
+    {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e},
+    {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f},
+    {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e},
+    {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02},
+    {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e},
+    {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e},
+    {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08},
+    {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e},
+    {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c},
+};
+
+/* White digits on a black box at (2s, 2s), s = scale: each digit is 5s wide
+ * plus a gap of s, with a margin of s around the text. Digits that do not
+ * fit are dropped from the left, keeping the ones that change. */
+static void draw_number(const testpattern *tp, cc_frame *f, uint64_t number)
+{
+    unsigned s = tp->scale, bpp = tp->bpp, cell = 6 * s, x0 = 2 * s, y0 = 2 * s;
+    if (f->height < y0 + 9 * s || f->width < x0 + s + cell)
+        return;
+    uint8_t digits[20]; /* least significant first */
+    unsigned nd = 0;
+    do {
+        digits[nd++] = (uint8_t)(number % 10);
+        number /= 10;
+    } while (number);
+    unsigned fit = (f->width - x0 - s) / cell;
+    nd = nd < fit ? nd : fit;
+
+    size_t box_bytes = (size_t)(s + nd * cell) * bpp;
+    for (unsigned r = 0; r < 9 * s; r++) {
+        uint8_t *row =
+            f->data + (size_t)(y0 + r) * f->stride + (size_t)x0 * bpp;
+        memset(row, 0, box_bytes);
+        if (r < s || r >= 8 * s)
+            continue;
+        for (unsigned i = 0; i < nd; i++) {
+            uint8_t bits = font[digits[nd - 1 - i]][(r - s) / s];
+            for (unsigned fx = 0; fx < 5; fx++)
+                if (bits & (0x10 >> fx))
+                    memset(row + (size_t)(s + i * cell + fx * s) * bpp, 255,
+                           (size_t)s * bpp);
+        }
+    }
+}
+
+static void render(testpattern *tp, cc_frame *f)
+{
+    uint32_t w = tp->base.width, h = tp->base.height;
+    size_t head = (size_t)tp->xo * tp->bpp, tail = tp->row_bytes - head;
+    uint32_t wy = tp->yo;
+    for (uint32_t y = 0; y < h; y++) {
+        const uint8_t *src = tp->world + (size_t)wy * tp->row_bytes;
+        uint8_t *dst = f->data + (size_t)y * tp->row_bytes;
+        memcpy(dst, src + head, tail);
+        memcpy(dst + tail, src, head);
+        wy = wy + 1 < h ? wy + 1 : 0;
+    }
+    draw_number(tp, f, tp->frame_id);
+    tp->xo = (tp->xo + tp->dx) % w;
+    tp->yo = (tp->yo + tp->dy) % h;
+}
+
+static uint64_t now_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_until(uint64_t ns)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ns / NS_PER_SEC),
+                          .tv_nsec = (long)(ns % NS_PER_SEC)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+/* Sleeps until the next frame is due. Returns 0, or -EAGAIN after sleeping
+ * timeout_ms when it is due later than that (a negative timeout waits). */
+static int wait_due(testpattern *tp, int timeout_ms)
+{
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    uint64_t due = tp->sync_ns + (uint64_t)((double)tp->n * tp->period_ns);
+    if (now > due && now - due > (uint64_t)tp->period_ns) {
+        /* More than a frame behind: restart the schedule rather than burst
+         * out the missed frames. */
+        tp->sync_ns = now;
+        tp->n = 0;
+    } else if (due > now) {
+        if (timeout_ms >= 0 && due - now > (uint64_t)timeout_ms * NS_PER_MS) {
+            sleep_until(now + (uint64_t)timeout_ms * NS_PER_MS);
+            return -EAGAIN;
+        }
+        sleep_until(due);
+    }
+    tp->n++;
+    return 0;
+}
+
+static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
+{
+    testpattern *tp = (testpattern *)src;
+    size_t bytes = tp->row_bytes * src->height;
+    if (dst->capacity < bytes)
+        return -ENOSPC;
+    int rc = wait_due(tp, timeout_ms);
+    if (rc < 0)
+        return rc;
+    dst->size = bytes;
+    dst->width = src->width;
+    dst->height = src->height;
+    dst->stride = (uint32_t)tp->row_bytes;
+    dst->fmt = src->fmt;
+    dst->frame_id = tp->frame_id;
+    render(tp, dst);
+    tp->frame_id++;
+    dst->capture_ns = now_ns(CLOCK_REALTIME);
+    return 0;
+}
+
+static void tp_free(cc_source *src)
+{
+    testpattern *tp = (testpattern *)src;
+    free(tp->world);
+    free(tp);
+}
+
+static const cc_source_ops testpattern_ops = {
+    .kind = "testpattern",
+    .grab = tp_grab,
+    .free = tp_free,
+};
+
+static bool valid_config(const cc_camera_config *cfg)
+{
+    unsigned bpp = cc_pixfmt_bpp(cfg->pixfmt);
+    bool pattern_ok = cfg->pattern == CC_PATTERN_SCROLL ||
+                      cfg->pattern == CC_PATTERN_BARS ||
+                      cfg->pattern == CC_PATTERN_CHECKER;
+    /* The stride must fit cc_frame.stride; RGB painting needs 3 bytes a
+     * pixel whatever the format. */
+    return pattern_ok && bpp && cfg->width && cfg->height &&
+           (uint64_t)cfg->width * 3 <= UINT32_MAX &&
+           (size_t)cfg->width * cfg->height <= SIZE_MAX / 3 &&
+           isfinite(cfg->grab_fps) && cfg->grab_fps > 0;
+}
+
+int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
+{
+    if (!valid_config(cfg))
+        return -EINVAL;
+    testpattern *tp = calloc(1, sizeof *tp);
+    if (!tp)
+        return -ENOMEM;
+    tp->base = (cc_source){.ops = &testpattern_ops,
+                           .width = cfg->width,
+                           .height = cfg->height,
+                           .fmt = cfg->pixfmt,
+                           .fps = cfg->grab_fps};
+    tp->bpp = cc_pixfmt_bpp(cfg->pixfmt);
+    tp->row_bytes = (size_t)cfg->width * tp->bpp;
+    tp->dx = styles[cfg->pattern].dx % cfg->width;
+    tp->dy = styles[cfg->pattern].dy % cfg->height;
+    unsigned scale = cfg->height / 120;
+    tp->scale = scale < 1 ? 1 : scale > 8 ? 8 : scale;
+    tp->period_ns = (double)NS_PER_SEC / cfg->grab_fps;
+    tp->sync_ns = now_ns(CLOCK_MONOTONIC);
+    int rc = paint_world(tp, cfg->pattern);
+    if (rc < 0) {
+        free(tp);
+        return rc;
+    }
+    *out = &tp->base;
+    return 0;
+}

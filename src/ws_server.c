@@ -1,0 +1,742 @@
+#include "ws_server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wslay/wslay.h>
+
+#include "camcast/framebundle.h"
+#include "control.h"
+#include "http.h"
+#include "log.h"
+#include "version.h"
+
+#define MAX_HEAD 8192            /* request head larger than this: 431 */
+#define READ_BUF 16384           /* per-connection read buffer */
+#define MAX_CONTROL_MSG 4096     /* a control message is small JSON */
+#define MAX_CONTROL_BACKLOG 65536 /* replies written but not yet sent */
+#define BUNDLES_IN_FLIGHT 2
+#define HANDSHAKE_MS 10000       /* time to send a complete request head */
+#define CLOSE_GRACE_MS 2000      /* time for the last bytes before a hard close */
+#define MAX_PENDING_HTTP 64      /* connections not yet upgraded */
+#define MAX_FILTERED 8           /* distinct subscriptions muxed per tick */
+
+typedef enum conn_state { CONN_HTTP, CONN_WS } conn_state;
+
+typedef struct client client;
+
+/* A bundle write in flight: header storage and the reference it holds. */
+typedef struct bundle_write {
+    uv_write_t req;
+    uint8_t hdr[10];
+    cc_bundle *bundle;
+    client *c;
+} bundle_write;
+
+/* Bytes wslay framed (hello, pongs, errors, close), sent as one write. */
+typedef struct control_write {
+    uv_write_t req;
+    client *c;
+    size_t len;
+    uint8_t data[];
+} control_write;
+
+struct client {
+    uv_tcp_t tcp;
+    uv_timer_t timer; /* handshake deadline, then close deadline */
+    uv_shutdown_t shutdown;
+    cc_server *srv;
+    client *prev, *next;
+    uint64_t id;
+    char peer[64];
+    conn_state state;
+    bool closing;
+    int open_handles;
+    char reason[96];
+    uint64_t since_ns;
+
+    cc_http_request http;
+    char response[512];
+
+    wslay_event_context_ptr ws;
+    const uint8_t *in;   /* received bytes not yet given to wslay */
+    size_t in_len;
+    uint8_t *ctl_buf;    /* control frame being assembled by wslay_event_send */
+    size_t ctl_len, ctl_cap;
+    size_t ctl_backlog;  /* control bytes written, not yet completed */
+    uint64_t subscribed; /* camera mask */
+
+    bundle_write writes[BUNDLES_IN_FLIGHT];
+    unsigned in_flight;
+    uint64_t bundles_sent, bundles_skipped;
+
+    uint8_t rbuf[READ_BUF];
+};
+
+struct cc_server {
+    uv_loop_t *loop;
+    uv_tcp_t listener;
+    bool listening;
+    const cc_server_config *cfg;
+    char *hello;
+    size_t n_cameras;
+    uint64_t all_cameras;
+    client *clients;
+    size_t n_ws, n_http;
+    uint64_t next_id;
+    cc_bundle_pool filtered_pool;
+    bool shutting_down;
+    void (*shutdown_done)(void *);
+    void *shutdown_arg;
+};
+
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- connection lifetime ---- */
+
+static void maybe_shutdown_done(cc_server *s)
+{
+    if (s->shutting_down && !s->clients && !s->listening && s->shutdown_done) {
+        void (*done)(void *) = s->shutdown_done;
+        s->shutdown_done = NULL;
+        done(s->shutdown_arg);
+    }
+}
+
+static void client_free(client *c)
+{
+    cc_server *s = c->srv;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->state == CONN_WS) {
+        s->n_ws--;
+        double secs = (double)(realtime_ns() - c->since_ns) / 1e9;
+        cc_info("client #%" PRIu64 " %s disconnected: %s (%.1f s, %" PRIu64
+                " bundles sent, %" PRIu64 " skipped; %zu clients)",
+                c->id, c->peer, c->reason, secs, c->bundles_sent,
+                c->bundles_skipped, s->n_ws);
+        wslay_event_context_free(c->ws);
+    } else {
+        s->n_http--;
+        cc_debug("connection #%" PRIu64 " %s closed: %s", c->id, c->peer, c->reason);
+    }
+    free(c->ctl_buf);
+    free(c);
+    maybe_shutdown_done(s);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    client *c = h->data;
+    if (--c->open_handles == 0)
+        client_free(c);
+}
+
+static void close_handles(client *c)
+{
+    if (!uv_is_closing((uv_handle_t *)&c->tcp))
+        uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    if (!uv_is_closing((uv_handle_t *)&c->timer))
+        uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    (void)status;
+    close_handles(req->data);
+}
+
+static void on_close_deadline(uv_timer_t *t)
+{
+    close_handles(t->data);
+}
+
+/* Lets queued bytes (a close frame, an error response) go out, then closes;
+ * a peer that does not read gets CLOSE_GRACE_MS. */
+static void client_close(client *c, const char *reason)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    if (reason != c->reason)
+        snprintf(c->reason, sizeof c->reason, "%s", reason);
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    uv_timer_start(&c->timer, on_close_deadline, CLOSE_GRACE_MS, 0);
+    c->shutdown.data = c;
+    if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0)
+        close_handles(c);
+}
+
+/* ---- writes ---- */
+
+static void on_control_written(uv_write_t *req, int status)
+{
+    control_write *w = req->data;
+    client *c = w->c;
+    c->ctl_backlog -= w->len;
+    free(w);
+    if (status < 0)
+        client_close(c, uv_strerror(status));
+}
+
+static void write_control(client *c, const void *data, size_t len)
+{
+    control_write *w = malloc(sizeof *w + len);
+    if (!w) {
+        client_close(c, "out of memory");
+        return;
+    }
+    w->req.data = w;
+    w->c = c;
+    w->len = len;
+    memcpy(w->data, data, len);
+    uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_control_written);
+    if (rc < 0) {
+        free(w);
+        client_close(c, uv_strerror(rc));
+        return;
+    }
+    c->ctl_backlog += len;
+}
+
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
+                          size_t len, int flags, void *user)
+{
+    (void)ctx;
+    (void)flags;
+    client *c = user;
+    if (c->ctl_len + len > c->ctl_cap) {
+        size_t cap = c->ctl_cap ? c->ctl_cap : 1024;
+        while (cap < c->ctl_len + len)
+            cap *= 2;
+        uint8_t *p = realloc(c->ctl_buf, cap);
+        if (!p) {
+            wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+            return -1;
+        }
+        c->ctl_buf = p;
+        c->ctl_cap = cap;
+    }
+    memcpy(c->ctl_buf + c->ctl_len, data, len);
+    c->ctl_len += len;
+    return (ssize_t)len;
+}
+
+/* Frames everything wslay has queued and writes it in one go. Whole frames
+ * only, so bundle frames never land inside a control frame. */
+static void ws_flush(client *c)
+{
+    if (c->closing || !wslay_event_want_write(c->ws))
+        return;
+    c->ctl_len = 0;
+    int rc = wslay_event_send(c->ws);
+    if (c->ctl_len > 0)
+        write_control(c, c->ctl_buf, c->ctl_len);
+    if (rc < 0)
+        client_close(c, "websocket send failed");
+    else if (c->ctl_backlog > MAX_CONTROL_BACKLOG)
+        client_close(c, "not reading its replies");
+}
+
+static void queue_text(client *c, const char *text)
+{
+    struct wslay_event_msg msg = {WSLAY_TEXT_FRAME, (const uint8_t *)text, strlen(text)};
+    wslay_event_queue_msg(c->ws, &msg);
+}
+
+static void on_bundle_written(uv_write_t *req, int status)
+{
+    bundle_write *w = req->data;
+    client *c = w->c;
+    cc_bundle_unref(w->bundle);
+    w->bundle = NULL;
+    c->in_flight--;
+    if (status < 0)
+        client_close(c, uv_strerror(status));
+}
+
+/* Server-to-client frames are unmasked: FIN + binary opcode, then the
+ * length in 1, 2 or 8 bytes (RFC 6455 section 5.2). */
+static size_t ws_binary_header(uint8_t hdr[10], uint64_t len)
+{
+    hdr[0] = 0x82;
+    if (len < 126) {
+        hdr[1] = (uint8_t)len;
+        return 2;
+    }
+    if (len <= 0xffff) {
+        hdr[1] = 126;
+        hdr[2] = (uint8_t)(len >> 8);
+        hdr[3] = (uint8_t)len;
+        return 4;
+    }
+    hdr[1] = 127;
+    for (int i = 0; i < 8; i++)
+        hdr[2 + i] = (uint8_t)(len >> (56 - 8 * i));
+    return 10;
+}
+
+static void send_bundle(client *c, cc_bundle *b)
+{
+    bundle_write *w = NULL;
+    for (unsigned i = 0; i < BUNDLES_IN_FLIGHT && !w; i++)
+        if (!c->writes[i].bundle)
+            w = &c->writes[i];
+    size_t hlen = ws_binary_header(w->hdr, b->len);
+    uv_buf_t bufs[2] = {
+        uv_buf_init((char *)w->hdr, (unsigned)hlen),
+        uv_buf_init((char *)b->data, (unsigned)b->len),
+    };
+    w->req.data = w;
+    w->c = c;
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, 2, on_bundle_written);
+    if (rc < 0) {
+        client_close(c, uv_strerror(rc));
+        return;
+    }
+    cc_bundle_ref(b);
+    w->bundle = b;
+    c->in_flight++;
+    c->bundles_sent++;
+}
+
+/* ---- WebSocket messages from the client ---- */
+
+static void handle_control(client *c, const uint8_t *msg, size_t len)
+{
+    char err[160], reply[256];
+    cc_control ctl;
+    if (cc_control_parse((const char *)msg, len, c->srv->n_cameras, &ctl, err,
+                         sizeof err) < 0) {
+        cc_control_error(reply, sizeof reply, err);
+        cc_debug("client #%" PRIu64 ": %s", c->id, err);
+    } else if (ctl.type == CC_CONTROL_PING) {
+        cc_control_pong(reply, sizeof reply, realtime_ns());
+    } else {
+        c->subscribed = ctl.cameras;
+        return;
+    }
+    queue_text(c, reply);
+}
+
+static void ws_msg_cb(wslay_event_context_ptr ctx,
+                      const struct wslay_event_on_msg_recv_arg *arg, void *user)
+{
+    (void)ctx;
+    client *c = user;
+    char reply[128];
+    switch (arg->opcode) {
+    case WSLAY_TEXT_FRAME:
+        handle_control(c, arg->msg, arg->msg_length);
+        break;
+    case WSLAY_BINARY_FRAME:
+        cc_control_error(reply, sizeof reply, "binary messages are not accepted");
+        queue_text(c, reply);
+        break;
+    case WSLAY_CONNECTION_CLOSE:
+        snprintf(c->reason, sizeof c->reason, "closed by client (%u)",
+                 (unsigned)arg->status_code);
+        break;
+    default:
+        break; /* ping: wslay queues the pong itself */
+    }
+}
+
+static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+                          int flags, void *user)
+{
+    (void)flags;
+    client *c = user;
+    if (c->in_len == 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    size_t n = len < c->in_len ? len : c->in_len;
+    memcpy(buf, c->in, n);
+    c->in += n;
+    c->in_len -= n;
+    return (ssize_t)n;
+}
+
+static void ws_receive(client *c, const uint8_t *data, size_t len)
+{
+    c->in = data;
+    c->in_len = len;
+    int rc = wslay_event_recv(c->ws);
+    ws_flush(c);
+    if (rc < 0) {
+        client_close(c, "websocket protocol error");
+    } else if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
+        /* Close handshake done (either side started it). */
+        client_close(c, c->reason[0] ? c->reason : "protocol error");
+    }
+}
+
+/* ---- HTTP ---- */
+
+static void http_reply(client *c, int status, const char *extra, const char *body)
+{
+    int n = cc_http_response(c->response, sizeof c->response, status, extra, body);
+    if (n > 0)
+        write_control(c, c->response, (size_t)n);
+    char reason[64];
+    snprintf(reason, sizeof reason, "HTTP %d %s", status, cc_http_reason(status));
+    client_close(c, reason);
+}
+
+static int ws_start(client *c)
+{
+    static const struct wslay_event_callbacks callbacks = {
+        .recv_callback = ws_recv_cb,
+        .send_callback = ws_send_cb,
+        .on_msg_recv_callback = ws_msg_cb,
+    };
+    if (wslay_event_context_server_init(&c->ws, &callbacks, c) != 0)
+        return -ENOMEM;
+    wslay_event_config_set_max_recv_msg_length(c->ws, MAX_CONTROL_MSG);
+    return 0;
+}
+
+static void upgrade(client *c)
+{
+    cc_server *s = c->srv;
+    char accept[CC_WS_ACCEPT_LEN + 1];
+    if (cc_ws_accept(c->http.ws_key, accept) < 0) {
+        http_reply(c, 400, "", "missing or invalid Sec-WebSocket-Key\n");
+        return;
+    }
+    if (s->n_ws >= s->cfg->max_clients) {
+        http_reply(c, 503, "", "too many clients\n");
+        return;
+    }
+    if (ws_start(c) < 0) {
+        http_reply(c, 500, "", "out of memory\n");
+        return;
+    }
+    int n = snprintf(c->response, sizeof c->response,
+                     "HTTP/1.1 101 Switching Protocols\r\n"
+                     "Upgrade: websocket\r\n"
+                     "Connection: Upgrade\r\n"
+                     "Sec-WebSocket-Accept: %s\r\n"
+                     "Server: camcastd/" CC_VERSION "\r\n\r\n",
+                     accept);
+    uv_timer_stop(&c->timer);
+    s->n_http--;
+    s->n_ws++;
+    c->state = CONN_WS;
+    c->subscribed = s->all_cameras;
+    c->since_ns = realtime_ns();
+    cc_info("client #%" PRIu64 " %s connected to %s (%zu clients)", c->id, c->peer,
+            c->http.path, s->n_ws);
+    write_control(c, c->response, (size_t)n);
+    queue_text(c, s->hello);
+    ws_flush(c);
+}
+
+static void route(client *c)
+{
+    const cc_http_request *rq = &c->http;
+    bool stream = strcmp(rq->path, "/stream") == 0 || strcmp(rq->path, "/") == 0;
+    if (!stream)
+        http_reply(c, 404, "", "not found\n");
+    else if (rq->method != HTTP_GET)
+        http_reply(c, 405, "Allow: GET\r\n", "use GET with a WebSocket upgrade\n");
+    else if (!rq->upgrade_websocket)
+        http_reply(c, 426, "Upgrade: websocket\r\nConnection: Upgrade\r\n",
+                   "this is a WebSocket endpoint: connect with a WebSocket client\n");
+    else if (rq->ws_version != 13)
+        http_reply(c, 426, "Sec-WebSocket-Version: 13\r\n",
+                   "unsupported WebSocket version: use 13\n");
+    else
+        upgrade(c);
+}
+
+static void http_receive(client *c, const char *data, size_t len)
+{
+    ssize_t used = cc_http_request_feed(&c->http, data, len);
+    if (used < 0) {
+        http_reply(c, c->http.error_status, "",
+                   c->http.error_status == 431 ? "request header too large\n"
+                                               : "bad request\n");
+        return;
+    }
+    if (!c->http.complete)
+        return;
+    route(c);
+    /* Frames sent right behind the request head belong to the WebSocket. */
+    if (c->state == CONN_WS && !c->closing && (size_t)used < len)
+        ws_receive(c, (const uint8_t *)data + used, len - (size_t)used);
+}
+
+/* ---- libuv plumbing ---- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    client *c = h->data;
+    *buf = uv_buf_init((char *)c->rbuf, sizeof c->rbuf);
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    client *c = stream->data;
+    if (nread == 0 || c->closing)
+        return;
+    if (nread < 0) {
+        const char *why = nread == UV_EOF ? "connection closed by client"
+                                          : uv_strerror((int)nread);
+        close_handles(c);
+        if (!c->reason[0])
+            snprintf(c->reason, sizeof c->reason, "%s", why);
+        c->closing = true;
+        return;
+    }
+    if (c->state == CONN_HTTP)
+        http_receive(c, buf->base, (size_t)nread);
+    else
+        ws_receive(c, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void on_handshake_deadline(uv_timer_t *t)
+{
+    client *c = t->data;
+    http_reply(c, 400, "", "request head not received in time\n");
+}
+
+static void peer_name(uv_tcp_t *tcp, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof host);
+            port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        } else {
+            uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof host);
+            port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        }
+    }
+    snprintf(out, cap, "%s:%d", host, port);
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    cc_server *s = listener->data;
+    if (status < 0) {
+        cc_warn("accept: %s", uv_strerror(status));
+        return;
+    }
+    client *c = calloc(1, sizeof *c);
+    if (!c) {
+        cc_warn("accept: out of memory");
+        return;
+    }
+    c->srv = s;
+    c->id = ++s->next_id;
+    c->tcp.data = c;
+    c->timer.data = c;
+    uv_tcp_init(s->loop, &c->tcp);
+    uv_timer_init(s->loop, &c->timer);
+    c->open_handles = 2;
+    c->next = s->clients;
+    if (s->clients)
+        s->clients->prev = c;
+    s->clients = c;
+    s->n_http++;
+    int rc = uv_accept(listener, (uv_stream_t *)&c->tcp);
+    if (rc < 0) {
+        snprintf(c->reason, sizeof c->reason, "accept: %s", uv_strerror(rc));
+        c->closing = true;
+        close_handles(c);
+        return;
+    }
+    peer_name(&c->tcp, c->peer, sizeof c->peer);
+    if (s->n_http > MAX_PENDING_HTTP) {
+        http_reply(c, 503, "", "too many pending connections\n");
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    cc_http_request_init(&c->http, MAX_HEAD);
+    uv_timer_start(&c->timer, on_handshake_deadline, HANDSHAKE_MS, 0);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* ---- fan-out ---- */
+
+typedef struct filtered {
+    uint64_t mask;
+    cc_bundle *bundle;
+} filtered;
+
+/* The bundle restricted to the cameras in mask: built once per distinct
+ * subscription and tick, shared by every client with that subscription. */
+static cc_bundle *filter_bundle(cc_server *s, const cc_bundle *b, uint64_t mask)
+{
+    cc_fb_header hdr;
+    cc_fb_entry entries[CC_MAX_CAMERAS];
+    if (cc_fb_parse(b->data, b->len, s->n_cameras, &hdr, entries) != CC_FB_OK)
+        return NULL;
+    cc_bundle *out = cc_bundle_get(&s->filtered_pool, b->len);
+    if (!out)
+        return NULL;
+    cc_fb_writer w;
+    cc_fb_writer_begin(&w, out->data, out->cap, hdr.bundle_seq, hdr.mux_time_ns);
+    for (unsigned i = 0; i < hdr.entry_count; i++) {
+        if (mask & (UINT64_C(1) << entries[i].camera_index)) {
+            cc_fb_writer_add(&w, &entries[i]);
+            out->cameras |= UINT64_C(1) << entries[i].camera_index;
+        }
+    }
+    out->len = cc_fb_writer_end(&w);
+    out->seq = b->seq;
+    return out;
+}
+
+static cc_bundle *bundle_for(cc_server *s, cc_bundle *b, uint64_t mask,
+                             filtered *cache, size_t *n_cache)
+{
+    mask &= b->cameras;
+    if (mask == b->cameras)
+        return b;
+    for (size_t i = 0; i < *n_cache; i++)
+        if (cache[i].mask == mask)
+            return cache[i].bundle;
+    if (*n_cache == MAX_FILTERED)
+        return NULL;
+    cc_bundle *f = filter_bundle(s, b, mask);
+    if (f)
+        cache[(*n_cache)++] = (filtered){mask, f};
+    return f;
+}
+
+void cc_server_broadcast(cc_server *s, cc_bundle *b)
+{
+    filtered cache[MAX_FILTERED];
+    size_t n_cache = 0;
+    for (client *c = s->clients; c; c = c->next) {
+        if (c->state != CONN_WS || c->closing || wslay_event_get_close_sent(c->ws))
+            continue;
+        if (c->in_flight >= BUNDLES_IN_FLIGHT) {
+            c->bundles_skipped++;
+            continue;
+        }
+        cc_bundle *mine = bundle_for(s, b, c->subscribed, cache, &n_cache);
+        if (mine)
+            send_bundle(c, mine);
+        else
+            c->bundles_skipped++;
+    }
+    for (size_t i = 0; i < n_cache; i++)
+        cc_bundle_unref(cache[i].bundle);
+}
+
+/* ---- server ---- */
+
+int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
+                  const char *hello, size_t n_cameras)
+{
+    cc_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    s->hello = strdup(hello);
+    if (!s->hello) {
+        free(s);
+        return -ENOMEM;
+    }
+    s->loop = loop;
+    s->cfg = cfg;
+    s->n_cameras = n_cameras;
+    s->all_cameras = n_cameras >= 64 ? UINT64_MAX : (UINT64_C(1) << n_cameras) - 1;
+    cc_bundle_pool_init(&s->filtered_pool);
+    *out = s;
+    return 0;
+}
+
+static int bind_addr(const cc_server_config *cfg, struct sockaddr_storage *ss)
+{
+    if (strchr(cfg->listen, ':'))
+        return uv_ip6_addr(cfg->listen, cfg->port, (struct sockaddr_in6 *)ss);
+    return uv_ip4_addr(cfg->listen, cfg->port, (struct sockaddr_in *)ss);
+}
+
+int cc_server_listen(cc_server *s, char *url, size_t cap)
+{
+    struct sockaddr_storage ss;
+    int rc = bind_addr(s->cfg, &ss);
+    if (rc < 0)
+        return rc;
+    uv_tcp_init(s->loop, &s->listener);
+    s->listener.data = s;
+    s->listening = true;
+    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+    if (rc < 0)
+        return rc;
+    int len = sizeof ss;
+    uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
+    int port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                              : ((struct sockaddr_in *)&ss)->sin_port);
+    bool v6 = strchr(s->cfg->listen, ':') != NULL;
+    snprintf(url, cap, "ws://%s%s%s:%d/stream", v6 ? "[" : "", s->cfg->listen,
+             v6 ? "]" : "", port);
+    return 0;
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    cc_server *s = h->data;
+    s->listening = false;
+    maybe_shutdown_done(s);
+}
+
+void cc_server_shutdown(cc_server *s, void (*done)(void *), void *arg)
+{
+    s->shutting_down = true;
+    s->shutdown_done = done;
+    s->shutdown_arg = arg;
+    if (s->listening && !uv_is_closing((uv_handle_t *)&s->listener))
+        uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+    static const char bye[] = "server shutting down";
+    for (client *c = s->clients; c; c = c->next) {
+        if (c->closing)
+            continue;
+        if (c->state == CONN_WS) {
+            wslay_event_queue_close(c->ws, WSLAY_CODE_GOING_AWAY, (const uint8_t *)bye,
+                                    sizeof bye - 1);
+            ws_flush(c);
+        }
+        client_close(c, bye);
+    }
+    maybe_shutdown_done(s);
+}
+
+size_t cc_server_client_count(const cc_server *s)
+{
+    return s->n_ws;
+}
+
+void cc_server_free(cc_server *s)
+{
+    if (!s)
+        return;
+    cc_bundle_pool_destroy(&s->filtered_pool);
+    free(s->hello);
+    free(s);
+}

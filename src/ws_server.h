@@ -1,0 +1,37 @@
+/* The one TCP port: HTTP requests, WebSocket upgrades and the bundle fan-out.
+ *
+ * Runs on the libuv loop. wslay parses what clients send and frames the small
+ * replies (hello, pong, errors, close). Bundles bypass wslay: the server
+ * writes the 2-10 byte frame header itself and hands uv_write the header and
+ * the shared bundle, holding a reference until the write callback, so a
+ * bundle is never copied per client. A client holds at most two bundles in
+ * flight; when it is behind, later bundles skip it until it catches up.
+ */
+#ifndef CC_WS_SERVER_H
+#define CC_WS_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bundle.h"
+#include "config.h"
+
+typedef struct cc_server cc_server;
+
+/* hello: the JSON text every client gets first (copied). */
+int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
+                  const char *hello, size_t n_cameras);
+/* Binds and listens on cfg->listen:cfg->port. Writes the stream URL, with
+ * the real port, into url. Returns 0 or a libuv error. */
+int cc_server_listen(cc_server *s, char *url, size_t cap);
+/* Sends the bundle to every client that can take it now. */
+void cc_server_broadcast(cc_server *s, cc_bundle *b);
+/* Stops listening, sends close 1001 to every client, and calls done once
+ * every connection is closed. */
+void cc_server_shutdown(cc_server *s, void (*done)(void *arg), void *arg);
+size_t cc_server_client_count(const cc_server *s);
+/* After the loop has run the shutdown to its end. */
+void cc_server_free(cc_server *s);
+
+#endif

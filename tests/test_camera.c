@@ -1,0 +1,343 @@
+/* Test pattern source and camera grab thread. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <turbojpeg.h>
+
+#include "../src/camera.h"
+#include "check.h"
+
+static const cc_pattern patterns[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,
+                                      CC_PATTERN_CHECKER};
+static const cc_pixfmt formats[] = {CC_PIX_MONO8, CC_PIX_RGB8};
+static const char *const pattern_names[] = {"scroll", "bars", "checker"};
+#define N_PATTERNS (sizeof patterns / sizeof patterns[0])
+#define N_FORMATS (sizeof formats / sizeof formats[0])
+
+static cc_camera_config make_config(uint32_t w, uint32_t h, cc_pixfmt fmt,
+                                    double fps, cc_pattern pattern)
+{
+    cc_camera_config cfg = {.source = CC_SOURCE_TESTPATTERN,
+                            .width = w,
+                            .height = h,
+                            .pixfmt = fmt,
+                            .grab_fps = fps,
+                            .pattern = pattern};
+    snprintf(cfg.name, sizeof cfg.name, "test");
+    return cfg;
+}
+
+static cc_frame alloc_frame(size_t capacity)
+{
+    cc_frame f = {.data = malloc(capacity), .capacity = capacity};
+    if (!f.data)
+        abort();
+    return f;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Grabs the next frame, retrying -EAGAIN a bounded number of times. */
+static int grab_one(cc_source *src, cc_frame *f)
+{
+    int rc = -EAGAIN;
+    for (int i = 0; i < 50 && rc == -EAGAIN; i++)
+        rc = cc_source_grab(src, f, 100);
+    return rc;
+}
+
+static unsigned distinct_values(const cc_frame *f)
+{
+    uint8_t seen[256] = {0};
+    unsigned n = 0;
+    for (size_t i = 0; i < f->size; i++) {
+        n += !seen[f->data[i]];
+        seen[f->data[i]] = 1;
+    }
+    return n;
+}
+
+static double variance(const cc_frame *f)
+{
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < f->size; i++) {
+        sum += f->data[i];
+        sq += (double)f->data[i] * f->data[i];
+    }
+    double mean = sum / (double)f->size;
+    return sq / (double)f->size - mean * mean;
+}
+
+static size_t differing_bytes(const cc_frame *a, const cc_frame *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->size && i < b->size; i++)
+        n += a->data[i] != b->data[i];
+    return n;
+}
+
+/* The digit box at 320x240: scale 2, so the first digit is at (6, 6) and
+ * 10x14 pixels; compares a region around it. */
+static size_t differing_digit_bytes(const cc_frame *a, const cc_frame *b)
+{
+    unsigned bpp = cc_pixfmt_bpp(a->fmt);
+    size_t n = 0;
+    for (uint32_t y = 4; y < 22; y++)
+        for (size_t x = 4 * bpp; x < 18 * bpp; x++)
+            n += a->data[y * a->stride + x] != b->data[y * b->stride + x];
+    return n;
+}
+
+static void test_invalid_config(void)
+{
+    cc_source *src = NULL;
+    cc_camera_config cfg =
+        make_config(320, 240, CC_PIX_MONO8, 0, CC_PATTERN_BARS);
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), -EINVAL);
+    cfg = make_config(0, 240, CC_PIX_MONO8, 30, CC_PATTERN_BARS);
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), -EINVAL);
+    cfg = make_config(320, 240, (cc_pixfmt)0, 30, CC_PATTERN_BARS);
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), -EINVAL);
+    cfg = make_config(320, 240, CC_PIX_MONO8, 30, (cc_pattern)0);
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), -EINVAL);
+    CHECK(src == NULL);
+}
+
+/* Grabs frames 0, 1, 2 of one pattern and checks them; keeps frame 0. */
+static void check_pattern(size_t pattern, cc_pixfmt fmt, cc_frame *first)
+{
+    cc_camera_config cfg = make_config(320, 240, fmt, 1000, patterns[pattern]);
+    cc_source *src = NULL;
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+    if (!src)
+        return;
+    unsigned bpp = cc_pixfmt_bpp(fmt);
+    size_t bytes = (size_t)320 * 240 * bpp;
+    CHECK_EQ_INT(cc_source_frame_bytes(src), bytes);
+    CHECK_EQ_INT(src->width, 320);
+    CHECK_EQ_INT(src->height, 240);
+    CHECK_EQ_INT(src->fmt, fmt);
+    CHECK(src->fps == 1000);
+    CHECK(strcmp(src->ops->kind, "testpattern") == 0);
+
+    cc_frame small = alloc_frame(bytes - 1);
+    CHECK_EQ_INT(cc_source_grab(src, &small, 100), -ENOSPC);
+    free(small.data);
+
+    cc_frame f[3];
+    for (int i = 0; i < 3; i++) {
+        f[i] = alloc_frame(bytes);
+        CHECK_EQ_INT(grab_one(src, &f[i]), 0);
+        CHECK_EQ_INT(f[i].size, bytes);
+        CHECK_EQ_INT(f[i].width, 320);
+        CHECK_EQ_INT(f[i].height, 240);
+        CHECK_EQ_INT(f[i].stride, 320 * bpp);
+        CHECK_EQ_INT(f[i].fmt, fmt);
+        CHECK_EQ_INT(f[i].frame_id, i); /* the -ENOSPC grab used no id */
+        CHECK(f[i].capture_ns > 0);
+    }
+    CHECK(f[1].capture_ns >= f[0].capture_ns);
+
+    unsigned distinct = distinct_values(&f[0]);
+    double var = variance(&f[0]);
+    CHECK(distinct >= 100);
+    CHECK(var > 300);
+    /* It moves: most bytes change from one frame to the next. */
+    CHECK(differing_bytes(&f[0], &f[1]) > bytes / 4);
+    CHECK(differing_bytes(&f[1], &f[2]) > bytes / 4);
+    /* "1" and "2" differ in the digit box. */
+    CHECK(differing_digit_bytes(&f[1], &f[2]) > 10 * bpp);
+    /* The box behind the digits is black, its left edge included. */
+    CHECK_EQ_INT(f[1].data[5 * f[1].stride + 4 * bpp], 0);
+    fprintf(stderr, "  %s %s: %u distinct values, variance %.0f\n",
+            pattern_names[pattern], cc_pixfmt_name(fmt), distinct, var);
+
+    *first = f[0];
+    free(f[1].data);
+    free(f[2].data);
+    cc_source_free(src);
+}
+
+static void test_patterns(void)
+{
+    for (size_t j = 0; j < N_FORMATS; j++) {
+        cc_frame first[N_PATTERNS];
+        for (size_t i = 0; i < N_PATTERNS; i++)
+            check_pattern(i, formats[j], &first[i]);
+        /* Different patterns look different. */
+        for (size_t a = 0; a < N_PATTERNS; a++)
+            for (size_t b = a + 1; b < N_PATTERNS; b++)
+                CHECK(differing_bytes(&first[a], &first[b]) >
+                      first[a].size / 2);
+        for (size_t i = 0; i < N_PATTERNS; i++)
+            free(first[i].data);
+    }
+}
+
+/* A realistic image compresses to a realistic size: neither flat nor pure
+ * noise. */
+static void test_jpeg_size(void)
+{
+    tjhandle tj = tjInitCompress();
+    CHECK(tj != NULL);
+    if (!tj)
+        return;
+    for (size_t i = 0; i < N_PATTERNS; i++) {
+        for (size_t j = 0; j < N_FORMATS; j++) {
+            cc_camera_config cfg = make_config(1920, 1200, formats[j], 1000,
+                                               patterns[i]);
+            cc_source *src = NULL;
+            CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+            if (!src)
+                continue;
+            cc_frame f = alloc_frame(cc_source_frame_bytes(src));
+            CHECK_EQ_INT(grab_one(src, &f), 0);
+            bool gray = f.fmt == CC_PIX_MONO8;
+            unsigned char *jpeg = NULL;
+            unsigned long size = 0;
+            int rc = tjCompress2(tj, f.data, (int)f.width, (int)f.stride,
+                                 (int)f.height, gray ? TJPF_GRAY : TJPF_RGB,
+                                 &jpeg, &size, gray ? TJSAMP_GRAY : TJSAMP_420,
+                                 80, TJFLAG_FASTDCT);
+            CHECK_EQ_INT(rc, 0);
+            fprintf(stderr, "  1920x1200 %s %s: JPEG q80 %lu KB\n",
+                    pattern_names[i], cc_pixfmt_name(formats[j]),
+                    size / 1024);
+            CHECK(size > 50 * 1024);
+            CHECK(size < 1024 * 1024);
+            tjFree(jpeg);
+            free(f.data);
+            cc_source_free(src);
+        }
+    }
+    tjDestroy(tj);
+}
+
+/* At 20 FPS the frame after the first is not due within 1 ms. */
+static void test_pacing(void)
+{
+    cc_camera_config cfg =
+        make_config(320, 240, CC_PIX_MONO8, 20, CC_PATTERN_SCROLL);
+    cc_source *src = NULL;
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+    if (!src)
+        return;
+    cc_frame f = alloc_frame(cc_source_frame_bytes(src));
+    CHECK_EQ_INT(grab_one(src, &f), 0);
+    CHECK_EQ_INT(f.frame_id, 0);
+    int rc = -EAGAIN, again = 0;
+    for (int i = 0; i < 2000 && rc == -EAGAIN; i++) {
+        rc = cc_source_grab(src, &f, 1);
+        again += rc == -EAGAIN;
+    }
+    CHECK_EQ_INT(rc, 0);
+    CHECK(again >= 1);
+    CHECK_EQ_INT(f.frame_id, 1);
+    /* A zero timeout polls. */
+    CHECK_EQ_INT(cc_source_grab(src, &f, 0), -EAGAIN);
+    free(f.data);
+    cc_source_free(src);
+}
+
+static void test_camera_bad_source(void)
+{
+    cc_camera_config cfg =
+        make_config(320, 240, CC_PIX_MONO8, 100, CC_PATTERN_SCROLL);
+    cfg.source = (cc_source_kind)0;
+    cc_camera cam;
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30), -EINVAL);
+    CHECK(cam.source == NULL && cam.ring == NULL);
+    cfg = make_config(320, 240, CC_PIX_MONO8, 0, CC_PATTERN_SCROLL);
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30), -EINVAL);
+    cc_camera_destroy(&cam); /* safe after a failed init */
+}
+
+static void test_camera(void)
+{
+    cc_camera_config cfg =
+        make_config(320, 240, CC_PIX_MONO8, 2000, CC_PATTERN_SCROLL);
+    snprintf(cfg.name, sizeof cfg.name, "a-long-camera-name");
+    cc_camera cam;
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 3, 30), 0);
+    if (!cam.ring)
+        return;
+    CHECK_EQ_INT(cam.index, 3);
+    CHECK_EQ_INT(cc_ring_slots(cam.ring), 64);
+    cc_camera_stop(&cam); /* safe before start */
+    CHECK_EQ_INT(cc_camera_start(&cam), 0);
+    CHECK_EQ_INT(cc_camera_start(&cam), -EALREADY);
+
+    uint64_t seen = 0, skipped = 0, last_seq = 0;
+    bool named = false;
+    for (int i = 0; i < 2000 && seen < 100; i++) {
+        char name[16] = "";
+        if (!named && pthread_getname_np(cam.thread, name, sizeof name) == 0)
+            named = strcmp(name, "grab-a-long-cam") == 0;
+        uint32_t n = 0;
+        const cc_frame *f = cc_ring_take_newest(cam.ring, &n);
+        if (!f) {
+            sleep_ms(1);
+            continue;
+        }
+        CHECK(f->seq > last_seq);
+        CHECK_EQ_INT(f->frame_id, f->seq - 1);
+        CHECK_EQ_INT(f->size, 320 * 240);
+        CHECK_EQ_INT(f->width, 320);
+        CHECK_EQ_INT(f->stride, 320);
+        /* Everything between two takes was skipped in the ring or
+         * overwritten by the producer. */
+        CHECK(f->seq - last_seq - 1 >= n);
+        last_seq = f->seq;
+        seen++;
+        skipped += n;
+        cc_ring_release(cam.ring);
+        sleep_ms(i % 5); /* sometimes let frames pile up */
+    }
+    CHECK(named);
+
+    /* Not taking anything fills the ring: the producer then overwrites its
+     * write slot instead of blocking. */
+    for (int i = 0; i < 2000 && cc_ring_overwritten(cam.ring) == 0; i++)
+        sleep_ms(1);
+    CHECK(cc_ring_overwritten(cam.ring) > 0);
+    cc_camera_stop(&cam);
+
+    /* Drain what was published before the stop. */
+    uint32_t n = 0;
+    const cc_frame *f = cc_ring_take_newest(cam.ring, &n);
+    if (f) {
+        CHECK(f->seq > last_seq);
+        seen++;
+        skipped += n;
+        cc_ring_release(cam.ring);
+    }
+    uint64_t grabbed = atomic_load(&cam.grabbed);
+    uint64_t overwritten = cc_ring_overwritten(cam.ring);
+    fprintf(stderr,
+            "  grabbed %llu: seen %llu, skipped %llu, overwritten %llu\n",
+            (unsigned long long)grabbed, (unsigned long long)seen,
+            (unsigned long long)skipped, (unsigned long long)overwritten);
+    CHECK(seen > 0);
+    CHECK_EQ_INT(grabbed, seen + skipped + overwritten);
+    CHECK_EQ_INT(atomic_load(&cam.grab_errors), 0);
+    cc_camera_destroy(&cam);
+    CHECK(cam.ring == NULL && cam.source == NULL);
+}
+
+int main(void)
+{
+    RUN(test_invalid_config);
+    RUN(test_patterns);
+    RUN(test_jpeg_size);
+    RUN(test_pacing);
+    RUN(test_camera_bad_source);
+    RUN(test_camera);
+    return CHECK_DONE();
+}

@@ -1,0 +1,574 @@
+/* Tests for config.c: parsing, defaults, every error message, write->load
+ * round trip, --listen. Usage: test_config [path/to/sample/cams.ini] */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static char dir[] = "/tmp/test_config.XXXXXX";
+static char ini_path[64];
+static char out_path[64];
+
+static void write_bytes(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    CHECK_EQ_INT(fwrite(data, 1, len, f), len);
+    CHECK_EQ_INT(fclose(f), 0);
+}
+
+/* Writes text to the test's cams.ini and loads it. */
+static int load_text(cc_config *cfg, const char *text, char *err, size_t len)
+{
+    write_bytes(ini_path, text, strlen(text));
+    err[0] = '\0';
+    return cc_config_load(cfg, ini_path, err, len);
+}
+
+static void check_zeroed(const cc_config *cfg)
+{
+    CHECK(cfg->path == NULL);
+    CHECK(cfg->cameras == NULL);
+    CHECK_EQ_INT(cfg->n_cameras, 0);
+}
+
+/* err must be exactly "PATH:LINE: msg" ("PATH: msg" for line 0). */
+static void check_message(const char *err, int line, const char *msg)
+{
+    char want[1024];
+    if (line)
+        snprintf(want, sizeof want, "%s:%d: %s", ini_path, line, msg);
+    else
+        snprintf(want, sizeof want, "%s: %s", ini_path, msg);
+    CHECK_STR_CONTAINS(err, want);
+    CHECK_EQ_INT(strlen(err), strlen(want));
+}
+
+static void expect_error(const char *text, int line, const char *msg)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), -EINVAL);
+    check_message(err, line, msg);
+    check_zeroed(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+static const char *const minimal =
+    "[camera cam0]\nsource = testpattern\nwidth = 640\nheight = 480\n";
+
+static unsigned expected_workers(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+static void test_defaults(void)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, minimal, err, sizeof err), 0);
+    CHECK_STR_CONTAINS(cfg.path, ini_path);
+    CHECK(cfg.path != ini_path);
+    CHECK_STR_CONTAINS(cfg.server.listen, "127.0.0.1");
+    CHECK_EQ_INT(cfg.server.port, 8765);
+    CHECK(cfg.server.stream_fps == 30);
+    CHECK_EQ_INT(cfg.server.jpeg_quality, 80);
+    CHECK(cfg.server.encoder_workers >= 1);
+    CHECK_EQ_INT(cfg.server.encoder_workers, expected_workers());
+    CHECK_EQ_INT(cfg.server.max_clients, 64);
+    CHECK_EQ_INT(cfg.n_cameras, 1);
+    const cc_camera_config *c = &cfg.cameras[0];
+    CHECK_STR_CONTAINS(c->name, "cam0");
+    CHECK_EQ_INT(c->line, 1);
+    CHECK_EQ_INT(c->source, CC_SOURCE_TESTPATTERN);
+    CHECK_EQ_INT(c->width, 640);
+    CHECK_EQ_INT(c->height, 480);
+    CHECK_EQ_INT(c->pixfmt, CC_PIX_MONO8);
+    CHECK(c->grab_fps == 30);
+    CHECK_EQ_INT(c->pattern, CC_PATTERN_SCROLL);
+    cc_config_destroy(&cfg);
+    check_zeroed(&cfg);
+    cc_config_destroy(&cfg); /* destroying twice is harmless */
+}
+
+/* Every key set, with the syntax variations users write: BOM, CRLF,
+ * indentation, comments, blank lines, [server] after the cameras. */
+static const char *const full =
+    "\xEF\xBB\xBF[camera left]          ; first\r\n"
+    "  source = testpattern\r\n"
+    "# a comment\r\n"
+    "  width = 1920\r\n"
+    "\theight = 1200\r\n"
+    "  pixel_format = rgb8  ; case-insensitive\r\n"
+    "  grab_fps = 123.456\r\n"
+    "  pattern = checker\r\n"
+    "\r\n"
+    "[camera b.2_x-Y]\n"
+    "pattern = bars\n"
+    "grab_fps = 0.1\n"
+    "height = 16\n"
+    "width = 16384\n"
+    "source = testpattern\n"
+    "; the server last\n"
+    "[server]\n"
+    "listen = ::1\n"
+    "port = 0\n"
+    "stream_fps = 0.1\n"
+    "jpeg_quality = 100\n"
+    "encoder_workers = 5\n"
+    "max_clients = 10000\n";
+
+static void check_full(const cc_config *cfg)
+{
+    CHECK_STR_CONTAINS(cfg->server.listen, "::1");
+    CHECK_EQ_INT(strlen(cfg->server.listen), 3);
+    CHECK_EQ_INT(cfg->server.port, 0);
+    CHECK(cfg->server.stream_fps == 0.1);
+    CHECK_EQ_INT(cfg->server.jpeg_quality, 100);
+    CHECK_EQ_INT(cfg->server.encoder_workers, 5);
+    CHECK_EQ_INT(cfg->server.max_clients, 10000);
+    CHECK_EQ_INT(cfg->n_cameras, 2);
+    if (cfg->n_cameras != 2)
+        return;
+    const cc_camera_config *a = &cfg->cameras[0], *b = &cfg->cameras[1];
+    CHECK_STR_CONTAINS(a->name, "left");
+    CHECK_EQ_INT(a->source, CC_SOURCE_TESTPATTERN);
+    CHECK_EQ_INT(a->width, 1920);
+    CHECK_EQ_INT(a->height, 1200);
+    CHECK_EQ_INT(a->pixfmt, CC_PIX_RGB8);
+    CHECK(a->grab_fps == 123.456);
+    CHECK_EQ_INT(a->pattern, CC_PATTERN_CHECKER);
+    CHECK_STR_CONTAINS(b->name, "b.2_x-Y");
+    CHECK_EQ_INT(b->width, 16384);
+    CHECK_EQ_INT(b->height, 16);
+    CHECK_EQ_INT(b->pixfmt, CC_PIX_MONO8);
+    CHECK(b->grab_fps == 0.1);
+    CHECK_EQ_INT(b->pattern, CC_PATTERN_BARS);
+}
+
+static void test_full(void)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, full, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    check_full(&cfg);
+    CHECK_EQ_INT(cfg.cameras[0].line, 1);
+    CHECK_EQ_INT(cfg.cameras[1].line, 10);
+    cc_config_destroy(&cfg);
+}
+
+static void check_same(const cc_config *a, const cc_config *b)
+{
+    CHECK_STR_CONTAINS(a->server.listen, b->server.listen);
+    CHECK_EQ_INT(strlen(a->server.listen), strlen(b->server.listen));
+    CHECK_EQ_INT(a->server.port, b->server.port);
+    CHECK(a->server.stream_fps == b->server.stream_fps);
+    CHECK_EQ_INT(a->server.jpeg_quality, b->server.jpeg_quality);
+    CHECK_EQ_INT(a->server.encoder_workers, b->server.encoder_workers);
+    CHECK_EQ_INT(a->server.max_clients, b->server.max_clients);
+    CHECK_EQ_INT(a->n_cameras, b->n_cameras);
+    for (size_t i = 0; i < a->n_cameras && i < b->n_cameras; i++) {
+        const cc_camera_config *x = &a->cameras[i], *y = &b->cameras[i];
+        CHECK_EQ_INT(strcmp(x->name, y->name), 0);
+        CHECK_EQ_INT(x->source, y->source);
+        CHECK_EQ_INT(x->width, y->width);
+        CHECK_EQ_INT(x->height, y->height);
+        CHECK_EQ_INT(x->pixfmt, y->pixfmt);
+        CHECK(x->grab_fps == y->grab_fps);
+        CHECK_EQ_INT(x->pattern, y->pattern);
+    }
+}
+
+/* Writes cfg with cc_config_write, loads the result and compares. */
+static void check_round_trip(const cc_config *cfg)
+{
+    FILE *f = fopen(out_path, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    cc_config_write(cfg, f);
+    CHECK_EQ_INT(fclose(f), 0);
+
+    char text[8192] = "";
+    f = fopen(out_path, "r");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    char first[PATH_MAX + 32];
+    snprintf(first, sizeof first, "# resolved from %s\n", cfg->path);
+    CHECK_EQ_INT(strncmp(text, first, strlen(first)), 0);
+
+    cc_config back;
+    char err[512] = "";
+    CHECK_EQ_INT(cc_config_load(&back, out_path, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    check_same(cfg, &back);
+    cc_config_destroy(&back);
+}
+
+static void test_round_trip(void)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, full, err, sizeof err), 0);
+    check_round_trip(&cfg);
+    /* Values %g would shorten must survive too. */
+    cfg.server.stream_fps = 1.0 / 3;
+    cfg.cameras[0].grab_fps = 9999.123456789012;
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    /* encoder_workers = 0 is written as the resolved count. */
+    CHECK_EQ_INT(load_text(&cfg, minimal, err, sizeof err), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+static void test_file_errors(void)
+{
+    cc_config cfg;
+    char err[512], missing[PATH_MAX + 16], want[PATH_MAX + 64];
+    snprintf(missing, sizeof missing, "%s/nope.ini", dir);
+    CHECK_EQ_INT(cc_config_load(&cfg, missing, err, sizeof err), -ENOENT);
+    snprintf(want, sizeof want, "%s: cannot open: No such file or directory",
+             missing);
+    CHECK_STR_CONTAINS(err, want);
+    check_zeroed(&cfg);
+
+    /* fopen accepts a directory; reading it fails. */
+    CHECK_EQ_INT(cc_config_load(&cfg, dir, err, sizeof err), -EISDIR);
+    snprintf(want, sizeof want, "%s: cannot read: Is a directory", dir);
+    CHECK_STR_CONTAINS(err, want);
+    check_zeroed(&cfg);
+
+    expect_error("", 0, "no cameras: add a [camera NAME] section");
+    expect_error("[server]\nport = 1\n", 0,
+                 "no cameras: add a [camera NAME] section");
+}
+
+static void test_section_errors(void)
+{
+    expect_error("[foo]\n", 1,
+                 "unknown section [foo] (expected [server] or [camera NAME])");
+    expect_error("[server]\n[cameras x]\n", 2, "unknown section [cameras x] "
+                 "(expected [server] or [camera NAME])");
+    expect_error("port = 1\n[server]\n", 1, "key 'port' outside any section "
+                 "(start with [server] or [camera NAME])");
+    expect_error("[server]\nport = 1\n\n[server]\n", 4,
+                 "duplicate section [server] (first defined at line 1)");
+    expect_error("[camera]\n", 1, "[camera ] invalid camera name '' "
+                 "(1..63 characters of A-Z a-z 0-9 _ . -)");
+    expect_error("[camera ]\n", 1, "[camera ] invalid camera name '' "
+                 "(1..63 characters of A-Z a-z 0-9 _ . -)");
+    expect_error("[camera two words]\n", 1, "[camera two words] invalid "
+                 "camera name 'two words' (1..63 characters of A-Z a-z 0-9 _ . -)");
+    expect_error("[camera a/b]\n", 1, "[camera a/b] invalid camera name 'a/b' "
+                 "(1..63 characters of A-Z a-z 0-9 _ . -)");
+
+    char text[256], msg[256], name[65];
+    memset(name, 'n', 64);
+    name[64] = '\0';
+    snprintf(text, sizeof text, "[camera %s]\n", name);
+    snprintf(msg, sizeof msg, "[camera %s] invalid camera name '%s' "
+             "(1..63 characters of A-Z a-z 0-9 _ . -)", name, name);
+    expect_error(text, 1, msg);
+
+    /* 63 characters is the longest valid name. */
+    cc_config cfg;
+    char err[512];
+    name[63] = '\0';
+    snprintf(text, sizeof text, "[camera %s]\nsource = testpattern\n"
+             "width = 16\nheight = 16\n", name);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK_EQ_INT(cfg.n_cameras, 1);
+    cc_config_destroy(&cfg);
+}
+
+static void test_camera_errors(void)
+{
+    expect_error("[camera left]\nsource = testpattern\nheight = 100\n\n"
+                 "[camera right]\nsource = testpattern\nwidth = 16\n"
+                 "height = 16\n",
+                 1, "[camera left] missing required key 'width'");
+    /* Checked at the end of the file too, and for sections without keys. */
+    expect_error("[camera cam0]\nsource = testpattern\nwidth = 640\n"
+                 "height = 480\n[camera cam1]\nwidth = 16\nheight = 16\n", 5,
+                 "[camera cam1] missing required key 'source'");
+    expect_error("[camera left]\n", 1,
+                 "[camera left] missing required key 'source'");
+    expect_error("[camera left]\nsource = testpattern\nwidth = 16\n", 1,
+                 "[camera left] missing required key 'height'");
+
+    expect_error("[camera left]\nsource = testpattern\nwidth = 16\n"
+                 "height = 16\n[camera other]\nsource = testpattern\n"
+                 "width = 16\nheight = 16\n[camera left]\n",
+                 9, "[camera left] duplicate camera name (first defined at "
+                 "line 1)");
+    expect_error("[camera left]\nsource = testpattern\nwidth = 16\n"
+                 "height = 16\nwidth = 32\n",
+                 5, "[camera left] duplicate key 'width' (first set at line 3)");
+    expect_error("[camera left]\nsource = aravis\n", 2, "[camera left] source: "
+                 "unknown source 'aravis' (supported: testpattern)");
+    expect_error("[camera left]\nsource = testpattern\npixel_format = Mono12\n",
+                 3, "[camera left] pixel_format: unknown pixel format 'Mono12' "
+                 "(supported: Mono8, RGB8)");
+    expect_error("[camera left]\npattern = Scroll\n", 2, "[camera left] "
+                 "pattern: unknown pattern 'Scroll' (supported: scroll, bars, "
+                 "checker)");
+    expect_error("[camera left]\nsource = testpattern\nwidht = 16\n", 3,
+                 "[camera left] unknown key 'widht'");
+}
+
+static void test_too_many_cameras(void)
+{
+    static char text[64 * 128];
+    size_t len = 0;
+    for (int i = 0; i < CC_MAX_CAMERAS; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len,
+                                "[camera c%d]\nsource = testpattern\n"
+                                "width = 16\nheight = 16\n", i);
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(cfg.n_cameras, CC_MAX_CAMERAS);
+    CHECK_STR_CONTAINS(cfg.cameras[CC_MAX_CAMERAS - 1].name, "c63");
+    CHECK_EQ_INT(cfg.cameras[CC_MAX_CAMERAS - 1].line, 4 * 63 + 1);
+    cc_config_destroy(&cfg);
+
+    snprintf(text + len, sizeof text - len, "[camera c64]\n");
+    expect_error(text, 4 * 64 + 1,
+                 "[camera c64] too many cameras (at most 64)");
+}
+
+/* One bad value per case; the key is on line 2 of its section. */
+static const struct {
+    const char *section, *key, *value, *detail;
+} bad_values[] = {
+    {"server", "listen", "localhost",
+     "expected an IPv4 or IPv6 address, got 'localhost'"},
+    {"server", "listen", "", "expected an IPv4 or IPv6 address, got ''"},
+    {"server", "listen", "1.2.3.4:80",
+     "expected an IPv4 or IPv6 address, got '1.2.3.4:80'"},
+    {"server", "port", "65536", "expected an integer 0..65535, got '65536'"},
+    {"server", "port", "-1", "expected an integer 0..65535, got '-1'"},
+    {"server", "port", "", "expected an integer 0..65535, got ''"},
+    {"server", "port", "80x", "expected an integer 0..65535, got '80x'"},
+    {"server", "port", "0x50", "expected an integer 0..65535, got '0x50'"},
+    {"server", "port", "8765 # note",
+     "expected an integer 0..65535, got '8765 # note'"},
+    {"server", "port", "99999999999999999999",
+     "expected an integer 0..65535, got '99999999999999999999'"},
+    {"server", "stream_fps", "0.09", "expected a number 0.1..1000, got '0.09'"},
+    {"server", "stream_fps", "1000.5",
+     "expected a number 0.1..1000, got '1000.5'"},
+    {"server", "stream_fps", "nan", "expected a number 0.1..1000, got 'nan'"},
+    {"server", "stream_fps", "inf", "expected a number 0.1..1000, got 'inf'"},
+    {"server", "stream_fps", "30fps", "expected a number 0.1..1000, got '30fps'"},
+    {"server", "stream_fps", "1e999", "expected a number 0.1..1000, got '1e999'"},
+    {"server", "jpeg_quality", "0", "expected an integer 1..100, got '0'"},
+    {"server", "jpeg_quality", "101", "expected an integer 1..100, got '101'"},
+    {"server", "jpeg_quality", "80.5", "expected an integer 1..100, got '80.5'"},
+    {"server", "encoder_workers", "65", "expected an integer 0..64, got '65'"},
+    {"server", "max_clients", "0", "expected an integer 1..10000, got '0'"},
+    {"server", "max_clients", "10001",
+     "expected an integer 1..10000, got '10001'"},
+    {"camera left", "width", "abc", "expected an integer 16..16384, got 'abc'"},
+    {"camera left", "width", "15", "expected an integer 16..16384, got '15'"},
+    {"camera left", "height", "16385",
+     "expected an integer 16..16384, got '16385'"},
+    {"camera left", "grab_fps", "0", "expected a number 0.1..10000, got '0'"},
+    {"camera left", "grab_fps", "10001",
+     "expected a number 0.1..10000, got '10001'"},
+    {"camera left", "grab_fps", "-5", "expected a number 0.1..10000, got '-5'"},
+};
+
+static void test_bad_values(void)
+{
+    for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+        char text[256], msg[512];
+        snprintf(text, sizeof text, "[%s]\n%s = %s\n", bad_values[i].section,
+                 bad_values[i].key, bad_values[i].value);
+        snprintf(msg, sizeof msg, "[%s] %s: %s", bad_values[i].section,
+                 bad_values[i].key, bad_values[i].detail);
+        expect_error(text, 2, msg);
+    }
+}
+
+static void test_good_values(void)
+{
+    cc_config cfg;
+    char err[512], text[512];
+    snprintf(text, sizeof text, "[server]\nlisten = 0.0.0.0\nport = 65535\n"
+             "stream_fps = 1e3\nencoder_workers = 64\n%s", minimal);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK_EQ_INT(cfg.server.port, 65535);
+    CHECK(cfg.server.stream_fps == 1000);
+    CHECK_EQ_INT(cfg.server.encoder_workers, 64);
+    cc_config_destroy(&cfg);
+}
+
+static void test_syntax_errors(void)
+{
+    expect_error("[server]\nport\n", 2, "syntax error");
+    expect_error("[server\nport = 1\n", 1, "syntax error");
+    /* The first bad line is reported, whoever found it. */
+    expect_error("[server]\nbogus line\nprot = 1\n", 2, "syntax error");
+    expect_error("[server]\nprot = 1\nbogus line\n", 2,
+                 "[server] unknown key 'prot'");
+
+    char text[400] = "[server]\nlisten = ";
+    memset(text + strlen(text), '1', 250);
+    expect_error(text, 2, "line too long (at most 198 characters)");
+
+    write_bytes(ini_path, "[server]\nport = 1\0\n", 19);
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(cc_config_load(&cfg, ini_path, err, sizeof err), -EINVAL);
+    check_message(err, 2, "syntax error (NUL byte)");
+    check_zeroed(&cfg);
+}
+
+static void test_set_listen(void)
+{
+    cc_config cfg = {.server = {.listen = "127.0.0.1", .port = 8765}};
+    char err[256] = "";
+    CHECK_EQ_INT(cc_config_set_listen(&cfg, "0.0.0.0", err, sizeof err), 0);
+    CHECK_STR_CONTAINS(cfg.server.listen, "0.0.0.0");
+    CHECK_EQ_INT(cfg.server.port, 8765);
+    CHECK_EQ_INT(cc_config_set_listen(&cfg, "10.1.2.3:9000", err, sizeof err),
+                 0);
+    CHECK_STR_CONTAINS(cfg.server.listen, "10.1.2.3");
+    CHECK_EQ_INT(strlen(cfg.server.listen), 8);
+    CHECK_EQ_INT(cfg.server.port, 9000);
+    CHECK_EQ_INT(cc_config_set_listen(&cfg, "::1", err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.listen, "::1"), 0);
+    CHECK_EQ_INT(cfg.server.port, 9000);
+    CHECK_EQ_INT(cc_config_set_listen(&cfg, "[::]:0", err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.listen, "::"), 0);
+    CHECK_EQ_INT(cfg.server.port, 0);
+    CHECK_EQ_INT(cc_config_set_listen(&cfg, "[fe80::1]", err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.listen, "fe80::1"), 0);
+    CHECK_EQ_INT(cfg.server.port, 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+
+    static const char *const bad_addr[] = {
+        "x", "", "localhost:80", "[::1", "[::1]80", "[1.2.3.4]:80", "[]:80",
+        "1.2.3.4.5", ":80",
+    };
+    for (size_t i = 0; i < sizeof bad_addr / sizeof bad_addr[0]; i++) {
+        char want[128];
+        CHECK_EQ_INT(cc_config_set_listen(&cfg, bad_addr[i], err, sizeof err),
+                     -EINVAL);
+        snprintf(want, sizeof want, "--listen: invalid address '%s'",
+                 bad_addr[i]);
+        CHECK_STR_CONTAINS(err, want);
+    }
+    static const char *const bad_port[][2] = {
+        {"1.2.3.4:", ""}, {"1.2.3.4:65536", "65536"}, {"[::1]:abc", "abc"},
+        {"[::1]:", ""}, {"1.2.3.4:-1", "-1"},
+    };
+    for (size_t i = 0; i < sizeof bad_port / sizeof bad_port[0]; i++) {
+        char want[128];
+        CHECK_EQ_INT(cc_config_set_listen(&cfg, bad_port[i][0], err,
+                                          sizeof err), -EINVAL);
+        snprintf(want, sizeof want, "--listen: invalid port '%s' (expected "
+                 "0..65535)", bad_port[i][1]);
+        CHECK_STR_CONTAINS(err, want);
+    }
+    /* Failures leave the settings alone. */
+    CHECK_EQ_INT(strcmp(cfg.server.listen, "fe80::1"), 0);
+    CHECK_EQ_INT(cfg.server.port, 0);
+}
+
+static void test_names(void)
+{
+    CHECK_STR_CONTAINS(cc_source_kind_name(CC_SOURCE_TESTPATTERN),
+                       "testpattern");
+    CHECK_STR_CONTAINS(cc_pattern_name(CC_PATTERN_SCROLL), "scroll");
+    CHECK_STR_CONTAINS(cc_pattern_name(CC_PATTERN_BARS), "bars");
+    CHECK_STR_CONTAINS(cc_pattern_name(CC_PATTERN_CHECKER), "checker");
+    CHECK(cc_pattern_name((cc_pattern)0) == NULL);
+    CHECK(cc_pattern_name((cc_pattern)99) == NULL);
+    CHECK(cc_source_kind_name((cc_source_kind)0) == NULL);
+    CHECK(cc_source_kind_name((cc_source_kind)-1) == NULL);
+}
+
+static const char *sample_path;
+
+/* The shipped cams.ini: three 1920x1200 Mono8 cameras at 400 fps. */
+static void test_sample(void)
+{
+    cc_config cfg;
+    char err[512] = "";
+    CHECK_EQ_INT(cc_config_load(&cfg, sample_path, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK_STR_CONTAINS(cfg.server.listen, "0.0.0.0");
+    CHECK_EQ_INT(cfg.server.port, 8765);
+    CHECK(cfg.server.stream_fps == 30);
+    CHECK_EQ_INT(cfg.server.jpeg_quality, 80);
+    CHECK_EQ_INT(cfg.server.encoder_workers, expected_workers());
+    CHECK_EQ_INT(cfg.server.max_clients, 64);
+    CHECK_EQ_INT(cfg.n_cameras, 3);
+    static const char *const names[] = {"left", "center", "right"};
+    static const cc_pattern patterns[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,
+                                          CC_PATTERN_CHECKER};
+    for (size_t i = 0; i < cfg.n_cameras && i < 3; i++) {
+        const cc_camera_config *c = &cfg.cameras[i];
+        CHECK_EQ_INT(strcmp(c->name, names[i]), 0);
+        CHECK_EQ_INT(c->source, CC_SOURCE_TESTPATTERN);
+        CHECK_EQ_INT(c->width, 1920);
+        CHECK_EQ_INT(c->height, 1200);
+        CHECK_EQ_INT(c->pixfmt, CC_PIX_MONO8);
+        CHECK(c->grab_fps == 400);
+        CHECK_EQ_INT(c->pattern, patterns[i]);
+    }
+    if (cfg.n_cameras)
+        check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+int main(int argc, char **argv)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    snprintf(ini_path, sizeof ini_path, "%s/cams.ini", dir);
+    snprintf(out_path, sizeof out_path, "%s/written.ini", dir);
+
+    RUN(test_defaults);
+    RUN(test_full);
+    RUN(test_round_trip);
+    RUN(test_file_errors);
+    RUN(test_section_errors);
+    RUN(test_camera_errors);
+    RUN(test_too_many_cameras);
+    RUN(test_bad_values);
+    RUN(test_good_values);
+    RUN(test_syntax_errors);
+    RUN(test_set_listen);
+    RUN(test_names);
+    if (argc > 1) {
+        sample_path = argv[1];
+        RUN(test_sample);
+    } else {
+        fprintf(stderr, "skip test_sample (no sample path given)\n");
+    }
+
+    unlink(ini_path);
+    unlink(out_path);
+    rmdir(dir);
+    return CHECK_DONE();
+}

@@ -1,0 +1,84 @@
+/* Control messages and the hello. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "control.h"
+
+static int parse(const char *msg, cc_control *out, char *err, size_t errlen)
+{
+    return cc_control_parse(msg, strlen(msg), 3, out, err, errlen);
+}
+
+static void test_ping(void)
+{
+    cc_control c;
+    char err[128];
+    CHECK_EQ_INT(parse("{\"type\":\"ping\"}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.type, CC_CONTROL_PING);
+    /* Unknown keys are ignored, as in the hello. */
+    CHECK_EQ_INT(parse("{\"type\":\"ping\",\"id\":7}", &c, err, sizeof err), 0);
+}
+
+static void test_subscribe(void)
+{
+    cc_control c;
+    char err[128];
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"cameras\":[0,2]}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.type, CC_CONTROL_SUBSCRIBE);
+    CHECK_EQ_INT(c.cameras, 5);
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"cameras\":[]}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.cameras, 0);
+}
+
+static void test_errors(void)
+{
+    static const struct {
+        const char *msg;
+        const char *text;
+    } cases[] = {
+        {"not json", "malformed"},
+        {"[1,2]", "malformed"},
+        {"{\"kind\":\"ping\"}", "no \"type\""},
+        {"{\"type\":\"dance\"}", "unknown control message type \"dance\""},
+        {"{\"type\":\"subscribe\"}", "must be an array"},
+        {"{\"type\":\"subscribe\",\"cameras\":[3]}", "integer 0..2"},
+        {"{\"type\":\"subscribe\",\"cameras\":[-1]}", "integer 0..2"},
+        {"{\"type\":\"subscribe\",\"cameras\":[1.5]}", "integer 0..2"},
+        {"{\"type\":\"subscribe\",\"cameras\":[\"0\"]}", "integer 0..2"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cc_control c;
+        char err[128] = "";
+        CHECK_EQ_INT(parse(cases[i].msg, &c, err, sizeof err), -EINVAL);
+        CHECK_STR_CONTAINS(err, cases[i].text);
+    }
+}
+
+static void test_replies(void)
+{
+    char buf[256];
+    CHECK(cc_control_pong(buf, sizeof buf, 1234567890123ULL) > 0);
+    CHECK_EQ_INT(strcmp(buf, "{\"type\":\"pong\",\"time_ns\":1234567890123}"), 0);
+    CHECK_EQ_INT(cc_control_pong(buf, 10, 1), -ENOSPC);
+
+    /* The message is client-influenced: it must come out as valid JSON. */
+    int n = cc_control_error(buf, sizeof buf, "bad \"quote\"\n");
+    CHECK(n > 0);
+    cJSON *o = cJSON_Parse(buf);
+    CHECK(o != NULL);
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
+    CHECK(cJSON_IsString(msg) && strcmp(msg->valuestring, "bad \"quote\"\n") == 0);
+    cJSON_Delete(o);
+}
+
+int main(void)
+{
+    RUN(test_ping);
+    RUN(test_subscribe);
+    RUN(test_errors);
+    RUN(test_replies);
+    return CHECK_DONE();
+}

@@ -1,0 +1,377 @@
+#include "../src/encoder.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <turbojpeg.h>
+
+#include "check.h"
+
+enum { MAX_JOBS = 8, WAIT_S = 10 };
+
+/* Counts done callbacks per job; the main thread waits on it. */
+typedef struct waiter {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    cc_encode_job *jobs; /* the array the callbacks index into */
+    int n_jobs;
+    int calls[MAX_JOBS];
+    int total;
+    int off_pool; /* callbacks on a thread not named "jpeg-N" */
+} waiter;
+
+static void waiter_init(waiter *w, cc_encode_job *jobs, int n_jobs)
+{
+    *w = (waiter){.jobs = jobs, .n_jobs = n_jobs};
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+static void waiter_destroy(waiter *w)
+{
+    pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->lock);
+}
+
+static void waiter_reset(waiter *w)
+{
+    pthread_mutex_lock(&w->lock);
+    memset(w->calls, 0, sizeof w->calls);
+    w->total = 0;
+    pthread_mutex_unlock(&w->lock);
+}
+
+static void on_done(cc_encode_job *job, void *arg)
+{
+    waiter *w = arg;
+    char name[16] = "";
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    pthread_mutex_lock(&w->lock);
+    long i = job - w->jobs;
+    if (i >= 0 && i < w->n_jobs)
+        w->calls[i]++;
+    w->total++;
+    if (strncmp(name, "jpeg-", 5) != 0)
+        w->off_pool++;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Waits until n callbacks ran; false after WAIT_S seconds. */
+static bool waiter_wait(waiter *w, int n)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += WAIT_S;
+    pthread_mutex_lock(&w->lock);
+    int rc = 0;
+    while (w->total < n && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&w->cond, &w->lock, &deadline);
+    bool ok = w->total >= n;
+    pthread_mutex_unlock(&w->lock);
+    return ok;
+}
+
+/* A textured test image: per-channel gradients plus a 24x20 block pattern,
+ * varied by seed. Row padding (stride beyond the packed row) is filled with
+ * a constant the encoder must not read as pixels. */
+static void frame_make(cc_frame *f, uint32_t width, uint32_t height,
+                       uint32_t stride, cc_pixfmt fmt, unsigned seed)
+{
+    unsigned bpp = cc_pixfmt_bpp(fmt);
+    *f = (cc_frame){.width = width, .height = height, .stride = stride,
+                    .fmt = fmt};
+    f->size = f->capacity = (size_t)stride * height;
+    f->data = malloc(f->capacity);
+    memset(f->data, 0xAB, f->capacity);
+    for (uint32_t y = 0; y < height; y++) {
+        for (uint32_t x = 0; x < width; x++) {
+            unsigned block = ((x + seed) / 24 + y / 20) % 2 ? 40 : 0;
+            for (unsigned c = 0; c < bpp; c++) {
+                unsigned v = (x * (150 + 30 * c) / width) + (y * 50 / height) +
+                             block + c * 10 + seed;
+                f->data[(size_t)y * stride + x * bpp + c] = (uint8_t)(v % 256);
+            }
+        }
+    }
+}
+
+static void frame_free(cc_frame *f)
+{
+    free(f->data);
+    f->data = NULL;
+}
+
+/* Mean absolute error of decoded pixels against the source frame. */
+static double pixel_error(const uint8_t *pix, const cc_frame *src)
+{
+    size_t row = (size_t)src->width * cc_pixfmt_bpp(src->fmt);
+    uint64_t sum = 0;
+    for (size_t y = 0; y < src->height; y++)
+        for (size_t i = 0; i < row; i++)
+            sum += (uint64_t)abs(pix[y * row + i] -
+                                 src->data[y * src->stride + i]);
+    return (double)sum / (double)(row * src->height);
+}
+
+/* Decodes job's JPEG and returns the mean absolute error against the source
+ * frame, or -1 if it does not decode to the expected shape. */
+static double decode_error(const cc_encode_job *job, const cc_frame *src)
+{
+    bool gray = src->fmt == CC_PIX_MONO8;
+    int want_samp = gray ? TJSAMP_GRAY : TJSAMP_420;
+    int w = 0, h = 0, subsamp = -1, colorspace = -1;
+    tjhandle tj = tjInitDecompress();
+    int rc = tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h,
+                                 &subsamp, &colorspace);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(w, src->width);
+    CHECK_EQ_INT(h, src->height);
+    CHECK_EQ_INT(subsamp, want_samp);
+    double mae = -1;
+    if (rc == 0 && w == (int)src->width && h == (int)src->height) {
+        int pitch = w * (int)cc_pixfmt_bpp(src->fmt);
+        uint8_t *pix = malloc((size_t)pitch * h);
+        rc = tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, pitch, h,
+                           gray ? TJPF_GRAY : TJPF_RGB, 0);
+        CHECK_EQ_INT(rc, 0);
+        if (rc == 0)
+            mae = pixel_error(pix, src);
+        free(pix);
+    }
+    tjDestroy(tj);
+    return mae;
+}
+
+/* Encodes one frame on a fresh pool and checks the decoded result. */
+static void encode_and_check(uint32_t width, uint32_t height, uint32_t stride,
+                             cc_pixfmt fmt)
+{
+    cc_frame frame;
+    frame_make(&frame, width, height, stride, fmt, 3);
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, width, height, fmt), 0);
+    job.frame = &frame;
+    job.quality = 90;
+    job.done = on_done;
+    waiter w;
+    waiter_init(&w, &job, 1);
+    job.arg = &w;
+
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 2), 0);
+    cc_encoder_submit(enc, &job);
+    CHECK(waiter_wait(&w, 1));
+    cc_encoder_free(enc);
+
+    CHECK_EQ_INT(w.calls[0], 1);
+    CHECK_EQ_INT(w.off_pool, 0);
+    CHECK_EQ_INT(job.err, 0);
+    CHECK_EQ_INT(job.width, width);
+    CHECK_EQ_INT(job.height, height);
+    CHECK_EQ_INT(job.gray, fmt == CC_PIX_MONO8);
+    CHECK(job.jpeg_size > 0 && job.jpeg_size <= job.jpeg_cap);
+    CHECK(job.encode_ns > 0);
+    double mae = decode_error(&job, &frame);
+    CHECK(mae >= 0 && mae < 8);
+
+    waiter_destroy(&w);
+    cc_encode_job_destroy(&job);
+    frame_free(&frame);
+}
+
+static void test_mono8(void)
+{
+    encode_and_check(640, 480, 640, CC_PIX_MONO8);
+    /* Padded rows: the encoder must use the stride as pitch. */
+    encode_and_check(640, 480, 704, CC_PIX_MONO8);
+}
+
+static void test_rgb8(void)
+{
+    encode_and_check(640, 480, 640 * 3, CC_PIX_RGB8);
+    /* Odd size: partial 4:2:0 MCUs, padded rows. */
+    encode_and_check(643, 479, 643 * 3 + 7, CC_PIX_RGB8);
+}
+
+static void test_parallel_reuse(void)
+{
+    enum { ROUNDS = 4 };
+    cc_frame frames[MAX_JOBS];
+    cc_encode_job jobs[MAX_JOBS];
+    uint8_t *bufs[MAX_JOBS];
+    waiter w;
+    waiter_init(&w, jobs, MAX_JOBS);
+    for (int i = 0; i < MAX_JOBS; i++) {
+        cc_pixfmt fmt = i % 2 ? CC_PIX_RGB8 : CC_PIX_MONO8;
+        uint32_t width = 320 + 16 * (uint32_t)i, height = 240;
+        frame_make(&frames[i], width, height, width * cc_pixfmt_bpp(fmt), fmt,
+                   (unsigned)i);
+        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], width, height, fmt), 0);
+        jobs[i].frame = &frames[i];
+        jobs[i].quality = 85;
+        jobs[i].done = on_done;
+        jobs[i].arg = &w;
+        bufs[i] = jobs[i].jpeg;
+    }
+
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 2), 0);
+    CHECK_EQ_INT(cc_encoder_workers(enc), 2);
+    for (int round = 0; round < ROUNDS; round++) {
+        waiter_reset(&w);
+        for (int i = 0; i < MAX_JOBS; i++)
+            cc_encoder_submit(enc, &jobs[i]);
+        bool all = waiter_wait(&w, MAX_JOBS);
+        CHECK(all);
+        if (!all)
+            break; /* jobs may still be queued: do not resubmit them */
+        for (int i = 0; i < MAX_JOBS; i++) {
+            CHECK_EQ_INT(w.calls[i], 1);
+            CHECK_EQ_INT(jobs[i].err, 0);
+            CHECK(jobs[i].jpeg == bufs[i]);
+            double mae = decode_error(&jobs[i], &frames[i]);
+            CHECK(mae >= 0 && mae < 8);
+        }
+    }
+    cc_encoder_free(enc);
+    CHECK_EQ_INT(w.off_pool, 0);
+
+    for (int i = 0; i < MAX_JOBS; i++) {
+        cc_encode_job_destroy(&jobs[i]);
+        frame_free(&frames[i]);
+    }
+    waiter_destroy(&w);
+}
+
+/* Runs one job on a one-worker pool and returns its err. */
+static int run_one(cc_encode_job *job, const cc_frame *frame)
+{
+    waiter w;
+    waiter_init(&w, job, 1);
+    job->frame = frame;
+    job->done = on_done;
+    job->arg = &w;
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 1), 0);
+    cc_encoder_submit(enc, job);
+    CHECK(waiter_wait(&w, 1));
+    cc_encoder_free(enc);
+    CHECK_EQ_INT(w.calls[0], 1);
+    waiter_destroy(&w);
+    return job->err;
+}
+
+static void test_errors(void)
+{
+    cc_frame big, rgb, small;
+    frame_make(&big, 640, 480, 640, CC_PIX_MONO8, 0);
+    frame_make(&rgb, 320, 240, 320 * 3, CC_PIX_RGB8, 0);
+    frame_make(&small, 320, 240, 320, CC_PIX_MONO8, 0);
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_MONO8), 0);
+    job.quality = 80;
+
+    /* Larger than the job was sized for: refused, no overflow (ASan). */
+    CHECK_EQ_INT(run_one(&job, &big), -EINVAL);
+    CHECK_EQ_INT(job.jpeg_size, 0);
+    /* Same size, but RGB needs a bigger buffer than the Mono8 job has. */
+    CHECK_EQ_INT(run_one(&job, &rgb), -EINVAL);
+
+    cc_frame bad = small;
+    bad.fmt = (cc_pixfmt)99;
+    CHECK_EQ_INT(run_one(&job, &bad), -EINVAL);
+    bad = small;
+    bad.stride = 319;
+    CHECK_EQ_INT(run_one(&job, &bad), -EINVAL);
+    bad = small;
+    bad.size = small.size - 1;
+    CHECK_EQ_INT(run_one(&job, &bad), -EINVAL);
+    bad = small;
+    bad.width = 0;
+    CHECK_EQ_INT(run_one(&job, &bad), -EINVAL);
+
+    job.quality = 0;
+    CHECK_EQ_INT(run_one(&job, &small), -EINVAL);
+    job.quality = 101;
+    CHECK_EQ_INT(run_one(&job, &small), -EINVAL);
+    /* The job still works after errors. */
+    job.quality = 80;
+    CHECK_EQ_INT(run_one(&job, &small), 0);
+    CHECK(decode_error(&job, &small) >= 0);
+    cc_encode_job_destroy(&job);
+
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, (cc_pixfmt)99), -EINVAL);
+    CHECK(job.jpeg == NULL);
+    cc_encode_job_destroy(&job);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 0, 240, CC_PIX_MONO8), -EINVAL);
+    cc_encode_job_destroy(&job);
+
+    frame_free(&big);
+    frame_free(&rgb);
+    frame_free(&small);
+}
+
+static void test_workers(void)
+{
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 0), 0);
+    CHECK(cc_encoder_workers(enc) >= 1 && cc_encoder_workers(enc) <= 64);
+    cc_encoder_free(enc);
+    CHECK_EQ_INT(cc_encoder_new(&enc, 3), 0);
+    CHECK_EQ_INT(cc_encoder_workers(enc), 3);
+    cc_encoder_free(enc);
+    CHECK_EQ_INT(cc_encoder_new(&enc, 1000), 0);
+    CHECK_EQ_INT(cc_encoder_workers(enc), 64);
+    cc_encoder_free(enc);
+    cc_encoder_free(NULL);
+}
+
+static void test_free_with_queued_jobs(void)
+{
+    cc_frame frame;
+    frame_make(&frame, 1280, 960, 1280, CC_PIX_MONO8, 1);
+    cc_encode_job jobs[MAX_JOBS];
+    waiter w;
+    waiter_init(&w, jobs, MAX_JOBS);
+    for (int i = 0; i < MAX_JOBS; i++) {
+        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], 1280, 960, CC_PIX_MONO8), 0);
+        jobs[i].frame = &frame;
+        jobs[i].quality = 80;
+        jobs[i].done = on_done;
+        jobs[i].arg = &w;
+    }
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 1), 0);
+    for (int i = 0; i < MAX_JOBS; i++)
+        cc_encoder_submit(enc, &jobs[i]);
+    cc_encoder_free(enc);
+
+    /* free() returned: every queued job got exactly one callback. */
+    CHECK_EQ_INT(w.total, MAX_JOBS);
+    for (int i = 0; i < MAX_JOBS; i++) {
+        CHECK_EQ_INT(w.calls[i], 1);
+        CHECK_EQ_INT(jobs[i].err, 0);
+        cc_encode_job_destroy(&jobs[i]);
+    }
+    waiter_destroy(&w);
+    frame_free(&frame);
+}
+
+int main(void)
+{
+    RUN(test_mono8);
+    RUN(test_rgb8);
+    RUN(test_parallel_reuse);
+    RUN(test_errors);
+    RUN(test_workers);
+    RUN(test_free_with_queued_jobs);
+    return CHECK_DONE();
+}
