@@ -1,5 +1,6 @@
 #include "mux.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
@@ -77,7 +78,10 @@ static void add_entry(cc_fb_writer *w, cc_mux_camera *s, unsigned index)
         .dropped = skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped,
         .payload = s->job.jpeg,
     };
-    cc_fb_writer_add(w, &e);
+    /* The bundle was sized for exactly these entries. */
+    int rc = cc_fb_writer_add(w, &e);
+    assert(rc == CC_FB_OK);
+    (void)rc;
     s->last_seq = s->frame->seq;
     s->encoded++;
 }

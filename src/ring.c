@@ -23,6 +23,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CACHE_LINE 64
 #define MIN_SLOTS 4u
@@ -81,6 +82,9 @@ int cc_ring_new(cc_ring **out, uint32_t slots, size_t slot_bytes)
         cc_ring_free(r);
         return -ENOMEM;
     }
+    /* Touch every page now: a first write from the grab thread would
+     * page-fault in the hot path. */
+    memset(r->data, 0, stride * slots);
     for (uint32_t i = 0; i < slots; i++) {
         r->slots[i].data = r->data + (size_t)i * stride;
         r->slots[i].capacity = slot_bytes;

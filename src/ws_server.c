@@ -1,5 +1,6 @@
 #include "ws_server.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -23,7 +24,7 @@
 #define HANDSHAKE_MS 10000       /* time to send a complete request head */
 #define CLOSE_GRACE_MS 2000      /* time for the last bytes before a hard close */
 #define MAX_PENDING_HTTP 64      /* connections not yet upgraded */
-#define MAX_FILTERED 8           /* distinct subscriptions muxed per tick */
+#define MAX_FILTERED 16          /* filtered bundles cached per tick */
 
 typedef enum conn_state { CONN_HTTP, CONN_WS } conn_state;
 
@@ -599,7 +600,10 @@ static cc_bundle *filter_bundle(cc_server *s, const cc_bundle *b, uint64_t mask)
     cc_fb_writer_begin(&w, out->data, out->cap, hdr.bundle_seq, hdr.mux_time_ns);
     for (unsigned i = 0; i < hdr.entry_count; i++) {
         if (mask & (UINT64_C(1) << entries[i].camera_index)) {
-            cc_fb_writer_add(&w, &entries[i]);
+            /* A subset of a bundle always fits in its size. */
+            int rc = cc_fb_writer_add(&w, &entries[i]);
+            assert(rc == CC_FB_OK);
+            (void)rc;
             out->cameras |= UINT64_C(1) << entries[i].camera_index;
         }
     }
@@ -608,20 +612,29 @@ static cc_bundle *filter_bundle(cc_server *s, const cc_bundle *b, uint64_t mask)
     return out;
 }
 
+/* The bundle for a client subscribed to mask, with a reference the caller
+ * drops: the full bundle, or a filtered one cached for this tick. */
 static cc_bundle *bundle_for(cc_server *s, cc_bundle *b, uint64_t mask,
                              filtered *cache, size_t *n_cache)
 {
     mask &= b->cameras;
-    if (mask == b->cameras)
-        return b;
-    for (size_t i = 0; i < *n_cache; i++)
-        if (cache[i].mask == mask)
-            return cache[i].bundle;
-    if (*n_cache == MAX_FILTERED)
-        return NULL;
-    cc_bundle *f = filter_bundle(s, b, mask);
-    if (f)
-        cache[(*n_cache)++] = (filtered){mask, f};
+    cc_bundle *f = b;
+    if (mask != b->cameras) {
+        size_t i = 0;
+        while (i < *n_cache && cache[i].mask != mask)
+            i++;
+        if (i < *n_cache) {
+            f = cache[i].bundle;
+        } else {
+            f = filter_bundle(s, b, mask);
+            if (!f)
+                return NULL;
+            if (*n_cache == MAX_FILTERED)
+                return f; /* rare: more subscriptions than cache slots */
+            cache[(*n_cache)++] = (filtered){mask, f};
+        }
+    }
+    cc_bundle_ref(f);
     return f;
 }
 
@@ -637,10 +650,12 @@ void cc_server_broadcast(cc_server *s, cc_bundle *b)
             continue;
         }
         cc_bundle *mine = bundle_for(s, b, c->subscribed, cache, &n_cache);
-        if (mine)
-            send_bundle(c, mine);
-        else
+        if (!mine) {
             c->bundles_skipped++;
+            continue;
+        }
+        send_bundle(c, mine);
+        cc_bundle_unref(mine);
     }
     for (size_t i = 0; i < n_cache; i++)
         cc_bundle_unref(cache[i].bundle);
