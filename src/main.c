@@ -54,7 +54,8 @@ static int parse_args(int argc, char **argv, options *o)
     };
     int opt;
     cc_log_level level;
-    while ((opt = getopt_long(argc, argv, "c:l:hV", longopts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead of getopt's message + usage */
+    while ((opt = getopt_long(argc, argv, ":c:l:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c': o->config = optarg; break;
         case 'l': o->listen = optarg; break;
@@ -69,7 +70,13 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case 'h': usage(stdout); return EXIT_SUCCESS;
         case 'V': puts("camcastd " CC_VERSION); return EXIT_SUCCESS;
-        default: usage(stderr); return EXIT_USAGE;
+        default:
+            /* The leading ':' in the short options makes getopt return ':'
+             * for a missing value, '?' for an unknown option. */
+            fprintf(stderr, "camcastd: %s '%s' (see --help)\n",
+                    opt == ':' ? "option needs a value:" : "unknown option",
+                    argv[optind - 1]);
+            return EXIT_USAGE;
         }
     }
     /* A lone FILE argument is the config, as in "--check-config FILE". */

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -266,17 +267,23 @@ class Daemon:
     def kill_all(cls):
         for d in cls._live:
             d.kill()
+            shutil.rmtree(d.tmpdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc):
         self.kill()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
         return False
 
 
 def _dump_daemon_logs():
+    """stderr of the daemons that matter for a failure: still running, or
+    exited with a non-zero status (not those already stopped cleanly)."""
     for d in Daemon._live:
+        if d.proc is None or (d.proc.poll() is not None and d.proc.returncode == 0):
+            continue
         text = d.stderr_text()
         tail = "\n".join(text.splitlines()[-60:])
         print(f"--- camcastd stderr (pid {d.proc.pid if d.proc else '?'}, last 60 lines) ---\n"
@@ -685,6 +692,7 @@ def recv_until_close(sock, timeout=10.0, limit=1 << 20):
             return data, "reset"
         if not chunk:
             return data, "eof"
+        data += chunk
     return data, "limit"
 
 
@@ -707,7 +715,7 @@ def parse_http_head(data):
     return int(m.group(1)), m.group(2) or "", headers, end + 4
 
 
-def http_request(port, request_bytes, timeout=10.0):
+def http_request(port, request_bytes, timeout=10.0, what="request"):
     """Sends a raw request; reads until the server closes (bounded).
     -> (status, headers, body, how)."""
     s = connect_raw(port, timeout=timeout)
@@ -721,7 +729,8 @@ def http_request(port, request_bytes, timeout=10.0):
         s.close()
     parsed = parse_http_head(data)
     if parsed is None:
-        fail(f"no complete HTTP response head (connection: {how}); got {data[:300]!r}")
+        fail(f"{what}: no complete HTTP response head (connection: {how}); "
+             f"got {data[:300]!r}")
     status, _reason, headers, hl = parsed
     return status, headers, data[hl:], how
 
@@ -755,13 +764,16 @@ class RawWS:
 
     OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
-    def __init__(self, port, path="/stream", rcvbuf=None, extra_headers="", timeout=10.0):
+    def __init__(self, port, path="/stream", rcvbuf=None, extra_headers="", timeout=10.0,
+                 early=b""):
+        """early: bytes sent in the same write as the request (e.g. frames)."""
         self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout)
         self.buf = bytearray()
         self.close_code = None
         self.close_reason = None
+        self.pongs = []  # payloads of pong frames received
         req, key = upgrade_request(path, extra=extra_headers)
-        self.sock.sendall(req)
+        self.sock.sendall(req + early)
         deadline = time.monotonic() + timeout
         while True:
             parsed = parse_http_head(self.buf)
@@ -835,6 +847,7 @@ class RawWS:
                 self.send_frame(self.OP_PONG, payload)
                 continue
             if op == self.OP_PONG:
+                self.pongs.append(payload)
                 continue
             if op == self.OP_CLOSE:
                 check(len(payload) != 1, "close frame with a 1-byte payload")
@@ -855,7 +868,9 @@ class RawWS:
                     return "text", data.decode("utf-8")
                 return "binary", data
 
-    def send_frame(self, opcode, payload, mask=True, fin=True):
+    @staticmethod
+    def frame(opcode, payload, mask=True, fin=True):
+        """Bytes of one client frame."""
         payload = bytes(payload)
         hdr = bytes([(0x80 if fin else 0) | opcode])
         mbit = 0x80 if mask else 0
@@ -870,7 +885,10 @@ class RawWS:
             key = os.urandom(4)
             hdr += key
             payload = bytes(c ^ key[i & 3] for i, c in enumerate(payload))
-        self.sock.sendall(hdr + payload)
+        return hdr + payload
+
+    def send_frame(self, opcode, payload, mask=True, fin=True):
+        self.sock.sendall(self.frame(opcode, payload, mask, fin))
 
     def send_text(self, text, mask=True):
         self.send_frame(self.OP_TEXT, text.encode(), mask=mask)

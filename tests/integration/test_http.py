@@ -23,6 +23,8 @@ import asyncio
 import json
 import os
 import signal
+import socket
+import struct
 import sys
 import time
 
@@ -40,7 +42,7 @@ STREAM_FPS = 30
 
 
 def expect_status(port, what, request, status, header=None):
-    st, headers, body, how = T.http_request(port, request)
+    st, headers, body, how = T.http_request(port, request, what=what)
     T.check(st == status, f"{what}: expected HTTP {status}, got {st} (body {body[:200]!r})")
     T.check(how in ("eof", "reset"),
             f"{what}: the server did not close the connection after answering {st} "
@@ -97,6 +99,79 @@ def no_deflate(port, cams, tj):
     finally:
         ws.close()
     T.log("permessage-deflate offered: not negotiated, plain frames ok")
+
+
+def raw_until(ws, pred, what, timeout=T.RECV_TIMEOUT):
+    """Reads messages on a RawWS until pred(kind, msg) is true; bundles in
+    between are parsed. -> (kind, msg)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            T.fail(f"no {what} within {timeout:.0f} s")
+        kind, m = ws.recv_message(left)
+        if pred(kind, m):
+            return kind, m
+        if kind == "binary":
+            T.parse_bundle(m, len(CAMS))
+        elif kind == "close":
+            T.fail(f"connection closed {m} while waiting for {what}")
+
+
+def is_pong(kind, m):
+    return kind == "text" and json.loads(m).get("type") == "pong"
+
+
+def raw_protocol(d, cams, tj):
+    """RFC 6455 details a server must handle, with a raw client."""
+    ping = json.dumps({"type": "ping"}).encode()
+    # A frame sent in the same write as the handshake request.
+    ws = T.RawWS(d.port, early=T.RawWS.frame(T.RawWS.OP_TEXT, ping))
+    try:
+        kind, hello = ws.recv_message()
+        T.check(kind == "text", f"first message is {kind}, not the hello")
+        T.validate_hello(hello, cams, STREAM_FPS)
+        raw_until(ws, is_pong, "the pong to a frame sent with the handshake")
+        T.log("frame sent together with the handshake request: answered")
+
+        # WebSocket-level ping: a pong frame with the same payload.
+        ws.send_frame(T.RawWS.OP_PING, b"cc-ping")
+        raw_until(ws, lambda k, m: b"cc-ping" in ws.pongs, "a pong frame for a ping frame")
+        T.log("ping frame -> pong frame with the same payload")
+
+        # A fragmented control message with a ping frame in the middle.
+        ws.pongs.clear()
+        ws.send_frame(T.RawWS.OP_TEXT, ping[:5], fin=False)
+        ws.send_frame(T.RawWS.OP_PING, b"mid")
+        ws.send_frame(T.RawWS.OP_CONT, ping[5:], fin=True)
+        raw_until(ws, is_pong, "the pong to a fragmented text message")
+        raw_until(ws, lambda k, m: b"mid" in ws.pongs, "a pong frame for the interleaved ping")
+        T.log("fragmented text message with an interleaved ping: answered")
+
+        # Close handshake: the server answers with a close frame and closes.
+        n0 = d.line_count()
+        ws.send_frame(T.RawWS.OP_CLOSE, struct.pack(">H", 1000) + b"bye")
+        kind, m = raw_until(ws, lambda k, m: k == "close", "the close reply")
+        T.log(f"close reply {m}")
+        data, how = T.recv_until_close(ws.sock, 10)
+        T.check(how in ("eof", "reset"), "the server did not close the TCP connection "
+                                         "after the close handshake")
+        T.check(d.wait_for_line(r"disconnected", 10, start=n0) is not None,
+                "no 'disconnected' line after a close handshake")
+    finally:
+        ws.close()
+
+    # A client that vanishes with a TCP reset in the middle of the stream.
+    ws = T.RawWS(d.port)
+    n0 = d.line_count()
+    ws.recv_message()
+    ws.recv_message()
+    ws.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ws.close()
+    T.check(d.wait_for_line(r"disconnected", 10, start=n0) is not None,
+            "no 'disconnected' line after a client reset its connection")
+    T.check(d.alive(), "daemon died after a client reset its connection")
+    T.log("client reset mid-stream: disconnected, daemon fine")
 
 
 class Client:
@@ -275,6 +350,7 @@ def main(binary):
         http_cases(d.port)
         T.check(d.alive(), "daemon died during the HTTP cases")
         no_deflate(d.port, cams, tj)
+        raw_protocol(d, cams, tj)
         asyncio.run(control(d, cams, tj))
         asyncio.run(unmasked(d, cams, tj))
         T.check(d.alive(), "daemon died")

@@ -19,7 +19,10 @@
    and a bundle_seq gap: it was skipped, not buffered without bound and not
    disconnected.
 4. The daemon is still alive, a third client gets the hello and valid
-   bundles, and SIGTERM still gives exit status 0.
+   bundles.
+5. SIGTERM while a second client has been stalled all along: the daemon
+   exits 0 within 10 s; that client, reading from the moment of the signal,
+   gets whole valid bundles and then the 1001 close frame.
 """
 
 import asyncio
@@ -116,9 +119,34 @@ def drain_slow(slow, cams, tj):
                 return sc
 
 
+def drain_after_sigterm(stuck, cams):
+    """Reads a client that was stalled when SIGTERM came, right away.
+    Every complete bundle must be valid; -> how the stream ended."""
+    deadline = time.monotonic() + 20
+    n = 0
+    kind, hello = stuck.recv_message(T.RECV_TIMEOUT)
+    T.check(kind == "text", "stalled client: first message is not the hello")
+    T.validate_hello(hello, cams, STREAM_FPS)
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            T.fail("stalled client: the stream did not end within 20 s of SIGTERM")
+        try:
+            kind, m = stuck.recv_message(left)
+        except T.ConnectionClosedByPeer as e:
+            return f"{e} after {n} bundles ({len(stuck.buf)} bytes of an unfinished frame)"
+        if kind == "close":
+            return f"close frame {m} after {n} bundles"
+        T.check(kind == "binary", f"stalled client: unexpected {kind} message")
+        T.validate_bundle(T.parse_bundle(m, len(cams)), cams)
+        n += 1
+
+
 async def scenario(d, tj):
     cams = T.cameras_for_hello(CAMS)
     n0 = d.line_count()
+    # A second stalled client stays stalled until SIGTERM.
+    stuck = T.RawWS(d.port, rcvbuf=4096)
     slow = T.RawWS(d.port, rcvbuf=4096)
     T.log(f"slow client connected (handshake done, {len(slow.buf)} bytes already buffered); "
           f"it now reads nothing")
@@ -151,8 +179,21 @@ async def scenario(d, tj):
         for _ in range(5):
             sc3.feed(await T.recv_binary(ws3))
         T.log("third client: hello + 5 valid bundles")
-    rc = d.stop(signal.SIGTERM)
+    # SIGTERM while a client is stalled: the daemon must still exit 0 within
+    # 10 s. The stalled client reads at once; it should see its backlog,
+    # whole, then the 1001 close frame the daemon sends every client.
+    T.check(d.alive(), "daemon died")
+    d.send_signal(signal.SIGTERM)
+    try:
+        how = drain_after_sigterm(stuck, cams)
+    finally:
+        stuck.close()
+    T.log(f"stalled client after SIGTERM: {how}")
+    rc = d.wait_exit(T.STOP_TIMEOUT)
+    T.check(rc is not None, "daemon did not exit within 10 s of SIGTERM with a stalled client")
     T.check_eq(rc, 0, "exit status after SIGTERM")
+    T.check(stuck.close_code == 1001,
+            f"the stalled client, reading right after SIGTERM, got no 1001 close frame: {how}")
 
 
 def main(binary):

@@ -65,6 +65,28 @@ def check_stream(msgs, cams, tj):
     return sc
 
 
+async def wait_close(ws, who):
+    """Reads until the server closes; the close code must be 1001."""
+    deadline = time.monotonic() + T.STOP_TIMEOUT
+    after = 0
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            T.fail(f"{who}: the connection was not closed within 10 s of SIGTERM")
+        try:
+            m = await asyncio.wait_for(ws.recv(), left)
+        except asyncio.TimeoutError:
+            T.fail(f"{who}: the connection was not closed within 10 s of SIGTERM")
+        except websockets.ConnectionClosed as e:
+            T.check(e.rcvd is not None,
+                    f"{who}: no close frame received after SIGTERM (connection dropped: {e})")
+            T.check_eq(e.rcvd.code, 1001, f"{who}: close code after SIGTERM")
+            return f"{who} closed after SIGTERM: {e} ({after} more messages before the close)"
+        if isinstance(m, bytes):
+            T.parse_bundle(m, len(CAMS))  # still whole and valid while shutting down
+        after += 1
+
+
 async def scenario(d, tj):
     cams = T.cameras_for_hello(CAMS)
     n0 = d.line_count()
@@ -101,29 +123,17 @@ async def scenario(d, tj):
         T.check(d.wait_for_line(r"disconnected", 10, start=n1) is not None,
                 "no 'disconnected' line on stderr after the / client closed")
 
-        # Keep the first client reading; SIGTERM must close it with 1001.
-        await collect(ws, 2)
-        T.log("sending SIGTERM")
-        d.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + T.STOP_TIMEOUT
-        after = 0
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                T.fail("the connection was not closed within 10 s of SIGTERM")
-            try:
-                m = await asyncio.wait_for(ws.recv(), left)
-            except asyncio.TimeoutError:
-                T.fail("the connection was not closed within 10 s of SIGTERM")
-            except websockets.ConnectionClosed as e:
-                T.check(e.rcvd is not None,
-                        f"no close frame received after SIGTERM (connection dropped: {e})")
-                T.check_eq(e.rcvd.code, 1001, "close code after SIGTERM")
-                T.log(f"closed after SIGTERM: {e} ({after} more messages before the close)")
-                break
-            if isinstance(m, bytes):
-                T.parse_bundle(m, 3)  # still whole and valid while shutting down
-            after += 1
+        # Two clients reading; SIGTERM must close both with 1001.
+        async with T.ws_connect(d.uri("/stream")) as ws3:
+            T.validate_hello(await T.recv(ws3, what="the hello (client 3)"), cams, STREAM_FPS)
+            await collect(ws, 2)
+            await collect(ws3, 2)
+            T.log("sending SIGTERM")
+            d.send_signal(signal.SIGTERM)
+            results = await asyncio.gather(wait_close(ws, "client 1"),
+                                           wait_close(ws3, "client 3"))
+            for r in results:
+                T.log(r)
 
     rc = d.wait_exit(T.STOP_TIMEOUT)
     if rc is None:
