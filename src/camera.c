@@ -5,38 +5,60 @@
 #include <string.h>
 #include <time.h>
 
+#include "aravis.h"
+#include "log.h"
+
 /* Short enough that a stop request is seen within about this long. */
 #define GRAB_TIMEOUT_MS 100
-/* Pause after a failed grab so a lost source does not spin a core. */
-#define ERROR_PAUSE_NS 10000000L
+/* Pause after a failed grab so a broken source does not spin a core. */
+#define ERROR_PAUSE_MS 10
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 5000
 #define MAX_RING_SLOTS 64
 
-static int open_source(cc_source **out, const cc_camera_config *cfg)
+static int open_source(cc_source **out, const cc_camera_config *cfg,
+                       char *err, size_t errlen)
 {
+    int rc = -EINVAL;
     switch (cfg->source) {
     case CC_SOURCE_TESTPATTERN:
-        return cc_testpattern_new(out, cfg);
+        rc = cc_testpattern_new(out, cfg);
+        if (rc < 0)
+            snprintf(err, errlen, "[camera %s] cannot start the test "
+                     "pattern: %s", cfg->name, strerror(-rc));
+        return rc;
+    case CC_SOURCE_ARAVIS:
+        return cc_aravis_new(out, cfg, err, errlen);
     }
-    return -EINVAL;
+    snprintf(err, errlen, "[camera %s] unknown source", cfg->name);
+    return rc;
 }
 
 int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
-                   double stream_fps)
+                   double stream_fps, char *err, size_t errlen)
 {
     memset(cam, 0, sizeof *cam);
     cam->cfg = cfg;
     cam->index = index;
     atomic_init(&cam->stop, false);
+    atomic_init(&cam->online, false);
     atomic_init(&cam->grabbed, 0);
     atomic_init(&cam->grab_errors, 0);
+    atomic_init(&cam->reconnects, 0);
+    err[0] = '\0';
 
-    int rc = open_source(&cam->source, cfg);
+    int rc = open_source(&cam->source, cfg, err, errlen);
     if (rc < 0)
         return rc;
+    /* Kept for the grab thread's first log line when it starts offline. */
+    snprintf(cam->reason, sizeof cam->reason, "%s", err);
+    atomic_store(&cam->online, cam->source->connected);
     uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
                                        MAX_RING_SLOTS);
     rc = cc_ring_new(&cam->ring, slots, cc_source_frame_bytes(cam->source));
     if (rc < 0) {
+        snprintf(err, errlen, "[camera %s] no memory for a ring of %u "
+                 "frames", cfg->name, slots);
         cc_source_free(cam->source);
         cam->source = NULL;
         return rc;
@@ -44,10 +66,102 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     return 0;
 }
 
-static void pause_after_error(void)
+static bool stopping(const cc_camera *cam)
 {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = ERROR_PAUSE_NS};
+    /* Relaxed: stop carries no data, and the join orders everything else. */
+    return atomic_load_explicit(&cam->stop, memory_order_relaxed);
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000L};
     nanosleep(&ts, NULL);
+}
+
+/* Sleeps ms, or less when asked to stop. */
+static void wait_or_stop(const cc_camera *cam, unsigned ms)
+{
+    for (unsigned slept = 0; slept < ms && !stopping(cam);
+         slept += GRAB_TIMEOUT_MS)
+        sleep_ms(ms - slept < GRAB_TIMEOUT_MS ? ms - slept : GRAB_TIMEOUT_MS);
+}
+
+static void set_online(cc_camera *cam, bool online)
+{
+    atomic_store_explicit(&cam->online, online, memory_order_relaxed);
+}
+
+static void go_offline(cc_camera *cam, int rc)
+{
+    if (rc == -ETIMEDOUT)
+        snprintf(cam->reason, sizeof cam->reason, "no frame for %u ms",
+                 cam->cfg->aravis.timeout_ms);
+    else if (rc == -ECONNRESET)
+        snprintf(cam->reason, sizeof cam->reason, "lost contact with the "
+                 "camera");
+    else
+        snprintf(cam->reason, sizeof cam->reason, "not connected");
+    set_online(cam, false);
+    cc_warn("camera %s: offline: %s; reconnecting", cam->cfg->name,
+            cam->reason);
+    cam->source->ops->disconnect(cam->source);
+}
+
+/* One connection attempt, then the backoff wait if it failed. Repeated
+ * failures are logged only when the reason changes. */
+static void reconnect(cc_camera *cam, unsigned *backoff_ms)
+{
+    char err[sizeof cam->reason];
+    cc_source *src = cam->source;
+    if (src->ops->connect(src, err, sizeof err) == 0) {
+        set_online(cam, true);
+        atomic_fetch_add_explicit(&cam->reconnects, 1, memory_order_relaxed);
+        cc_info("camera %s: online again: %s", cam->cfg->name, src->detail);
+        *backoff_ms = BACKOFF_MIN_MS;
+        return;
+    }
+    if (strcmp(err, cam->reason) != 0) {
+        cc_warn("camera %s: still offline: %s", cam->cfg->name, err);
+        snprintf(cam->reason, sizeof cam->reason, "%s", err);
+    }
+    wait_or_stop(cam, *backoff_ms);
+    *backoff_ms = *backoff_ms * 2 < BACKOFF_MAX_MS ? *backoff_ms * 2
+                                                   : BACKOFF_MAX_MS;
+}
+
+/* The transport's own counters, for sources that have one. */
+static void log_transport(const cc_camera *cam)
+{
+    static const char *const priority[] = {
+        [CC_PRIORITY_NORMAL] = "normal",
+        [CC_PRIORITY_NICE] = "raised nice level",
+        [CC_PRIORITY_REALTIME] = "realtime",
+    };
+    const cc_source_stats *st = &cam->source->stats;
+    if (!cam->source->ops->connect)
+        return;
+    int prio = atomic_load(&st->stream_priority);
+    cc_info("camera %s: transport: %llu buffers completed, %llu failed, %llu "
+            "underruns; %llu packets resent, %llu missing; receive thread %s",
+            cam->cfg->name, (unsigned long long)atomic_load(&st->completed),
+            (unsigned long long)atomic_load(&st->failed),
+            (unsigned long long)atomic_load(&st->underruns),
+            (unsigned long long)atomic_load(&st->resent),
+            (unsigned long long)atomic_load(&st->missing),
+            prio >= 0 && prio <= CC_PRIORITY_REALTIME ? priority[prio] : "?");
+}
+
+static void log_exit(const cc_camera *cam)
+{
+    struct timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    cc_info("camera %s: grab thread stopped: %llu frames, %llu errors, %llu "
+            "reconnections, %.3f s CPU", cam->cfg->name,
+            (unsigned long long)atomic_load(&cam->grabbed),
+            (unsigned long long)atomic_load(&cam->grab_errors),
+            (unsigned long long)atomic_load(&cam->reconnects),
+            (double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9);
+    log_transport(cam);
 }
 
 /* The ring's producer: no locks and no allocation, the source's own waits
@@ -55,28 +169,46 @@ static void pause_after_error(void)
 static void *grab_main(void *arg)
 {
     cc_camera *cam = arg;
+    cc_source *src = cam->source;
     char name[16]; /* the kernel's limit, with the NUL */
     snprintf(name, sizeof name, "grab-%.10s", cam->cfg->name);
     /* Only a debugging aid: a thread without its name still grabs. */
     (void)pthread_setname_np(pthread_self(), name);
+    if (!src->connected)
+        cc_warn("camera %s: offline: %s; retrying", cam->cfg->name,
+                cam->reason);
+    else if (src->detail[0])
+        cc_info("camera %s: online: %s", cam->cfg->name, src->detail);
 
+    unsigned backoff_ms = BACKOFF_MIN_MS;
     uint64_t seq = 0;
-    /* Relaxed: stop carries no data, and the join orders everything else. */
-    while (!atomic_load_explicit(&cam->stop, memory_order_relaxed)) {
+    while (!stopping(cam)) {
+        if (!src->connected) {
+            reconnect(cam, &backoff_ms);
+            continue;
+        }
         cc_frame *slot = cc_ring_write_slot(cam->ring);
-        int rc = cc_source_grab(cam->source, slot, GRAB_TIMEOUT_MS);
+        int rc = cc_source_grab(src, slot, GRAB_TIMEOUT_MS);
         if (rc == -EAGAIN)
             continue;
+        if (cc_source_lost(rc) && src->ops->disconnect) {
+            go_offline(cam, rc);
+            continue;
+        }
         if (rc < 0) {
             atomic_fetch_add_explicit(&cam->grab_errors, 1,
                                       memory_order_relaxed);
-            pause_after_error();
+            sleep_ms(ERROR_PAUSE_MS);
             continue;
         }
         slot->seq = ++seq;
         atomic_fetch_add_explicit(&cam->grabbed, 1, memory_order_relaxed);
         cc_ring_publish(cam->ring);
     }
+    /* Released here, not by whoever frees the camera: it may block. */
+    if (src->connected && src->ops->disconnect)
+        src->ops->disconnect(src);
+    log_exit(cam);
     return NULL;
 }
 
@@ -108,4 +240,15 @@ void cc_camera_destroy(cc_camera *cam)
     cam->ring = NULL;
     cc_source_free(cam->source);
     cam->source = NULL;
+}
+
+int cc_camera_grab_cpu_ns(const cc_camera *cam, uint64_t *out)
+{
+    clockid_t clock;
+    struct timespec ts;
+    if (!cam->running || pthread_getcpuclockid(cam->thread, &clock) != 0 ||
+        clock_gettime(clock, &ts) != 0)
+        return -ESRCH;
+    *out = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return 0;
 }

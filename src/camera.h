@@ -3,6 +3,11 @@
  * The grab thread is the ring's producer. The stream tick (mux.c) is the
  * consumer: it takes the newest frame with cc_ring_take_newest on
  * camera->ring and releases it once encoded.
+ *
+ * The grab thread also owns the source's connection: when the source is
+ * lost it marks the camera offline, releases the source and reopens it
+ * with backoff (0.5 s doubling to 5 s), all on its own thread, so a camera
+ * that hangs never blocks the event loop, an encoder or another camera.
  */
 #ifndef CC_CAMERA_H
 #define CC_CAMERA_H
@@ -10,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -25,19 +31,28 @@ typedef struct cc_camera {
     bool running;
     atomic_bool stop;
     /* Written by the grab thread, read anywhere (relaxed). */
+    atomic_bool online; /* connected: frames can come */
     atomic_uint_fast64_t grabbed;
     atomic_uint_fast64_t grab_errors;
+    atomic_uint_fast64_t reconnects; /* times it came back after a loss */
+    /* Grab thread only: why the camera is offline, for log lines. */
+    char reason[512];
 } cc_camera;
 
 /* Opens the source and allocates a ring sized for grab vs stream rate.
- * Returns 0 or a negative errno; on error nothing is left allocated. */
+ * Returns 0 or a negative errno (the source's: see cc_aravis_new) with the
+ * reason in err; on error nothing is left allocated. A camera that may
+ * start without its device (required = false) starts offline. */
 int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
-                   double stream_fps);
+                   double stream_fps, char *err, size_t errlen);
 /* Starts the grab thread. */
 int cc_camera_start(cc_camera *cam);
-/* Asks the grab thread to stop and joins it. Safe if never started. */
+/* Asks the grab thread to stop and joins it; the thread releases the
+ * source's device before it ends. Safe if never started. */
 void cc_camera_stop(cc_camera *cam);
 /* Stops, then frees the ring and the source. */
 void cc_camera_destroy(cc_camera *cam);
+/* CPU time the running grab thread has used. Returns 0 or -ESRCH. */
+int cc_camera_grab_cpu_ns(const cc_camera *cam, uint64_t *out);
 
 #endif

@@ -8,14 +8,18 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ENCODER_WORKERS 64
-#define MAX_KEYS 8 /* per section */
+#define MAX_KEYS CC_CAMERA_KEYS /* per section */
+#define FEATURE_PREFIX "feature."
+#define KEY_BIT(k) (UINT32_C(1) << (k))
 
 static const char *const source_names[] = {
     [CC_SOURCE_TESTPATTERN] = "testpattern",
+    [CC_SOURCE_ARAVIS] = "aravis",
 };
 
 static const char *const pattern_names[] = {
@@ -25,22 +29,49 @@ static const char *const pattern_names[] = {
 };
 
 enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
-       S_MAX_CLIENTS };
+       S_MAX_CLIENTS, S_ARAVIS_FAKE };
 static const char *const server_keys[] = {
     "listen", "port", "stream_fps", "jpeg_quality", "encoder_workers",
-    "max_clients",
+    "max_clients", "aravis_fake",
 };
 
-enum { C_SOURCE, C_WIDTH, C_HEIGHT, C_PIXEL_FORMAT, C_GRAB_FPS, C_PATTERN };
-static const char *const camera_keys[] = {
-    "source", "width", "height", "pixel_format", "grab_fps", "pattern",
+static const char *const camera_keys[CC_CAMERA_KEYS] = {
+    [CC_KEY_SOURCE] = "source",
+    [CC_KEY_WIDTH] = "width",
+    [CC_KEY_HEIGHT] = "height",
+    [CC_KEY_PIXEL_FORMAT] = "pixel_format",
+    [CC_KEY_GRAB_FPS] = "grab_fps",
+    [CC_KEY_PATTERN] = "pattern",
+    [CC_KEY_DEVICE] = "device",
+    [CC_KEY_REQUIRED] = "required",
+    [CC_KEY_OFFSET_X] = "offset_x",
+    [CC_KEY_OFFSET_Y] = "offset_y",
+    [CC_KEY_BINNING] = "binning",
+    [CC_KEY_EXPOSURE_US] = "exposure_us",
+    [CC_KEY_GAIN_DB] = "gain_db",
+    [CC_KEY_TRIGGER] = "trigger",
+    [CC_KEY_TIMEOUT_MS] = "timeout_ms",
+    [CC_KEY_PACKET_SIZE] = "packet_size",
+    [CC_KEY_SOCKET_BUFFER] = "socket_buffer",
+    [CC_KEY_PACKET_RESEND] = "packet_resend",
 };
 
 _Static_assert(N_OF(server_keys) <= MAX_KEYS, "raise MAX_KEYS");
-_Static_assert(N_OF(camera_keys) <= MAX_KEYS, "raise MAX_KEYS");
+_Static_assert(CC_CAMERA_KEYS <= 32, "cc_camera_config.set is 32 bits");
 
-/* The keys testpattern cameras cannot do without. */
-static const int camera_required[] = {C_SOURCE, C_WIDTH, C_HEIGHT};
+/* Which keys each source takes (feature.NAME: aravis only). */
+static const uint32_t source_keys[] = {
+    [CC_SOURCE_TESTPATTERN] = KEY_BIT(CC_KEY_SOURCE) | KEY_BIT(CC_KEY_WIDTH) |
+                              KEY_BIT(CC_KEY_HEIGHT) |
+                              KEY_BIT(CC_KEY_PIXEL_FORMAT) |
+                              KEY_BIT(CC_KEY_GRAB_FPS) | KEY_BIT(CC_KEY_PATTERN),
+    [CC_SOURCE_ARAVIS] = (KEY_BIT(CC_CAMERA_KEYS) - 1) & ~KEY_BIT(CC_KEY_PATTERN),
+};
+
+/* What the test pattern can paint. */
+static const cc_pixfmt testpattern_formats[] = {CC_PIX_MONO8, CC_PIX_RGB8};
+
+#define DEFAULT_TIMEOUT_MS 1000
 
 typedef struct load_state load_state;
 
@@ -102,14 +133,6 @@ static const char *list_names(char *buf, size_t len, const char *const *names,
     return buf;
 }
 
-/* Pixel formats are numbered from CC_PIX_MONO8 without gaps. */
-static const char *list_pixfmts(char *buf, size_t len)
-{
-    buf[0] = '\0';
-    for (int f = CC_PIX_MONO8; cc_pixfmt_name((cc_pixfmt)f); f++)
-        append_name(buf, len, cc_pixfmt_name((cc_pixfmt)f));
-    return buf;
-}
 
 /* Strict: digits only (no sign, blanks or junk), in min..max. */
 static int parse_long(const char *s, long min, long max, long *out)
@@ -125,10 +148,12 @@ static int parse_long(const char *s, long min, long max, long *out)
     return 0;
 }
 
-/* Strict like parse_long; the leading digit or '.' also rules out inf/nan. */
+/* Strict like parse_long; the leading digit or '.' (after a '-' where
+ * min < 0) also rules out inf/nan. */
 static int parse_double(const char *s, double min, double max, double *out)
 {
-    if (!isdigit((unsigned char)s[0]) && s[0] != '.')
+    const char *digits = min < 0 && s[0] == '-' ? s + 1 : s;
+    if (!isdigit((unsigned char)digits[0]) && digits[0] != '.')
         return -EINVAL;
     char *end;
     errno = 0;
@@ -137,6 +162,30 @@ static int parse_double(const char *s, double min, double max, double *out)
         return -EINVAL;
     *out = d;
     return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < N_OF(yes); i++) {
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+/* GenICam names: a letter or '_', then letters, digits and '_'. */
+static bool valid_feature_name(const char *s)
+{
+    if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
 }
 
 static int valid_address(const char *s)
@@ -199,6 +248,28 @@ static int get_double(load_state *st, const char *value, double min,
     return rc;
 }
 
+static int get_bool(load_state *st, const char *value, bool *out)
+{
+    int rc = parse_bool(value, out);
+    if (rc)
+        key_error(st, "expected true or false, got '%s'", value);
+    return rc;
+}
+
+/* "auto" (stored as 0) or an integer min..max. */
+static void get_auto_u32(load_state *st, const char *value, long min,
+                         long max, uint32_t *out)
+{
+    long n;
+    if (strcasecmp(value, "auto") == 0)
+        *out = 0;
+    else if (parse_long(value, min, max, &n) == 0)
+        *out = (uint32_t)n;
+    else
+        key_error(st, "expected auto or an integer %ld..%ld, got '%s'", min,
+                  max, value);
+}
+
 static void set_server(load_state *st, int key, const char *value)
 {
     cc_server_config *s = &st->cfg->server;
@@ -229,49 +300,196 @@ static void set_server(load_state *st, int key, const char *value)
         if (!get_long(st, value, 1, 10000, &n))
             s->max_clients = (unsigned)n;
         break;
+    case S_ARAVIS_FAKE:
+        get_bool(st, value, &s->aravis_fake);
+        break;
+    }
+}
+
+static cc_camera_config *current_camera(load_state *st)
+{
+    return &st->cfg->cameras[st->cfg->n_cameras - 1];
+}
+
+static void set_source(load_state *st, cc_camera_config *c, const char *value)
+{
+    char list[128];
+    int i = index_of(source_names, N_OF(source_names), value);
+    if (i < 0)
+        key_error(st, "unknown source '%s' (supported: %s)", value,
+                  list_names(list, sizeof list, source_names,
+                             N_OF(source_names)));
+    else
+        c->source = (cc_source_kind)i;
+}
+
+static void set_pixel_format(load_state *st, cc_camera_config *c,
+                             const char *value)
+{
+    char list[512];
+    if (cc_pixfmt_parse(value, &c->pixfmt))
+        key_error(st, "unknown pixel format '%s' (supported: %s)", value,
+                  cc_pixfmt_list(list, sizeof list));
+}
+
+static void set_pattern(load_state *st, cc_camera_config *c, const char *value)
+{
+    char list[128];
+    int i = index_of(pattern_names, N_OF(pattern_names), value);
+    if (i < 0)
+        key_error(st, "unknown pattern '%s' (supported: %s)", value,
+                  list_names(list, sizeof list, pattern_names,
+                             N_OF(pattern_names)));
+    else
+        c->pattern = (cc_pattern)i;
+}
+
+static void set_text(load_state *st, char *dst, size_t size, const char *value)
+{
+    if (!value[0])
+        key_error(st, "expected a value");
+    else
+        snprintf(dst, size, "%s", value);
+}
+
+/* off, software, or the name of the trigger input ("Line1"). */
+static void set_trigger(load_state *st, cc_aravis_config *a, const char *value)
+{
+    if (strcasecmp(value, "off") == 0)
+        a->trigger = CC_TRIGGER_OFF;
+    else if (strcasecmp(value, "software") == 0)
+        a->trigger = CC_TRIGGER_SOFTWARE;
+    else if (valid_feature_name(value) && strlen(value) < CC_NAME_MAX) {
+        a->trigger = CC_TRIGGER_LINE;
+        snprintf(a->trigger_source, sizeof a->trigger_source, "%s", value);
+    } else
+        key_error(st, "expected off, software or a trigger source such as "
+                  "Line1, got '%s'", value);
+}
+
+static void set_u32(load_state *st, const char *value, long min, long max,
+                    uint32_t *out)
+{
+    long n;
+    if (!get_long(st, value, min, max, &n))
+        *out = (uint32_t)n;
+}
+
+/* Keys any source may have. */
+static bool set_common(load_state *st, cc_camera_config *c, int key,
+                       const char *value)
+{
+    switch (key) {
+    case CC_KEY_SOURCE:
+        set_source(st, c, value);
+        return true;
+    case CC_KEY_WIDTH:
+        set_u32(st, value, 16, 16384, &c->width);
+        return true;
+    case CC_KEY_HEIGHT:
+        set_u32(st, value, 16, 16384, &c->height);
+        return true;
+    case CC_KEY_PIXEL_FORMAT:
+        set_pixel_format(st, c, value);
+        return true;
+    case CC_KEY_GRAB_FPS:
+        get_double(st, value, 0.1, 10000, &c->grab_fps);
+        return true;
+    case CC_KEY_PATTERN:
+        set_pattern(st, c, value);
+        return true;
+    }
+    return false;
+}
+
+static void set_aravis(load_state *st, cc_aravis_config *a, int key,
+                       const char *value)
+{
+    long n;
+    switch (key) {
+    case CC_KEY_DEVICE:
+        set_text(st, a->device, sizeof a->device, value);
+        break;
+    case CC_KEY_REQUIRED:
+        get_bool(st, value, &a->required);
+        break;
+    case CC_KEY_OFFSET_X:
+        set_u32(st, value, 0, 16383, &a->offset_x);
+        break;
+    case CC_KEY_OFFSET_Y:
+        set_u32(st, value, 0, 16383, &a->offset_y);
+        break;
+    case CC_KEY_BINNING:
+        set_u32(st, value, 1, 16, &a->binning);
+        break;
+    case CC_KEY_EXPOSURE_US:
+        get_double(st, value, 0.001, 1e9, &a->exposure_us);
+        break;
+    case CC_KEY_GAIN_DB:
+        get_double(st, value, -100, 100, &a->gain_db);
+        break;
+    case CC_KEY_TRIGGER:
+        set_trigger(st, a, value);
+        break;
+    case CC_KEY_TIMEOUT_MS:
+        if (!get_long(st, value, 100, 60000, &n))
+            a->timeout_ms = (unsigned)n;
+        break;
+    case CC_KEY_PACKET_SIZE:
+        get_auto_u32(st, value, 576, 65535, &a->packet_size);
+        break;
+    case CC_KEY_SOCKET_BUFFER:
+        get_auto_u32(st, value, 65536, 1 << 30, &a->socket_buffer);
+        break;
+    case CC_KEY_PACKET_RESEND:
+        get_bool(st, value, &a->packet_resend);
+        break;
     }
 }
 
 static void set_camera(load_state *st, int key, const char *value)
 {
-    cc_camera_config *c = &st->cfg->cameras[st->cfg->n_cameras - 1];
-    char list[128];
-    long n;
-    int i;
-    switch (key) {
-    case C_SOURCE:
-        if ((i = index_of(source_names, N_OF(source_names), value)) < 0)
-            key_error(st, "unknown source '%s' (supported: %s)", value,
-                      list_names(list, sizeof list, source_names,
-                                 N_OF(source_names)));
-        else
-            c->source = (cc_source_kind)i;
-        break;
-    case C_WIDTH:
-        if (!get_long(st, value, 16, 16384, &n))
-            c->width = (uint32_t)n;
-        break;
-    case C_HEIGHT:
-        if (!get_long(st, value, 16, 16384, &n))
-            c->height = (uint32_t)n;
-        break;
-    case C_PIXEL_FORMAT:
-        if (cc_pixfmt_parse(value, &c->pixfmt))
-            key_error(st, "unknown pixel format '%s' (supported: %s)", value,
-                      list_pixfmts(list, sizeof list));
-        break;
-    case C_GRAB_FPS:
-        get_double(st, value, 0.1, 10000, &c->grab_fps);
-        break;
-    case C_PATTERN:
-        if ((i = index_of(pattern_names, N_OF(pattern_names), value)) < 0)
-            key_error(st, "unknown pattern '%s' (supported: %s)", value,
-                      list_names(list, sizeof list, pattern_names,
-                                 N_OF(pattern_names)));
-        else
-            c->pattern = (cc_pattern)i;
-        break;
+    cc_camera_config *c = current_camera(st);
+    c->set |= KEY_BIT(key);
+    c->key_line[key] = st->line;
+    if (!set_common(st, c, key, value))
+        set_aravis(st, &c->aravis, key, value);
+}
+
+/* feature.NAME = VALUE: NAME is checked here, VALUE by the camera. */
+static void add_feature(load_state *st, const char *key, const char *value)
+{
+    cc_aravis_config *a = &current_camera(st)->aravis;
+    const char *name = key + strlen(FEATURE_PREFIX);
+    if (!valid_feature_name(name) || strlen(name) >= CC_NAME_MAX) {
+        fail(st, st->line, "%s %s: invalid feature name '%s' (a GenICam "
+             "name: letters, digits and _)", st->sec.label, key, name);
+        return;
     }
+    for (size_t i = 0; i < a->n_features; i++) {
+        if (strcmp(a->features[i].name, name) == 0) {
+            fail(st, st->line, "%s duplicate key '%s' (first set at line %d)",
+                 st->sec.label, key, a->features[i].line);
+            return;
+        }
+    }
+    if (a->n_features == CC_MAX_FEATURES) {
+        fail(st, st->line, "%s %s: too many feature keys (at most %d)",
+             st->sec.label, key, CC_MAX_FEATURES);
+        return;
+    }
+    cc_feature *f = realloc(a->features, (a->n_features + 1) * sizeof *f);
+    if (!f) {
+        snprintf(st->err, st->errlen, "%s: out of memory", st->path);
+        st->rc = -ENOMEM;
+        return;
+    }
+    a->features = f;
+    f = &a->features[a->n_features++];
+    *f = (cc_feature){.line = st->line};
+    snprintf(f->name, sizeof f->name, "%s", name);
+    st->key = key;
+    set_text(st, f->value, sizeof f->value, value);
 }
 
 static const section_type server_type = {server_keys, N_OF(server_keys),
@@ -286,14 +504,86 @@ static void enter_section(load_state *st, const section_type *type)
     memset(st->sec.key_lines, 0, sizeof st->sec.key_lines);
 }
 
+static void missing(load_state *st, cc_camera_key key, const char *why)
+{
+    if (why)
+        fail(st, st->sec.line, "%s missing key '%s' (required with %s)",
+             st->sec.label, camera_keys[key], why);
+    else
+        fail(st, st->sec.line, "%s missing required key '%s'", st->sec.label,
+             camera_keys[key]);
+}
+
+/* The first line (by line number) with a key the source does not take. */
+static void check_keys_apply(load_state *st, const cc_camera_config *c)
+{
+    uint32_t foreign = c->set & ~source_keys[c->source];
+    int line = 0;
+    const char *key = NULL;
+    for (int k = 0; k < CC_CAMERA_KEYS; k++) {
+        if (foreign & KEY_BIT(k) && (!line || c->key_line[k] < line)) {
+            line = c->key_line[k];
+            key = camera_keys[k];
+        }
+    }
+    const cc_aravis_config *a = &c->aravis;
+    if (c->source != CC_SOURCE_ARAVIS && a->n_features &&
+        (!line || a->features[0].line < line)) {
+        line = a->features[0].line;
+        key = "feature.";
+    }
+    if (key)
+        fail(st, line, "%s key '%s%s' does not apply to source %s",
+             st->sec.label, key,
+             strcmp(key, "feature.") ? "" : a->features[0].name,
+             source_names[c->source]);
+}
+
+static void check_testpattern(load_state *st, const cc_camera_config *c)
+{
+    bool paintable = false;
+    for (size_t i = 0; i < N_OF(testpattern_formats); i++)
+        paintable |= c->pixfmt == testpattern_formats[i];
+    if (!paintable)
+        fail(st, c->key_line[CC_KEY_PIXEL_FORMAT], "%s pixel_format: source "
+             "testpattern paints Mono8 or RGB8, not %s", st->sec.label,
+             cc_pixfmt_name(c->pixfmt));
+    if (!cc_camera_has(c, CC_KEY_WIDTH))
+        missing(st, CC_KEY_WIDTH, NULL);
+    if (!cc_camera_has(c, CC_KEY_HEIGHT))
+        missing(st, CC_KEY_HEIGHT, NULL);
+}
+
+/* Without the camera at start, the stream's shape must come from the file;
+ * software triggers are fired at grab_fps. */
+static void check_aravis(load_state *st, const cc_camera_config *c)
+{
+    static const cc_camera_key shape[] = {CC_KEY_WIDTH, CC_KEY_HEIGHT,
+                                          CC_KEY_PIXEL_FORMAT, CC_KEY_GRAB_FPS};
+    if (!cc_camera_has(c, CC_KEY_DEVICE))
+        missing(st, CC_KEY_DEVICE, NULL);
+    for (size_t i = 0; !c->aravis.required && i < N_OF(shape); i++)
+        if (!cc_camera_has(c, shape[i]))
+            missing(st, shape[i], "required = false");
+    if (c->aravis.trigger == CC_TRIGGER_SOFTWARE &&
+        !cc_camera_has(c, CC_KEY_GRAB_FPS))
+        missing(st, CC_KEY_GRAB_FPS, "trigger = software");
+}
+
 static void end_section(load_state *st)
 {
     if (st->sec.type != &camera_type)
         return;
-    for (size_t i = 0; i < N_OF(camera_required); i++)
-        if (!st->sec.key_lines[camera_required[i]])
-            fail(st, st->sec.line, "%s missing required key '%s'",
-                 st->sec.label, camera_keys[camera_required[i]]);
+    const cc_camera_config *c = current_camera(st);
+    if (!cc_camera_has(c, CC_KEY_SOURCE)) {
+        missing(st, CC_KEY_SOURCE, NULL);
+        return;
+    }
+    check_keys_apply(st, c);
+    if (c->source == CC_SOURCE_TESTPATTERN)
+        check_testpattern(st, c);
+    else
+        check_aravis(st, c);
 }
 
 static void begin_server(load_state *st)
@@ -360,10 +650,13 @@ static void begin_camera(load_state *st, const char *name, size_t len)
     }
     cfg->cameras = cams;
     cams[cfg->n_cameras++] = (cc_camera_config){
+        .path = cfg->path,
         .line = st->line,
         .pixfmt = CC_PIX_MONO8,
         .grab_fps = 30,
         .pattern = CC_PATTERN_SCROLL,
+        .aravis = {.required = true, .trigger = CC_TRIGGER_OFF,
+                   .timeout_ms = DEFAULT_TIMEOUT_MS, .packet_resend = true},
     };
     memcpy(cams[cfg->n_cameras - 1].name, cname, sizeof cname);
     enter_section(st, &camera_type);
@@ -444,6 +737,11 @@ static int on_key(void *user, const char *section_name, const char *name,
              "or [camera NAME])", name);
         return 0;
     }
+    if (type == &camera_type &&
+        strncmp(name, FEATURE_PREFIX, strlen(FEATURE_PREFIX)) == 0) {
+        add_feature(st, name, value);
+        return st->rc == 0;
+    }
     int key = index_of(type->keys, type->n_keys, name);
     if (key < 0)
         fail(st, st->line, "%s unknown key '%s'", st->sec.label, name);
@@ -520,6 +818,8 @@ int cc_config_load(cc_config *cfg, const char *path, char *err, size_t errlen)
 void cc_config_destroy(cc_config *cfg)
 {
     free(cfg->path);
+    for (size_t i = 0; i < cfg->n_cameras; i++)
+        free(cfg->cameras[i].aravis.features);
     free(cfg->cameras);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -586,6 +886,74 @@ static const char *format_double(char *buf, size_t len, double d)
     }
 }
 
+static void write_testpattern(const cc_camera_config *c, FILE *out)
+{
+    char num[32];
+    fprintf(out, "width = %u\nheight = %u\n", c->width, c->height);
+    fprintf(out, "pixel_format = %s\ngrab_fps = %s\npattern = %s\n",
+            cc_pixfmt_name(c->pixfmt),
+            format_double(num, sizeof num, c->grab_fps),
+            cc_pattern_name(c->pattern));
+}
+
+static const char *auto_or(char *buf, size_t len, uint32_t v)
+{
+    if (v == 0)
+        return "auto";
+    snprintf(buf, len, "%u", v);
+    return buf;
+}
+
+/* Keys left out mean "as the camera is": they stay out. */
+static void write_aravis_optional(const cc_camera_config *c, FILE *out)
+{
+    const cc_aravis_config *a = &c->aravis;
+    char num[32];
+    if (cc_camera_has(c, CC_KEY_WIDTH))
+        fprintf(out, "width = %u\n", c->width);
+    if (cc_camera_has(c, CC_KEY_HEIGHT))
+        fprintf(out, "height = %u\n", c->height);
+    if (cc_camera_has(c, CC_KEY_OFFSET_X))
+        fprintf(out, "offset_x = %u\n", a->offset_x);
+    if (cc_camera_has(c, CC_KEY_OFFSET_Y))
+        fprintf(out, "offset_y = %u\n", a->offset_y);
+    if (cc_camera_has(c, CC_KEY_BINNING))
+        fprintf(out, "binning = %u\n", a->binning);
+    if (cc_camera_has(c, CC_KEY_PIXEL_FORMAT))
+        fprintf(out, "pixel_format = %s\n", cc_pixfmt_name(c->pixfmt));
+    if (cc_camera_has(c, CC_KEY_GRAB_FPS))
+        fprintf(out, "grab_fps = %s\n",
+                format_double(num, sizeof num, c->grab_fps));
+    if (cc_camera_has(c, CC_KEY_EXPOSURE_US))
+        fprintf(out, "exposure_us = %s\n",
+                format_double(num, sizeof num, a->exposure_us));
+    if (cc_camera_has(c, CC_KEY_GAIN_DB))
+        fprintf(out, "gain_db = %s\n",
+                format_double(num, sizeof num, a->gain_db));
+}
+
+static void write_aravis(const cc_camera_config *c, FILE *out)
+{
+    const cc_aravis_config *a = &c->aravis;
+    char num[32];
+    fprintf(out, "device = %s\nrequired = %s\n", a->device,
+            a->required ? "true" : "false");
+    write_aravis_optional(c, out);
+    fprintf(out, "trigger = %s\ntimeout_ms = %u\n",
+            a->trigger == CC_TRIGGER_OFF        ? "off"
+            : a->trigger == CC_TRIGGER_SOFTWARE ? "software"
+                                                : a->trigger_source,
+            a->timeout_ms);
+    fprintf(out, "packet_size = %s\n",
+            auto_or(num, sizeof num, a->packet_size));
+    fprintf(out, "socket_buffer = %s\n",
+            auto_or(num, sizeof num, a->socket_buffer));
+    fprintf(out, "packet_resend = %s\n", a->packet_resend ? "true" : "false");
+    for (size_t i = 0; i < a->n_features; i++)
+        fprintf(out, FEATURE_PREFIX "%s = %s\n", a->features[i].name,
+                a->features[i].value);
+}
+
 void cc_config_write(const cc_config *cfg, FILE *out)
 {
     const cc_server_config *s = &cfg->server;
@@ -596,15 +964,30 @@ void cc_config_write(const cc_config *cfg, FILE *out)
             format_double(num, sizeof num, s->stream_fps));
     fprintf(out, "jpeg_quality = %d\nencoder_workers = %u\nmax_clients = %u\n",
             s->jpeg_quality, s->encoder_workers, s->max_clients);
+    fprintf(out, "aravis_fake = %s\n", s->aravis_fake ? "true" : "false");
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         const cc_camera_config *c = &cfg->cameras[i];
-        fprintf(out, "\n[camera %s]\nsource = %s\nwidth = %u\nheight = %u\n",
-                c->name, cc_source_kind_name(c->source), c->width, c->height);
-        fprintf(out, "pixel_format = %s\ngrab_fps = %s\npattern = %s\n",
-                cc_pixfmt_name(c->pixfmt),
-                format_double(num, sizeof num, c->grab_fps),
-                cc_pattern_name(c->pattern));
+        fprintf(out, "\n[camera %s]\nsource = %s\n", c->name,
+                cc_source_kind_name(c->source));
+        if (c->source == CC_SOURCE_ARAVIS)
+            write_aravis(c, out);
+        else
+            write_testpattern(c, out);
     }
+}
+
+void cc_camera_config_error(const cc_camera_config *c, int line,
+                            const char *key, char *err, size_t errlen,
+                            const char *fmt, ...)
+{
+    char detail[384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s:%d: [camera %s] %s: %s",
+             c->path ? c->path : "(config)", line ? line : c->line, c->name,
+             key, detail);
 }
 
 const char *cc_source_kind_name(cc_source_kind kind)
@@ -615,4 +998,9 @@ const char *cc_source_kind_name(cc_source_kind kind)
 const char *cc_pattern_name(cc_pattern pattern)
 {
     return name_of(pattern_names, N_OF(pattern_names), (int)pattern);
+}
+
+const char *cc_camera_key_name(cc_camera_key key)
+{
+    return name_of(camera_keys, N_OF(camera_keys), (int)key);
 }

@@ -97,6 +97,8 @@ static cJSON *camera_json(const cc_camera *cam)
     cJSON_AddStringToObject(c, "pixel_format", cc_pixfmt_name(src->fmt));
     cJSON_AddNumberToObject(c, "grab_fps", src->fps);
     cJSON_AddStringToObject(c, "source", src->ops->kind);
+    cJSON_AddBoolToObject(c, "online",
+                          atomic_load_explicit(&cam->online, memory_order_relaxed));
     return c;
 }
 

@@ -31,7 +31,8 @@ int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
 int cc_control_pong(char *buf, size_t cap, uint64_t time_ns);
 int cc_control_error(char *buf, size_t cap, const char *message);
 
-/* The hello: what the cameras really run at. Returns a malloc'd string or
+/* The hello: what the cameras really run at, and whether each is online
+ * now (built for each client as it connects). Returns a malloc'd string or
  * NULL when out of memory. */
 char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n);
 

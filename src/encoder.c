@@ -9,6 +9,8 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include "convert.h"
+
 enum { MAX_WORKERS = 64 };
 
 /* TurboJPEG already compresses with the fast DCT by default, so
@@ -35,15 +37,20 @@ struct cc_encoder {
     worker workers[];
 };
 
+/* TurboJPEG's pixel format and subsampling for what fmt is encoded from. */
 static int tj_format(cc_pixfmt fmt, int *pixel_format, int *subsamp)
 {
-    switch (fmt) {
-    case CC_PIX_MONO8:
+    switch (cc_convert_layout(fmt)) {
+    case CC_LAYOUT_GRAY:
         *pixel_format = TJPF_GRAY;
         *subsamp = TJSAMP_GRAY;
         return 0;
-    case CC_PIX_RGB8:
+    case CC_LAYOUT_RGB:
         *pixel_format = TJPF_RGB;
+        *subsamp = TJSAMP_420;
+        return 0;
+    case CC_LAYOUT_BGR:
+        *pixel_format = TJPF_BGR;
         *subsamp = TJSAMP_420;
         return 0;
     }
@@ -73,20 +80,28 @@ int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
         err = jpeg_bound(width, height, subsamp, &cap);
     if (err)
         return err;
+    size_t conv = cc_convert_bytes(fmt, width, height);
+    if (cc_convert_needed(fmt) && conv == 0)
+        return -EINVAL;
     /* With TJFLAG_NOREALLOC TurboJPEG never reallocates or frees the buffer,
      * so plain malloc (size_t, unlike tjAlloc's int) is compatible. */
     job->jpeg = malloc(cap);
-    if (!job->jpeg)
+    job->conv = conv ? malloc(conv) : NULL;
+    if (!job->jpeg || (conv && !job->conv)) {
+        cc_encode_job_destroy(job);
         return -ENOMEM;
+    }
     job->jpeg_cap = cap;
+    job->conv_cap = conv;
     return 0;
 }
 
 void cc_encode_job_destroy(cc_encode_job *job)
 {
     free(job->jpeg);
-    job->jpeg = NULL;
-    job->jpeg_cap = 0;
+    free(job->conv);
+    job->jpeg = job->conv = NULL;
+    job->jpeg_cap = job->conv_cap = 0;
 }
 
 static uint64_t now_ns(void)
@@ -105,27 +120,44 @@ static int check_job(const cc_encode_job *job, int subsamp)
     int err = jpeg_bound(f->width, f->height, subsamp, &bound);
     if (err)
         return err;
-    uint64_t row = (uint64_t)f->width * cc_pixfmt_bpp(f->fmt);
+    uint64_t row = cc_pixfmt_row_bytes(f->fmt, f->width);
     if (!f->data || f->stride < row || f->stride > INT_MAX)
         return -EINVAL;
     if ((uint64_t)f->stride * (f->height - 1) + row > f->size)
         return -EINVAL;
     if (bound > job->jpeg_cap || job->quality < 1 || job->quality > 100)
         return -EINVAL;
+    if (cc_convert_bytes(f->fmt, f->width, f->height) > job->conv_cap)
+        return -EINVAL;
     return 0;
 }
 
-static int compress(tjhandle tj, cc_encode_job *job, int pixel_format,
-                    int subsamp)
+/* What TurboJPEG compresses: the frame itself, or its conversion. */
+typedef struct image {
+    const uint8_t *px;
+    uint32_t pitch;
+} image;
+
+static int convert(cc_encode_job *job, image *img)
+{
+    const cc_frame *f = job->frame;
+    int rc = cc_convert(f, job->conv, job->conv_cap);
+    if (rc)
+        return rc;
+    img->px = job->conv;
+    img->pitch = (uint32_t)cc_convert_bytes(f->fmt, f->width, 1);
+    return 0;
+}
+
+static int compress(tjhandle tj, cc_encode_job *job, const image *img,
+                    int pixel_format, int subsamp)
 {
     const cc_frame *f = job->frame;
     unsigned char *out = job->jpeg;
     unsigned long size = job->jpeg_cap;
-    uint64_t start = now_ns();
-    int rc = tjCompress2(tj, f->data, (int)f->width, (int)f->stride,
+    int rc = tjCompress2(tj, img->px, (int)f->width, (int)img->pitch,
                          (int)f->height, pixel_format, &out, &size, subsamp,
                          job->quality, COMPRESS_FLAGS);
-    job->encode_ns = now_ns() - start;
     if (rc != 0)
         return -EIO;
     job->jpeg_size = size;
@@ -137,16 +169,23 @@ static void encode(tjhandle tj, cc_encode_job *job)
     const cc_frame *f = job->frame;
     job->width = f->width;
     job->height = f->height;
-    job->gray = f->fmt == CC_PIX_MONO8;
+    job->gray = cc_pixfmt_is_mono(f->fmt);
     job->jpeg_size = 0;
-    job->encode_ns = 0;
+    job->encode_ns = job->convert_ns = 0;
 
     int pixel_format, subsamp;
+    image img = {f->data, f->stride};
+    uint64_t start = now_ns();
     job->err = tj_format(f->fmt, &pixel_format, &subsamp);
     if (!job->err)
         job->err = check_job(job, subsamp);
+    if (!job->err && cc_convert_needed(f->fmt)) {
+        job->err = convert(job, &img);
+        job->convert_ns = now_ns() - start;
+    }
     if (!job->err)
-        job->err = compress(tj, job, pixel_format, subsamp);
+        job->err = compress(tj, job, &img, pixel_format, subsamp);
+    job->encode_ns = now_ns() - start;
 }
 
 /* Next job; NULL only once stopping and the queue is drained, so every

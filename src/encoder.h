@@ -2,11 +2,13 @@
  *
  * Each worker thread owns one TurboJPEG handle for its whole life. Jobs are
  * submitted by the stream tick, one per camera per tick, and encoded in
- * parallel; a job's done callback runs on the worker thread.
+ * parallel; a job's done callback runs on the worker thread. Frames in a
+ * format TurboJPEG does not take (convert.h) are converted by the worker
+ * first, into the job's own buffer.
  *
- * Job memory is the caller's: a job and its output buffer are set up once per
- * camera (cc_encode_job_init) and reused every tick, so the steady state
- * allocates nothing.
+ * Job memory is the caller's: a job, its output and conversion buffers are
+ * set up once per camera (cc_encode_job_init) and reused every tick, so the
+ * steady state allocates nothing.
  */
 #ifndef CC_ENCODER_H
 #define CC_ENCODER_H
@@ -33,13 +35,17 @@ struct cc_encode_job {
     uint32_t width, height;
     bool gray;               /* grayscale JPEG */
     uint64_t encode_ns;      /* time spent encoding (CLOCK_MONOTONIC) */
+    uint64_t convert_ns;     /* the part of it spent converting pixels */
     int err;                 /* 0 or negative errno */
-    /* private: pool queue link */
-    cc_encode_job *next;
+    /* private */
+    uint8_t *conv;           /* converted image, conv_cap bytes, or NULL */
+    size_t conv_cap;
+    cc_encode_job *next;     /* pool queue link */
 };
 
 /* Allocates the output buffer for the largest JPEG of a width x height
- * frame in fmt. Returns 0 or -ENOMEM. */
+ * frame in fmt, and the conversion buffer if fmt needs one. Returns 0,
+ * -EINVAL or -ENOMEM. */
 int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
                        cc_pixfmt fmt);
 void cc_encode_job_destroy(cc_encode_job *job);

@@ -2,5 +2,5 @@
 
 size_t cc_source_frame_bytes(const cc_source *src)
 {
-    return (size_t)src->width * src->height * cc_pixfmt_bpp(src->fmt);
+    return cc_pixfmt_row_bytes(src->fmt, src->width) * src->height;
 }

@@ -3,10 +3,17 @@
  * A source is driven by exactly one grab thread (camera.c). grab() blocks
  * until the next frame (at most about timeout_ms) and writes it straight into
  * the ring slot it is given, so a frame is copied at most once on its way in.
+ *
+ * A source that can be lost (a camera on a cable) has disconnect and
+ * connect: when grab() reports it lost, the grab thread releases it and
+ * opens it again, on its own thread since both may block for seconds.
  */
 #ifndef CC_SOURCE_H
 #define CC_SOURCE_H
 
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,19 +26,57 @@ typedef struct cc_source_ops {
     const char *kind; /* "testpattern", "aravis" */
     /* Waits for the next frame and fills dst: data (up to dst->capacity),
      * size, width, height, stride, fmt, frame_id, capture_ns. Does not touch
-     * dst->seq. Returns 0, -EAGAIN if no frame came within timeout_ms (call
-     * again), or another negative errno when the source is lost. */
+     * dst->seq. Returns 0; -EAGAIN if no frame came within timeout_ms (call
+     * again); a lost error (cc_source_lost); or another negative errno for
+     * a frame that could not be used. */
     int (*grab)(cc_source *src, cc_frame *dst, int timeout_ms);
+    /* Optional: NULL for sources that are never lost. Releases what is left
+     * of a lost source; connected becomes false. */
+    void (*disconnect)(cc_source *src);
+    /* Opens the source again, with the same shape. Returns 0 or a negative
+     * errno with the reason in err. */
+    int (*connect)(cc_source *src, char *err, size_t errlen);
     void (*free)(cc_source *src);
 } cc_source_ops;
 
+/* How the transport's receive thread is scheduled. */
+typedef enum cc_stream_priority {
+    CC_PRIORITY_NORMAL,
+    CC_PRIORITY_NICE,     /* raised nice level */
+    CC_PRIORITY_REALTIME, /* SCHED_RR */
+} cc_stream_priority;
+
+/* Transport counters, summed over reconnections. Written by the grab
+ * thread, read anywhere (relaxed): for stats. */
+typedef struct cc_source_stats {
+    atomic_uint_fast64_t completed; /* buffers received whole */
+    atomic_uint_fast64_t failed;    /* buffers received incomplete */
+    atomic_uint_fast64_t underruns; /* frames lost for want of a buffer */
+    atomic_uint_fast64_t resent;    /* GigE Vision packets resent */
+    atomic_uint_fast64_t missing;   /* GigE Vision packets never received */
+    atomic_int stream_priority; /* cc_stream_priority, set by that thread */
+} cc_source_stats;
+
 struct cc_source {
     const cc_source_ops *ops;
-    /* What the source really delivers (read back from the device). */
+    /* What the source really delivers (read back from the device). Fixed
+     * once created: a reconnected camera must deliver the same. */
     uint32_t width, height;
     cc_pixfmt fmt;
     double fps;
+    /* Owned by the thread that drives the source. */
+    bool connected;
+    char detail[160]; /* what is connected, for log lines */
+    cc_source_stats stats;
 };
+
+/* grab() results that mean the source is gone until reconnected: never
+ * connected or released (-ENOTCONN), the device said so (-ECONNRESET), or
+ * no frame for the source's timeout (-ETIMEDOUT). */
+static inline bool cc_source_lost(int rc)
+{
+    return rc == -ENOTCONN || rc == -ECONNRESET || rc == -ETIMEDOUT;
+}
 
 /* Bytes of the largest frame the source delivers. */
 size_t cc_source_frame_bytes(const cc_source *src);

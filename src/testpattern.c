@@ -418,7 +418,8 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
                            .width = cfg->width,
                            .height = cfg->height,
                            .fmt = cfg->pixfmt,
-                           .fps = cfg->grab_fps};
+                           .fps = cfg->grab_fps,
+                           .connected = true};
     tp->bpp = cc_pixfmt_bpp(cfg->pixfmt);
     tp->row_bytes = (size_t)cfg->width * tp->bpp;
     tp->dx = styles[cfg->pattern].dx % cfg->width;

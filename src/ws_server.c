@@ -83,7 +83,8 @@ struct cc_server {
     uv_tcp_t listener;
     bool listening;
     const cc_server_config *cfg;
-    char *hello;
+    cc_hello_fn hello;
+    void *hello_arg;
     size_t n_cameras;
     uint64_t all_cameras;
     client *clients;
@@ -424,7 +425,10 @@ static void upgrade(client *c)
         http_reply(c, 503, "", "too many clients\n");
         return;
     }
-    if (ws_start(c) < 0) {
+    /* Built now, so it tells which cameras are online now. */
+    char *hello = s->hello(s->hello_arg);
+    if (!hello || ws_start(c) < 0) {
+        free(hello);
         http_reply(c, 500, "", "out of memory\n");
         return;
     }
@@ -444,7 +448,8 @@ static void upgrade(client *c)
     cc_info("client #%" PRIu64 " %s connected to %s (%zu clients)", c->id, c->peer,
             c->http.path, s->n_ws);
     write_control(c, c->response, (size_t)n);
-    queue_text(c, s->hello);
+    queue_text(c, hello);
+    free(hello);
     ws_flush(c);
 }
 
@@ -664,16 +669,13 @@ void cc_server_broadcast(cc_server *s, cc_bundle *b)
 /* ---- server ---- */
 
 int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
-                  const char *hello, size_t n_cameras)
+                  cc_hello_fn hello, void *hello_arg, size_t n_cameras)
 {
     cc_server *s = calloc(1, sizeof *s);
     if (!s)
         return -ENOMEM;
-    s->hello = strdup(hello);
-    if (!s->hello) {
-        free(s);
-        return -ENOMEM;
-    }
+    s->hello = hello;
+    s->hello_arg = hello_arg;
     s->loop = loop;
     s->cfg = cfg;
     s->n_cameras = n_cameras;
@@ -752,6 +754,5 @@ void cc_server_free(cc_server *s)
     if (!s)
         return;
     cc_bundle_pool_destroy(&s->filtered_pool);
-    free(s->hello);
     free(s);
 }

@@ -19,9 +19,12 @@
 
 typedef struct cc_server cc_server;
 
-/* hello: the JSON text every client gets first (copied). */
+/* Builds the JSON text a client gets first, when it connects: a malloc'd
+ * string (the server frees it), or NULL when out of memory. On the loop. */
+typedef char *(*cc_hello_fn)(void *arg);
+
 int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
-                  const char *hello, size_t n_cameras);
+                  cc_hello_fn hello, void *hello_arg, size_t n_cameras);
 /* Binds and listens on cfg->listen:cfg->port. Writes the stream URL, with
  * the real port, into url. Returns 0 or a libuv error. */
 int cc_server_listen(cc_server *s, char *url, size_t cap);

@@ -252,10 +252,14 @@ static void test_camera_bad_source(void)
         make_config(320, 240, CC_PIX_MONO8, 100, CC_PATTERN_SCROLL);
     cfg.source = (cc_source_kind)0;
     cc_camera cam;
-    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30), -EINVAL);
+    char err[256];
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), -EINVAL);
     CHECK(cam.source == NULL && cam.ring == NULL);
+    CHECK_STR_CONTAINS(err, "[camera test] unknown source");
     cfg = make_config(320, 240, CC_PIX_MONO8, 0, CC_PATTERN_SCROLL);
-    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30), -EINVAL);
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "[camera test] cannot start the test pattern: "
+                            "Invalid argument");
     cc_camera_destroy(&cam); /* safe after a failed init */
 }
 
@@ -265,9 +269,12 @@ static void test_camera(void)
         make_config(320, 240, CC_PIX_MONO8, 2000, CC_PATTERN_SCROLL);
     snprintf(cfg.name, sizeof cfg.name, "a-long-camera-name");
     cc_camera cam;
-    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 3, 30), 0);
+    char err[256];
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 3, 30, err, sizeof err), 0);
     if (!cam.ring)
         return;
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK(atomic_load(&cam.online)); /* a test pattern is always there */
     CHECK_EQ_INT(cam.index, 3);
     CHECK_EQ_INT(cc_ring_slots(cam.ring), 64);
     cc_camera_stop(&cam); /* safe before start */
@@ -301,6 +308,9 @@ static void test_camera(void)
         sleep_ms(i % 5); /* sometimes let frames pile up */
     }
     CHECK(named);
+    uint64_t cpu = 0;
+    CHECK_EQ_INT(cc_camera_grab_cpu_ns(&cam, &cpu), 0);
+    CHECK(cpu > 0);
 
     /* Not taking anything fills the ring: the producer then overwrites its
      * write slot instead of blocking. */
@@ -327,6 +337,8 @@ static void test_camera(void)
     CHECK(seen > 0);
     CHECK_EQ_INT(grabbed, seen + skipped + overwritten);
     CHECK_EQ_INT(atomic_load(&cam.grab_errors), 0);
+    CHECK_EQ_INT(atomic_load(&cam.reconnects), 0);
+    CHECK_EQ_INT(cc_camera_grab_cpu_ns(&cam, &cpu), -ESRCH); /* stopped */
     cc_camera_destroy(&cam);
     CHECK(cam.ring == NULL && cam.source == NULL);
 }

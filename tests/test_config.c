@@ -1,5 +1,5 @@
 /* Tests for config.c: parsing, defaults, every error message, write->load
- * round trip, --listen. Usage: test_config [path/to/sample/cams.ini] */
+ * round trip, --listen. Usage: test_config [cams.ini [other samples...]] */
 #include "config.h"
 
 #include <errno.h>
@@ -165,6 +165,34 @@ static void test_full(void)
     cc_config_destroy(&cfg);
 }
 
+static void check_same_aravis(const cc_aravis_config *x,
+                              const cc_aravis_config *y)
+{
+    CHECK_EQ_INT(strcmp(x->device, y->device), 0);
+    CHECK_EQ_INT(x->required, y->required);
+    CHECK_EQ_INT(x->offset_x, y->offset_x);
+    CHECK_EQ_INT(x->offset_y, y->offset_y);
+    CHECK_EQ_INT(x->binning, y->binning);
+    CHECK(x->exposure_us == y->exposure_us);
+    CHECK(x->gain_db == y->gain_db);
+    CHECK_EQ_INT(x->trigger, y->trigger);
+    CHECK_EQ_INT(strcmp(x->trigger_source, y->trigger_source), 0);
+    CHECK_EQ_INT(x->timeout_ms, y->timeout_ms);
+    CHECK_EQ_INT(x->packet_size, y->packet_size);
+    CHECK_EQ_INT(x->socket_buffer, y->socket_buffer);
+    CHECK_EQ_INT(x->packet_resend, y->packet_resend);
+    CHECK_EQ_INT(x->n_features, y->n_features);
+    for (size_t i = 0; i < x->n_features && i < y->n_features; i++) {
+        CHECK_EQ_INT(strcmp(x->features[i].name, y->features[i].name), 0);
+        CHECK_EQ_INT(strcmp(x->features[i].value, y->features[i].value), 0);
+    }
+}
+
+static const uint32_t as_camera_keys =
+    1u << CC_KEY_WIDTH | 1u << CC_KEY_HEIGHT | 1u << CC_KEY_OFFSET_X |
+    1u << CC_KEY_OFFSET_Y | 1u << CC_KEY_BINNING | 1u << CC_KEY_PIXEL_FORMAT |
+    1u << CC_KEY_GRAB_FPS | 1u << CC_KEY_EXPOSURE_US | 1u << CC_KEY_GAIN_DB;
+
 static void check_same(const cc_config *a, const cc_config *b)
 {
     CHECK_STR_CONTAINS(a->server.listen, b->server.listen);
@@ -174,6 +202,7 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK_EQ_INT(a->server.jpeg_quality, b->server.jpeg_quality);
     CHECK_EQ_INT(a->server.encoder_workers, b->server.encoder_workers);
     CHECK_EQ_INT(a->server.max_clients, b->server.max_clients);
+    CHECK_EQ_INT(a->server.aravis_fake, b->server.aravis_fake);
     CHECK_EQ_INT(a->n_cameras, b->n_cameras);
     for (size_t i = 0; i < a->n_cameras && i < b->n_cameras; i++) {
         const cc_camera_config *x = &a->cameras[i], *y = &b->cameras[i];
@@ -184,6 +213,11 @@ static void check_same(const cc_config *a, const cc_config *b)
         CHECK_EQ_INT(x->pixfmt, y->pixfmt);
         CHECK(x->grab_fps == y->grab_fps);
         CHECK_EQ_INT(x->pattern, y->pattern);
+        /* Aravis keys left out mean "as the camera is": they must stay
+         * out. Others are written with their defaults. */
+        if (x->source == CC_SOURCE_ARAVIS)
+            CHECK_EQ_INT(x->set & as_camera_keys, y->set & as_camera_keys);
+        check_same_aravis(&x->aravis, &y->aravis);
     }
 }
 
@@ -318,11 +352,17 @@ static void test_camera_errors(void)
     expect_error("[camera left]\nsource = testpattern\nwidth = 16\n"
                  "height = 16\nwidth = 32\n",
                  5, "[camera left] duplicate key 'width' (first set at line 3)");
-    expect_error("[camera left]\nsource = aravis\n", 2, "[camera left] source: "
-                 "unknown source 'aravis' (supported: testpattern)");
-    expect_error("[camera left]\nsource = testpattern\npixel_format = Mono12\n",
-                 3, "[camera left] pixel_format: unknown pixel format 'Mono12' "
-                 "(supported: Mono8, RGB8)");
+    expect_error("[camera left]\nsource = v4l2\n", 2, "[camera left] source: "
+                 "unknown source 'v4l2' (supported: testpattern, aravis)");
+    expect_error("[camera left]\nsource = testpattern\npixel_format = Mono14\n",
+                 3, "[camera left] pixel_format: unknown pixel format 'Mono14' "
+                 "(supported: Mono8, RGB8, BGR8, Mono10, Mono12, Mono16, "
+                 "Mono10Packed, Mono12Packed, Mono10p, Mono12p, BayerRG8, "
+                 "BayerGB8, BayerGR8, BayerBG8, YUV422_8_UYVY, YUV422_8)");
+    /* A format camcastd streams, but the test pattern does not paint. */
+    expect_error("[camera left]\nsource = testpattern\npixel_format = Mono12\n"
+                 "width = 16\nheight = 16\n", 3, "[camera left] pixel_format: "
+                 "source testpattern paints Mono8 or RGB8, not Mono12");
     expect_error("[camera left]\npattern = Scroll\n", 2, "[camera left] "
                  "pattern: unknown pattern 'Scroll' (supported: scroll, bars, "
                  "checker)");
@@ -492,6 +532,201 @@ static void test_set_listen(void)
     CHECK_EQ_INT(cfg.server.port, 0);
 }
 
+
+static const char *const aravis_minimal =
+    "[server]\naravis_fake = yes\n[camera gv]\nsource = aravis\ndevice = GV01\n";
+
+static void test_aravis_defaults(void)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, aravis_minimal, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK(cfg.server.aravis_fake);
+    CHECK_EQ_INT(cfg.n_cameras, 1);
+    const cc_camera_config *c = &cfg.cameras[0];
+    const cc_aravis_config *a = &c->aravis;
+    CHECK_EQ_INT(c->source, CC_SOURCE_ARAVIS);
+    CHECK(c->path == cfg.path);
+    CHECK_EQ_INT(c->line, 3);
+    CHECK_EQ_INT(c->key_line[CC_KEY_DEVICE], 5);
+    /* Only what the file says is set: the rest is the camera's own. */
+    CHECK_EQ_INT(c->set, (1u << CC_KEY_SOURCE) | (1u << CC_KEY_DEVICE));
+    CHECK(!cc_camera_has(c, CC_KEY_WIDTH));
+    CHECK(cc_camera_has(c, CC_KEY_DEVICE));
+    CHECK_STR_CONTAINS(a->device, "GV01");
+    CHECK(a->required);
+    CHECK_EQ_INT(a->trigger, CC_TRIGGER_OFF);
+    CHECK_EQ_INT(a->timeout_ms, 1000);
+    CHECK_EQ_INT(a->packet_size, 0);
+    CHECK_EQ_INT(a->socket_buffer, 0);
+    CHECK(a->packet_resend);
+    CHECK_EQ_INT(a->n_features, 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+static const char *const aravis_full =
+    "[camera gv]\n"
+    "source = aravis\n"
+    "device = 192.168.10.5\n"
+    "required = off\n"
+    "width = 1920\n"
+    "height = 1200\n"
+    "offset_x = 8\n"
+    "offset_y = 16\n"
+    "binning = 2\n"
+    "pixel_format = BayerRG8\n"
+    "grab_fps = 399.5\n"
+    "exposure_us = 1250.5\n"
+    "gain_db = -3.5\n"
+    "trigger = Line1\n"
+    "timeout_ms = 2500\n"
+    "packet_size = 8192\n"
+    "socket_buffer = 4194304\n"
+    "packet_resend = false\n"
+    "feature.ExposureAuto = Off\n"
+    "feature.DeviceLinkThroughputLimit = 1000000000\n"
+    "feature.UserSetLoad = execute  ; commands too\n"
+    "[camera sw]\n"
+    "source = aravis\n"
+    "device = Fake_1\n"
+    "trigger = software\n"
+    "grab_fps = 50\n";
+
+static void test_aravis_full(void)
+{
+    cc_config cfg;
+    char err[512];
+    CHECK_EQ_INT(load_text(&cfg, aravis_full, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0); /* no message on success */
+    CHECK_EQ_INT(cfg.n_cameras, 2);
+    if (cfg.n_cameras != 2) {
+        cc_config_destroy(&cfg);
+        return;
+    }
+    const cc_camera_config *c = &cfg.cameras[0];
+    const cc_aravis_config *a = &c->aravis;
+    CHECK_STR_CONTAINS(a->device, "192.168.10.5");
+    CHECK(!a->required);
+    CHECK_EQ_INT(c->width, 1920);
+    CHECK_EQ_INT(c->height, 1200);
+    CHECK_EQ_INT(a->offset_x, 8);
+    CHECK_EQ_INT(a->offset_y, 16);
+    CHECK_EQ_INT(a->binning, 2);
+    CHECK_EQ_INT(c->pixfmt, CC_PIX_BAYER_RG8);
+    CHECK(c->grab_fps == 399.5);
+    CHECK(a->exposure_us == 1250.5);
+    CHECK(a->gain_db == -3.5);
+    CHECK_EQ_INT(a->trigger, CC_TRIGGER_LINE);
+    CHECK_STR_CONTAINS(a->trigger_source, "Line1");
+    CHECK_EQ_INT(a->timeout_ms, 2500);
+    CHECK_EQ_INT(a->packet_size, 8192);
+    CHECK_EQ_INT(a->socket_buffer, 4194304);
+    CHECK(!a->packet_resend);
+    CHECK_EQ_INT(c->set, (1u << CC_KEY_PATTERN) ^ ((1u << CC_CAMERA_KEYS) - 1));
+    CHECK_EQ_INT(c->key_line[CC_KEY_EXPOSURE_US], 12);
+    CHECK_EQ_INT(a->n_features, 3);
+    if (a->n_features == 3) {
+        CHECK_EQ_INT(strcmp(a->features[0].name, "ExposureAuto"), 0);
+        CHECK_EQ_INT(strcmp(a->features[0].value, "Off"), 0);
+        CHECK_EQ_INT(a->features[0].line, 19);
+        CHECK_EQ_INT(strcmp(a->features[1].value, "1000000000"), 0);
+        CHECK_EQ_INT(strcmp(a->features[2].value, "execute"), 0);
+    }
+    const cc_camera_config *sw = &cfg.cameras[1];
+    CHECK_EQ_INT(sw->aravis.trigger, CC_TRIGGER_SOFTWARE);
+    CHECK(sw->grab_fps == 50);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+static void test_aravis_errors(void)
+{
+    expect_error("[camera gv]\nsource = aravis\n", 1,
+                 "[camera gv] missing required key 'device'");
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\nrequired = false\n"
+                 "width = 640\nheight = 480\n", 1, "[camera gv] missing key "
+                 "'pixel_format' (required with required = false)");
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\ntrigger = software\n",
+                 1, "[camera gv] missing key 'grab_fps' (required with "
+                 "trigger = software)");
+    /* Keys of the other source, reported at the first such line. */
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\npattern = bars\n"
+                 "[camera t]\n", 4, "[camera gv] key 'pattern' does not apply "
+                 "to source aravis");
+    expect_error("[camera t]\nexposure_us = 100\nsource = testpattern\n"
+                 "width = 16\nheight = 16\ndevice = GV01\n", 2, "[camera t] key "
+                 "'exposure_us' does not apply to source testpattern");
+    expect_error("[camera t]\nsource = testpattern\nwidth = 16\nheight = 16\n"
+                 "feature.Gain = 2\n", 5, "[camera t] key 'feature.Gain' does "
+                 "not apply to source testpattern");
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\nfeature.9x = 1\n", 4,
+                 "[camera gv] feature.9x: invalid feature name '9x' (a GenICam "
+                 "name: letters, digits and _)");
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\nfeature.Gain = 1\n"
+                 "feature.Gain = 2\n", 5, "[camera gv] duplicate key "
+                 "'feature.Gain' (first set at line 4)");
+    expect_error("[camera gv]\nsource = aravis\ndevice = x\nfeature.Gain =\n", 4,
+                 "[camera gv] feature.Gain: expected a value");
+    expect_error("[camera gv]\nsource = aravis\ndevice =\n", 3,
+                 "[camera gv] device: expected a value");
+    expect_error("[server]\naravis_fake = maybe\n", 2, "[server] aravis_fake: "
+                 "expected true or false, got 'maybe'");
+}
+
+/* One bad value of an aravis key per case; the key is on line 4. */
+static const struct {
+    const char *key, *value, *detail;
+} bad_aravis[] = {
+    {"required", "2", "expected true or false, got '2'"},
+    {"packet_resend", "", "expected true or false, got ''"},
+    {"timeout_ms", "50", "expected an integer 100..60000, got '50'"},
+    {"packet_size", "500", "expected auto or an integer 576..65535, got '500'"},
+    {"packet_size", "jumbo", "expected auto or an integer 576..65535, got 'jumbo'"},
+    {"socket_buffer", "4M",
+     "expected auto or an integer 65536..1073741824, got '4M'"},
+    {"binning", "0", "expected an integer 1..16, got '0'"},
+    {"offset_x", "-8", "expected an integer 0..16383, got '-8'"},
+    {"exposure_us", "0", "expected a number 0.001..1e+09, got '0'"},
+    {"gain_db", "-101", "expected a number -100..100, got '-101'"},
+    {"gain_db", "--1", "expected a number -100..100, got '--1'"},
+    {"trigger", "Line 1",
+     "expected off, software or a trigger source such as Line1, got 'Line 1'"},
+};
+
+static void test_aravis_bad_values(void)
+{
+    for (size_t i = 0; i < sizeof bad_aravis / sizeof bad_aravis[0]; i++) {
+        char text[256], msg[512];
+        snprintf(text, sizeof text, "[camera gv]\nsource = aravis\ndevice = x\n"
+                 "%s = %s\n", bad_aravis[i].key, bad_aravis[i].value);
+        snprintf(msg, sizeof msg, "[camera gv] %s: %s", bad_aravis[i].key,
+                 bad_aravis[i].detail);
+        expect_error(text, 4, msg);
+    }
+}
+
+static void test_camera_config_error(void)
+{
+    cc_config cfg;
+    char err[512], want[640];
+    CHECK_EQ_INT(load_text(&cfg, aravis_full, err, sizeof err), 0);
+    if (cfg.n_cameras < 1)
+        return;
+    const cc_camera_config *c = &cfg.cameras[0];
+    cc_camera_config_error(c, c->key_line[CC_KEY_GAIN_DB], "gain_db", err,
+                           sizeof err, "Gain = %g refused", -3.5);
+    snprintf(want, sizeof want, "%s:13: [camera gv] gain_db: Gain = -3.5 "
+             "refused", ini_path);
+    CHECK_EQ_INT(strcmp(err, want), 0);
+    /* A key that is not in the file: the section's header line. */
+    cc_camera_config_error(c, 0, "pixel_format", err, sizeof err, "x");
+    snprintf(want, sizeof want, "%s:1: [camera gv] pixel_format: x", ini_path);
+    CHECK_EQ_INT(strcmp(err, want), 0);
+    cc_config_destroy(&cfg);
+}
+
 static void test_names(void)
 {
     CHECK_STR_CONTAINS(cc_source_kind_name(CC_SOURCE_TESTPATTERN),
@@ -503,6 +738,10 @@ static void test_names(void)
     CHECK(cc_pattern_name((cc_pattern)99) == NULL);
     CHECK(cc_source_kind_name((cc_source_kind)0) == NULL);
     CHECK(cc_source_kind_name((cc_source_kind)-1) == NULL);
+    CHECK_STR_CONTAINS(cc_source_kind_name(CC_SOURCE_ARAVIS), "aravis");
+    CHECK_STR_CONTAINS(cc_camera_key_name(CC_KEY_PACKET_RESEND), "packet_resend");
+    CHECK_STR_CONTAINS(cc_camera_key_name(CC_KEY_SOURCE), "source");
+    CHECK(cc_camera_key_name(CC_CAMERA_KEYS) == NULL);
 }
 
 static const char *sample_path;
@@ -539,6 +778,25 @@ static void test_sample(void)
     cc_config_destroy(&cfg);
 }
 
+static const char *const *more_samples; /* NULL-terminated */
+
+/* The other shipped configs (the fake cameras) load and round-trip. */
+static void test_more_samples(void)
+{
+    for (const char *const *p = more_samples; *p; p++) {
+        cc_config cfg;
+        char err[512] = "";
+        CHECK_EQ_INT(cc_config_load(&cfg, *p, err, sizeof err), 0);
+        CHECK_EQ_INT(err[0], 0);
+        CHECK(cfg.n_cameras == 3);
+        for (size_t i = 0; i < cfg.n_cameras; i++)
+            CHECK_EQ_INT(cfg.cameras[i].source, CC_SOURCE_ARAVIS);
+        if (cfg.n_cameras)
+            check_round_trip(&cfg);
+        cc_config_destroy(&cfg);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (!mkdtemp(dir)) {
@@ -559,10 +817,17 @@ int main(int argc, char **argv)
     RUN(test_good_values);
     RUN(test_syntax_errors);
     RUN(test_set_listen);
+    RUN(test_aravis_defaults);
+    RUN(test_aravis_full);
+    RUN(test_aravis_errors);
+    RUN(test_aravis_bad_values);
+    RUN(test_camera_config_error);
     RUN(test_names);
     if (argc > 1) {
         sample_path = argv[1];
         RUN(test_sample);
+        more_samples = (const char *const *)argv + 2;
+        RUN(test_more_samples);
     } else {
         fprintf(stderr, "skip test_sample (no sample path given)\n");
     }

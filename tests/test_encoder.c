@@ -365,6 +365,160 @@ static void test_free_with_queued_jobs(void)
     frame_free(&frame);
 }
 
+/* ---- formats the worker converts first ---- */
+
+/* Encodes frame on a one-worker pool into job; returns the decoded pixels
+ * (gray or RGB, packed) or NULL. */
+static uint8_t *encode_decode(cc_encode_job *job, const cc_frame *frame,
+                              bool gray)
+{
+    job->quality = 95;
+    CHECK_EQ_INT(run_one(job, frame), 0);
+    CHECK_EQ_INT(job->gray, gray);
+    int w = 0, h = 0, subsamp = -1, cs = -1;
+    tjhandle tj = tjInitDecompress();
+    uint8_t *pix = NULL;
+    if (tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h, &subsamp,
+                            &cs) == 0 &&
+        w == (int)frame->width && h == (int)frame->height) {
+        CHECK_EQ_INT(subsamp, gray ? TJSAMP_GRAY : TJSAMP_420);
+        pix = malloc((size_t)w * h * (gray ? 1 : 3));
+        if (tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, 0, h,
+                          gray ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
+            free(pix);
+            pix = NULL;
+        }
+    }
+    tjDestroy(tj);
+    CHECK(pix != NULL);
+    return pix;
+}
+
+static double mae(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (uint64_t)abs(a[i] - b[i]);
+    return (double)sum / (double)n;
+}
+
+/* Mono16 holds a smooth 8-bit image in its high bytes (low bytes noise). */
+static void test_mono16(void)
+{
+    enum { W = 320, H = 240 };
+    cc_frame f = {.width = W, .height = H, .stride = 2 * W, .fmt = CC_PIX_MONO16};
+    f.size = f.capacity = (size_t)f.stride * H;
+    f.data = malloc(f.size);
+    uint8_t *want = malloc((size_t)W * H);
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++) {
+            uint8_t v = (uint8_t)((x / 2 + y / 3 + ((x / 40 + y / 40) % 2) * 60) % 256);
+            want[y * W + x] = v;
+            f.data[y * f.stride + 2 * x] = (uint8_t)(x * 37 + y);
+            f.data[y * f.stride + 2 * x + 1] = v;
+        }
+    }
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO16), 0);
+    CHECK(job.conv != NULL && job.conv_cap == (size_t)W * H);
+    uint8_t *conv = job.conv;
+    uint8_t *pix = encode_decode(&job, &f, true);
+    if (pix)
+        CHECK(mae(pix, want, (size_t)W * H) < 3);
+    free(pix);
+    /* Reused: the conversion buffer is the job's, not allocated per frame. */
+    pix = encode_decode(&job, &f, true);
+    CHECK(job.conv == conv);
+    CHECK(job.convert_ns > 0 && job.convert_ns <= job.encode_ns);
+    free(pix);
+    cc_encode_job_destroy(&job);
+    CHECK(job.conv == NULL);
+    free(want);
+    free(f.data);
+}
+
+/* A Bayer mosaic of a smooth colour image comes back as that image. */
+static void test_bayer(void)
+{
+    enum { W = 322, H = 242 };
+    cc_frame f = {.width = W, .height = H, .stride = W + 6,
+                  .fmt = CC_PIX_BAYER_GB8};
+    f.size = f.capacity = (size_t)f.stride * H;
+    f.data = malloc(f.size);
+    uint8_t *want = malloc((size_t)W * H * 3);
+    for (int y = 0; y < H; y++) {
+        for (int x = 0; x < W; x++) {
+            uint8_t *p = want + (y * W + x) * 3;
+            p[0] = (uint8_t)(40 + x / 2);
+            p[1] = (uint8_t)(30 + y / 2 + x / 8);
+            p[2] = (uint8_t)(220 - y / 2);
+            /* GB / RG */
+            unsigned c = (y & 1) ? ((x & 1) ? 1 : 0) : ((x & 1) ? 2 : 1);
+            f.data[y * f.stride + x] = p[c];
+        }
+    }
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_BAYER_GB8), 0);
+    uint8_t *pix = encode_decode(&job, &f, false);
+    if (pix)
+        CHECK(mae(pix, want, (size_t)W * H * 3) < 4);
+    free(pix);
+    cc_encode_job_destroy(&job);
+    free(want);
+    free(f.data);
+}
+
+/* BGR8 goes to TurboJPEG as it is, channels in their order. */
+static void test_bgr8(void)
+{
+    cc_frame f;
+    frame_make(&f, 320, 240, 320 * 3, CC_PIX_RGB8, 5);
+    uint8_t *want = malloc(f.size);
+    memcpy(want, f.data, f.size);
+    for (size_t i = 0; i < f.size; i += 3) { /* RGB -> BGR in the frame */
+        f.data[i] = want[i + 2];
+        f.data[i + 2] = want[i];
+    }
+    f.fmt = CC_PIX_BGR8;
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_BGR8), 0);
+    CHECK(job.conv == NULL); /* nothing to convert */
+    uint8_t *pix = encode_decode(&job, &f, false);
+    if (pix)
+        CHECK(mae(pix, want, f.size) < 8);
+    CHECK_EQ_INT(job.convert_ns, 0);
+    free(pix);
+    cc_encode_job_destroy(&job);
+    free(want);
+    frame_free(&f);
+}
+
+static void test_convert_errors(void)
+{
+    /* A Mono16 frame on a job sized for Mono8: no conversion buffer. */
+    enum { W = 64, H = 48 };
+    cc_frame f = {.width = W, .height = H, .stride = 2 * W, .fmt = CC_PIX_MONO16};
+    f.size = f.capacity = (size_t)f.stride * H;
+    f.data = calloc(1, f.size);
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO8), 0);
+    job.quality = 80;
+    CHECK_EQ_INT(run_one(&job, &f), -EINVAL);
+    cc_encode_job_destroy(&job);
+    /* A YUV422 frame of odd width cannot be converted. */
+    CHECK_EQ_INT(cc_encode_job_init(&job, W + 1, H, CC_PIX_YUV422_UYVY), 0);
+    job.quality = 80;
+    f.width = W + 1;
+    f.fmt = CC_PIX_YUV422_UYVY;
+    f.stride = 2 * (W + 1);
+    f.size = f.capacity = (size_t)f.stride * H;
+    free(f.data);
+    f.data = calloc(1, f.size);
+    CHECK_EQ_INT(run_one(&job, &f), -EINVAL);
+    cc_encode_job_destroy(&job);
+    free(f.data);
+}
+
 int main(void)
 {
     RUN(test_mono8);
@@ -373,5 +527,9 @@ int main(void)
     RUN(test_errors);
     RUN(test_workers);
     RUN(test_free_with_queued_jobs);
+    RUN(test_mono16);
+    RUN(test_bayer);
+    RUN(test_bgr8);
+    RUN(test_convert_errors);
     return CHECK_DONE();
 }

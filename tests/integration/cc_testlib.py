@@ -898,3 +898,77 @@ class RawWS:
             self.sock.close()
         except OSError:
             pass
+
+
+# ---------------------------------------------------------------------------
+# Aravis cameras (source = aravis): helpers for test_aravis_*.py
+
+GRAY_FORMATS = {"Mono8", "Mono10", "Mono12", "Mono16", "Mono10Packed", "Mono12Packed",
+                "Mono10p", "Mono12p"}
+
+
+def aravis_camera(device, **keys):
+    """A [camera NAME] section with source = aravis; keys as in docs/config.md."""
+    d = {"source": "aravis", "device": device}
+    d.update(keys)
+    return d
+
+
+def hello_cameras(text):
+    """The hello's camera objects (after the usual hello checks are done)."""
+    try:
+        h = json.loads(text)
+    except (TypeError, ValueError) as e:
+        fail(f"hello is not JSON ({e}): {text!r:.200}")
+    cams = h.get("cameras") if isinstance(h, dict) else None
+    check(isinstance(cams, list), f"hello has no camera list: {text!r:.200}")
+    for c in cams:
+        check(isinstance(c.get("online"), bool),
+              f"hello camera {c.get('name')!r}: 'online' is not a boolean: {c!r}")
+    return cams
+
+
+def check_aravis_entry(tj, e, cam, want_pixels=False):
+    """Checks an entry of a camera of any pixel format: the camera's size, a
+    grayscale JPEG (flag and subsampling) for Mono formats, 4:2:0 colour
+    otherwise. Returns the decoded pixels (gray or RGB) if asked."""
+    where = f"camera {e.camera_index} frame_id {e.frame_id}"
+    check_eq(e.codec, CODEC_JPEG, f"{where}: codec")
+    check_eq((e.width, e.height), (cam["width"], cam["height"]), f"{where}: width/height")
+    gray = cam["pixel_format"] in GRAY_FORMATS
+    check_eq(e.flags, FLAG_GRAY if gray else 0, f"{where}: flags ({cam['pixel_format']})")
+    w, h, ss, _cs, px = tj.decode(e.payload, want_pixels)
+    check_eq((w, h), (cam["width"], cam["height"]), f"{where}: decoded JPEG size")
+    check_eq(ss, TJSAMP_GRAY if gray else TJSAMP_420,
+             f"{where}: JPEG subsampling of a {cam['pixel_format']} camera")
+    return px
+
+
+def fake_ramp(x, y, frame_id):
+    """Pixel (x, y) of Aravis' Fake camera in Mono8 (no gain, 10 ms exposure)."""
+    return (x + y + frame_id) % 255
+
+
+def ramp_error(px, width, height, frame_id, step=3):
+    """Mean absolute error of decoded gray pixels against the Fake's ramp,
+    sampled every `step` pixels, away from where the ramp wraps (255 -> 0, a
+    sharp edge JPEG blurs)."""
+    total = n = 0
+    for y in range(0, height, step):
+        row = y * width
+        for x in range(0, width, step):
+            v = fake_ramp(x, y, frame_id)
+            if 3 <= v <= 251:
+                total += abs(px[row + x] - v)
+                n += 1
+    check(n > 0, "no pixel to compare")
+    return total / n
+
+
+def ramp_error_any_id(px, width, height):
+    """ramp_error for the frame id the image itself suggests (when the
+    entry's frame_id is not the camera's own, e.g. after a reconnection)."""
+    guesses = {(px[y * width + x] - x - y) % 255
+               for x, y in ((width // 4, height // 4), (width // 2, height // 3),
+                            (width // 3, height // 2))}
+    return min(ramp_error(px, width, height, g) for g in guesses)

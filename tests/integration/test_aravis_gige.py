@@ -1,0 +1,273 @@
+"""End-to-end: three GigE Vision cameras streamed by one daemon; one is lost
+and comes back.
+
+    /usr/bin/python3 tests/integration/test_aravis_gige.py build/src/camcastd
+
+The cameras are Aravis' arv-fake-gv-camera-0.8, one process each on
+127.0.0.2, .3 and .4, with serials GV01..GV03, in a private network namespace
+(the script re-runs itself under `unshare -n`, which needs root; without root
+or the tools it exits 77, "skipped"). The daemon finds them by serial number,
+by IP address and by Aravis id.
+
+Checks:
+  - the hello lists the three cameras online; every camera's entries have
+    the configured size, decode, and show the fake's own ramp for their
+    frame_id;
+  - one camera process is killed: the daemon logs it offline ("no frame for
+    1000 ms"), no entry of it is muxed after that, the other two keep
+    streaming, and a client connecting now gets a hello with that camera
+    "online": false and the others true;
+  - the camera process is started again: within 15 s the daemon logs it
+    online again, its entries come back (frame_ids still growing), and a new
+    client's hello has all three online;
+  - SIGTERM: the daemon exits 0 and logs each camera's transport counters
+    (buffers completed, ...).
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cc_testlib as T  # noqa: E402
+
+FAKE = "arv-fake-gv-camera-0.8"
+SKIP = 77  # meson: skipped
+STREAM_FPS = 30
+W, H = 320, 240
+ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+SERIALS = ["GV01", "GV02", "GV03"]
+CAMS = [
+    ("c1", T.aravis_camera("GV01", width=W, height=H, pixel_format="Mono8", grab_fps=200,
+                           packet_size=8192)),
+    ("c2", T.aravis_camera("127.0.0.3", width=W, height=H, pixel_format="Mono8",
+                           grab_fps=200, packet_size=8192)),
+    ("c3", T.aravis_camera("Aravis-Fake-GV03", width=W, height=H, pixel_format="Mono8",
+                           grab_fps=200, packet_size=8192)),
+]
+LOST = 1  # index of the camera that is killed and restarted
+BACK_WITHIN = 15.0
+
+
+def enter_netns(binary):
+    """Re-runs this script in a private network namespace, once."""
+    if os.environ.get("CC_IN_NETNS") == "1":
+        return
+    missing = [t for t in ("unshare", "ip", FAKE) if shutil.which(t) is None]
+    if os.geteuid() != 0 or missing:
+        print(f"SKIP: needs root and {', '.join(missing) or 'unshare'} "
+              f"(euid {os.geteuid()})", flush=True)
+        sys.exit(SKIP)
+    env = dict(os.environ, CC_IN_NETNS="1")
+    sys.stdout.flush()
+    os.execvpe("unshare", ["unshare", "-n", sys.executable, os.path.abspath(__file__),
+                           binary], env)
+
+
+def setup_loopback():
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+    for a in ADDRESSES:
+        subprocess.run(["ip", "addr", "add", a + "/8", "dev", "lo"], check=True, timeout=10)
+
+
+def gvcp_answers(address, timeout):
+    """True once the camera answers a GVCP discovery on its address."""
+    packet = bytes([0x42, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01])
+    deadline = time.monotonic() + timeout
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(0.2)
+        while time.monotonic() < deadline:
+            try:
+                s.sendto(packet, (address, 3956))
+                data, _ = s.recvfrom(1024)
+                if len(data) >= 8 and data[2:4] == b"\x00\x03":  # DISCOVERY_ACK
+                    return True
+            except (socket.timeout, OSError):
+                time.sleep(0.1)
+    return False
+
+
+class FakeCamera:
+    """One arv-fake-gv-camera-0.8 process."""
+
+    def __init__(self, address, serial):
+        self.address, self.serial, self.proc = address, serial, None
+
+    def start(self):
+        self.proc = subprocess.Popen([FAKE, "-i", self.address, "-s", self.serial],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        T.check(gvcp_answers(self.address, 10),
+                f"fake camera {self.serial} on {self.address} does not answer GVCP")
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+
+
+class Reader:
+    """Reads every bundle of one client in the background."""
+
+    def __init__(self, ws, n):
+        self.ws, self.n, self.bundles = ws, n, []
+
+    async def run(self):
+        while True:
+            m = await T.recv_binary(self.ws, what="a FrameBundle")
+            self.bundles.append(T.parse_bundle(m, self.n))
+
+    def entries(self, cam, after_ns=0):
+        return [e for b in self.bundles if b.mux_time_ns > after_ns
+                for e in b.entries if e.camera_index == cam]
+
+    async def wait_entries(self, cams, count, after_ns, timeout):
+        deadline = time.monotonic() + timeout
+        while any(len(self.entries(c, after_ns)) < count for c in cams):
+            if time.monotonic() > deadline:
+                have = {c: len(self.entries(c, after_ns)) for c in cams}
+                T.fail(f"fewer than {count} entries per camera within {timeout:.0f} s: {have}")
+            await asyncio.sleep(0.1)
+
+
+async def hello_online(d):
+    async with T.ws_connect(d.uri("/stream")) as ws:
+        text = await T.recv(ws, what="the hello")
+    T.validate_hello(text, T.cameras_for_hello(CAMS), STREAM_FPS)
+    return [c["online"] for c in T.hello_cameras(text)]
+
+
+def check_images(reader, cams, tj, after_ns=0):
+    """The last entries of each camera are its ramp. After a reconnection
+    frame_ids go on from the last one instead of the camera's restarted
+    count, so the ramp's phase comes from the image."""
+    for i in range(len(cams)):
+        for e in reader.entries(i, after_ns)[-2:]:
+            px = T.check_aravis_entry(tj, e, cams[i], want_pixels=True)
+            err = (T.ramp_error_any_id(px, W, H) if after_ns
+                   else T.ramp_error(px, W, H, e.frame_id))
+            T.check(err < 3, f"camera {i} frame_id {e.frame_id}: mean error {err:.2f} "
+                             f"against the fake camera's ramp")
+
+
+def check_growing(reader, i):
+    ids = [e.frame_id for e in reader.entries(i)]
+    T.check(all(a < b for a, b in zip(ids, ids[1:])),
+            f"camera {i}: frame_ids do not only grow: {ids}")
+
+
+async def wait_line(d, pattern, timeout, start=0):
+    return await asyncio.to_thread(d.wait_for_line, pattern, timeout, start)
+
+
+async def scenario(d, fakes, tj):
+    cams = T.cameras_for_hello(CAMS)
+    online = await hello_online(d)
+    T.check_eq(online, [True, True, True], "hello online flags at start")
+    async with T.ws_connect(d.uri("/stream")) as ws:
+        await T.recv(ws, what="the hello")
+        reader = Reader(ws, len(cams))
+        task = asyncio.create_task(reader.run())
+        try:
+            await reader.wait_entries(range(3), 5, 0, 20)
+            check_images(reader, cams, tj)
+            T.log("three GigE Vision cameras stream their ramps")
+
+            n0 = d.line_count()
+            fakes[LOST].kill()
+            # Dead and reaped: packets already queued to us still count.
+            kill_ns = time.time_ns() + 100_000_000
+            T.log(f"killed fake camera {SERIALS[LOST]}")
+            m = await wait_line(d, r"camera c2: offline: (.*)", 10, n0)
+            T.check(m is not None, "no 'camera c2: offline' line within 10 s of the kill")
+            T.check("no frame for 1000 ms" in m.group(1), f"offline reason: {m.group(0)!r}")
+            offline_ns = time.time_ns()
+            T.log(f"daemon: {m.group(0)}")
+
+            online = await hello_online(d)
+            T.check_eq(online, [True, False, True], "hello online flags with c2 gone")
+            await reader.wait_entries([0, 2], 10, offline_ns, 15)
+            late = [e for e in reader.entries(LOST) if e.capture_time_ns > kill_ns]
+            T.check(not late, f"entries of the killed camera captured after the kill: {late}")
+            T.check(not reader.entries(LOST, offline_ns),
+                    "the killed camera still had entries after it was reported offline")
+            T.log("c1 and c3 keep streaming; c2 has no entries and is offline in the hello")
+
+            # It keeps trying, and says why it fails, without disturbing
+            # the others. Releasing a camera that is gone takes Aravis about
+            # 9 s of unanswered GVCP retries, then a second of discovery.
+            m = await wait_line(d, r"camera c2: still offline: .*'127\.0\.0\.3' not found",
+                                30, n0)
+            T.check(m is not None, "no 'camera c2: still offline: ... not found' line "
+                                   "within 30 s")
+            await reader.wait_entries([0, 2], 10, time.time_ns(), 15)
+            T.check(d.alive(), "the daemon died while c2 was gone")
+            n1 = d.line_count()
+            restart = time.monotonic()
+            fakes[LOST].start()
+            m = await wait_line(d, r"camera c2: online again", BACK_WITHIN, n1)
+            T.check(m is not None, f"camera c2 not back online within {BACK_WITHIN:.0f} s "
+                                   f"of its restart")
+            back_ns = time.time_ns()
+            T.log(f"c2 online again {time.monotonic() - restart:.1f} s after its restart")
+            await reader.wait_entries([LOST], 5, back_ns, 15)
+            check_images(reader, cams, tj, back_ns)
+            for i in range(3):
+                check_growing(reader, i)
+            online = await hello_online(d)
+            T.check_eq(online, [True, True, True], "hello online flags after c2 came back")
+            T.log("c2 streams its ramp again, frame_ids still growing")
+        finally:
+            task.cancel()
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+
+
+def run(binary):
+    setup_loopback()
+    fakes = [FakeCamera(a, s) for a, s in zip(ADDRESSES, SERIALS)]
+    try:
+        for f in fakes:
+            f.start()
+        cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS, encoder_workers=2), CAMS)
+        tj = T.TurboJPEG()
+        with T.Daemon(binary, cfg, name="gige.ini") as d:
+            for name, _c in CAMS:
+                T.check(d.wait_for_line(rf"camera {name}: online: ", 10) is not None,
+                        f"no 'camera {name}: online' line")
+            asyncio.run(scenario(d, fakes, tj))
+            rc = d.stop(signal.SIGTERM)
+            T.check_eq(rc, 0, "exit status after SIGTERM")
+            # Aravis' counts, summed over c2's two connections, cover every
+            # frame the grab thread took.
+            for name, _c in CAMS:
+                g = d.wait_for_line(rf"camera {name}: grab thread stopped: (\d+) frames", 5)
+                m = d.wait_for_line(rf"camera {name}: transport: (\d+) buffers completed, "
+                                    r"\d+ failed, \d+ underruns; \d+ packets resent, \d+ "
+                                    r"missing; receive thread (\w+)", 5)
+                T.check(g is not None and m is not None,
+                        f"no frame or transport counts for camera {name} at exit")
+                T.check(int(m.group(1)) >= int(g.group(1)) > 0,
+                        f"camera {name}: {g.group(1)} frames grabbed but {m.group(1)} "
+                        f"buffers completed")
+                T.log(f"camera {name}: {g.group(1)} frames; {m.group(0).split(': ', 2)[2]}")
+        T.log("SIGTERM: exit 0")
+    finally:
+        for f in fakes:
+            f.kill()
+
+
+def main(binary):
+    enter_netns(binary)
+    run(binary)
+
+
+if __name__ == "__main__":
+    T.run_main(main)
