@@ -10,6 +10,7 @@
 #include "encoder.h"
 #include "log.h"
 #include "mux.h"
+#include "notify.h"
 #include "version.h"
 #include "ws_server.h"
 
@@ -23,6 +24,10 @@ typedef struct app {
     cc_mux mux;
     bool mux_ready;
     cc_server *srv;
+    cc_notify notify;
+    bool notify_ready;
+    char status[128];
+    int exit_status; /* when start fails: 2 if a camera refused the config */
 } app;
 
 static void on_bundle(cc_bundle *b, void *arg)
@@ -49,6 +54,8 @@ static void close_rest(void *arg)
     app *d = arg;
     if (d->mux_ready)
         cc_mux_close(&d->mux);
+    if (d->notify_ready)
+        cc_notify_close(&d->notify);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
@@ -57,6 +64,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     app *d = h->data;
     cc_info("%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    cc_notify_stopping();
     uv_signal_stop(&d->sigint);
     uv_signal_stop(&d->sigterm);
     stop_pipeline(d);
@@ -70,10 +78,13 @@ static int open_cameras(app *d)
     if (!d->cams)
         return -1;
     for (size_t i = 0; i < cfg->n_cameras; i++) {
+        char err[1024];
         int rc = cc_camera_init(&d->cams[i], &cfg->cameras[i], (unsigned)i,
-                                cfg->server.stream_fps);
+                                cfg->server.stream_fps, err, sizeof err);
         if (rc < 0) {
-            cc_error("camera %s: cannot open: %s", cfg->cameras[i].name, strerror(-rc));
+            cc_error("%s", err);
+            /* Not found, a refused value or format: the config is wrong. */
+            d->exit_status = rc == -ENODEV || rc == -EINVAL || rc == -ENOTSUP ? 2 : 1;
             return -1;
         }
         d->n_cams++;
@@ -97,6 +108,21 @@ static void log_start(const app *d, const char *url)
             url, d->cfg->server.stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
 }
 
+static const char *status_line(void *arg)
+{
+    app *d = arg;
+    snprintf(d->status, sizeof d->status, "streaming %zu cameras to %zu clients",
+             d->n_cams, cc_server_client_count(d->srv));
+    return d->status;
+}
+
+/* For each client as it connects: cameras go offline and back. */
+static char *hello_now(void *arg)
+{
+    app *d = arg;
+    return cc_hello_new(d->cfg, d->cams, d->n_cams);
+}
+
 static int start(app *d)
 {
     const cc_server_config *scfg = &d->cfg->server;
@@ -107,9 +133,7 @@ static int start(app *d)
         cc_error("encoder pool: %s", strerror(-rc));
         return -1;
     }
-    char *hello = cc_hello_new(d->cfg, d->cams, d->n_cams);
-    rc = hello ? cc_server_new(&d->srv, &d->loop, scfg, hello, d->n_cams) : -ENOMEM;
-    free(hello);
+    rc = cc_server_new(&d->srv, &d->loop, scfg, hello_now, d, d->n_cams);
     if (rc < 0) {
         cc_error("server: %s", strerror(-rc));
         return -1;
@@ -137,6 +161,13 @@ static int start(app *d)
     }
     cc_mux_start(&d->mux);
     log_start(d, url);
+    rc = cc_notify_init(&d->notify, &d->loop, status_line, d);
+    if (rc < 0) {
+        cc_error("notify timer: %s", uv_strerror(rc));
+        return -1;
+    }
+    d->notify_ready = true;
+    cc_notify_ready(&d->notify);
     return 0;
 }
 
@@ -165,7 +196,7 @@ int cc_daemon_run(const cc_config *cfg)
 
     int status = 0;
     if (start(&d) < 0) {
-        status = 1;
+        status = d.exit_status ? d.exit_status : 1;
         uv_signal_stop(&d.sigint);
         uv_signal_stop(&d.sigterm);
         stop_pipeline(&d);
