@@ -1,0 +1,153 @@
+#include "hello.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t errlen, const char *msg)
+{
+    snprintf(err, errlen, "hello: %s", msg);
+    return -EINVAL;
+}
+
+static int fail_camera(char *err, size_t errlen, size_t i, const char *msg)
+{
+    snprintf(err, errlen, "hello: camera %zu: %s", i, msg);
+    return -EINVAL;
+}
+
+/* An integer in [lo, hi]; false for anything else (missing, 1.5, "3"). */
+static bool get_int(const cJSON *obj, const char *key, double lo, double hi,
+                    double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+        v->valuedouble < lo || v->valuedouble > hi)
+        return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+static void copy_str(char *dst, size_t cap, const cJSON *v)
+{
+    snprintf(dst, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static int parse_camera(const cJSON *o, size_t i, cc_hello_camera *c,
+                        char *err, size_t errlen)
+{
+    double index, w, h;
+    if (!cJSON_IsObject(o))
+        return fail_camera(err, errlen, i, "not an object");
+    if (!get_int(o, "index", 0, UINT16_MAX, &index))
+        return fail_camera(err, errlen, i, "\"index\" missing or invalid");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+    if (!cJSON_IsString(name))
+        return fail_camera(err, errlen, i, "\"name\" missing or invalid");
+    if (!get_int(o, "width", 1, UINT32_MAX, &w))
+        return fail_camera(err, errlen, i, "\"width\" missing or invalid");
+    if (!get_int(o, "height", 1, UINT32_MAX, &h))
+        return fail_camera(err, errlen, i, "\"height\" missing or invalid");
+
+    c->index = (uint16_t)index;
+    c->width = (uint32_t)w;
+    c->height = (uint32_t)h;
+    copy_str(c->name, sizeof c->name, name);
+    copy_str(c->pixel_format, sizeof c->pixel_format,
+             cJSON_GetObjectItemCaseSensitive(o, "pixel_format"));
+    const cJSON *fps = cJSON_GetObjectItemCaseSensitive(o, "grab_fps");
+    c->grab_fps = cJSON_IsNumber(fps) ? fps->valuedouble : 0;
+    /* Only an explicit false marks a camera offline. */
+    c->online = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "online"));
+    return 0;
+}
+
+static int parse_cameras(const cJSON *list, cc_hello *out, char *err,
+                         size_t errlen)
+{
+    size_t n = (size_t)cJSON_GetArraySize(list);
+    if (n > CC_HELLO_MAX_CAMERAS)
+        return fail(err, errlen, "too many cameras");
+    out->cameras = calloc(n ? n : 1, sizeof *out->cameras);
+    if (!out->cameras)
+        return -ENOMEM;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+        size_t i = out->n_cameras;
+        int rc = parse_camera(item, i, &out->cameras[i], err, errlen);
+        if (rc)
+            return rc;
+        if (cc_hello_tile_of(out, out->cameras[i].index) >= 0)
+            return fail_camera(err, errlen, i, "duplicate index");
+        out->n_cameras++;
+    }
+    return 0;
+}
+
+static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(root))
+        return fail(err, errlen, "not a JSON object");
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, "hello") != 0) {
+        fail(err, errlen, "\"type\" is not \"hello\"");
+        return -ENOMSG;
+    }
+    double proto;
+    if (!get_int(root, "protocol", 0, INT32_MAX, &proto))
+        return fail(err, errlen, "\"protocol\" missing or invalid");
+    if (proto != 1)
+        return fail(err, errlen, "unsupported protocol (this viewer speaks 1)");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    if (!cJSON_IsArray(list))
+        return fail(err, errlen, "\"cameras\" missing or not an array");
+
+    out->protocol = (int)proto;
+    const cJSON *fps = cJSON_GetObjectItemCaseSensitive(root, "stream_fps");
+    out->stream_fps = cJSON_IsNumber(fps) ? fps->valuedouble : 0;
+    copy_str(out->server, sizeof out->server,
+             cJSON_GetObjectItemCaseSensitive(root, "server"));
+    return parse_cameras(list, out, err, errlen);
+}
+
+int cc_hello_parse(cc_hello *out, const char *msg, size_t len, char *err,
+                   size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    cJSON *root = cJSON_ParseWithLength(msg, len);
+    int rc = root ? parse_root(root, out, err, errlen)
+                  : fail(err, errlen, "malformed JSON");
+    cJSON_Delete(root);
+    if (rc)
+        cc_hello_destroy(out);
+    return rc;
+}
+
+int cc_hello_copy(cc_hello *dst, const cc_hello *src)
+{
+    *dst = *src;
+    dst->cameras = calloc(src->n_cameras ? src->n_cameras : 1, sizeof *dst->cameras);
+    if (!dst->cameras) {
+        dst->n_cameras = 0;
+        return -ENOMEM;
+    }
+    memcpy(dst->cameras, src->cameras, src->n_cameras * sizeof *dst->cameras);
+    return 0;
+}
+
+void cc_hello_destroy(cc_hello *h)
+{
+    free(h->cameras);
+    memset(h, 0, sizeof *h);
+}
+
+int cc_hello_tile_of(const cc_hello *h, unsigned camera_index)
+{
+    for (size_t i = 0; i < h->n_cameras; i++)
+        if (h->cameras[i].index == camera_index)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,45 @@
+/* The stream's hello (docs/protocol.md): what the viewer lays out. */
+#ifndef CC_VIEWER_HELLO_H
+#define CC_VIEWER_HELLO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CC_HELLO_NAME_CAP 64
+/* More is not a camera system but a hostile or broken hello (and the
+ * duplicate check is quadratic). */
+#define CC_HELLO_MAX_CAMERAS 1024
+
+typedef struct cc_hello_camera {
+    uint16_t index;                /* camera_index in FrameBundle entries */
+    char name[CC_HELLO_NAME_CAP];  /* truncated if longer */
+    uint32_t width, height;
+    char pixel_format[16];         /* "" when absent */
+    double grab_fps;               /* 0 when absent */
+    bool online;                   /* "online": false marks it offline */
+} cc_hello_camera;
+
+typedef struct cc_hello {
+    int protocol;
+    double stream_fps;  /* 0 when absent */
+    char server[64];    /* "" when absent */
+    size_t n_cameras;
+    cc_hello_camera *cameras; /* in hello order: the tile order */
+} cc_hello;
+
+/* Parses a hello message. Unknown keys are ignored; type "hello",
+ * protocol 1, cameras and each camera's index, name, width and height are
+ * required. On error returns -EINVAL (-ENOMEM; -ENOMSG for a message
+ * of another type) with a reason in err, and *out is left empty. */
+int cc_hello_parse(cc_hello *out, const char *msg, size_t len, char *err,
+                   size_t errlen);
+/* Deep copy into an empty dst. Returns 0 or -ENOMEM. */
+int cc_hello_copy(cc_hello *dst, const cc_hello *src);
+void cc_hello_destroy(cc_hello *h);
+
+/* The tile showing camera_index (its position in cameras), or -1 for an
+ * index the hello does not list. */
+int cc_hello_tile_of(const cc_hello *h, unsigned camera_index);
+
+#endif

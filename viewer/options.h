@@ -1,0 +1,38 @@
+/* camcast-viewer's command line. */
+#ifndef CC_VIEWER_OPTIONS_H
+#define CC_VIEWER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CC_VIEWER_DEFAULT_URL "ws://127.0.0.1:8765/stream"
+
+typedef struct cc_viewer_options {
+    const char *url;
+    uint64_t headless;       /* > 0: no visible window, quit after N bundles */
+    const char *screenshot;  /* BMP file written after `after` bundles */
+    uint64_t after;
+    bool same_clock;         /* force latency (capture to display) */
+    const char *save_dir;    /* where S writes JPEG files */
+    int width, height;       /* initial window size */
+    bool fullscreen;
+    double timeout_s;        /* > 0: give up (status 1) after this long */
+    bool verbose;
+} cc_viewer_options;
+
+enum { CC_OPTIONS_RUN = 0, CC_OPTIONS_HELP = 1, CC_OPTIONS_VERSION = 2 };
+
+/* Parses argv (argv[0] is the program). Returns CC_OPTIONS_RUN, _HELP or
+ * _VERSION, or -EINVAL with the reason in err. */
+int cc_viewer_options_parse(cc_viewer_options *o, int argc, char **argv,
+                            char *err, size_t errlen);
+
+/* True when host (as in a URL, without brackets) is this machine: the
+ * viewer and the server then share one clock, so latency is measurable. */
+bool cc_host_is_local(const char *host);
+
+/* The usage text. */
+const char *cc_viewer_usage(void);
+
+#endif

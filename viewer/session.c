@@ -1,0 +1,66 @@
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int cc_session_init(cc_session *s)
+{
+    memset(s, 0, sizeof *s);
+    s->lock = SDL_CreateMutex();
+    return s->lock ? 0 : -ENOMEM;
+}
+
+void cc_session_destroy(cc_session *s)
+{
+    cc_hello_destroy(&s->hello);
+    if (s->lock)
+        SDL_DestroyMutex(s->lock);
+    memset(s, 0, sizeof *s);
+}
+
+uint64_t cc_session_set_hello(cc_session *s, cc_hello *h)
+{
+    SDL_LockMutex(s->lock);
+    cc_hello_destroy(&s->hello);
+    s->hello = *h;
+    memset(h, 0, sizeof *h);
+    uint64_t gen = ++s->status.gen;
+    SDL_UnlockMutex(s->lock);
+    return gen;
+}
+
+int cc_session_hello(cc_session *s, cc_hello *dst, uint64_t *gen)
+{
+    SDL_LockMutex(s->lock);
+    int rc = cc_hello_copy(dst, &s->hello);
+    *gen = s->status.gen;
+    SDL_UnlockMutex(s->lock);
+    return rc;
+}
+
+void cc_session_set_state(cc_session *s, cc_conn_state state)
+{
+    SDL_LockMutex(s->lock);
+    s->status.state = state;
+    SDL_UnlockMutex(s->lock);
+}
+
+void cc_session_set_waiting(cc_session *s, const char *reason,
+                            uint32_t retry_ms, uint64_t retry_at_ms)
+{
+    SDL_LockMutex(s->lock);
+    s->status.state = CC_CONN_WAITING;
+    s->status.retry_ms = retry_ms;
+    s->status.retry_at_ms = retry_at_ms;
+    snprintf(s->status.reason, sizeof s->status.reason, "%s", reason);
+    SDL_UnlockMutex(s->lock);
+}
+
+cc_session_status cc_session_get_status(cc_session *s)
+{
+    SDL_LockMutex(s->lock);
+    cc_session_status st = s->status;
+    SDL_UnlockMutex(s->lock);
+    return st;
+}

@@ -1,0 +1,218 @@
+/* Hello parsing: the documented example, missing and invalid fields,
+ * unknown keys, the offline flag, and camera index to tile mapping. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../tests/check.h"
+#include "hello.h"
+
+static const char example[] =
+    "{\"type\":\"hello\",\"protocol\":1,\"server\":\"camcastd 0.1.0\","
+    "\"stream_fps\":30,\"cameras\":["
+    "{\"index\":0,\"name\":\"left\",\"width\":1920,\"height\":1200,"
+    "\"pixel_format\":\"Mono8\",\"grab_fps\":400,\"source\":\"testpattern\"},"
+    "{\"index\":1,\"name\":\"center\",\"width\":640,\"height\":480,"
+    "\"pixel_format\":\"RGB8\",\"grab_fps\":60,\"source\":\"aravis\"}]}";
+
+static int parse(cc_hello *h, const char *text, char *err, size_t errlen)
+{
+    return cc_hello_parse(h, text, strlen(text), err, errlen);
+}
+
+static void good_hello(void)
+{
+    cc_hello h;
+    char err[128] = "";
+    CHECK_EQ_INT(parse(&h, example, err, sizeof err), 0);
+    CHECK_EQ_INT(h.protocol, 1);
+    CHECK(h.stream_fps == 30);
+    CHECK_STR_CONTAINS(h.server, "camcastd 0.1.0");
+    CHECK_EQ_INT(h.n_cameras, 2);
+    CHECK_EQ_INT(h.cameras[0].index, 0);
+    CHECK_STR_CONTAINS(h.cameras[0].name, "left");
+    CHECK_EQ_INT(h.cameras[0].width, 1920);
+    CHECK_EQ_INT(h.cameras[0].height, 1200);
+    CHECK_STR_CONTAINS(h.cameras[0].pixel_format, "Mono8");
+    CHECK(h.cameras[0].grab_fps == 400);
+    CHECK(h.cameras[0].online);
+    CHECK_STR_CONTAINS(h.cameras[1].name, "center");
+    CHECK_STR_CONTAINS(h.cameras[1].pixel_format, "RGB8");
+    cc_hello_destroy(&h);
+    CHECK(h.cameras == NULL && h.n_cameras == 0);
+}
+
+static void extra_fields_ignored(void)
+{
+    const char *text =
+        "{\"type\":\"hello\",\"protocol\":1,\"future\":{\"x\":[1,2]},\"cameras\":["
+        "{\"index\":7,\"name\":\"a\",\"width\":16,\"height\":16,\"lens\":\"8mm\","
+        "\"nested\":{\"k\":true}}],\"more\":null}";
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_cameras, 1);
+    CHECK_EQ_INT(h.cameras[0].index, 7);
+    /* Optional fields absent: defaults. */
+    CHECK_EQ_INT(h.cameras[0].pixel_format[0], '\0');
+    CHECK(h.stream_fps == 0);
+    CHECK_EQ_INT(h.server[0], '\0');
+    CHECK(h.cameras[0].online);
+    cc_hello_destroy(&h);
+}
+
+static void offline_flag(void)
+{
+    const char *text =
+        "{\"type\":\"hello\",\"protocol\":1,\"cameras\":["
+        "{\"index\":0,\"name\":\"a\",\"width\":16,\"height\":16,\"online\":false},"
+        "{\"index\":1,\"name\":\"b\",\"width\":16,\"height\":16,\"online\":true},"
+        "{\"index\":2,\"name\":\"c\",\"width\":16,\"height\":16,\"online\":0}]}";
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_cameras, 3);
+    CHECK(!h.cameras[0].online);
+    CHECK(h.cameras[1].online);
+    CHECK(h.cameras[2].online); /* only an explicit false means offline */
+    cc_hello_destroy(&h);
+}
+
+/* Each broken hello fails with -EINVAL and a reason naming the problem. */
+static void expect_bad(const char *text, int want, const char *reason)
+{
+    cc_hello h;
+    char err[160] = "";
+    int rc = parse(&h, text, err, sizeof err);
+    CHECK_EQ_INT(rc, want);
+    CHECK_STR_CONTAINS(err, reason);
+    CHECK(h.cameras == NULL && h.n_cameras == 0);
+}
+
+static void missing_fields(void)
+{
+    expect_bad("{\"type\":\"hello\",\"protocol\":1}", -EINVAL, "cameras");
+    expect_bad("{\"type\":\"hello\",\"cameras\":[]}", -EINVAL, "protocol");
+    expect_bad("{\"type\":\"hello\",\"protocol\":2,\"cameras\":[]}", -EINVAL,
+               "unsupported protocol");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"name\":\"a\","
+               "\"width\":16,\"height\":16}]}", -EINVAL, "camera 0: \"index\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"width\":16,\"height\":16}]}", -EINVAL, "\"name\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"height\":16}]}", -EINVAL, "\"width\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":16}]}", -EINVAL, "\"height\"");
+}
+
+static void invalid_values(void)
+{
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":0,\"height\":16}]}", -EINVAL, "\"width\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":1.5,"
+               "\"name\":\"a\",\"width\":16,\"height\":16}]}", -EINVAL, "\"index\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":65536,"
+               "\"name\":\"a\",\"width\":16,\"height\":16}]}", -EINVAL, "\"index\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":7,\"width\":16,\"height\":16}]}", -EINVAL, "\"name\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":["
+               "{\"index\":3,\"name\":\"a\",\"width\":16,\"height\":16},"
+               "{\"index\":3,\"name\":\"b\",\"width\":16,\"height\":16}]}",
+               -EINVAL, "camera 1: duplicate index");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[42]}", -EINVAL,
+               "not an object");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":{}}", -EINVAL,
+               "cameras");
+    expect_bad("[1,2,3]", -EINVAL, "not a JSON object");
+    expect_bad("{\"type\":\"hello\",", -EINVAL, "malformed JSON");
+}
+
+static void other_messages(void)
+{
+    /* Replies to control messages are not hellos, and say so apart. */
+    expect_bad("{\"type\":\"pong\",\"time_ns\":5}", -ENOMSG, "not \"hello\"");
+    expect_bad("{\"type\":\"error\",\"message\":\"hello\"}", -ENOMSG, "type");
+    expect_bad("{\"protocol\":1,\"cameras\":[]}", -ENOMSG, "type");
+}
+
+static void long_name_truncated(void)
+{
+    char text[512], name[200];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(text, sizeof text,
+             "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+             "\"name\":\"%s\",\"width\":16,\"height\":16}]}", name);
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strlen(h.cameras[0].name), CC_HELLO_NAME_CAP - 1);
+    cc_hello_destroy(&h);
+}
+
+static void tiles_by_index(void)
+{
+    const char *text =
+        "{\"type\":\"hello\",\"protocol\":1,\"cameras\":["
+        "{\"index\":5,\"name\":\"a\",\"width\":16,\"height\":16},"
+        "{\"index\":2,\"name\":\"b\",\"width\":16,\"height\":16},"
+        "{\"index\":9,\"name\":\"c\",\"width\":16,\"height\":16}]}";
+    cc_hello h, copy;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    /* Tiles follow the hello's order, entries find them by index. */
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 5), 0);
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 2), 1);
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 9), 2);
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 0), -1);
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 65535), -1);
+    CHECK_EQ_INT(cc_hello_copy(&copy, &h), 0);
+    cc_hello_destroy(&h);
+    CHECK_EQ_INT(copy.n_cameras, 3);
+    CHECK_EQ_INT(cc_hello_tile_of(&copy, 9), 2);
+    CHECK_STR_CONTAINS(copy.cameras[2].name, "c");
+    cc_hello_destroy(&copy);
+}
+
+static void too_many_cameras(void)
+{
+    size_t n = CC_HELLO_MAX_CAMERAS + 1, cap = 64 + n * 64, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text, cap, "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "%s{\"index\":%zu,\"name\":\"c\",\"width\":8,\"height\":8}",
+                                i ? "," : "", i);
+    snprintf(text + len, cap - len, "]}");
+    cc_hello h;
+    char err[128] = "";
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "too many cameras");
+    free(text);
+}
+
+static void empty_camera_list(void)
+{
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[]}",
+                       err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_cameras, 0);
+    CHECK_EQ_INT(cc_hello_tile_of(&h, 0), -1);
+    cc_hello_destroy(&h);
+}
+
+int main(void)
+{
+    RUN(good_hello);
+    RUN(extra_fields_ignored);
+    RUN(offline_flag);
+    RUN(missing_fields);
+    RUN(invalid_values);
+    RUN(other_messages);
+    RUN(long_name_truncated);
+    RUN(tiles_by_index);
+    RUN(too_many_cameras);
+    RUN(empty_camera_list);
+    return CHECK_DONE();
+}

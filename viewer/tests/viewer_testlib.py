@@ -1,0 +1,406 @@
+"""Helpers for the camcast-viewer end-to-end tests (stdlib only).
+
+  - Viewer: runs camcast-viewer, collects stderr lines in a thread, waits
+    for lines, stops it; every wait has a deadline.
+  - layout_from(): the tile rects the viewer logs ("layout WxH: tile ...").
+  - Bmp: reads the 32-bit BMP files SDL_SaveBMP writes; pixel statistics.
+  - Xvfb: a private X server on a free display (-displayfd), for a real
+    window without a screen.
+  - XKeys: key presses into that server through the XTEST extension.
+
+The daemon side (Daemon, make_config, camera, server_section, TurboJPEG)
+comes from tests/integration/cc_testlib.py.
+"""
+
+import ctypes
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "integration"))
+
+import cc_testlib as lib  # noqa: E402  (the path above first)
+from cc_testlib import check, check_eq, fail, log  # noqa: E402,F401
+
+COUNT_RE = re.compile(r"displayed (\d+) bundles, (\d+) frames, (\d+) malformed, "
+                      r"(\d+) undecodable")
+LAYOUT_RE = re.compile(r"layout (\d+)x(\d+): tile (\d+) (\S+): cell (-?\d+),(-?\d+) "
+                       r"(\d+)x(\d+) image (-?\d+),(-?\d+) (\d+)x(\d+)")
+
+# render.h: CC_COLOR_TILE, CC_COLOR_WINDOW; the banner's amber text.
+TILE_BG = (30, 32, 46)
+WINDOW_BG = (16, 17, 22)
+AMBER = (255, 200, 90)
+
+RUN_TIMEOUT = 90.0  # one viewer run, start to exit
+
+
+# ---------------------------------------------------------------------------
+# The viewer process
+
+
+class Viewer:
+    _live = []
+
+    def __init__(self, binary, args, env=None, cwd=None):
+        self.args = [binary, *args]
+        self.env = dict(os.environ if env is None else env)
+        self.cwd = cwd
+        self.proc = None
+        self.lines = []
+        self.stdout = ""
+        self._cond = threading.Condition()
+        self._threads = []
+
+    def start(self):
+        log(f"viewer: {' '.join(self.args)}")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=self.env, cwd=self.cwd)
+        Viewer._live.append(self)
+        for target in (self._read_stderr, self._read_stdout):
+            t = threading.Thread(target=target, daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def _read_stderr(self):
+        for raw in iter(self.proc.stderr.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._cond:
+                self.lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def _read_stdout(self):
+        self.stdout = self.proc.stdout.read().decode("utf-8", "replace")
+
+    def wait_for_line(self, pattern, timeout, start=0):
+        """First stderr line (index >= start) matching pattern -> (index, match)."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        i = start
+        with self._cond:
+            while True:
+                while i < len(self.lines):
+                    m = rx.search(self.lines[i])
+                    if m:
+                        return i, m
+                    i += 1
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None and not self._threads[0].is_alive():
+                    return None, None
+                self._cond.wait(min(left, 0.2))
+
+    def expect_line(self, pattern, timeout, start=0, what=None):
+        i, m = self.wait_for_line(pattern, timeout, start)
+        if m is None:
+            fail(f"viewer never logged {what or pattern!r} within {timeout:.0f} s; "
+                 f"status {self.proc.poll()}; stderr:\n{self.stderr_text()}")
+        return i, m
+
+    def expect_lines(self, pattern, n, timeout, start=0, what=None):
+        """Waits for n lines matching pattern from index start on."""
+        deadline = time.monotonic() + timeout
+        for _ in range(n):
+            i, _m = self.expect_line(pattern, max(deadline - time.monotonic(), 0), start, what)
+            start = i + 1
+        return start
+
+    def line_count(self):
+        with self._cond:
+            return len(self.lines)
+
+    def stderr_text(self):
+        with self._cond:
+            return "\n".join(self.lines[-80:])
+
+    def wait_exit(self, timeout=RUN_TIMEOUT):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail(f"viewer did not exit within {timeout:.0f} s; stderr:\n{self.stderr_text()}")
+        for t in self._threads:
+            t.join(5)
+        return rc
+
+    def stop(self, sig=signal.SIGTERM, timeout=30.0):
+        check(self.proc.poll() is None,
+              f"viewer died early, status {self.proc.returncode}:\n{self.stderr_text()}")
+        self.proc.send_signal(sig)
+        return self.wait_exit(timeout)
+
+    def counts(self):
+        m = COUNT_RE.search(self.stdout)
+        check(m is not None, f"no count line on stdout: {self.stdout!r}")
+        return tuple(int(g) for g in m.groups())
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+
+    @classmethod
+    def kill_all(cls):
+        for v in cls._live:
+            v.kill()
+
+
+def run_viewer(binary, args, env=None, cwd=None, timeout=RUN_TIMEOUT):
+    """Runs the viewer to its own exit -> Viewer (exit status in .rc)."""
+    v = Viewer(binary, args, env, cwd).start()
+    v.rc = v.wait_exit(timeout)
+    return v
+
+
+def layout_from(lines, start=0):
+    """Tile rects from the last complete layout in lines[start:]:
+    {tile number: (name, cell (x, y, w, h), image (x, y, w, h))}, and the
+    window size."""
+    tiles, size = {}, None
+    for line in lines[start:]:
+        m = LAYOUT_RE.search(line)
+        if not m:
+            continue
+        g = [m.group(i) for i in range(1, 13)]
+        win = (int(g[0]), int(g[1]))
+        n = int(g[2])
+        if win != size or n in tiles:
+            tiles = {}  # a new layout starts
+        size = win
+        tiles[n] = (g[3], tuple(int(v) for v in g[4:8]), tuple(int(v) for v in g[8:12]))
+    return size, tiles
+
+
+def headless_env():
+    """Environment without a display: SDL's offscreen driver."""
+    env = dict(os.environ)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("SDL_VIDEODRIVER", None)
+    return env
+
+
+# ---------------------------------------------------------------------------
+# BMP (what SDL_SaveBMP writes: 32 bits per pixel)
+
+
+class Bmp:
+    def __init__(self, path):
+        data = open(path, "rb").read()
+        check(data[:2] == b"BM", f"{path}: not a BMP file")
+        off = struct.unpack_from("<I", data, 10)[0]
+        w, h = struct.unpack_from("<ii", data, 18)
+        bpp, comp = struct.unpack_from("<HI", data, 28)
+        check(bpp == 32, f"{path}: {bpp} bits per pixel, expected 32")
+        # Channel masks (BI_BITFIELDS, or v4/v5 headers); default XRGB.
+        masks = (0x00FF0000, 0x0000FF00, 0x000000FF)
+        if comp == 3 or struct.unpack_from("<I", data, 14)[0] >= 56:
+            masks = struct.unpack_from("<III", data, 54)
+        self.shifts = [(m & -m).bit_length() - 1 for m in masks]
+        self.w, self.h = w, abs(h)
+        self.bottom_up = h > 0
+        self.data, self.off = data, off
+
+    def pixel(self, x, y):
+        row = self.h - 1 - y if self.bottom_up else y
+        v = struct.unpack_from("<I", self.data, self.off + (row * self.w + x) * 4)[0]
+        return tuple((v >> s) & 0xFF for s in self.shifts)
+
+    def pixels(self, rect, step=1):
+        x0, y0, w, h = rect
+        for y in range(y0, y0 + h, step):
+            for x in range(x0, x0 + w, step):
+                yield self.pixel(x, y)
+
+    def to_png(self, path, scale=1):
+        """Writes an RGB PNG (zlib only), downscaled by an integer factor."""
+        import zlib
+        raw = bytearray()
+        for y in range(0, self.h, scale):
+            raw.append(0)
+            for x in range(0, self.w, scale):
+                raw += bytes(self.pixel(x, y))
+
+        def chunk(tag, body):
+            c = struct.pack(">I", len(body)) + tag + body
+            return c + struct.pack(">I", zlib.crc32(tag + body) & 0xFFFFFFFF)
+
+        w, h = (self.w + scale - 1) // scale, (self.h + scale - 1) // scale
+        png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+        png += chunk(b"IDAT", zlib.compress(bytes(raw), 9)) + chunk(b"IEND", b"")
+        with open(path, "wb") as f:
+            f.write(png)
+
+
+def near(a, b, tol=6):
+    return all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
+def region_stats(bmp, rect, step=2):
+    """Fractions of pixels in rect: not background, gray, coloured, amber;
+    and a coarse 8x6 grid of mean brightness (to tell images apart)."""
+    total = not_bg = gray = colour = amber = 0
+    x0, y0, w, h = rect
+    grid = [[0, 0] for _ in range(48)]
+    for y in range(y0, y0 + h, step):
+        for x in range(x0, x0 + w, step):
+            p = bmp.pixel(x, y)
+            total += 1
+            if not near(p, TILE_BG, 2) and not near(p, WINDOW_BG, 2):
+                not_bg += 1
+            spread = max(p) - min(p)
+            gray += spread <= 3
+            colour += spread >= 60
+            amber += near(p, AMBER, 30)
+            cell = grid[((y - y0) * 6 // h) * 8 + (x - x0) * 8 // w]
+            cell[0] += sum(p) / 3
+            cell[1] += 1
+    check(total > 0, f"empty region {rect}")
+    return {
+        "not_bg": not_bg / total,
+        "gray": gray / total,
+        "colour": colour / total,
+        "amber": amber,
+        "grid": [s / n if n else 0 for s, n in grid],
+    }
+
+
+def grid_distance(a, b):
+    return sum(abs(x - y) for x, y in zip(a["grid"], b["grid"])) / len(a["grid"])
+
+
+# ---------------------------------------------------------------------------
+# A private X server
+
+
+class Xvfb:
+    def __init__(self, size="1280x800x24"):
+        self.size = size
+        self.proc = None
+        self.display = None
+
+    def start(self, timeout=20.0):
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", self.size, "-nolisten", "tcp",
+             "-noreset"], pass_fds=(w,), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        deadline = time.monotonic() + timeout
+        buf = b""
+        try:
+            while not buf.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([r], [], [], left)[0]:
+                    fail(f"Xvfb did not report a display within {timeout:.0f} s")
+                chunk = os.read(r, 64)
+                if not chunk:
+                    fail(f"Xvfb exited (status {self.proc.poll()}) before it was ready")
+                buf += chunk
+        finally:
+            os.close(r)
+        self.display = ":" + buf.decode().strip()
+        log(f"Xvfb {self.display} (pid {self.proc.pid})")
+        return self
+
+    def env(self):
+        env = dict(os.environ)
+        env["DISPLAY"] = self.display
+        env.pop("WAYLAND_DISPLAY", None)
+        env.pop("SDL_VIDEODRIVER", None)
+        return env
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+class XKeys:
+    """Key presses through XTEST, into the window under the pointer (no
+    window manager runs, so focus follows the pointer)."""
+
+    def __init__(self, display):
+        self.x11 = ctypes.CDLL("libX11.so.6")
+        self.xtst = ctypes.CDLL("libXtst.so.6")
+        self.x11.XOpenDisplay.restype = ctypes.c_void_p
+        self.x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        self.x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.x11.XFlush.argtypes = [ctypes.c_void_p]
+        self.x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
+        self.x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self.xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint,
+                                                ctypes.c_int, ctypes.c_ulong]
+        self.xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int,
+                                                   ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
+        self.dpy = self.x11.XOpenDisplay(display.encode())
+        check(self.dpy, f"cannot open X display {display}")
+
+    def pointer_to(self, x, y):
+        self.xtst.XTestFakeMotionEvent(self.dpy, 0, x, y, 0)
+        self.x11.XSync(self.dpy, 0)
+
+    def press(self, keysym):
+        code = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(keysym.encode()))
+        check(code != 0, f"no keycode for {keysym}")
+        self.xtst.XTestFakeKeyEvent(self.dpy, code, 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.dpy, code, 0, 0)
+        self.x11.XSync(self.dpy, 0)
+
+    def close(self):
+        if self.dpy:
+            self.x11.XCloseDisplay(self.dpy)
+            self.dpy = None
+
+
+def run_main(main_fn, nargs):
+    """main_fn(*paths) with the binaries from argv; exit 0 / 1 / 2."""
+    if len(sys.argv) != nargs + 1:
+        print(f"usage: /usr/bin/python3 {sys.argv[0]} " + " ".join(["BINARY"] * nargs),
+              file=sys.stderr)
+        sys.exit(2)
+    name = os.path.basename(sys.argv[0])
+    try:
+        main_fn(*[os.path.abspath(a) for a in sys.argv[1:]])
+    except lib.TestFailure as e:
+        print(f"\nFAIL {name}: {e}", file=sys.stderr, flush=True)
+        lib._dump_daemon_logs()
+        sys.exit(1)
+    except Exception:
+        import traceback
+        print(f"\nFAIL {name}: unexpected exception:", file=sys.stderr)
+        traceback.print_exc()
+        lib._dump_daemon_logs()
+        sys.exit(1)
+    finally:
+        Viewer.kill_all()
+        lib.Daemon.kill_all()
+    print(f"PASS {name}", flush=True)
+    sys.exit(0)
