@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mux.h"
 #include "notify.h"
+#include "stats.h"
 #include "version.h"
 #include "ws_server.h"
 
@@ -26,6 +27,8 @@ typedef struct app {
     cc_server *srv;
     cc_notify notify;
     bool notify_ready;
+    cc_stats stats;
+    bool stats_ready;
     char status[128];
     int exit_status; /* when start fails: 2 if a camera refused the config */
 } app;
@@ -56,6 +59,8 @@ static void close_rest(void *arg)
         cc_mux_close(&d->mux);
     if (d->notify_ready)
         cc_notify_close(&d->notify);
+    if (d->stats_ready)
+        cc_stats_close(&d->stats);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
 }
@@ -111,7 +116,10 @@ static void log_start(const app *d, const char *url)
 static const char *status_line(void *arg)
 {
     app *d = arg;
-    snprintf(d->status, sizeof d->status, "streaming %zu cameras to %zu clients",
+    size_t online = 0;
+    for (size_t i = 0; i < d->n_cams; i++)
+        online += atomic_load_explicit(&d->cams[i].online, memory_order_relaxed);
+    snprintf(d->status, sizeof d->status, "%zu/%zu cameras online, %zu clients", online,
              d->n_cams, cc_server_client_count(d->srv));
     return d->status;
 }
@@ -151,6 +159,13 @@ static int start(app *d)
         cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
         return -1;
     }
+    rc = cc_stats_init(&d->stats, &d->loop, d->cams, d->n_cams, &d->mux, d->srv);
+    d->stats_ready = true;
+    if (rc < 0) {
+        cc_error("stats: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
+        return -1;
+    }
+    cc_server_set_pages(d->srv, cc_stats_page, &d->stats);
     for (size_t i = 0; i < d->n_cams; i++) {
         rc = cc_camera_start(&d->cams[i]);
         if (rc < 0) {
@@ -173,6 +188,8 @@ static int start(app *d)
 
 static void destroy(app *d)
 {
+    if (d->stats_ready)
+        cc_stats_destroy(&d->stats);
     if (d->mux_ready)
         cc_mux_destroy(&d->mux);
     cc_server_free(d->srv);

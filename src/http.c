@@ -267,18 +267,31 @@ const char *cc_http_reason(int status)
     }
 }
 
-int cc_http_response(char *buf, size_t cap, int status, const char *extra_headers,
-                     const char *body)
+int cc_http_head(char *buf, size_t cap, int status, const char *content_type,
+                 size_t content_length, const char *extra_headers)
 {
     int n = snprintf(buf, cap,
                      "HTTP/1.1 %d %s\r\n"
-                     "Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Type: %s\r\n"
                      "Content-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\n"
                      "Connection: close\r\n"
-                     "%s\r\n%s",
-                     status, cc_http_reason(status), strlen(body), extra_headers,
-                     body);
+                     "%s\r\n",
+                     status, cc_http_reason(status), content_type, content_length,
+                     extra_headers);
     return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int cc_http_response(char *buf, size_t cap, int status, const char *extra_headers,
+                     const char *body)
+{
+    size_t len = strlen(body);
+    int n = cc_http_head(buf, cap, status, "text/plain; charset=utf-8", len,
+                         extra_headers);
+    if (n < 0 || (size_t)n + len >= cap)
+        return -1;
+    memcpy(buf + n, body, len + 1);
+    return n + (int)len;
 }
 
 /* RFC 6455 4.1: the key is base64 of 16 bytes, so exactly 24 characters. */

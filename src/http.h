@@ -47,6 +47,10 @@ ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len);
 int cc_http_response(char *buf, size_t cap, int status, const char *extra_headers,
                      const char *body);
 const char *cc_http_reason(int status);
+/* Writes only the head of a response (status line, headers, blank line),
+ * for a body sent separately. Returns the length or -1. */
+int cc_http_head(char *buf, size_t cap, int status, const char *content_type,
+                 size_t content_length, const char *extra_headers);
 
 /* Sec-WebSocket-Accept for a client key (RFC 6455 section 4.2.2), NUL
  * terminated. Returns 0, or -EINVAL for a key that is not 16 bytes base64. */

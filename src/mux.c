@@ -63,6 +63,20 @@ static size_t tick_bytes(const cc_mux *m, size_t *entries)
     return cc_fb_bundle_size(*entries, payload);
 }
 
+static void count_entry(cc_mux_camera *s, uint64_t skipped)
+{
+    s->encoded++;
+    s->dropped += skipped;
+    s->jpeg_bytes += s->job.jpeg_size;
+    s->last_jpeg_bytes = s->job.jpeg_size;
+    s->last_capture_ns = s->frame->capture_ns;
+    uint64_t us = s->job.encode_ns / 1000;
+    s->encode_us[s->encode_next] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+    s->encode_next = (s->encode_next + 1) % CC_MUX_ENCODE_SAMPLES;
+    if (s->encode_samples < CC_MUX_ENCODE_SAMPLES)
+        s->encode_samples++;
+}
+
 static void add_entry(cc_fb_writer *w, cc_mux_camera *s, unsigned index)
 {
     uint64_t skipped = s->frame->seq - s->last_seq - 1;
@@ -83,7 +97,7 @@ static void add_entry(cc_fb_writer *w, cc_mux_camera *s, unsigned index)
     assert(rc == CC_FB_OK);
     (void)rc;
     s->last_seq = s->frame->seq;
-    s->encoded++;
+    count_entry(s, skipped);
 }
 
 /* Writes the bundle of the finished tick and gives the frames back. */

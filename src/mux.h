@@ -27,12 +27,22 @@
  * it after the call); take another to keep the bundle. */
 typedef void (*cc_mux_bundle_fn)(cc_bundle *b, void *arg);
 
+#define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
+
 typedef struct cc_mux_camera {
     cc_encode_job job;
     const cc_frame *frame; /* held from the ring while encoding */
     uint64_t last_seq;     /* grab seq of the last streamed frame */
+    /* Loop thread only: for /stats. */
     uint64_t encoded;
     uint64_t encode_errors;
+    uint64_t dropped;          /* sum of the entries' dropped fields */
+    uint64_t jpeg_bytes;       /* sum of the payloads */
+    uint64_t last_jpeg_bytes;
+    uint64_t last_capture_ns;  /* of the last streamed frame */
+    uint32_t encode_us[CC_MUX_ENCODE_SAMPLES]; /* the latest, circular */
+    unsigned encode_samples;   /* valid entries in encode_us */
+    unsigned encode_next;
 } cc_mux_camera;
 
 typedef struct cc_mux {

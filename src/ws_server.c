@@ -91,6 +91,8 @@ struct cc_server {
     size_t n_ws, n_http;
     uint64_t next_id;
     cc_bundle_pool filtered_pool;
+    cc_page_fn page;
+    void *page_arg;
     bool shutting_down;
     void (*shutdown_done)(void *);
     void *shutdown_arg;
@@ -453,12 +455,36 @@ static void upgrade(client *c)
     ws_flush(c);
 }
 
+/* A page from the daemon: head and body written as they are, then close. */
+static void serve_page(client *c)
+{
+    cc_server *s = c->srv;
+    cc_http_page page = {0};
+    if (c->http.method != HTTP_GET || !s->page ||
+        s->page(c->http.path, &page, s->page_arg) < 0) {
+        http_reply(c, 404, "", "not found\n");
+        return;
+    }
+    size_t len = page.body ? strlen(page.body) : 0;
+    int n = cc_http_head(c->response, sizeof c->response, page.status,
+                         page.content_type, len, "");
+    if (n > 0) {
+        write_control(c, c->response, (size_t)n);
+        if (len > 0)
+            write_control(c, page.body, len);
+    }
+    free(page.body);
+    char reason[96];
+    snprintf(reason, sizeof reason, "HTTP %d for %.60s", page.status, c->http.path);
+    client_close(c, reason);
+}
+
 static void route(client *c)
 {
     const cc_http_request *rq = &c->http;
     bool stream = strcmp(rq->path, "/stream") == 0 || strcmp(rq->path, "/") == 0;
     if (!stream)
-        http_reply(c, 404, "", "not found\n");
+        serve_page(c);
     else if (rq->method != HTTP_GET)
         http_reply(c, 405, "Allow: GET\r\n", "use GET with a WebSocket upgrade\n");
     else if (!rq->upgrade_websocket)
@@ -742,6 +768,32 @@ void cc_server_shutdown(cc_server *s, void (*done)(void *), void *arg)
         client_close(c, bye);
     }
     maybe_shutdown_done(s);
+}
+
+void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg)
+{
+    s->page = fn;
+    s->page_arg = arg;
+}
+
+void cc_server_foreach_client(const cc_server *s,
+                              void (*fn)(const cc_client_info *info, void *arg),
+                              void *arg)
+{
+    for (const client *c = s->clients; c; c = c->next) {
+        if (c->state != CONN_WS)
+            continue;
+        cc_client_info info = {
+            .id = c->id,
+            .peer = c->peer,
+            .since_ns = c->since_ns,
+            .bundles_sent = c->bundles_sent,
+            .bundles_skipped = c->bundles_skipped,
+            .queued_bytes = uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp),
+            .cameras = c->subscribed,
+        };
+        fn(&info, arg);
+    }
 }
 
 size_t cc_server_client_count(const cc_server *s)

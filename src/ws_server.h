@@ -28,6 +28,32 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
 /* Binds and listens on cfg->listen:cfg->port. Writes the stream URL, with
  * the real port, into url. Returns 0 or a libuv error. */
 int cc_server_listen(cc_server *s, char *url, size_t cap);
+/* A page the daemon serves on the stream's port (/stats, /metrics, ...). */
+typedef struct cc_http_page {
+    int status;
+    const char *content_type;
+    char *body; /* malloc'd; the server frees it */
+} cc_http_page;
+
+/* Fills page for a GET of path and returns 0, or returns -ENOENT (404). */
+typedef int (*cc_page_fn)(const char *path, cc_http_page *page, void *arg);
+void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg);
+
+/* One WebSocket client, as /stats reports it. */
+typedef struct cc_client_info {
+    uint64_t id;
+    const char *peer;        /* "address:port" */
+    uint64_t since_ns;       /* CLOCK_REALTIME of the upgrade */
+    uint64_t bundles_sent;
+    uint64_t bundles_skipped;
+    size_t queued_bytes;     /* written, not yet taken by the kernel */
+    uint64_t cameras;        /* subscription mask */
+} cc_client_info;
+
+void cc_server_foreach_client(const cc_server *s,
+                              void (*fn)(const cc_client_info *info, void *arg),
+                              void *arg);
+
 /* Sends the bundle to every client that can take it now. */
 void cc_server_broadcast(cc_server *s, cc_bundle *b);
 /* Stops listening, sends close 1001 to every client, and calls done once

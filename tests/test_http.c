@@ -381,6 +381,7 @@ static void test_response_404(void)
     static const char expect[] = "HTTP/1.1 404 Not Found\r\n"
                                  "Content-Type: text/plain; charset=utf-8\r\n"
                                  "Content-Length: 10\r\n"
+                                 "Cache-Control: no-store\r\n"
                                  "Connection: close\r\n"
                                  "\r\n"
                                  "not found\n";

@@ -13,6 +13,7 @@ Checks:
   - the hello lists the three cameras online; every camera's entries have
     the configured size, decode, and show the fake's own ramp for their
     frame_id;
+  - /healthz: 200, then 503 naming the killed camera, then 200 again;
   - one camera process is killed: the daemon logs it offline ("no frame for
     1000 ms"), no entry of it is muxed after that, the other two keep
     streaming, and a client connecting now gets a hello with that camera
@@ -142,6 +143,14 @@ async def hello_online(d):
     return [c["online"] for c in T.hello_cameras(text)]
 
 
+def health(d):
+    """-> (status, body) of GET /healthz: 503 naming a required camera that
+    is offline."""
+    req = f"GET /healthz HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
+    status, _, body, _ = T.http_request(d.port, req, what="GET /healthz")
+    return status, body.decode()
+
+
 def check_images(reader, cams, tj, after_ns=0):
     """The last entries of each camera are its ramp. After a reconnection
     frame_ids go on from the last one instead of the camera's restarted
@@ -169,6 +178,8 @@ async def scenario(d, fakes, tj):
     cams = T.cameras_for_hello(CAMS)
     online = await hello_online(d)
     T.check_eq(online, [True, True, True], "hello online flags at start")
+    status, body = health(d)
+    T.check_eq(status, 200, f"/healthz at start ({body!r})")
     async with T.ws_connect(d.uri("/stream")) as ws:
         await T.recv(ws, what="the hello")
         reader = Reader(ws, len(cams))
@@ -191,6 +202,8 @@ async def scenario(d, fakes, tj):
 
             online = await hello_online(d)
             T.check_eq(online, [True, False, True], "hello online flags with c2 gone")
+            status, body = health(d)
+            T.check(status == 503 and "c2" in body, f"/healthz with c2 gone: {status} {body!r}")
             await reader.wait_entries([0, 2], 10, offline_ns, 15)
             late = [e for e in reader.entries(LOST) if e.capture_time_ns > kill_ns]
             T.check(not late, f"entries of the killed camera captured after the kill: {late}")
@@ -221,6 +234,8 @@ async def scenario(d, fakes, tj):
                 check_growing(reader, i)
             online = await hello_online(d)
             T.check_eq(online, [True, True, True], "hello online flags after c2 came back")
+            status, body = health(d)
+            T.check_eq(status, 200, f"/healthz after c2 came back ({body!r})")
             T.log("c2 streams its ramp again, frame_ids still growing")
         finally:
             task.cancel()

@@ -72,7 +72,7 @@ def main(binary):
         d.start()
         ready = mgr.wait_for("READY")
         T.check(ready.get("READY") == "1", f"READY message: {ready}")
-        T.check("2 cameras" in ready.get("STATUS", ""), f"READY status: {ready}")
+        T.check("2/2 cameras online" in ready.get("STATUS", ""), f"READY status: {ready}")
         T.check("0 clients" in ready.get("STATUS", ""), f"READY status: {ready}")
 
         # The watchdog is petted repeatedly, not once.

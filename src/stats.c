@@ -1,0 +1,456 @@
+#include "stats.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "version.h"
+
+#define SAMPLE_MS 1000
+
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t load64(const atomic_uint_fast64_t *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static void sample(cc_stats *st)
+{
+    uint64_t now = uv_hrtime();
+    for (size_t i = 0; i < st->n; i++) {
+        cc_stats_rate *r = &st->rates[i];
+        uint64_t grabbed = load64(&st->cams[i].grabbed);
+        if (now > r->at_ns)
+            r->fps = (double)(grabbed - r->grabbed) * 1e9 / (double)(now - r->at_ns);
+        r->grabbed = grabbed;
+        r->at_ns = now;
+    }
+}
+
+static void on_sample(uv_timer_t *t)
+{
+    sample(t->data);
+}
+
+int cc_stats_init(cc_stats *st, uv_loop_t *loop, const cc_camera *cams, size_t n,
+                  const cc_mux *mux, const cc_server *srv)
+{
+    *st = (cc_stats){.started_ns = uv_hrtime(), .cams = cams, .n = n, .mux = mux,
+                     .srv = srv};
+    st->rates = calloc(n ? n : 1, sizeof *st->rates);
+    if (!st->rates)
+        return -ENOMEM;
+    sample(st); /* counters at start */
+    int rc = uv_timer_init(loop, &st->timer);
+    if (rc < 0)
+        return rc;
+    st->timer_open = true;
+    st->timer.data = st;
+    return uv_timer_start(&st->timer, on_sample, SAMPLE_MS, SAMPLE_MS);
+}
+
+void cc_stats_close(cc_stats *st)
+{
+    if (st->timer_open && !uv_is_closing((uv_handle_t *)&st->timer))
+        uv_close((uv_handle_t *)&st->timer, NULL);
+}
+
+void cc_stats_destroy(cc_stats *st)
+{
+    free(st->rates);
+    *st = (cc_stats){0};
+}
+
+/* ---- figures shared by both formats ---- */
+
+typedef struct camera_figures {
+    const char *name;
+    bool online;
+    double grab_fps;
+    uint64_t grabbed, dropped, encoded, encode_errors, grab_errors, reconnects;
+    uint64_t ring_overwritten, jpeg_bytes, last_jpeg_bytes;
+    double last_frame_age_s; /* < 0: nothing streamed yet */
+    double encode_p50_ms, encode_p99_ms;
+    bool aravis;
+    uint64_t completed, failed, underruns, resent, missing;
+} camera_figures;
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentiles over the latest encode times. */
+static void encode_percentiles(const cc_mux_camera *s, double *p50, double *p99)
+{
+    unsigned n = s->encode_samples;
+    *p50 = *p99 = 0;
+    if (n == 0)
+        return;
+    uint32_t v[CC_MUX_ENCODE_SAMPLES];
+    memcpy(v, s->encode_us, n * sizeof v[0]);
+    qsort(v, n, sizeof v[0], cmp_u32);
+    *p50 = v[(n * 50 + 99) / 100 - 1] / 1000.0;
+    *p99 = v[(n * 99 + 99) / 100 - 1] / 1000.0;
+}
+
+static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
+{
+    const cc_camera *cam = &st->cams[i];
+    const cc_mux_camera *s = &st->mux->slots[i];
+    const cc_source_stats *src = &cam->source->stats;
+    camera_figures f = {
+        .name = cam->cfg->name,
+        .online = atomic_load_explicit(&cam->online, memory_order_relaxed),
+        .grab_fps = st->rates[i].fps,
+        .grabbed = load64(&cam->grabbed),
+        .dropped = s->dropped,
+        .encoded = s->encoded,
+        .encode_errors = s->encode_errors,
+        .grab_errors = load64(&cam->grab_errors),
+        .reconnects = load64(&cam->reconnects),
+        .ring_overwritten = cc_ring_overwritten(cam->ring),
+        .jpeg_bytes = s->jpeg_bytes,
+        .last_jpeg_bytes = s->last_jpeg_bytes,
+        .last_frame_age_s = -1,
+        .aravis = cam->cfg->source == CC_SOURCE_ARAVIS,
+        .completed = load64(&src->completed),
+        .failed = load64(&src->failed),
+        .underruns = load64(&src->underruns),
+        .resent = load64(&src->resent),
+        .missing = load64(&src->missing),
+    };
+    if (s->last_capture_ns && now_ns >= s->last_capture_ns)
+        f.last_frame_age_s = (double)(now_ns - s->last_capture_ns) / 1e9;
+    encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
+    return f;
+}
+
+static double uptime_s(const cc_stats *st)
+{
+    return (double)(uv_hrtime() - st->started_ns) / 1e9;
+}
+
+/* ---- /stats ---- */
+
+static cJSON *camera_json(const camera_figures *f, unsigned index)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "index", index);
+    cJSON_AddStringToObject(c, "name", f->name);
+    cJSON_AddStringToObject(c, "state", f->online ? "online" : "offline");
+    cJSON_AddNumberToObject(c, "grab_fps", f->grab_fps);
+    cJSON_AddNumberToObject(c, "frames_grabbed", (double)f->grabbed);
+    cJSON_AddNumberToObject(c, "frames_dropped", (double)f->dropped);
+    cJSON_AddNumberToObject(c, "ring_overwritten", (double)f->ring_overwritten);
+    cJSON_AddNumberToObject(c, "frames_encoded", (double)f->encoded);
+    cJSON_AddNumberToObject(c, "encode_errors", (double)f->encode_errors);
+    cJSON_AddNumberToObject(c, "grab_errors", (double)f->grab_errors);
+    cJSON_AddNumberToObject(c, "reconnects", (double)f->reconnects);
+    if (f->last_frame_age_s >= 0)
+        cJSON_AddNumberToObject(c, "last_frame_age_ms", f->last_frame_age_s * 1e3);
+    else
+        cJSON_AddNullToObject(c, "last_frame_age_ms");
+    cJSON_AddNumberToObject(c, "encode_ms_p50", f->encode_p50_ms);
+    cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
+    cJSON_AddNumberToObject(c, "jpeg_bytes", (double)f->jpeg_bytes);
+    cJSON_AddNumberToObject(c, "last_jpeg_bytes", (double)f->last_jpeg_bytes);
+    if (f->aravis) {
+        cJSON *a = cJSON_AddObjectToObject(c, "aravis");
+        cJSON_AddNumberToObject(a, "buffers_completed", (double)f->completed);
+        cJSON_AddNumberToObject(a, "buffers_failed", (double)f->failed);
+        cJSON_AddNumberToObject(a, "buffers_underrun", (double)f->underruns);
+        cJSON_AddNumberToObject(a, "packets_resent", (double)f->resent);
+        cJSON_AddNumberToObject(a, "packets_missing", (double)f->missing);
+    }
+    return c;
+}
+
+typedef struct client_walk {
+    cJSON *list;
+    uint64_t now_ns;
+    uint64_t sent, skipped;
+    size_t count;
+} client_walk;
+
+static void client_json(const cc_client_info *info, void *arg)
+{
+    client_walk *w = arg;
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddNumberToObject(c, "id", (double)info->id);
+    cJSON_AddStringToObject(c, "address", info->peer);
+    cJSON_AddNumberToObject(c, "connected_since_ns", (double)info->since_ns);
+    cJSON_AddNumberToObject(c, "connected_s",
+                            (double)(w->now_ns - info->since_ns) / 1e9);
+    cJSON_AddNumberToObject(c, "bundles_sent", (double)info->bundles_sent);
+    cJSON_AddNumberToObject(c, "bundles_skipped", (double)info->bundles_skipped);
+    cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
+    cJSON *cams = cJSON_AddArrayToObject(c, "cameras");
+    for (unsigned i = 0; i < 64; i++)
+        if (info->cameras & (UINT64_C(1) << i))
+            cJSON_AddItemToArray(cams, cJSON_CreateNumber(i));
+    cJSON_AddItemToArray(w->list, c);
+    w->sent += info->bundles_sent;
+    w->skipped += info->bundles_skipped;
+    w->count++;
+}
+
+static char *stats_json(const cc_stats *st)
+{
+    uint64_t now = realtime_ns();
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
+    cJSON_AddNumberToObject(root, "uptime_s", uptime_s(st));
+    cJSON_AddNumberToObject(root, "bundles_muxed", (double)st->mux->seq);
+    cJSON_AddNumberToObject(root, "ticks_late", (double)st->mux->ticks_late);
+
+    cJSON *cams = cJSON_AddArrayToObject(root, "cameras");
+    uint64_t grabbed = 0, dropped = 0, encoded = 0, bytes = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        camera_figures f = camera_get(st, i, now);
+        cJSON_AddItemToArray(cams, camera_json(&f, (unsigned)i));
+        grabbed += f.grabbed;
+        dropped += f.dropped;
+        encoded += f.encoded;
+        bytes += f.jpeg_bytes;
+    }
+    client_walk w = {.list = cJSON_AddArrayToObject(root, "clients"), .now_ns = now};
+    cc_server_foreach_client(st->srv, client_json, &w);
+
+    cJSON *t = cJSON_AddObjectToObject(root, "totals");
+    cJSON_AddNumberToObject(t, "clients", (double)w.count);
+    cJSON_AddNumberToObject(t, "frames_grabbed", (double)grabbed);
+    cJSON_AddNumberToObject(t, "frames_dropped", (double)dropped);
+    cJSON_AddNumberToObject(t, "frames_encoded", (double)encoded);
+    cJSON_AddNumberToObject(t, "jpeg_bytes", (double)bytes);
+    cJSON_AddNumberToObject(t, "bundles_sent", (double)w.sent);
+    cJSON_AddNumberToObject(t, "bundles_skipped", (double)w.skipped);
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* ---- /metrics ---- */
+
+typedef struct text {
+    char *buf;
+    size_t len, cap;
+    bool failed;
+} text;
+
+static void appendf(text *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void appendf(text *t, const char *fmt, ...)
+{
+    for (int attempt = 0; attempt < 2 && !t->failed; attempt++) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = true;
+        } else if ((size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        } else {
+            size_t cap = (t->cap + (size_t)n + 1) * 2;
+            char *p = realloc(t->buf, cap);
+            if (!p)
+                t->failed = true;
+            else {
+                t->buf = p;
+                t->cap = cap;
+            }
+        }
+    }
+}
+
+static void family(text *t, const char *name, const char *type, const char *help)
+{
+    appendf(t, "# HELP camcast_%s %s\n# TYPE camcast_%s %s\n", name, help, name, type);
+}
+
+/* One metric family with a sample per camera. */
+static void per_camera(text *t, const camera_figures *f, size_t n, const char *name,
+                       const char *type, const char *help, size_t offset, bool is_u64)
+{
+    family(t, name, type, help);
+    for (size_t i = 0; i < n; i++) {
+        const char *field = (const char *)&f[i] + offset;
+        if (is_u64)
+            appendf(t, "camcast_%s{camera=\"%s\"} %" PRIu64 "\n", name, f[i].name,
+                    *(const uint64_t *)field);
+        else
+            appendf(t, "camcast_%s{camera=\"%s\"} %.6g\n", name, f[i].name,
+                    *(const double *)field);
+    }
+}
+
+#define U64(name, type, help, field)                                       \
+    per_camera(t, f, st->n, name, type, help, offsetof(camera_figures, field), true)
+#define DBL(name, type, help, field)                                       \
+    per_camera(t, f, st->n, name, type, help, offsetof(camera_figures, field), false)
+
+static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
+{
+    family(t, "camera_online", "gauge", "1 when the camera delivers frames");
+    for (size_t i = 0; i < st->n; i++)
+        appendf(t, "camcast_camera_online{camera=\"%s\"} %d\n", f[i].name, f[i].online);
+    DBL("camera_grab_fps", "gauge", "Frames grabbed per second, last second", grab_fps);
+    U64("camera_frames_grabbed_total", "counter", "Frames grabbed", grabbed);
+    U64("camera_frames_dropped_total", "counter", "Frames grabbed but not streamed",
+        dropped);
+    U64("camera_ring_overwritten_total", "counter",
+        "Frames overwritten because the ring was full", ring_overwritten);
+    U64("camera_frames_encoded_total", "counter", "Frames encoded and streamed", encoded);
+    U64("camera_encode_errors_total", "counter", "Frames the encoder refused",
+        encode_errors);
+    U64("camera_grab_errors_total", "counter", "Failed grabs", grab_errors);
+    U64("camera_reconnects_total", "counter", "Times the camera came back", reconnects);
+    DBL("camera_encode_p50_ms", "gauge", "Median encode time, latest frames",
+        encode_p50_ms);
+    DBL("camera_encode_p99_ms", "gauge", "99th percentile encode time, latest frames",
+        encode_p99_ms);
+    U64("camera_jpeg_bytes_total", "counter", "JPEG bytes streamed", jpeg_bytes);
+    U64("camera_last_jpeg_bytes", "gauge", "Size of the last JPEG", last_jpeg_bytes);
+    family(t, "camera_last_frame_age_seconds", "gauge",
+           "Age of the last streamed frame");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].last_frame_age_s >= 0)
+            appendf(t, "camcast_camera_last_frame_age_seconds{camera=\"%s\"} %.6g\n",
+                    f[i].name, f[i].last_frame_age_s);
+}
+
+static void aravis_metrics(text *t, const cc_stats *st, const camera_figures *f)
+{
+    family(t, "camera_buffers_total", "counter",
+           "Aravis stream buffers by outcome (completed, failed, underrun)");
+    for (size_t i = 0; i < st->n; i++) {
+        if (!f[i].aravis)
+            continue;
+        appendf(t,
+                "camcast_camera_buffers_total{camera=\"%s\",state=\"completed\"} %" PRIu64
+                "\ncamcast_camera_buffers_total{camera=\"%s\",state=\"failed\"} %" PRIu64
+                "\ncamcast_camera_buffers_total{camera=\"%s\",state=\"underrun\"} %" PRIu64
+                "\n",
+                f[i].name, f[i].completed, f[i].name, f[i].failed, f[i].name,
+                f[i].underruns);
+    }
+    family(t, "camera_packets_total", "counter",
+           "GigE Vision packets resent or missing");
+    for (size_t i = 0; i < st->n; i++) {
+        if (!f[i].aravis)
+            continue;
+        appendf(t,
+                "camcast_camera_packets_total{camera=\"%s\",state=\"resent\"} %" PRIu64
+                "\ncamcast_camera_packets_total{camera=\"%s\",state=\"missing\"} %" PRIu64
+                "\n",
+                f[i].name, f[i].resent, f[i].name, f[i].missing);
+    }
+}
+
+static void client_metric(const cc_client_info *info, void *arg)
+{
+    text *t = arg;
+    appendf(t,
+            "camcast_client_bundles_sent_total{client=\"%" PRIu64 "\",address=\"%s\"} %"
+            PRIu64 "\n"
+            "camcast_client_bundles_skipped_total{client=\"%" PRIu64 "\",address=\"%s\"} %"
+            PRIu64 "\n"
+            "camcast_client_queued_bytes{client=\"%" PRIu64 "\",address=\"%s\"} %zu\n",
+            info->id, info->peer, info->bundles_sent, info->id, info->peer,
+            info->bundles_skipped, info->id, info->peer, info->queued_bytes);
+}
+
+static char *stats_metrics(const cc_stats *st)
+{
+    text t = {0};
+    camera_figures f[CC_MAX_CAMERAS];
+    uint64_t now = realtime_ns();
+    for (size_t i = 0; i < st->n; i++)
+        f[i] = camera_get(st, i, now);
+
+    family(&t, "uptime_seconds", "gauge", "Seconds since the daemon started");
+    appendf(&t, "camcast_uptime_seconds %.3f\n", uptime_s(st));
+    family(&t, "bundles_muxed_total", "counter", "FrameBundles muxed");
+    appendf(&t, "camcast_bundles_muxed_total %" PRIu64 "\n", st->mux->seq);
+    family(&t, "ticks_late_total", "counter",
+           "Stream ticks that came due while encoding was behind");
+    appendf(&t, "camcast_ticks_late_total %" PRIu64 "\n", st->mux->ticks_late);
+    family(&t, "clients", "gauge", "WebSocket clients connected");
+    appendf(&t, "camcast_clients %zu\n", cc_server_client_count(st->srv));
+    camera_metrics(&t, st, f);
+    aravis_metrics(&t, st, f);
+    family(&t, "client_bundles_sent_total", "counter", "Bundles sent to a client");
+    family(&t, "client_bundles_skipped_total", "counter",
+           "Bundles a client missed because it was behind");
+    family(&t, "client_queued_bytes", "gauge", "Bytes written to a client, not yet sent");
+    cc_server_foreach_client(st->srv, client_metric, &t);
+    if (t.failed) {
+        free(t.buf);
+        return NULL;
+    }
+    return t.buf;
+}
+
+/* ---- /healthz ---- */
+
+int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
+{
+    size_t online = 0;
+    const char *down = NULL;
+    for (size_t i = 0; i < st->n; i++) {
+        const cc_camera *cam = &st->cams[i];
+        if (atomic_load_explicit(&cam->online, memory_order_relaxed))
+            online++;
+        else if (!down && (cam->cfg->source != CC_SOURCE_ARAVIS || cam->cfg->aravis.required))
+            down = cam->cfg->name;
+    }
+    if (down) {
+        snprintf(reason, cap, "camera %s is offline (%zu/%zu cameras online)\n", down,
+                 online, st->n);
+        return 503;
+    }
+    snprintf(reason, cap, "ok: %zu/%zu cameras online\n", online, st->n);
+    return 200;
+}
+
+int cc_stats_page(const char *path, cc_http_page *page, void *arg)
+{
+    const cc_stats *st = arg;
+    if (strcmp(path, "/stats") == 0) {
+        page->status = 200;
+        page->content_type = "application/json";
+        page->body = stats_json(st);
+    } else if (strcmp(path, "/metrics") == 0) {
+        page->status = 200;
+        page->content_type = "text/plain; version=0.0.4; charset=utf-8";
+        page->body = stats_metrics(st);
+    } else if (strcmp(path, "/healthz") == 0) {
+        char reason[160];
+        page->status = cc_stats_health(st, reason, sizeof reason);
+        page->content_type = "text/plain; charset=utf-8";
+        page->body = strdup(reason);
+    } else {
+        return -ENOENT;
+    }
+    if (!page->body) {
+        page->status = 500;
+        page->content_type = "text/plain; charset=utf-8";
+    }
+    return 0;
+}

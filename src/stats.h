@@ -1,0 +1,46 @@
+/* What the daemon reports about itself: /stats (JSON), /metrics
+ * (Prometheus text format) and /healthz.
+ *
+ * Loop thread only. Counters are read where they live (cameras, mux,
+ * server); the only state kept here is a once-a-second sample of each
+ * camera's grab counter, for the measured grab rate.
+ */
+#ifndef CC_STATS_H
+#define CC_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "camera.h"
+#include "mux.h"
+#include "ws_server.h"
+
+typedef struct cc_stats_rate {
+    uint64_t grabbed; /* at the last sample */
+    uint64_t at_ns;   /* CLOCK_MONOTONIC of the last sample */
+    double fps;       /* over the last sample period */
+} cc_stats_rate;
+
+typedef struct cc_stats {
+    uv_timer_t timer;
+    bool timer_open;
+    uint64_t started_ns; /* CLOCK_REALTIME */
+    const cc_camera *cams;
+    size_t n;
+    const cc_mux *mux;
+    const cc_server *srv;
+    cc_stats_rate *rates;
+} cc_stats;
+
+/* Returns 0, -ENOMEM or a libuv error. */
+int cc_stats_init(cc_stats *st, uv_loop_t *loop, const cc_camera *cams, size_t n,
+                  const cc_mux *mux, const cc_server *srv);
+/* The pages, as the server asks for them (see cc_page_fn). */
+int cc_stats_page(const char *path, cc_http_page *page, void *arg);
+/* 200 when every required camera is online, else 503; reason: one line. */
+int cc_stats_health(const cc_stats *st, char *reason, size_t cap);
+void cc_stats_close(cc_stats *st);
+void cc_stats_destroy(cc_stats *st);
+
+#endif

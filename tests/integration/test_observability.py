@@ -1,0 +1,172 @@
+"""End-to-end: /stats, /metrics and /healthz on the stream's port.
+
+    /usr/bin/python3 tests/integration/test_observability.py build/src/camcastd
+
+  - /stats is JSON with uptime, per camera (state, grab fps, counters,
+    encode times, JPEG bytes) and per client; its figures move between two
+    reads, and a connected client shows up with its bundles.
+  - /metrics: every line is valid Prometheus text format, every sample's
+    family is declared first, counters end in _total, every camera has its
+    series, and counters do not go backwards between two scrapes.
+  - /healthz: 200 with every camera online, and with only an optional
+    (required = false) camera missing, which /stats reports offline. The
+    503 for a required camera lost is checked in test_aravis_gige.py.
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cc_testlib as T  # noqa: E402
+
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(?:,|(?=\})))*\}'
+SAMPLE_RE = re.compile(rf"^({NAME})({LABELS})? (\S+)$")
+HELP_RE = re.compile(rf"^# HELP ({NAME}) .+$")
+TYPE_RE = re.compile(rf"^# TYPE ({NAME}) (counter|gauge|summary|histogram|untyped)$")
+
+
+def get(port, path):
+    req = f"GET {path} HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
+    return T.http_request(port, req, what=f"GET {path}")
+
+
+def get_json(port):
+    status, headers, body, _ = get(port, "/stats")
+    T.check_eq(status, 200, "/stats status")
+    T.check(headers.get("content-type", "").startswith("application/json"),
+            f"/stats content type {headers.get('content-type')!r}")
+    T.check_eq(int(headers["content-length"]), len(body), "/stats Content-Length")
+    return json.loads(body)
+
+
+def parse_metrics(text):
+    """-> {(name, labels): value}; fails on any line that is not valid."""
+    types, samples = {}, {}
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line:
+            continue
+        if line.startswith("#"):
+            m = TYPE_RE.match(line)
+            if m:
+                T.check(m.group(1) not in types, f"metrics line {n}: TYPE twice: {line}")
+                types[m.group(1)] = m.group(2)
+            else:
+                T.check(HELP_RE.match(line), f"metrics line {n}: bad comment: {line!r}")
+            continue
+        m = SAMPLE_RE.match(line)
+        T.check(m, f"metrics line {n}: not a sample: {line!r}")
+        name, labels, value = m.group(1), m.group(2) or "", m.group(3)
+        T.check(name in types, f"metrics line {n}: {name} has no TYPE before it")
+        if types[name] == "counter":
+            T.check(name.endswith("_total"), f"metrics line {n}: counter {name} not _total")
+        try:
+            v = float(value)
+        except ValueError:
+            T.fail(f"metrics line {n}: value {value!r} is not a number")
+        T.check((name, labels) not in samples, f"metrics line {n}: duplicate series")
+        samples[(name, labels)] = (v, types[name])
+    return samples
+
+
+def check_stats(port, names):
+    first = get_json(port)
+    T.check_eq([c["name"] for c in first["cameras"]], names, "/stats camera names")
+    for c in first["cameras"]:
+        T.check_eq(c["state"], "online", f"camera {c['name']} state")
+        for key in ("grab_fps", "frames_grabbed", "frames_dropped", "frames_encoded",
+                    "encode_ms_p50", "encode_ms_p99", "jpeg_bytes", "last_frame_age_ms"):
+            T.check(isinstance(c.get(key), (int, float)), f"{c['name']}: {key} = {c.get(key)!r}")
+    T.check_eq(first["clients"], [], "/stats clients before any connects")
+
+    ws = T.RawWS(port)
+    got = 0
+    deadline = time.monotonic() + 10
+    while got < 10:
+        _, op, _ = ws.read_frame(deadline)
+        got += op == T.RawWS.OP_BIN
+    second = get_json(port)
+    T.check(second["uptime_s"] > first["uptime_s"], "uptime moves")
+    T.check(second["bundles_muxed"] > first["bundles_muxed"], "bundles_muxed moves")
+    for a, b in zip(first["cameras"], second["cameras"]):
+        T.check(b["frames_grabbed"] > a["frames_grabbed"], f"{a['name']}: grabbed moves")
+        T.check(b["frames_encoded"] > a["frames_encoded"], f"{a['name']}: encoded moves")
+        T.check(b["grab_fps"] > 0, f"{a['name']}: grab fps measured: {b['grab_fps']}")
+        T.check(b["encode_ms_p99"] >= b["encode_ms_p50"] > 0, f"{a['name']}: encode times")
+    T.check_eq(len(second["clients"]), 1, "/stats clients with one connected")
+    client = second["clients"][0]
+    T.check(client["bundles_sent"] >= 10, f"client bundles_sent {client['bundles_sent']}")
+    T.check(client["address"].startswith("127.0.0.1:"), f"client address {client['address']}")
+    T.check_eq(client["cameras"], list(range(len(names))), "client subscription")
+    T.check_eq(second["totals"]["clients"], 1, "totals.clients")
+    ws.close()
+
+
+def check_metrics(port, names):
+    status, headers, body, _ = get(port, "/metrics")
+    T.check_eq(status, 200, "/metrics status")
+    T.check(headers.get("content-type", "").startswith("text/plain; version=0.0.4"),
+            f"/metrics content type {headers.get('content-type')!r}")
+    first = parse_metrics(body.decode())
+    for name in names:
+        for family in ("camcast_camera_online", "camcast_camera_frames_grabbed_total",
+                       "camcast_camera_frames_encoded_total", "camcast_camera_grab_fps"):
+            T.check((family, f'{{camera="{name}"}}') in first, f"{family} for {name}")
+        T.check_eq(first[("camcast_camera_online", f'{{camera="{name}"}}')][0], 1.0,
+                   f"{name} online")
+    time.sleep(0.5)
+    second = parse_metrics(get(port, "/metrics")[2].decode())
+    for key, (v, kind) in first.items():
+        if kind == "counter" and key in second:
+            T.check(second[key][0] >= v, f"counter {key} went backwards")
+    grabbed = ("camcast_camera_frames_grabbed_total", f'{{camera="{names[0]}"}}')
+    T.check(second[grabbed][0] > first[grabbed][0], "frames_grabbed_total moves")
+
+
+def check_health_ok(port):
+    status, _, body, _ = get(port, "/healthz")
+    T.check_eq(status, 200, "/healthz with every camera online")
+    T.check(body.startswith(b"ok"), f"/healthz body {body!r}")
+
+
+def check_health_optional(binary):
+    """A camera with required = false that is not there: reported offline,
+    but the daemon is healthy (the GigE test covers a required one lost)."""
+    config = T.make_config({**T.server_section(), "aravis_fake": "true"}, [
+        ("pattern", T.camera(320, 240, "Mono8", "scroll", grab_fps=60)),
+        ("ghost", {"source": "aravis", "device": "no-such-camera", "required": "false",
+                   "width": 320, "height": 240, "pixel_format": "Mono8", "grab_fps": 30}),
+    ])
+    with T.Daemon(binary, config) as d:
+        status, _, body, _ = get(d.port, "/healthz")
+        T.check_eq(status, 200, "/healthz with only an optional camera missing")
+        T.check(b"1/2 cameras online" in body, f"/healthz reason {body!r}")
+        stats = get_json(d.port)
+        T.check_eq([c["state"] for c in stats["cameras"]], ["online", "offline"],
+                   "states with the ghost camera")
+        T.check("aravis" in stats["cameras"][1], "Aravis counters of the ghost camera")
+        T.check_eq(d.stop(), 0, "exit status")
+
+
+def main(binary):
+    names = ["left", "right"]
+    config = T.make_config(T.server_section(), [
+        ("left", T.camera(320, 240, "Mono8", "scroll", grab_fps=200)),
+        ("right", T.camera(320, 240, "RGB8", "bars", grab_fps=200)),
+    ])
+    with T.Daemon(binary, config) as d:
+        time.sleep(1.2)  # one grab-rate sample period
+        check_stats(d.port, names)
+        check_metrics(d.port, names)
+        check_health_ok(d.port)
+        status, _, _, _ = get(d.port, "/nothing-here")
+        T.check_eq(status, 404, "unknown path")
+        T.check_eq(d.stop(), 0, "exit status")
+    check_health_optional(binary)
+
+
+if __name__ == "__main__":
+    T.run_main(main)
