@@ -16,9 +16,10 @@
 #include "ws_server.h"
 
 typedef struct app {
-    const cc_config *cfg;
+    cc_config *cfg;
+    const char *listen; /* --listen, kept over reloads */
     uv_loop_t loop;
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup;
     cc_camera *cams;
     size_t n_cams; /* initialised cameras */
     cc_encoder *enc;
@@ -63,6 +64,14 @@ static void close_rest(void *arg)
         cc_stats_close(&d->stats);
     uv_close((uv_handle_t *)&d->sigint, NULL);
     uv_close((uv_handle_t *)&d->sigterm, NULL);
+    uv_close((uv_handle_t *)&d->sighup, NULL);
+}
+
+static void stop_signals(app *d)
+{
+    uv_signal_stop(&d->sigint);
+    uv_signal_stop(&d->sigterm);
+    uv_signal_stop(&d->sighup);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -70,8 +79,7 @@ static void on_signal(uv_signal_t *h, int signum)
     app *d = h->data;
     cc_info("%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
     cc_notify_stopping();
-    uv_signal_stop(&d->sigint);
-    uv_signal_stop(&d->sigterm);
+    stop_signals(d);
     stop_pipeline(d);
     cc_server_shutdown(d->srv, close_rest, d);
 }
@@ -186,6 +194,109 @@ static int start(app *d)
     return 0;
 }
 
+/* ---- SIGHUP: reload the configuration ---- */
+
+static void close_cameras(app *d)
+{
+    for (size_t i = 0; i < d->n_cams; i++)
+        cc_camera_destroy(&d->cams[i]);
+    free(d->cams);
+    d->cams = NULL;
+    d->n_cams = 0;
+}
+
+/* Cameras, encoder pool and mux for d->cfg, on the running server. */
+static int restart_pipeline(app *d)
+{
+    const cc_server_config *scfg = &d->cfg->server;
+    int rc = open_cameras(d) < 0 ? -1 : cc_encoder_new(&d->enc, scfg->encoder_workers);
+    if (rc == 0)
+        rc = cc_mux_reset(&d->mux, d->cams, d->n_cams, d->enc, scfg);
+    if (rc == 0)
+        rc = cc_stats_reset(&d->stats, d->cams, d->n_cams);
+    for (size_t i = 0; rc == 0 && i < d->n_cams; i++)
+        rc = cc_camera_start(&d->cams[i]);
+    if (rc < 0) {
+        stop_pipeline(d);
+        close_cameras(d);
+        return -1;
+    }
+    cc_mux_start(&d->mux);
+    return 0;
+}
+
+static int load_next(const app *d, cc_config *next)
+{
+    char err[512];
+    if (cc_config_load(next, d->cfg->path, err, sizeof err) < 0 ||
+        (d->listen && cc_config_set_listen(next, d->listen, err, sizeof err) < 0)) {
+        cc_error("SIGHUP: configuration refused, the running one stays: %s", err);
+        cc_config_destroy(next);
+        return -1;
+    }
+    /* The listening socket and its clients stay: a new address needs a
+     * restart. */
+    const cc_server_config *cur = &d->cfg->server;
+    if (strcmp(next->server.listen, cur->listen) != 0 || next->server.port != cur->port)
+        cc_warn("SIGHUP: listen address changes need a restart; still on %s port %u",
+                cur->listen, cur->port);
+    memcpy(next->server.listen, cur->listen, sizeof cur->listen);
+    next->server.port = cur->port;
+    return 0;
+}
+
+/* Old camera i is new camera old_to_new[i], matched by name, or -1. */
+static void match_cameras(const cc_config *old, const cc_config *next, int *old_to_new)
+{
+    for (size_t i = 0; i < old->n_cameras; i++) {
+        old_to_new[i] = -1;
+        for (size_t j = 0; j < next->n_cameras; j++)
+            if (strcmp(old->cameras[i].name, next->cameras[j].name) == 0)
+                old_to_new[i] = (int)j;
+    }
+}
+
+/* Everything but the server restarts on the new settings; on failure the
+ * old configuration is started again. Cameras keep their clients by name. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    (void)signum;
+    app *d = h->data;
+    cc_config next;
+    if (load_next(d, &next) < 0)
+        return;
+    cc_info("SIGHUP: reloading %s", d->cfg->path);
+    cc_notify_reloading();
+    int old_to_new[CC_MAX_CAMERAS];
+    match_cameras(d->cfg, &next, old_to_new);
+    size_t n_old = d->n_cams;
+
+    stop_pipeline(d);
+    close_cameras(d);
+    cc_config old = *d->cfg;
+    *d->cfg = next;
+    if (restart_pipeline(d) < 0) {
+        cc_error("SIGHUP: the new configuration did not start; back to the old one");
+        cc_config_destroy(d->cfg);
+        *d->cfg = old;
+        for (size_t i = 0; i < n_old; i++)
+            old_to_new[i] = (int)i;
+        if (restart_pipeline(d) < 0) {
+            cc_error("SIGHUP: the old configuration did not start again either");
+            d->exit_status = 1;
+            stop_signals(d);
+            cc_server_shutdown(d->srv, close_rest, d);
+            return;
+        }
+        d->exit_status = 0; /* open_cameras set it for the failed attempt */
+    } else {
+        cc_config_destroy(&old);
+    }
+    cc_server_cameras_changed(d->srv, d->n_cams, old_to_new, n_old);
+    cc_info("SIGHUP: reloaded: %zu cameras, %g fps", d->n_cams, d->cfg->server.stream_fps);
+    cc_notify_ready(&d->notify);
+}
+
 static void destroy(app *d)
 {
     if (d->stats_ready)
@@ -193,29 +304,28 @@ static void destroy(app *d)
     if (d->mux_ready)
         cc_mux_destroy(&d->mux);
     cc_server_free(d->srv);
-    for (size_t i = 0; i < d->n_cams; i++)
-        cc_camera_destroy(&d->cams[i]);
-    free(d->cams);
+    close_cameras(d);
     int rc = uv_loop_close(&d->loop);
     if (rc < 0)
         cc_warn("event loop closed with handles open: %s", uv_strerror(rc));
 }
 
-int cc_daemon_run(const cc_config *cfg)
+int cc_daemon_run(cc_config *cfg, const char *listen)
 {
-    app d = {.cfg = cfg};
+    app d = {.cfg = cfg, .listen = listen};
     uv_loop_init(&d.loop);
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sigterm);
-    d.sigint.data = d.sigterm.data = &d;
+    uv_signal_init(&d.loop, &d.sighup);
+    d.sigint.data = d.sigterm.data = d.sighup.data = &d;
     uv_signal_start(&d.sigint, on_signal, SIGINT);
     uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+    uv_signal_start(&d.sighup, on_sighup, SIGHUP);
 
     int status = 0;
     if (start(&d) < 0) {
         status = d.exit_status ? d.exit_status : 1;
-        uv_signal_stop(&d.sigint);
-        uv_signal_stop(&d.sigterm);
+        stop_signals(&d);
         stop_pipeline(&d);
         if (d.srv)
             cc_server_shutdown(d.srv, close_rest, &d);
@@ -223,6 +333,8 @@ int cc_daemon_run(const cc_config *cfg)
             close_rest(&d);
     }
     uv_run(&d.loop, UV_RUN_DEFAULT);
+    if (d.exit_status)
+        status = d.exit_status;
     destroy(&d);
     if (status == 0)
         cc_info("stopped");

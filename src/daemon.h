@@ -5,8 +5,10 @@
 
 #include "config.h"
 
-/* Returns the process exit status: 0 after a clean shutdown, 1 when the
- * daemon could not start (the reason is logged). */
-int cc_daemon_run(const cc_config *cfg);
+/* Runs until SIGINT or SIGTERM; SIGHUP reloads cfg->path into *cfg (listen
+ * overrides the config's address, as --listen does). Returns the process
+ * exit status: 0 after a clean shutdown, 1 when the daemon could not start
+ * (2 when a camera refused its configuration); the reason is logged. */
+int cc_daemon_run(cc_config *cfg, const char *listen);
 
 #endif

@@ -162,7 +162,7 @@ static int run(const options *o)
     else if (o->list_cameras)
         rc = list_cameras();
     else
-        rc = cc_daemon_run(&cfg);
+        rc = cc_daemon_run(&cfg, o->listen);
     cc_config_destroy(&cfg);
     return rc;
 }

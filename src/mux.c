@@ -189,18 +189,37 @@ static int init_slots(cc_mux *m)
     return 0;
 }
 
+static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
+                       const cc_server_config *cfg)
+{
+    m->cams = cams;
+    m->n = n;
+    m->enc = enc;
+    m->quality = cfg->jpeg_quality;
+    m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
+    m->slots = calloc(n ? n : 1, sizeof *m->slots);
+    if (!m->slots)
+        return -ENOMEM;
+    return init_slots(m);
+}
+
+static void free_slots(cc_mux *m)
+{
+    if (m->slots) {
+        for (size_t i = 0; i < m->n; i++)
+            cc_encode_job_destroy(&m->slots[i].job);
+        free(m->slots);
+    }
+    m->slots = NULL;
+}
+
 int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
                 cc_encoder *enc, const cc_server_config *cfg,
                 cc_mux_bundle_fn on_bundle, void *arg)
 {
-    *m = (cc_mux){.cams = cams, .n = n, .enc = enc, .quality = cfg->jpeg_quality,
-                  .on_bundle = on_bundle, .arg = arg};
-    m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
+    *m = (cc_mux){.on_bundle = on_bundle, .arg = arg};
     cc_bundle_pool_init(&m->pool);
-    m->slots = calloc(n, sizeof *m->slots);
-    if (!m->slots)
-        return -ENOMEM;
-    int rc = init_slots(m);
+    int rc = alloc_slots(m, cams, n, enc, cfg);
     if (rc == 0)
         rc = uv_timer_init(loop, &m->timer);
     if (rc == 0) {
@@ -214,8 +233,20 @@ int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
     return rc;
 }
 
+int cc_mux_reset(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
+                 const cc_server_config *cfg)
+{
+    free_slots(m);
+    m->in_flight = false;
+    m->tick_due = false;
+    m->stopped = false;
+    atomic_store_explicit(&m->pending, 0, memory_order_relaxed);
+    return alloc_slots(m, cams, n, enc, cfg);
+}
+
 void cc_mux_start(cc_mux *m)
 {
+    m->stopped = false;
     m->next_tick_ns = uv_hrtime() + m->period_ns;
     schedule(m);
 }
@@ -254,11 +285,7 @@ void cc_mux_close(cc_mux *m)
 
 void cc_mux_destroy(cc_mux *m)
 {
-    if (m->slots) {
-        for (size_t i = 0; i < m->n; i++)
-            cc_encode_job_destroy(&m->slots[i].job);
-        free(m->slots);
-    }
+    free_slots(m);
     cc_bundle_pool_destroy(&m->pool);
     *m = (cc_mux){0};
 }

@@ -71,6 +71,11 @@ typedef struct cc_mux {
 int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
                 cc_encoder *enc, const cc_server_config *cfg,
                 cc_mux_bundle_fn on_bundle, void *arg);
+/* For a reload: the mux stopped and released (see below), new cameras,
+ * pool and settings; the handles, the bundle pool and bundle_seq stay.
+ * Start it again with cc_mux_start. Returns 0 or -ENOMEM. */
+int cc_mux_reset(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
+                 const cc_server_config *cfg);
 void cc_mux_start(cc_mux *m);
 /* Stops ticking. Call before the encoder is freed; after that, call
  * cc_mux_release to give held frames back, then cc_mux_close. */

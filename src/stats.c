@@ -60,6 +60,19 @@ int cc_stats_init(cc_stats *st, uv_loop_t *loop, const cc_camera *cams, size_t n
     return uv_timer_start(&st->timer, on_sample, SAMPLE_MS, SAMPLE_MS);
 }
 
+int cc_stats_reset(cc_stats *st, const cc_camera *cams, size_t n)
+{
+    cc_stats_rate *rates = calloc(n ? n : 1, sizeof *rates);
+    if (!rates)
+        return -ENOMEM;
+    free(st->rates);
+    st->rates = rates;
+    st->cams = cams;
+    st->n = n;
+    sample(st);
+    return 0;
+}
+
 void cc_stats_close(cc_stats *st)
 {
     if (st->timer_open && !uv_is_closing((uv_handle_t *)&st->timer))

@@ -36,6 +36,8 @@ typedef struct cc_stats {
 /* Returns 0, -ENOMEM or a libuv error. */
 int cc_stats_init(cc_stats *st, uv_loop_t *loop, const cc_camera *cams, size_t n,
                   const cc_mux *mux, const cc_server *srv);
+/* After a reload: the new cameras. Returns 0 or -ENOMEM. */
+int cc_stats_reset(cc_stats *st, const cc_camera *cams, size_t n);
 /* The pages, as the server asks for them (see cc_page_fn). */
 int cc_stats_page(const char *path, cc_http_page *page, void *arg);
 /* 200 when every required camera is online, else 503; reason: one line. */

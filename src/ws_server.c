@@ -105,6 +105,12 @@ static uint64_t realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The subscription mask of every camera. */
+static uint64_t all_of(size_t n)
+{
+    return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
+}
+
 /* ---- connection lifetime ---- */
 
 static void maybe_shutdown_done(cc_server *s)
@@ -705,7 +711,7 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
     s->loop = loop;
     s->cfg = cfg;
     s->n_cameras = n_cameras;
-    s->all_cameras = n_cameras >= 64 ? UINT64_MAX : (UINT64_C(1) << n_cameras) - 1;
+    s->all_cameras = all_of(n_cameras);
     cc_bundle_pool_init(&s->filtered_pool);
     *out = s;
     return 0;
@@ -742,6 +748,19 @@ int cc_server_listen(cc_server *s, char *url, size_t cap)
     return 0;
 }
 
+/* Close 1001, then the connection. */
+static void going_away(client *c, const char *why)
+{
+    if (c->closing)
+        return;
+    if (c->state == CONN_WS) {
+        wslay_event_queue_close(c->ws, WSLAY_CODE_GOING_AWAY, (const uint8_t *)why,
+                                strlen(why));
+        ws_flush(c);
+    }
+    client_close(c, why);
+}
+
 static void on_listener_closed(uv_handle_t *h)
 {
     cc_server *s = h->data;
@@ -756,18 +775,44 @@ void cc_server_shutdown(cc_server *s, void (*done)(void *), void *arg)
     s->shutdown_arg = arg;
     if (s->listening && !uv_is_closing((uv_handle_t *)&s->listener))
         uv_close((uv_handle_t *)&s->listener, on_listener_closed);
-    static const char bye[] = "server shutting down";
+    for (client *c = s->clients; c; c = c->next)
+        going_away(c, "server shutting down");
+    maybe_shutdown_done(s);
+}
+
+/* A subscription in the old camera indexes, in the new ones. */
+static uint64_t remap(uint64_t mask, const int *old_to_new, size_t n_old)
+{
+    uint64_t out = 0;
+    for (size_t i = 0; i < n_old; i++)
+        if ((mask & (UINT64_C(1) << i)) && old_to_new[i] >= 0)
+            out |= UINT64_C(1) << old_to_new[i];
+    return out;
+}
+
+void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to_new,
+                               size_t n_old)
+{
+    uint64_t old_all = s->all_cameras;
+    s->n_cameras = n_cameras;
+    s->all_cameras = all_of(n_cameras);
+    char *hello = s->hello(s->hello_arg);
     for (client *c = s->clients; c; c = c->next) {
-        if (c->closing)
+        if (c->state != CONN_WS || c->closing)
             continue;
-        if (c->state == CONN_WS) {
-            wslay_event_queue_close(c->ws, WSLAY_CODE_GOING_AWAY, (const uint8_t *)bye,
-                                    sizeof bye - 1);
+        uint64_t mine = c->subscribed == old_all ? s->all_cameras
+                                                 : remap(c->subscribed, old_to_new, n_old);
+        if (mine == 0 && c->subscribed != 0) {
+            going_away(c, "its cameras were removed by a reload");
+            continue;
+        }
+        c->subscribed = mine;
+        if (hello) {
+            queue_text(c, hello);
             ws_flush(c);
         }
-        client_close(c, bye);
     }
-    maybe_shutdown_done(s);
+    free(hello);
 }
 
 void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg)

@@ -60,6 +60,12 @@ void cc_server_broadcast(cc_server *s, cc_bundle *b);
  * every connection is closed. */
 void cc_server_shutdown(cc_server *s, void (*done)(void *arg), void *arg);
 size_t cc_server_client_count(const cc_server *s);
+/* After a reload changed the cameras: every client gets the new hello, its
+ * subscription follows its cameras to their new indexes (old_to_new[i]:
+ * new index of old camera i, or -1 if removed), and a client whose cameras
+ * are all gone is closed with 1001. */
+void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to_new,
+                               size_t n_old);
 /* After the loop has run the shutdown to its end. */
 void cc_server_free(cc_server *s);
 

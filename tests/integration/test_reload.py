@@ -1,0 +1,122 @@
+"""End-to-end: SIGHUP reloads the configuration.
+
+    /usr/bin/python3 tests/integration/test_reload.py build/src/camcastd
+
+Start with cameras a, b, c and three clients: one on every camera, one
+subscribed to b, one subscribed to a. Then the config file changes: a is
+removed, b changes size, d is added, stream_fps changes. After SIGHUP:
+  - the clients of b and of every camera stay connected, get the new hello
+    (b at index 0 with its new size, c, d) and then bundles of the new
+    cameras, the subscribed one only b's entries, at the new size;
+  - the client of a alone is closed with 1001;
+  - the bundle_seq keeps growing (no restart from 1);
+  - an invalid config on the next SIGHUP is refused with the error logged
+    (file:line:key) and the stream goes on unchanged;
+  - SIGTERM still ends it cleanly.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cc_testlib as T  # noqa: E402
+
+BEFORE = [
+    ("a", T.camera(320, 240, "Mono8", "scroll", grab_fps=120)),
+    ("b", T.camera(320, 240, "Mono8", "bars", grab_fps=120)),
+    ("c", T.camera(160, 120, "RGB8", "checker", grab_fps=120)),
+]
+AFTER = [
+    ("b", T.camera(256, 192, "Mono8", "bars", grab_fps=120)),
+    ("c", T.camera(160, 120, "RGB8", "checker", grab_fps=120)),
+    ("d", T.camera(192, 144, "RGB8", "scroll", grab_fps=120)),
+]
+
+
+async def subscribe(ws, cameras):
+    await ws.send(json.dumps({"type": "subscribe", "cameras": cameras}))
+
+
+async def next_hello(ws, timeout=15):
+    """Skips bundles until the next text message, which must be a hello."""
+    text = await T.recv_text(ws, timeout, "the new hello")
+    hello = json.loads(text)
+    T.check_eq(hello.get("type"), "hello", f"text message after SIGHUP: {text[:200]}")
+    return hello
+
+
+async def bundles(ws, n, max_entries):
+    out = []
+    while len(out) < n:
+        out.append(T.parse_bundle(await T.recv_binary(ws), max_entries))
+    return out
+
+
+async def scenario(d):
+    async with T.ws_connect(d.uri()) as all_ws, T.ws_connect(d.uri()) as b_ws, \
+            T.ws_connect(d.uri()) as a_ws:
+        for ws in (all_ws, b_ws, a_ws):
+            hello = json.loads(await T.recv(ws, what="the hello"))
+            T.check_eq([c["name"] for c in hello["cameras"]], ["a", "b", "c"], "first hello")
+        await subscribe(b_ws, [1])
+        await subscribe(a_ws, [0])
+        before = await bundles(all_ws, 5, 3)
+        seq_before = before[-1].bundle_seq
+
+        with open(d.config_path, "w") as f:
+            f.write(T.make_config(T.server_section(stream_fps=20), AFTER))
+        d.send_signal(signal.SIGHUP)
+        T.check(d.wait_for_line(r"SIGHUP: reloaded: 3 cameras, 20 fps", 20) is not None,
+                "no 'reloaded' log line")
+
+        for ws, who in ((all_ws, "all"), (b_ws, "b")):
+            hello = await next_hello(ws)
+            T.check_eq([(c["name"], c["width"], c["height"]) for c in hello["cameras"]],
+                       [("b", 256, 192), ("c", 160, 120), ("d", 192, 144)],
+                       f"new hello of client '{who}'")
+            T.check_eq(hello["stream_fps"], 20, "new stream_fps in the hello")
+
+        after = await bundles(all_ws, 10, 3)
+        T.check(after[0].bundle_seq > seq_before, f"bundle_seq went on: {seq_before} -> {after[0].bundle_seq}")
+        seen = {e.camera_index: (e.width, e.height) for b in after for e in b.entries}
+        T.check_eq(seen, {0: (256, 192), 1: (160, 120), 2: (192, 144)},
+                   "entries of the new cameras")
+
+        mine = await bundles(b_ws, 10, 3)
+        idx = {e.camera_index for b in mine[2:] for e in b.entries}
+        T.check_eq(idx, {0}, "the b subscriber gets b alone, at its new index")
+        T.check(all((e.width, e.height) == (256, 192) for b in mine for e in b.entries),
+                "b's entries at the new size")
+
+        try:
+            while True:
+                await T.recv(a_ws, 10, "the close of the client of a")
+        except Exception as e:  # websockets.ConnectionClosed
+            code = getattr(e, "code", None)
+            T.check_eq(code, 1001, f"close code for the client of a removed camera ({e!r})")
+
+        # A broken config is refused and nothing changes.
+        lines_before = d.line_count()
+        with open(d.config_path, "w") as f:
+            f.write(T.make_config(T.server_section(), AFTER) + "\n[camera e]\nwidth = huge\n")
+        d.send_signal(signal.SIGHUP)
+        m = d.wait_for_line(r"SIGHUP: configuration refused.*cams\.ini:\d+: .*width", 10,
+                            lines_before)
+        T.check(m is not None, "no 'configuration refused' line naming file:line and key")
+        more = await bundles(all_ws, 5, 3)
+        T.check(all(b.bundle_seq > after[-1].bundle_seq for b in more), "still streaming after the refusal")
+        T.check(all(len(b.entries) <= 3 for b in more), "same cameras after the refusal")
+
+
+def main(binary):
+    with T.Daemon(binary, T.make_config(T.server_section(), BEFORE)) as d:
+        asyncio.run(scenario(d))
+        T.check(d.alive(), "daemon alive after the reloads")
+        T.check_eq(d.stop(), 0, "exit status")
+
+
+if __name__ == "__main__":
+    T.run_main(main)
