@@ -7,8 +7,8 @@ PKGS="
 build-essential meson ninja-build pkg-config
 libturbojpeg0-dev libuv1-dev libwslay-dev libinih-dev libhttp-parser-dev
 nettle-dev libcjson-dev libsystemd-dev
-libaravis-dev aravis-tools libusb-1.0-0-dev
-libsdl2-dev
+libaravis-dev aravis-tools libusb-1.0-0-dev iproute2
+libsdl2-dev xvfb libxtst6
 python3 python3-websockets
 "
 

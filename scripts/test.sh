@@ -2,7 +2,9 @@
 # Installs the dependencies, then builds and runs the whole test suite three
 # ways: a warnings-as-errors build (unit tests), an ASan+UBSan build (every
 # test, including the end-to-end ones) and a ThreadSanitizer build (the
-# cross-thread code: suite 'threads'). Ends with "N passed, N failed".
+# cross-thread code: suite 'threads'); then the packaging checks (meson
+# install, the systemd unit, the Dockerfile, the Debian package).
+# Ends with "N passed, N failed".
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -28,7 +30,17 @@ meson test -C build-asan --print-errorlogs || status=1
 setup build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false
 meson test -C build-tsan --suite threads --print-errorlogs || status=1
 
+# Each packaging check ends with one "test-NAME: PASS|FAIL" line.
+packaging_log=build-release/packaging-results.txt
+packaging_checks="test-install test-service test-dockerfile test-deb"
+: > "$packaging_log"
+for t in $packaging_checks; do
+    ./packaging/$t.sh > build-release/$t.log 2>&1 || cat build-release/$t.log
+    grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$packaging_log" || true
+done
+
 /usr/bin/python3 scripts/test_summary.py \
+    --results "$packaging_log" "$(echo $packaging_checks | wc -w)" \
     build-release/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json \
     build-tsan/meson-logs/testlog.json || status=1

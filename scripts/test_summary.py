@@ -1,5 +1,7 @@
-"""Adds up meson's testlog.json files into one 'N passed, N failed' line."""
+"""Adds up meson's testlog.json files, and "NAME: PASS|FAIL" result lines
+(--results FILE COUNT: COUNT checks expected), into one 'N passed, N failed' line."""
 import json
+import re
 import sys
 
 
@@ -21,10 +23,33 @@ def count(path):
     return passed, failed, skipped
 
 
+def count_results(path, expected):
+    """Lines "NAME: PASS ..." or "NAME: FAIL ..."; a missing one fails."""
+    passed = failed = 0
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"^(\S+): (PASS|FAIL)", line)
+            if m:
+                passed += m.group(2) == "PASS"
+                failed += m.group(2) == "FAIL"
+    missing = max(0, expected - passed - failed)
+    if missing:
+        print(f"{path}: {missing} check(s) printed no result line")
+    return passed, failed + missing, 0
+
+
 def main():
+    args = sys.argv[1:]
     totals = [0, 0, 0]
-    for path in sys.argv[1:]:
-        p, f, s = count(path)
+    reports = []
+    while args:
+        if args[0] == "--results":
+            reports.append((args[1], count_results(args[1], int(args[2]))))
+            args = args[3:]
+        else:
+            reports.append((args[0], count(args[0])))
+            args = args[1:]
+    for path, (p, f, s) in reports:
         print(f"{path}: {p} passed, {f} failed, {s} skipped")
         totals = [totals[0] + p, totals[1] + f, totals[2] + s]
     print(f"{totals[0]} passed, {totals[1]} failed, {totals[2]} skipped")

@@ -1,0 +1,367 @@
+#include "e2e_report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void summarize_clients(const cc_e2e_input *in, cc_e2e_summary *s)
+{
+    double *bps = malloc((in->n_clients + 1) * sizeof *bps);
+    for (unsigned i = 0; i < in->n_clients; i++) {
+        const cc_bench_client *c = &in->clients[i];
+        if (c->stalled) {
+            s->stalled++;
+            continue;
+        }
+        if (bps)
+            bps[s->normal] = (double)c->bundles / in->window_s;
+        s->normal++;
+        s->gaps += c->gaps;
+        s->malformed += c->malformed;
+        s->clients_with_gaps += c->gaps > 0;
+        if (!s->ref_client || c->entries > s->ref_client->entries)
+            s->ref_client = c;
+    }
+    if (bps && s->normal) {
+        qsort(bps, s->normal, sizeof *bps, cmp_double);
+        s->bps_min = bps[0];
+        s->bps_median = bps[s->normal / 2];
+        s->bps_max = bps[s->normal - 1];
+    }
+    free(bps);
+}
+
+static void summarize_camera(const cc_cam_stats *cs, double window_s, cc_e2e_camera *out)
+{
+    out->entries = cs->entries;
+    out->stream_fps = (double)cs->entries / window_s;
+    out->dropped_per_s = (double)cs->dropped / window_s;
+    out->jpeg_kb = cs->entries ? (double)cs->bytes / (double)cs->entries / 1e3 : 0;
+    if (cs->entries < 2 || cs->last_ns <= cs->first_ns)
+        return;
+    uint64_t ids = cs->last_id - cs->first_id;
+    out->grab_fps = (double)ids / ((double)(cs->last_ns - cs->first_ns) / 1e9);
+    /* Between the first and the last entry every frame id is either
+     * streamed or counted in a later entry's dropped. */
+    out->lost = (int64_t)ids - (int64_t)(cs->entries - 1) -
+                (int64_t)(cs->dropped - cs->first_dropped);
+}
+
+static void quantiles(const cc_hist *h, double out[4])
+{
+    out[0] = cc_hist_quantile(h, 0.50) / 1e3;
+    out[1] = cc_hist_quantile(h, 0.90) / 1e3;
+    out[2] = cc_hist_quantile(h, 0.99) / 1e3;
+    out[3] = (double)h->max / 1e3;
+}
+
+static void summarize_daemon(const cc_e2e_input *in, cc_e2e_summary *s)
+{
+    const cc_proc_sample *a = &in->d0, *b = &in->d1;
+    s->have_daemon = a->ok && b->ok;
+    if (!s->have_daemon)
+        return;
+    double wall = b->wall_s - a->wall_s;
+    s->cpu_pct = (b->cpu_s - a->cpu_s) / wall * 100;
+    s->encode_pct = (b->encode_s - a->encode_s) / wall * 100;
+    s->grab_pct = (b->grab_s - a->grab_s) / wall * 100;
+    s->other_pct = s->cpu_pct - s->encode_pct - s->grab_pct;
+    s->sys_pct = (b->sys_s - a->sys_s) / wall * 100;
+    s->rss_start_kb = a->rss_kb;
+    s->rss_end_kb = b->rss_kb;
+    s->hwm_kb = b->hwm_kb;
+}
+
+/* Frames per CPU-second of the daemon against the reference's, weighted by
+ * what each camera streamed. */
+static void summarize_encode(const cc_e2e_input *in, cc_e2e_summary *s)
+{
+    const cc_reference *ref = in->ref;
+    if (!ref || !s->have_daemon || !s->ref_client)
+        return;
+    double expected = 0, per_bundle = 0;
+    for (size_t i = 0; i < ref->n_cameras; i++) {
+        if (ref->cpu_s[i] <= 0)
+            return; /* a camera without reference: no fair figure */
+        expected += (double)s->cams[i].entries * ref->cpu_s[i];
+        per_bundle += ref->cpu_s[i];
+        s->frames += s->cams[i].entries;
+    }
+    double cpu = in->d1.cpu_s - in->d0.cpu_s;
+    double enc_cpu = in->d1.encode_s - in->d0.encode_s;
+    if (s->frames == 0 || cpu <= 0 || enc_cpu <= 0)
+        return;
+    s->have_efficiency = true;
+    s->frames_per_cpu_s = (double)s->frames / cpu;
+    s->ref_frames_per_cpu_s = (double)s->frames / expected;
+    s->efficiency = expected / cpu;
+    s->encoder_efficiency = expected / enc_cpu;
+    s->beyond_pct = (cpu - expected) / in->window_s * 100;
+    s->ceiling_bps = in->cores / per_bundle;
+    s->ceiling_ratio = (double)s->ref_client->bundles / in->window_s / s->ceiling_bps;
+}
+
+void cc_e2e_summarize(const cc_e2e_input *in, cc_e2e_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    summarize_clients(in, s);
+    size_t n = in->shared->have_hello ? in->shared->hello.n_cameras : 0;
+    for (size_t i = 0; i < n && s->ref_client; i++)
+        summarize_camera(&s->ref_client->cams[i], in->window_s, &s->cams[i]);
+    for (size_t i = 0; i < n; i++)
+        quantiles(&in->shared->cam_capture_us[i], s->cams[i].capture_ms);
+    quantiles(&in->shared->capture_us, s->capture_ms);
+    quantiles(&in->shared->mux_us, s->mux_ms);
+    quantiles(&in->shared->capture_mux_us, s->capture_mux_ms);
+    uint64_t bytes = 0, bundles = 0;
+    for (unsigned i = 0; i < in->n_clients; i++) {
+        bytes += in->clients[i].bytes;
+        bundles += in->clients[i].bundles;
+    }
+    s->mb_per_s = (double)bytes / in->window_s / 1e6;
+    s->bundle_kb = bundles ? (double)bytes / (double)bundles / 1e3 : 0;
+    summarize_daemon(in, s);
+    summarize_encode(in, s);
+    s->self_pct = in->self_cpu_s / in->window_s * 100;
+    double busy = in->m1.busy_s - in->m0.busy_s;
+    double daemon = s->have_daemon ? in->d1.cpu_s - in->d0.cpu_s : 0;
+    /* The kernel may charge loopback softirq work to the process it ran in
+     * as well: a small negative rest means nothing else ran. */
+    s->other_load_pct = (busy - daemon - in->self_cpu_s) / in->window_s * 100;
+    if (s->other_load_pct < 0)
+        s->other_load_pct = 0;
+    s->idle_pct = (in->m1.idle_s - in->m0.idle_s) / in->window_s * 100;
+    s->irq_pct = (in->m1.irq_s - in->m0.irq_s) / in->window_s * 100;
+    s->steal_pct = (in->m1.steal_s - in->m0.steal_s) / in->window_s * 100;
+    if (in->bytes_window)
+        s->self_ms_per_mb = in->self_cpu_s * 1e3 / ((double)in->bytes_window / 1e6);
+}
+
+/* ---- table ---- */
+
+static void print_latency(FILE *out, const char *what, const double q[4])
+{
+    fprintf(out, "  %-18s p50 %7.2f  p90 %7.2f  p99 %7.2f  max %7.2f ms\n", what,
+            q[0], q[1], q[2], q[3]);
+}
+
+static void print_cameras(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
+{
+    const cc_hello *h = &in->shared->hello;
+    fprintf(out, "  %-12s %-16s %9s %9s %10s %9s %5s %17s\n", "camera", "format",
+            "grab fps", "streamed", "dropped/s", "JPEG kB", "lost",
+            "capture->rx p50/p99");
+    for (size_t i = 0; i < h->n_cameras; i++) {
+        const cc_hello_camera *c = &h->cameras[i];
+        const cc_e2e_camera *e = &s->cams[i];
+        char fmt[48];
+        snprintf(fmt, sizeof fmt, "%ux%u %s", c->width, c->height, c->pixel_format);
+        fprintf(out, "  %-12s %-16s %9.1f %9.2f %10.1f %9.1f %5lld %8.2f/%.2f ms\n",
+                c->name, fmt, e->grab_fps, e->stream_fps, e->dropped_per_s, e->jpeg_kb,
+                (long long)e->lost, e->capture_ms[0], e->capture_ms[2]);
+    }
+}
+
+static void print_daemon(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
+{
+    if (!s->have_daemon) {
+        fprintf(out, "  daemon             not observed (no --pid)\n");
+        return;
+    }
+    fprintf(out, "  daemon CPU         %.1f%% of a core: encoders %.1f%%, grab %.1f%%, "
+                 "loop and rest %.1f%%; in the kernel %.1f%%\n",
+            s->cpu_pct, s->encode_pct, s->grab_pct, s->other_pct, s->sys_pct);
+    fprintf(out, "  daemon RSS         %.1f MB -> %.1f MB (peak %.1f MB)\n",
+            (double)s->rss_start_kb / 1e3, (double)s->rss_end_kb / 1e3,
+            (double)s->hwm_kb / 1e3);
+    if (in->own_daemon)
+        fprintf(out, "  daemon exit        %s %lld\n",
+                in->term_signal ? "signal" : "status",
+                (long long)(in->term_signal ? in->term_signal : in->exit_status));
+}
+
+static void print_encode(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
+{
+    if (!s->have_efficiency) {
+        fprintf(out, "  encode             no reference (cameras not all test patterns,"
+                     " or daemon not observed)\n");
+        return;
+    }
+    fprintf(out, "  encode             %llu frames, %.1f frames per daemon CPU-s; "
+                 "reference %.1f (1 thread)\n",
+            (unsigned long long)s->frames, s->frames_per_cpu_s, s->ref_frames_per_cpu_s);
+    fprintf(out, "  efficiency         %.3f (encoder threads alone %.3f); "
+                 "beyond encoding %.1f%% of a core\n",
+            s->efficiency, s->encoder_efficiency, s->beyond_pct);
+    fprintf(out, "  encode ceiling     %.1f bundles/s on %u cores; achieved %.1f%%\n",
+            s->ceiling_bps, in->cores, s->ceiling_ratio * 100);
+    for (size_t i = 0; i < in->ref->n_cameras; i++)
+        fprintf(out, "    reference cam %zu %s: %.2f ms/frame%s\n", i, in->ref->spec[i],
+                in->ref->cpu_s[i] * 1e3, in->ref->exact ? "" : " (pattern guessed)");
+}
+
+void cc_e2e_print_table(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
+{
+    const cc_hello *h = &in->shared->hello;
+    fprintf(out, "e2e [%s] %s, %.1f s, %s at %g fps, %u clients + %u stalled\n",
+            in->label, in->url, in->window_s, h->server, h->stream_fps, s->normal,
+            s->stalled);
+    fprintf(out, "  bundles/s/client   min %.2f  median %.2f  max %.2f\n", s->bps_min,
+            s->bps_median, s->bps_max);
+    fprintf(out, "  seq gaps           %llu (%u clients); malformed %llu; "
+                 "open at end %u/%u, stalled %u/%u\n",
+            (unsigned long long)s->gaps, s->clients_with_gaps,
+            (unsigned long long)s->malformed, in->normal_open_at_end, s->normal,
+            in->stalled_open_at_end, s->stalled);
+    print_latency(out, "capture->receive", s->capture_ms);
+    print_latency(out, "  capture->mux", s->capture_mux_ms);
+    print_latency(out, "  mux->receive", s->mux_ms);
+    fprintf(out, "  received           %.1f MB/s, %.1f kB per bundle\n", s->mb_per_s,
+            s->bundle_kb);
+    print_cameras(in, s, out);
+    print_daemon(in, s, out);
+    print_encode(in, s, out);
+    fprintf(out, "  bench process      %.1f%% of a core, %.2f ms CPU per MB received\n",
+            s->self_pct, s->self_ms_per_mb);
+    fprintf(out, "  machine            idle %.1f%% of %u00%%; other processes %.1f%%, "
+                 "interrupts %.1f%%, stolen %.1f%%\n",
+            s->idle_pct, in->cores, s->other_load_pct, s->irq_pct, s->steal_pct);
+}
+
+/* ---- JSON ---- */
+
+static void add_quantiles(cJSON *o, const char *key, const double q[4])
+{
+    cJSON *l = cJSON_AddObjectToObject(o, key);
+    cJSON_AddNumberToObject(l, "p50", q[0]);
+    cJSON_AddNumberToObject(l, "p90", q[1]);
+    cJSON_AddNumberToObject(l, "p99", q[2]);
+    cJSON_AddNumberToObject(l, "max", q[3]);
+}
+
+static void add_clients(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary *s)
+{
+    cJSON *c = cJSON_AddObjectToObject(root, "clients");
+    cJSON_AddNumberToObject(c, "count", s->normal);
+    cJSON_AddNumberToObject(c, "stalled", s->stalled);
+    cJSON_AddNumberToObject(c, "open_at_end", in->normal_open_at_end);
+    cJSON_AddNumberToObject(c, "stalled_open_at_end", in->stalled_open_at_end);
+    cJSON *b = cJSON_AddObjectToObject(c, "bundles_per_s");
+    cJSON_AddNumberToObject(b, "min", s->bps_min);
+    cJSON_AddNumberToObject(b, "median", s->bps_median);
+    cJSON_AddNumberToObject(b, "max", s->bps_max);
+    cJSON_AddNumberToObject(c, "seq_gaps", (double)s->gaps);
+    cJSON_AddNumberToObject(c, "clients_with_gaps", s->clients_with_gaps);
+    cJSON_AddNumberToObject(c, "malformed", (double)s->malformed);
+    cJSON_AddNumberToObject(c, "bundles_received",
+                            s->ref_client ? (double)s->ref_client->bundles : 0);
+}
+
+static void add_cameras(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary *s)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "cameras");
+    const cc_hello *h = &in->shared->hello;
+    for (size_t i = 0; i < h->n_cameras; i++) {
+        const cc_hello_camera *c = &h->cameras[i];
+        const cc_e2e_camera *e = &s->cams[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddNumberToObject(o, "index", c->index);
+        cJSON_AddStringToObject(o, "name", c->name);
+        cJSON_AddNumberToObject(o, "width", c->width);
+        cJSON_AddNumberToObject(o, "height", c->height);
+        cJSON_AddStringToObject(o, "pixel_format", c->pixel_format);
+        cJSON_AddNumberToObject(o, "grab_fps_configured", c->grab_fps);
+        cJSON_AddNumberToObject(o, "grab_fps", e->grab_fps);
+        cJSON_AddNumberToObject(o, "stream_fps", e->stream_fps);
+        cJSON_AddNumberToObject(o, "dropped_per_s", e->dropped_per_s);
+        cJSON_AddNumberToObject(o, "lost", (double)e->lost);
+        cJSON_AddNumberToObject(o, "jpeg_kb", e->jpeg_kb);
+        add_quantiles(o, "capture_to_receive_ms", e->capture_ms);
+    }
+}
+
+static void add_daemon(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary *s)
+{
+    cJSON *d = cJSON_AddObjectToObject(root, "daemon");
+    cJSON_AddNumberToObject(d, "pid", in->pid);
+    cJSON_AddBoolToObject(d, "observed", s->have_daemon);
+    cJSON_AddNumberToObject(d, "cpu_percent", s->cpu_pct);
+    cJSON_AddNumberToObject(d, "encoder_cpu_percent", s->encode_pct);
+    cJSON_AddNumberToObject(d, "grab_cpu_percent", s->grab_pct);
+    cJSON_AddNumberToObject(d, "other_cpu_percent", s->other_pct);
+    cJSON_AddNumberToObject(d, "system_cpu_percent", s->sys_pct);
+    cJSON_AddNumberToObject(d, "rss_kb_start", (double)s->rss_start_kb);
+    cJSON_AddNumberToObject(d, "rss_kb_end", (double)s->rss_end_kb);
+    cJSON_AddNumberToObject(d, "rss_kb_peak", (double)s->hwm_kb);
+    if (in->own_daemon) {
+        cJSON_AddBoolToObject(d, "exited", in->exited);
+        cJSON_AddNumberToObject(d, "exit_status", (double)in->exit_status);
+        cJSON_AddNumberToObject(d, "term_signal", in->term_signal);
+    }
+}
+
+static void add_encode(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary *s)
+{
+    cJSON *e = cJSON_AddObjectToObject(root, "encode");
+    cJSON_AddBoolToObject(e, "available", s->have_efficiency);
+    cJSON_AddNumberToObject(e, "frames", (double)s->frames);
+    cJSON_AddNumberToObject(e, "frames_per_cpu_s", s->frames_per_cpu_s);
+    cJSON_AddNumberToObject(e, "reference_frames_per_cpu_s", s->ref_frames_per_cpu_s);
+    cJSON_AddNumberToObject(e, "efficiency", s->efficiency);
+    cJSON_AddNumberToObject(e, "encoder_thread_efficiency", s->encoder_efficiency);
+    cJSON_AddNumberToObject(e, "beyond_encoding_percent", s->beyond_pct);
+    cJSON_AddNumberToObject(e, "ceiling_bundles_per_s", s->ceiling_bps);
+    cJSON_AddNumberToObject(e, "ceiling_ratio", s->ceiling_ratio);
+    cJSON_AddNumberToObject(e, "cores", in->cores);
+    cJSON *refs = cJSON_AddArrayToObject(e, "reference_ms_per_frame");
+    for (size_t i = 0; in->ref && i < in->ref->n_cameras; i++)
+        cJSON_AddItemToArray(refs, cJSON_CreateNumber(in->ref->cpu_s[i] * 1e3));
+    cJSON_AddBoolToObject(e, "reference_exact", in->ref && in->ref->exact);
+}
+
+int cc_e2e_print_json(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return -ENOMEM;
+    cJSON_AddStringToObject(root, "scenario", in->label);
+    cJSON_AddStringToObject(root, "url", in->url);
+    cJSON_AddStringToObject(root, "server", in->shared->hello.server);
+    cJSON_AddNumberToObject(root, "seconds", in->window_s);
+    cJSON_AddNumberToObject(root, "stream_fps", in->shared->hello.stream_fps);
+    add_clients(root, in, s);
+    cJSON *lat = cJSON_AddObjectToObject(root, "latency_ms");
+    add_quantiles(lat, "capture_to_receive", s->capture_ms);
+    add_quantiles(lat, "mux_to_receive", s->mux_ms);
+    add_quantiles(lat, "capture_to_mux", s->capture_mux_ms);
+    cJSON_AddNumberToObject(lat, "negative", (double)in->shared->negative);
+    cJSON_AddNumberToObject(root, "mb_per_s", s->mb_per_s);
+    cJSON_AddNumberToObject(root, "bundle_kb", s->bundle_kb);
+    add_cameras(root, in, s);
+    add_daemon(root, in, s);
+    add_encode(root, in, s);
+    cJSON *b = cJSON_AddObjectToObject(root, "bench_process");
+    cJSON_AddNumberToObject(b, "cpu_percent", s->self_pct);
+    cJSON_AddNumberToObject(b, "cpu_ms_per_mb", s->self_ms_per_mb);
+    cJSON *m = cJSON_AddObjectToObject(root, "machine");
+    cJSON_AddNumberToObject(m, "other_load_percent", s->other_load_pct);
+    cJSON_AddNumberToObject(m, "irq_percent", s->irq_pct);
+    cJSON_AddNumberToObject(m, "idle_percent", s->idle_pct);
+    cJSON_AddNumberToObject(m, "steal_percent", s->steal_pct);
+    cJSON_AddNumberToObject(m, "cores", in->cores);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -ENOMEM;
+    fprintf(out, "%s\n", text);
+    free(text);
+    return 0;
+}

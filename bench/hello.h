@@ -1,0 +1,28 @@
+/* The stream's hello (docs/protocol.md): what the bench needs of it. */
+#ifndef CC_BENCH_HELLO_H
+#define CC_BENCH_HELLO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct cc_hello_camera {
+    unsigned index;
+    char name[CC_NAME_MAX];
+    uint32_t width, height;
+    char pixel_format[32];
+    double grab_fps;
+} cc_hello_camera;
+
+typedef struct cc_hello {
+    char server[64];
+    double stream_fps;
+    size_t n_cameras;
+    cc_hello_camera cameras[CC_MAX_CAMERAS];
+} cc_hello;
+
+/* Returns 0, or -EINVAL for a message that is not a usable hello. */
+int cc_hello_parse(const char *text, size_t len, cc_hello *out);
+
+#endif

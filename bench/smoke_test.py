@@ -1,0 +1,139 @@
+"""Smoke test of camcast-bench: a real run with a tiny budget, its JSON
+checked for structure and sanity (never for speed).
+
+    /usr/bin/python3 bench/smoke_test.py encode|ring|e2e CAMCAST_BENCH CAMCASTD
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+CONFIG = """[server]
+listen = 127.0.0.1
+port = 0
+stream_fps = 30
+encoder_workers = 2
+
+[camera a]
+source = testpattern
+width = 320
+height = 240
+pixel_format = Mono8
+grab_fps = 200
+pattern = scroll
+
+[camera b]
+source = testpattern
+width = 320
+height = 240
+pixel_format = RGB8
+grab_fps = 200
+pattern = bars
+"""
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def run(args, timeout=90):
+    print("+", " ".join(args), flush=True)
+    try:
+        p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        fail(f"no result within {timeout} s")
+    sys.stderr.write(p.stderr)
+    check(p.returncode == 0, f"exit status {p.returncode}")
+    try:
+        return json.loads(p.stdout)
+    except ValueError as e:
+        fail(f"output is not JSON ({e}):\n{p.stdout}")
+
+
+def smoke_encode(bench):
+    out = run([bench, "encode", "--frames", "4", "--threads", "2", "--json"])
+    rows = out["results"]
+    check(len(rows) == 6, f"6 results (3 formats x 1 and 2 threads), got {len(rows)}")
+    for r in rows:
+        check(r["frames"] >= 4, f"{r['format']}: frames {r['frames']}")
+        check(r["fps"] > 0 and r["jpeg_kb"] > 0, f"{r['format']}: {r}")
+        check(r["threads"] in (1, 2), f"threads {r['threads']}")
+    # A bigger frame is a bigger JPEG: the encoder really ran on the frames.
+    big = [r for r in rows if r["width"] == 1920 and r["format"].endswith("RGB8")][0]
+    small = [r for r in rows if r["width"] == 640][0]
+    check(big["jpeg_kb"] > small["jpeg_kb"], "1920x1200 JPEG larger than 640x480")
+
+
+def smoke_ring(bench):
+    out = run([bench, "ring", "--items", "20000", "--pace-ns", "1000", "--json"])
+    for key in ("flood", "paced"):
+        r = out[key]
+        check(r["published"] == 20000, f"{key}: published {r['published']}")
+        check(0 < r["taken"] <= r["published"], f"{key}: taken {r['taken']}")
+        # Every published frame is either taken or skipped unread.
+        check(r["taken"] + r["skipped"] == r["published"],
+              f"{key}: taken + skipped != published: {r}")
+        check(r["latency_ns"]["p50"] <= r["latency_ns"]["max"], f"{key}: latency {r}")
+
+
+def smoke_e2e(bench, daemon):
+    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+        f.write(CONFIG)
+        cfg = f.name
+    try:
+        out = run([bench, "e2e", "--daemon", daemon, "--config", cfg, "--clients", "2",
+                   "--seconds", "2", "--warmup", "0.5", "--ref-seconds", "0.2",
+                   "--label", "smoke", "--json"])
+    finally:
+        os.unlink(cfg)
+    c = out["clients"]
+    check(out["scenario"] == "smoke", "label")
+    check(c["count"] == 2 and c["open_at_end"] == 2, f"clients: {c}")
+    check(c["malformed"] == 0, f"malformed bundles: {c['malformed']}")
+    check(c["bundles_per_s"]["min"] > 0, f"a client got no bundles: {c}")
+    check(c["bundles_received"] > 0, "no bundles")
+    check(len(out["cameras"]) == 2, "two cameras")
+    for cam in out["cameras"]:
+        check(cam["stream_fps"] > 0, f"camera {cam['name']} streamed nothing")
+        # Every frame id is streamed or counted in dropped, unless the server
+        # skipped bundles for the client the figures come from.
+        if c["seq_gaps"] == 0:
+            check(cam["lost"] == 0, f"camera {cam['name']}: frame ids lost {cam['lost']}")
+    lat = out["latency_ms"]
+    for key in ("capture_to_receive", "mux_to_receive"):
+        q = lat[key]
+        check(0 <= q["p50"] <= q["p90"] <= q["p99"] <= q["max"], f"{key}: {q}")
+    # A frame is captured before its bundle is muxed.
+    check(lat["capture_to_receive"]["p50"] >= lat["mux_to_receive"]["p50"], f"{lat}")
+    check(lat["negative"] == 0, "latencies below zero")
+    d = out["daemon"]
+    check(d["observed"] and d["cpu_percent"] > 0, f"daemon: {d}")
+    check(d["exited"] and d["exit_status"] == 0 and d["term_signal"] == 0,
+          f"daemon exit: {d}")
+    check(out["encode"]["available"] and out["encode"]["frames"] > 0,
+          f"encode: {out['encode']}")
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    mode, bench, daemon = sys.argv[1:]
+    if mode == "encode":
+        smoke_encode(bench)
+    elif mode == "ring":
+        smoke_ring(bench)
+    else:
+        smoke_e2e(bench, daemon)
+    print("PASS")
+
+
+main()
