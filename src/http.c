@@ -13,16 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <nettle/base64.h>
-#include <nettle/sha1.h>
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define WS_KEY_LEN 24       /* base64 of 16 bytes */
-#define WS_KEY_RAW_LEN 16
 #define WS_VERSION_MAX 255  /* RFC 6455 section 11.3.5 */
 
-_Static_assert(BASE64_ENCODE_RAW_LENGTH(SHA1_DIGEST_SIZE) == CC_WS_ACCEPT_LEN,
-               "accept length is base64 of a SHA-1 digest");
 
 /* Records why feeding failed; the -1 also aborts http_parser from inside a
  * callback. */
@@ -292,32 +285,4 @@ int cc_http_response(char *buf, size_t cap, int status, const char *extra_header
         return -1;
     memcpy(buf + n, body, len + 1);
     return n + (int)len;
-}
-
-/* RFC 6455 4.1: the key is base64 of 16 bytes, so exactly 24 characters. */
-static bool ws_key_valid(const char *key)
-{
-    struct base64_decode_ctx ctx;
-    uint8_t raw[BASE64_DECODE_LENGTH(WS_KEY_LEN)];
-    size_t raw_len = 0;
-    if (strlen(key) != WS_KEY_LEN)
-        return false;
-    base64_decode_init(&ctx);
-    return base64_decode_update(&ctx, &raw_len, raw, WS_KEY_LEN, key) &&
-           base64_decode_final(&ctx) && raw_len == WS_KEY_RAW_LEN;
-}
-
-int cc_ws_accept(const char *client_key, char out[CC_WS_ACCEPT_LEN + 1])
-{
-    struct sha1_ctx sha;
-    uint8_t digest[SHA1_DIGEST_SIZE];
-    if (!ws_key_valid(client_key))
-        return -EINVAL;
-    sha1_init(&sha);
-    sha1_update(&sha, WS_KEY_LEN, (const uint8_t *)client_key);
-    sha1_update(&sha, sizeof WS_GUID - 1, (const uint8_t *)WS_GUID);
-    sha1_digest(&sha, sizeof digest, digest);
-    base64_encode_raw(out, sizeof digest, digest);
-    out[CC_WS_ACCEPT_LEN] = '\0';
-    return 0;
 }

@@ -12,8 +12,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "camcast/ws_handshake.h"
+
 #define CC_HTTP_PATH_MAX 256
-#define CC_WS_ACCEPT_LEN 28 /* base64 of a SHA-1 digest */
 
 typedef struct cc_http_request {
     http_parser parser;
@@ -51,9 +52,5 @@ const char *cc_http_reason(int status);
  * for a body sent separately. Returns the length or -1. */
 int cc_http_head(char *buf, size_t cap, int status, const char *content_type,
                  size_t content_length, const char *extra_headers);
-
-/* Sec-WebSocket-Accept for a client key (RFC 6455 section 4.2.2), NUL
- * terminated. Returns 0, or -EINVAL for a key that is not 16 bytes base64. */
-int cc_ws_accept(const char *client_key, char out[CC_WS_ACCEPT_LEN + 1]);
 
 #endif

@@ -18,6 +18,7 @@
  * closed and name resolution is over, so the user may free the client there.
  */
 #include "camcast/ws_client.h"
+#include "camcast/ws_handshake.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -28,18 +29,12 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
-#include <nettle/base64.h>
-#include <nettle/sha1.h>
 
 #define CONNECT_MS 10000   /* resolve + TCP connect + handshake */
 #define CLOSE_MS 2000      /* server's close frame, then the TCP close */
 #define READ_BUF 16384     /* frame headers, text and control frames */
 #define HEAD_MAX 4096      /* HTTP response head */
 #define MAX_DIRECT (1u << 30) /* one read straight into the message buffer */
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define KEY_RAW 16
-#define KEY_LEN 24                              /* base64 of 16 bytes */
-#define ACCEPT_LEN 28                           /* base64 of a SHA-1 digest */
 #define NO_STATUS 1005                          /* close frame without a code */
 
 enum { OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2 };
@@ -80,7 +75,7 @@ struct cc_ws_client {
     uv_tcp_t tcp;
     uv_timer_t timer;
 
-    char accept[ACCEPT_LEN + 1]; /* Sec-WebSocket-Accept we expect */
+    char accept[CC_WS_ACCEPT_LEN + 1]; /* Sec-WebSocket-Accept we expect */
     char head[HEAD_MAX];
     size_t head_len;
 
@@ -617,28 +612,15 @@ static void ws_receive(cc_ws_client *c, const uint8_t *data, size_t len)
 
 /* ---- handshake ---- */
 
-static void expected_accept(const char *key, char out[ACCEPT_LEN + 1])
-{
-    struct sha1_ctx sha;
-    uint8_t digest[SHA1_DIGEST_SIZE];
-    sha1_init(&sha);
-    sha1_update(&sha, KEY_LEN, (const uint8_t *)key);
-    sha1_update(&sha, sizeof WS_GUID - 1, (const uint8_t *)WS_GUID);
-    sha1_digest(&sha, sizeof digest, digest);
-    base64_encode_raw(out, sizeof digest, digest);
-    out[ACCEPT_LEN] = '\0';
-}
-
 static int send_request(cc_ws_client *c)
 {
-    uint8_t raw[KEY_RAW];
-    char key[KEY_LEN + 1];
+    uint8_t raw[CC_WS_KEY_RAW];
+    char key[CC_WS_KEY_LEN + 1];
     int rc = random_bytes(raw, sizeof raw);
     if (rc < 0)
         return rc;
-    base64_encode_raw(key, sizeof raw, raw);
-    key[KEY_LEN] = '\0';
-    expected_accept(key, c->accept);
+    cc_ws_key(raw, key);
+    cc_ws_accept(key, c->accept); /* a key we made is valid */
 
     bool v6 = strchr(c->host, ':') != NULL;
     char port[8] = "";
