@@ -14,151 +14,219 @@ static uint64_t realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Worker thread. The release half of the fetch_sub publishes this job's
- * output; the loop thread's acquire load in on_done pairs with it. */
+/* Worker thread. The release half of the fetch_or publishes this job's
+ * output; the loop thread's acquire exchange in collect() pairs with it.
+ * Wakeups coalesce, so the bits carry which jobs finished. */
 static void on_encoded(cc_encode_job *job, void *arg)
 {
-    (void)job;
-    cc_mux *m = arg;
-    if (atomic_fetch_sub_explicit(&m->pending, 1, memory_order_acq_rel) == 1)
-        uv_async_send(&m->done);
+    cc_mux_tick *t = arg;
+    size_t i = (size_t)((cc_mux_entry *)job - t->entries);
+    atomic_fetch_or_explicit(&t->finished, UINT64_C(1) << i, memory_order_acq_rel);
+    uv_async_send(&t->mux->done);
 }
 
-static void start_tick(cc_mux *m)
+static int other(const cc_mux *m, const cc_mux_tick *t)
 {
-    unsigned taken = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        cc_mux_camera *s = &m->slots[i];
-        s->frame = cc_ring_take_newest(m->cams[i].ring, NULL);
-        if (s->frame)
-            taken++;
-    }
-    m->in_flight = true;
-    if (taken == 0) {
-        /* Nothing new: still mux an empty bundle so clients see the tick. */
-        uv_async_send(&m->done);
+    return t == &m->ticks[0] ? 1 : 0;
+}
+
+static void entry_done(cc_mux_tick *t, cc_mux_entry *e)
+{
+    e->done = true;
+    t->waiting--;
+}
+
+/* Takes camera i's newest frame for tick t and submits its encode. */
+static void take(cc_mux *m, cc_mux_tick *t, size_t i)
+{
+    cc_mux_entry *e = &t->entries[i];
+    e->deferred = false;
+    const cc_frame *f = cc_ring_take_newest(m->cams[i].ring, NULL);
+    if (!f) {
+        entry_done(t, e);
         return;
     }
-    atomic_store_explicit(&m->pending, taken, memory_order_relaxed);
+    e->has_frame = true;
+    e->seq = f->seq;
+    e->frame_id = f->frame_id;
+    e->capture_ns = f->capture_ns;
+    e->job.frame = f;
+    m->slots[i].busy = (int)(t - m->ticks);
+    cc_encoder_submit(m->enc, &e->job);
+}
+
+static void start_tick(cc_mux *m, cc_mux_tick *t)
+{
+    t->active = true;
+    t->order = ++m->ticks_started;
+    t->waiting = m->n;
     for (size_t i = 0; i < m->n; i++) {
-        cc_mux_camera *s = &m->slots[i];
-        if (!s->frame)
-            continue;
-        s->job.frame = s->frame;
-        cc_encoder_submit(m->enc, &s->job);
+        cc_mux_entry *e = &t->entries[i];
+        e->has_frame = e->done = e->deferred = false;
+        if (m->slots[i].busy >= 0)
+            e->deferred = true; /* taken when the other tick is done with it */
+        else
+            take(m, t, i);
     }
 }
 
-static size_t tick_bytes(const cc_mux *m, size_t *entries)
+static cc_mux_tick *free_tick(cc_mux *m)
+{
+    for (int k = 0; k < CC_MUX_TICKS; k++)
+        if (!m->ticks[k].active)
+            return &m->ticks[k];
+    return NULL;
+}
+
+/* ---- muxing a finished tick ---- */
+
+static size_t tick_bytes(const cc_mux_tick *t, size_t n, size_t *entries)
 {
     size_t payload = 0;
     *entries = 0;
-    for (size_t i = 0; i < m->n; i++) {
-        const cc_mux_camera *s = &m->slots[i];
-        if (s->frame && s->job.err == 0) {
-            payload += s->job.jpeg_size;
+    for (size_t i = 0; i < n; i++) {
+        const cc_mux_entry *e = &t->entries[i];
+        if (e->has_frame && e->job.err == 0) {
+            payload += e->job.jpeg_size;
             (*entries)++;
         }
     }
     return cc_fb_bundle_size(*entries, payload);
 }
 
-static void count_entry(cc_mux_camera *s, uint64_t skipped)
+static void count_entry(cc_mux_camera *s, const cc_mux_entry *e, uint64_t skipped)
 {
     s->encoded++;
     s->dropped += skipped;
-    s->jpeg_bytes += s->job.jpeg_size;
-    s->last_jpeg_bytes = s->job.jpeg_size;
-    s->last_capture_ns = s->frame->capture_ns;
-    uint64_t us = s->job.encode_ns / 1000;
+    s->jpeg_bytes += e->job.jpeg_size;
+    s->last_jpeg_bytes = e->job.jpeg_size;
+    s->last_capture_ns = e->capture_ns;
+    uint64_t us = e->job.encode_ns / 1000;
     s->encode_us[s->encode_next] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     s->encode_next = (s->encode_next + 1) % CC_MUX_ENCODE_SAMPLES;
     if (s->encode_samples < CC_MUX_ENCODE_SAMPLES)
         s->encode_samples++;
 }
 
-static void add_entry(cc_fb_writer *w, cc_mux_camera *s, unsigned index)
+static void add_entry(cc_fb_writer *w, cc_mux_camera *s, const cc_mux_entry *e,
+                      unsigned index)
 {
-    uint64_t skipped = s->frame->seq - s->last_seq - 1;
-    cc_fb_entry e = {
+    uint64_t skipped = e->seq - s->last_seq - 1;
+    cc_fb_entry fe = {
         .camera_index = (uint16_t)index,
-        .width = s->job.width,
-        .height = s->job.height,
+        .width = e->job.width,
+        .height = e->job.height,
         .codec = CC_FB_CODEC_JPEG,
-        .flags = s->job.gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
-        .frame_id = s->frame->frame_id,
-        .capture_time_ns = s->frame->capture_ns,
-        .payload_size = (uint32_t)s->job.jpeg_size,
+        .flags = e->job.gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
+        .frame_id = e->frame_id,
+        .capture_time_ns = e->capture_ns,
+        .payload_size = (uint32_t)e->job.jpeg_size,
         .dropped = skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped,
-        .payload = s->job.jpeg,
+        .payload = e->job.jpeg,
     };
     /* The bundle was sized for exactly these entries. */
-    int rc = cc_fb_writer_add(w, &e);
+    int rc = cc_fb_writer_add(w, &fe);
     assert(rc == CC_FB_OK);
     (void)rc;
-    s->last_seq = s->frame->seq;
-    count_entry(s, skipped);
+    s->last_seq = e->seq;
+    count_entry(s, e, skipped);
 }
 
-/* Writes the bundle of the finished tick and gives the frames back. */
-static cc_bundle *mux_bundle(cc_mux *m)
+static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t)
 {
     size_t entries;
-    cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(m, &entries));
+    cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(t, m->n, &entries));
+    if (!b)
+        return NULL;
     cc_fb_writer w;
-    if (b)
-        cc_fb_writer_begin(&w, b->data, b->cap, ++m->seq, realtime_ns());
+    cc_fb_writer_begin(&w, b->data, b->cap, ++m->seq, realtime_ns());
     for (size_t i = 0; i < m->n; i++) {
-        cc_mux_camera *s = &m->slots[i];
-        if (!s->frame)
+        const cc_mux_entry *e = &t->entries[i];
+        if (!e->has_frame)
             continue;
-        if (s->job.err != 0)
-            s->encode_errors++;
-        else if (b) {
-            add_entry(&w, s, (unsigned)i);
-            b->cameras |= UINT64_C(1) << i;
+        if (e->job.err != 0) {
+            m->slots[i].encode_errors++;
+            continue;
         }
-        cc_ring_release(m->cams[i].ring);
-        s->frame = NULL;
+        add_entry(&w, &m->slots[i], e, (unsigned)i);
+        b->cameras |= UINT64_C(1) << i;
     }
-    if (b) {
-        b->len = cc_fb_writer_end(&w);
-        b->seq = m->seq;
-    }
+    b->len = cc_fb_writer_end(&w);
+    b->seq = m->seq;
     return b;
+}
+
+/* ---- completions, on the loop ---- */
+
+/* Gives back the ring frames of the encodes that finished in t, and takes
+ * the next frame for the other tick where it waits for one. */
+static void collect(cc_mux *m, cc_mux_tick *t)
+{
+    uint64_t fin = atomic_exchange_explicit(&t->finished, 0, memory_order_acq_rel);
+    for (size_t i = 0; fin && i < m->n; i++) {
+        if (!(fin & (UINT64_C(1) << i)))
+            continue;
+        fin &= ~(UINT64_C(1) << i);
+        cc_ring_release(m->cams[i].ring);
+        m->slots[i].busy = -1;
+        entry_done(t, &t->entries[i]);
+        cc_mux_tick *o = &m->ticks[other(m, t)];
+        if (o->active && o->entries[i].deferred)
+            take(m, o, i);
+    }
+}
+
+static cc_mux_tick *oldest_active(cc_mux *m)
+{
+    cc_mux_tick *best = NULL;
+    for (int k = 0; k < CC_MUX_TICKS; k++)
+        if (m->ticks[k].active && (!best || m->ticks[k].order < best->order))
+            best = &m->ticks[k];
+    return best;
+}
+
+/* Sends finished ticks in order, then starts a tick that came due. */
+static void emit_ready(cc_mux *m)
+{
+    cc_mux_tick *t;
+    while ((t = oldest_active(m)) && t->waiting == 0) {
+        cc_bundle *b = mux_bundle(m, t);
+        t->active = false;
+        if (b) {
+            m->on_bundle(b, m->arg);
+            cc_bundle_unref(b);
+        }
+        if (m->tick_due && !m->stopped) {
+            m->tick_due = false;
+            start_tick(m, free_tick(m));
+        }
+    }
 }
 
 static void on_done(uv_async_t *h)
 {
     cc_mux *m = h->data;
-    /* Pairs with the workers' fetch_sub (see on_encoded). */
-    if (!m->in_flight || atomic_load_explicit(&m->pending, memory_order_acquire) != 0)
-        return;
     if (m->stopped)
         return;
-    cc_bundle *b = mux_bundle(m);
-    m->in_flight = false;
-    if (b) {
-        m->on_bundle(b, m->arg);
-        cc_bundle_unref(b);
-    }
-    if (m->tick_due) {
-        m->tick_due = false;
-        start_tick(m);
-    }
+    for (int k = 0; k < CC_MUX_TICKS; k++)
+        if (m->ticks[k].active)
+            collect(m, &m->ticks[k]);
+    emit_ready(m);
 }
 
 static void schedule(cc_mux *m);
 
-static void on_timer(uv_timer_t *t)
+static void on_timer(uv_timer_t *timer)
 {
-    cc_mux *m = t->data;
+    cc_mux *m = timer->data;
     m->next_tick_ns += m->period_ns;
-    if (m->in_flight) {
+    cc_mux_tick *t = free_tick(m);
+    if (t) {
+        start_tick(m, t);
+        emit_ready(m); /* a tick with nothing new is done at once */
+    } else {
         m->tick_due = true;
         m->ticks_late++;
-    } else {
-        start_tick(m);
     }
     schedule(m);
 }
@@ -174,17 +242,24 @@ static void schedule(cc_mux *m)
     uv_timer_start(&m->timer, on_timer, (wait + 999999) / 1000000, 0);
 }
 
-static int init_slots(cc_mux *m)
+/* ---- lifetime ---- */
+
+static int init_tick(cc_mux *m, cc_mux_tick *t)
 {
+    *t = (cc_mux_tick){.mux = m};
+    atomic_init(&t->finished, 0);
+    t->entries = calloc(m->n ? m->n : 1, sizeof *t->entries);
+    if (!t->entries)
+        return -ENOMEM;
     for (size_t i = 0; i < m->n; i++) {
         const cc_source *src = m->cams[i].source;
-        cc_mux_camera *s = &m->slots[i];
-        int rc = cc_encode_job_init(&s->job, src->width, src->height, src->fmt);
+        cc_encode_job *job = &t->entries[i].job;
+        int rc = cc_encode_job_init(job, src->width, src->height, src->fmt);
         if (rc < 0)
             return rc;
-        s->job.quality = m->quality;
-        s->job.done = on_encoded;
-        s->job.arg = m;
+        job->quality = m->quality;
+        job->done = on_encoded;
+        job->arg = t;
     }
     return 0;
 }
@@ -192,6 +267,7 @@ static int init_slots(cc_mux *m)
 static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                        const cc_server_config *cfg)
 {
+    assert(n <= 64); /* tick->finished is a 64-bit mask */
     m->cams = cams;
     m->n = n;
     m->enc = enc;
@@ -200,16 +276,27 @@ static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
     m->slots = calloc(n ? n : 1, sizeof *m->slots);
     if (!m->slots)
         return -ENOMEM;
-    return init_slots(m);
+    for (size_t i = 0; i < n; i++)
+        m->slots[i].busy = -1;
+    int rc = 0;
+    for (int k = 0; k < CC_MUX_TICKS && rc == 0; k++)
+        rc = init_tick(m, &m->ticks[k]);
+    return rc;
 }
 
 static void free_slots(cc_mux *m)
 {
-    if (m->slots) {
-        for (size_t i = 0; i < m->n; i++)
-            cc_encode_job_destroy(&m->slots[i].job);
-        free(m->slots);
+    for (int k = 0; k < CC_MUX_TICKS; k++) {
+        cc_mux_tick *t = &m->ticks[k];
+        if (t->entries) {
+            for (size_t i = 0; i < m->n; i++)
+                cc_encode_job_destroy(&t->entries[i].job);
+            free(t->entries);
+        }
+        t->entries = NULL;
+        t->active = false;
     }
+    free(m->slots);
     m->slots = NULL;
 }
 
@@ -237,10 +324,8 @@ int cc_mux_reset(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                  const cc_server_config *cfg)
 {
     free_slots(m);
-    m->in_flight = false;
     m->tick_due = false;
     m->stopped = false;
-    atomic_store_explicit(&m->pending, 0, memory_order_relaxed);
     return alloc_slots(m, cams, n, enc, cfg);
 }
 
@@ -261,12 +346,15 @@ void cc_mux_stop(cc_mux *m)
 void cc_mux_release(cc_mux *m)
 {
     for (size_t i = 0; i < m->n; i++) {
-        if (m->slots[i].frame) {
+        if (m->slots[i].busy >= 0) {
             cc_ring_release(m->cams[i].ring);
-            m->slots[i].frame = NULL;
+            m->slots[i].busy = -1;
         }
     }
-    m->in_flight = false;
+    for (int k = 0; k < CC_MUX_TICKS; k++) {
+        m->ticks[k].active = false;
+        atomic_store_explicit(&m->ticks[k].finished, 0, memory_order_relaxed);
+    }
 }
 
 static void on_handle_closed(uv_handle_t *h)

@@ -5,10 +5,14 @@
  * taken from its ring (the older ones are released unread) and encoded in
  * parallel on the worker pool, straight from the ring slot: a frame that is
  * not streamed is never encoded or copied. When the last encode of the tick
- * finishes, the bundle is written and handed to on_bundle. One tick is in
- * flight at a time; a tick that comes due meanwhile starts as soon as the
- * previous one is done, so an overloaded daemon streams as fast as it
- * encodes instead of queueing.
+ * finishes, the bundle is written and handed to on_bundle.
+ *
+ * Two ticks may be in flight, so the workers never idle at the end of a
+ * tick while an overloaded daemon has work: a camera still encoding for the
+ * older tick is taken for the newer one as soon as that encode is done (a
+ * ring lends its consumer one frame at a time). Bundles go out in tick
+ * order. A tick that comes due while both are busy starts as soon as one is
+ * done: an overloaded daemon streams as fast as it encodes, without a queue.
  */
 #ifndef CC_MUX_H
 #define CC_MUX_H
@@ -28,12 +32,32 @@
 typedef void (*cc_mux_bundle_fn)(cc_bundle *b, void *arg);
 
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
+#define CC_MUX_TICKS 2            /* ticks in flight at most */
 
+/* One camera in one tick. */
+typedef struct cc_mux_entry {
+    cc_encode_job job;  /* first: the job's done callback finds the entry */
+    bool has_frame;     /* a frame was taken and submitted */
+    bool deferred;      /* the camera was busy in the other tick */
+    bool done;
+    /* Copied at take time: the ring slot goes back as soon as it is encoded. */
+    uint64_t seq, frame_id, capture_ns;
+} cc_mux_entry;
+
+typedef struct cc_mux_tick {
+    struct cc_mux *mux;
+    cc_mux_entry *entries;      /* one per camera */
+    atomic_uint_fast64_t finished; /* bit i: camera i encoded (workers set it) */
+    uint64_t order;             /* ticks start, and bundles leave, in order */
+    size_t waiting;             /* entries not done */
+    bool active;
+} cc_mux_tick;
+
+/* One camera across ticks. Loop thread only. */
 typedef struct cc_mux_camera {
-    cc_encode_job job;
-    const cc_frame *frame; /* held from the ring while encoding */
-    uint64_t last_seq;     /* grab seq of the last streamed frame */
-    /* Loop thread only: for /stats. */
+    int busy;                  /* tick holding its ring frame, or -1 */
+    uint64_t last_seq;         /* grab seq of the last streamed frame */
+    /* For /stats. */
     uint64_t encoded;
     uint64_t encode_errors;
     uint64_t dropped;          /* sum of the entries' dropped fields */
@@ -50,18 +74,18 @@ typedef struct cc_mux {
     uv_async_t done;
     cc_camera *cams;
     cc_mux_camera *slots;
+    cc_mux_tick ticks[CC_MUX_TICKS];
     size_t n;
     cc_encoder *enc;
     int quality;
     uint64_t period_ns;
     uint64_t next_tick_ns;
-    atomic_uint pending;   /* encodes of the tick in flight */
-    bool in_flight;
+    uint64_t ticks_started;
     bool tick_due;
     bool stopped;
     int open_handles;
     uint64_t seq;
-    uint64_t ticks_late;   /* ticks that came due while one was in flight */
+    uint64_t ticks_late;   /* ticks that came due while both were busy */
     cc_bundle_pool pool;
     cc_mux_bundle_fn on_bundle;
     void *arg;
