@@ -30,17 +30,23 @@ meson test -C build-asan --print-errorlogs || status=1
 setup build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false
 meson test -C build-tsan --suite threads --print-errorlogs || status=1
 
-# Each packaging check ends with one "test-NAME: PASS|FAIL" line.
-packaging_log=build-release/packaging-results.txt
+# Each packaging check ends with one "test-NAME: PASS|FAIL" line; so does
+# the viewer-only build (-Ddaemon=false, as on Windows).
+checks_log=build-release/check-results.txt
 packaging_checks="test-install test-service test-dockerfile test-deb"
-: > "$packaging_log"
+: > "$checks_log"
+if setup build-viewer-only -Dwerror=true -Ddaemon=false; then
+    echo "viewer-only-build: PASS" >> "$checks_log"
+else
+    echo "viewer-only-build: FAIL" >> "$checks_log"
+fi
 for t in $packaging_checks; do
     ./packaging/$t.sh > build-release/$t.log 2>&1 || cat build-release/$t.log
-    grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$packaging_log" || true
+    grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$checks_log" || true
 done
 
 /usr/bin/python3 scripts/test_summary.py \
-    --results "$packaging_log" "$(echo $packaging_checks | wc -w)" \
+    --results "$checks_log" "$(($(echo $packaging_checks | wc -w) + 1))" \
     build-release/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json \
     build-tsan/meson-logs/testlog.json || status=1
