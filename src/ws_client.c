@@ -19,6 +19,7 @@
  */
 #include "camcast/ws_client.h"
 #include "camcast/ws_handshake.h"
+#include "camcast/ws_sendbuf.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -83,8 +84,7 @@ struct cc_ws_client {
     bool in_wslay;           /* inside wslay_event_recv: no sending now */
     const uint8_t *in;       /* bytes being fed to wslay */
     size_t in_len;
-    uint8_t *out;            /* frames wslay produced, written as one */
-    size_t out_len, out_cap;
+    cc_ws_sendbuf out;       /* frames wslay produced, written as one */
 
     rx_state rx;
     uint8_t hdr[14];         /* frame header being gathered */
@@ -292,20 +292,10 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 {
     (void)flags;
     cc_ws_client *c = user;
-    if (c->out_len + len > c->out_cap) {
-        size_t cap = c->out_cap ? c->out_cap : 256;
-        while (cap < c->out_len + len)
-            cap *= 2;
-        uint8_t *p = realloc(c->out, cap);
-        if (!p) {
-            wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-            return -1;
-        }
-        c->out = p;
-        c->out_cap = cap;
+    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
     }
-    memcpy(c->out + c->out_len, data, len);
-    c->out_len += len;
     return (ssize_t)len;
 }
 
@@ -327,13 +317,13 @@ static void ws_flush(cc_ws_client *c)
 {
     if (c->in_wslay || c->st == ST_DONE || !wslay_event_want_write(c->ws))
         return;
-    c->out_len = 0;
+    c->out.len = 0;
     int rc = wslay_event_send(c->ws);
     if (rc != 0) {
         fail(c, "%s", rc == WSLAY_ERR_NOMEM ? "out of memory" : "websocket send failed");
         return;
     }
-    if (c->out_len > 0 && (rc = write_bytes(c, c->out, c->out_len)) < 0)
+    if (c->out.len > 0 && (rc = write_bytes(c, c->out.data, c->out.len)) < 0)
         fail(c, "send: %s", uv_strerror(rc));
 }
 
@@ -1000,7 +990,7 @@ void cc_ws_client_free(cc_ws_client *c)
     /* Handles still open would point into freed memory. */
     assert(c->st == ST_IDLE && c->open_handles == 0 && !c->resolving);
     wslay_event_context_free(c->ws);
-    free(c->out);
+    cc_ws_sendbuf_free(&c->out);
     free(c->msg);
     free(c->text);
     free(c);

@@ -11,6 +11,7 @@
 #include <wslay/wslay.h>
 
 #include "camcast/framebundle.h"
+#include "camcast/ws_sendbuf.h"
 #include "control.h"
 #include "http.h"
 #include "log.h"
@@ -66,8 +67,7 @@ struct client {
     wslay_event_context_ptr ws;
     const uint8_t *in;   /* received bytes not yet given to wslay */
     size_t in_len;
-    uint8_t *ctl_buf;    /* control frame being assembled by wslay_event_send */
-    size_t ctl_len, ctl_cap;
+    cc_ws_sendbuf out;   /* frames being assembled by wslay_event_send */
     size_t ctl_backlog;  /* control bytes written, not yet completed */
     uint64_t subscribed; /* camera mask */
 
@@ -143,7 +143,7 @@ static void client_free(client *c)
         s->n_http--;
         cc_debug("connection #%" PRIu64 " %s closed: %s", c->id, c->peer, c->reason);
     }
-    free(c->ctl_buf);
+    cc_ws_sendbuf_free(&c->out);
     free(c);
     maybe_shutdown_done(s);
 }
@@ -226,23 +226,12 @@ static void write_control(client *c, const void *data, size_t len)
 static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
                           size_t len, int flags, void *user)
 {
-    (void)ctx;
     (void)flags;
     client *c = user;
-    if (c->ctl_len + len > c->ctl_cap) {
-        size_t cap = c->ctl_cap ? c->ctl_cap : 1024;
-        while (cap < c->ctl_len + len)
-            cap *= 2;
-        uint8_t *p = realloc(c->ctl_buf, cap);
-        if (!p) {
-            wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-            return -1;
-        }
-        c->ctl_buf = p;
-        c->ctl_cap = cap;
+    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
     }
-    memcpy(c->ctl_buf + c->ctl_len, data, len);
-    c->ctl_len += len;
     return (ssize_t)len;
 }
 
@@ -252,10 +241,10 @@ static void ws_flush(client *c)
 {
     if (c->closing || !wslay_event_want_write(c->ws))
         return;
-    c->ctl_len = 0;
+    c->out.len = 0;
     int rc = wslay_event_send(c->ws);
-    if (c->ctl_len > 0)
-        write_control(c, c->ctl_buf, c->ctl_len);
+    if (c->out.len > 0)
+        write_control(c, c->out.data, c->out.len);
     if (rc < 0)
         client_close(c, "websocket send failed");
     else if (c->ctl_backlog > MAX_CONTROL_BACKLOG)
