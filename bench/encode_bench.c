@@ -44,7 +44,7 @@ static int grab_frames(frame_set *fs, const cc_enc_spec *spec, cc_pattern patter
     int rc = cc_testpattern_new(&src, &cfg);
     if (rc < 0)
         return rc;
-    size_t bytes = cc_source_frame_bytes(src);
+    size_t bytes = cc_pixfmt_row_bytes(src->fmt, src->width) * src->height;
     for (unsigned i = 0; i < FRAMES_PER_PATTERN && rc == 0; i++) {
         cc_frame *f = &fs->frames[fs->n];
         *f = (cc_frame){.data = malloc(bytes), .capacity = bytes};
@@ -53,7 +53,10 @@ static int grab_frames(frame_set *fs, const cc_enc_spec *spec, cc_pattern patter
             break;
         }
         fs->n++;
+        /* Painted once here: the reference is TurboJPEG on ready pixels. */
         rc = cc_source_grab(src, f, -1);
+        if (rc == 0)
+            rc = cc_frame_fill(f);
     }
     cc_source_free(src);
     return rc;
@@ -133,7 +136,8 @@ static int jobs_init(cc_encode_job *jobs, unsigned n, const cc_enc_spec *spec,
                      runner *r)
 {
     for (unsigned i = 0; i < n; i++) {
-        int rc = cc_encode_job_init(&jobs[i], spec->width, spec->height, spec->fmt);
+        int rc = cc_encode_job_init(&jobs[i], spec->width, spec->height,
+                                    spec->fmt, NULL);
         if (rc < 0) {
             while (i-- > 0)
                 cc_encode_job_destroy(&jobs[i]);

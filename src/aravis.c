@@ -596,6 +596,7 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
     dst->fmt = src->fmt;
     dst->frame_id = extend_id(s, arv_buffer_get_frame_id(b));
     dst->capture_ns = t ? t : now_ns(CLOCK_REALTIME);
+    dst->painter = NULL;
     return 0;
 }
 

@@ -30,7 +30,7 @@ typedef struct worker {
 struct cc_encoder {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    cc_encode_job *head, *tail; /* FIFO of queued jobs, guarded by lock */
+    cc_encode_part *head, *tail; /* FIFO of queued strips, guarded by lock */
     bool stop;                  /* guarded by lock */
     unsigned n_workers;
     unsigned n_started; /* threads to join */
@@ -69,39 +69,134 @@ static int jpeg_bound(uint32_t width, uint32_t height, int subsamp, size_t *out)
     return 0;
 }
 
+/* Rows of a strip at least, so a split is worth its per-call overhead. */
+#define MIN_STRIP_ROWS 64
+#define MAX_PARTS 16
+
+/* TurboJPEG 2.x reads these from the environment; each changes the JPEG in
+ * a way strips cannot be merged (own Huffman tables, several scans, restart
+ * markers inside a strip). */
+static bool env_forbids_strips(void)
+{
+    static const char *const vars[] = {"TJ_OPTIMIZE", "TJ_ARITHMETIC",
+                                       "TJ_RESTART", "TJ_PROGRESSIVE"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return true;
+    }
+    return false;
+}
+
+static int plan_strips(cc_encode_job *job, uint32_t width, uint32_t height,
+                       cc_pixfmt fmt, int subsamp, const cc_encode_opts *opts)
+{
+    unsigned max = opts ? opts->max_parts : 1;
+    /* Converted formats are converted whole before encoding. */
+    if (max < 2 || cc_convert_needed(fmt) || env_forbids_strips())
+        max = 1;
+    max = max < MAX_PARTS ? max : MAX_PARTS;
+    return cc_strip_plan_make(&job->plan, width, height,
+                              (unsigned)tjMCUWidth[subsamp],
+                              (unsigned)tjMCUHeight[subsamp], max,
+                              MIN_STRIP_ROWS);
+}
+
+static uint32_t strip_rows(const cc_strip_plan *plan, unsigned i,
+                           uint32_t height)
+{
+    return i + 1 < plan->n ? plan->rows : height - plan->rows * (plan->n - 1);
+}
+
+/* One part per strip; a single part writes into the job's own buffer. */
+static int alloc_parts(cc_encode_job *job, uint32_t width, uint32_t height,
+                       int subsamp)
+{
+    unsigned n = job->plan.n;
+    job->parts = calloc(n, sizeof *job->parts);
+    if (!job->parts)
+        return -ENOMEM;
+    size_t sizes[MAX_PARTS];
+    for (unsigned i = 0; i < n; i++) {
+        cc_encode_part *p = &job->parts[i];
+        p->job = job;
+        p->y0 = job->plan.rows * i;
+        p->rows = strip_rows(&job->plan, i, height);
+        if (n == 1)
+            break;
+        int err = jpeg_bound(width, p->rows, subsamp, &p->cap);
+        if (err)
+            return err;
+        p->out = malloc(p->cap);
+        if (!p->out)
+            return -ENOMEM;
+        sizes[i] = p->cap;
+    }
+    if (n > 1) {
+        size_t merged = cc_jpeg_stitch_bound(sizes, n);
+        job->jpeg_cap = merged > job->jpeg_cap ? merged : job->jpeg_cap;
+    }
+    return 0;
+}
+
 int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
-                       cc_pixfmt fmt)
+                       cc_pixfmt fmt, const cc_encode_opts *opts)
 {
     *job = (cc_encode_job){0};
+    atomic_init(&job->pending, 0);
     int pixel_format, subsamp;
-    size_t cap;
     int err = tj_format(fmt, &pixel_format, &subsamp);
     if (!err)
-        err = jpeg_bound(width, height, subsamp, &cap);
+        err = jpeg_bound(width, height, subsamp, &job->jpeg_cap);
+    if (!err)
+        err = plan_strips(job, width, height, fmt, subsamp, opts);
     if (err)
         return err;
     size_t conv = cc_convert_bytes(fmt, width, height);
     if (cc_convert_needed(fmt) && conv == 0)
         return -EINVAL;
+    if (opts && opts->painted && !conv) {
+        size_t row = cc_pixfmt_row_bytes(fmt, width);
+        if (height > SIZE_MAX / row)
+            return -EINVAL;
+        conv = row * height;
+    }
+    job->shape_w = width;
+    job->shape_h = height;
+    job->shape_fmt = fmt;
+    err = alloc_parts(job, width, height, subsamp);
     /* With TJFLAG_NOREALLOC TurboJPEG never reallocates or frees the buffer,
      * so plain malloc (size_t, unlike tjAlloc's int) is compatible. */
-    job->jpeg = malloc(cap);
-    job->conv = conv ? malloc(conv) : NULL;
-    if (!job->jpeg || (conv && !job->conv)) {
+    job->jpeg = err ? NULL : malloc(job->jpeg_cap);
+    job->conv = err || !conv ? NULL : malloc(conv);
+    if (!err && (!job->jpeg || (conv && !job->conv)))
+        err = -ENOMEM;
+    if (err) {
         cc_encode_job_destroy(job);
-        return -ENOMEM;
+        return err;
     }
-    job->jpeg_cap = cap;
     job->conv_cap = conv;
+    job->parts[0].out = job->plan.n == 1 ? job->jpeg : job->parts[0].out;
+    job->parts[0].cap = job->plan.n == 1 ? job->jpeg_cap : job->parts[0].cap;
     return 0;
 }
 
 void cc_encode_job_destroy(cc_encode_job *job)
 {
+    if (job->parts && job->plan.n > 1)
+        for (unsigned i = 0; i < job->plan.n; i++)
+            free(job->parts[i].out);
+    free(job->parts);
     free(job->jpeg);
     free(job->conv);
+    job->parts = NULL;
     job->jpeg = job->conv = NULL;
     job->jpeg_cap = job->conv_cap = 0;
+}
+
+unsigned cc_encode_job_parts(const cc_encode_job *job)
+{
+    return job->plan.n;
 }
 
 static uint64_t now_ns(void)
@@ -112,22 +207,18 @@ static uint64_t now_ns(void)
 }
 
 /* Rejects what would make TurboJPEG read past the frame or write past the
- * job's buffer. */
-static int check_job(const cc_encode_job *job, int subsamp)
+ * job's buffers: the frame must have the shape the job was made for. */
+static int check_job(const cc_encode_job *job)
 {
     const cc_frame *f = job->frame;
-    size_t bound;
-    int err = jpeg_bound(f->width, f->height, subsamp, &bound);
-    if (err)
-        return err;
-    uint64_t row = cc_pixfmt_row_bytes(f->fmt, f->width);
-    if (!f->data || f->stride < row || f->stride > INT_MAX)
+    if (f->width != job->shape_w || f->height != job->shape_h ||
+        f->fmt != job->shape_fmt || job->quality < 1 || job->quality > 100)
         return -EINVAL;
-    if ((uint64_t)f->stride * (f->height - 1) + row > f->size)
-        return -EINVAL;
-    if (bound > job->jpeg_cap || job->quality < 1 || job->quality > 100)
-        return -EINVAL;
-    if (cc_convert_bytes(f->fmt, f->width, f->height) > job->conv_cap)
+    size_t row = cc_pixfmt_row_bytes(f->fmt, f->width);
+    if (f->painter) /* painted into conv: a job made for painted frames */
+        return row * f->height > job->conv_cap ? -EINVAL : 0;
+    if (!f->data || f->stride < row || f->stride > INT_MAX ||
+        (uint64_t)f->stride * (f->height - 1) + row > f->size)
         return -EINVAL;
     return 0;
 }
@@ -138,72 +229,111 @@ typedef struct image {
     uint32_t pitch;
 } image;
 
-static int convert(cc_encode_job *job, image *img)
+/* Where the part's rows are: in the frame, or painted or converted into
+ * the job's buffer first. */
+static int source_rows(cc_encode_part *p, image *img)
 {
+    cc_encode_job *job = p->job;
     const cc_frame *f = job->frame;
-    int rc = cc_convert(f, job->conv, job->conv_cap);
-    if (rc)
-        return rc;
-    img->px = job->conv;
-    img->pitch = (uint32_t)cc_convert_bytes(f->fmt, f->width, 1);
+    if (f->painter) {
+        uint32_t row = (uint32_t)cc_pixfmt_row_bytes(f->fmt, f->width);
+        img->px = job->conv + (size_t)p->y0 * row;
+        img->pitch = row;
+        return cc_frame_read_rows(f, p->y0, p->rows, job->conv + (size_t)p->y0 * row,
+                                  row);
+    }
+    if (cc_convert_needed(f->fmt)) {
+        img->px = job->conv;
+        img->pitch = (uint32_t)cc_convert_bytes(f->fmt, f->width, 1);
+        return cc_convert(f, job->conv, job->conv_cap);
+    }
+    img->px = f->data + (size_t)p->y0 * f->stride;
+    img->pitch = f->stride;
     return 0;
 }
 
-static int compress(tjhandle tj, cc_encode_job *job, const image *img,
-                    int pixel_format, int subsamp)
+static int compress(tjhandle tj, cc_encode_part *p, const image *img)
 {
-    const cc_frame *f = job->frame;
-    unsigned char *out = job->jpeg;
-    unsigned long size = job->jpeg_cap;
-    int rc = tjCompress2(tj, img->px, (int)f->width, (int)img->pitch,
-                         (int)f->height, pixel_format, &out, &size, subsamp,
-                         job->quality, COMPRESS_FLAGS);
-    if (rc != 0)
+    const cc_frame *f = p->job->frame;
+    int pixel_format, subsamp;
+    int err = tj_format(f->fmt, &pixel_format, &subsamp);
+    if (err)
+        return err;
+    unsigned char *out = p->out;
+    unsigned long size = p->cap;
+    if (tjCompress2(tj, img->px, (int)f->width, (int)img->pitch, (int)p->rows,
+                    pixel_format, &out, &size, subsamp, p->job->quality,
+                    COMPRESS_FLAGS) != 0)
         return -EIO;
-    job->jpeg_size = size;
+    p->size = size;
     return 0;
 }
 
-static void encode(tjhandle tj, cc_encode_job *job)
+static void encode_part(tjhandle tj, cc_encode_part *p)
+{
+    uint64_t start = now_ns();
+    image img;
+    p->size = 0;
+    p->paint_ns = 0;
+    p->err = check_job(p->job);
+    if (!p->err) {
+        const cc_frame *f = p->job->frame;
+        p->err = source_rows(p, &img);
+        if (f->painter || cc_convert_needed(f->fmt))
+            p->paint_ns = now_ns() - start;
+    }
+    if (!p->err)
+        p->err = compress(tj, p, &img);
+    p->ns = now_ns() - start;
+}
+
+/* The last strip's worker: merges the strips and sums up. */
+static void finish_job(cc_encode_job *job)
 {
     const cc_frame *f = job->frame;
+    uint64_t start = now_ns();
     job->width = f->width;
     job->height = f->height;
     job->gray = cc_pixfmt_is_mono(f->fmt);
     job->jpeg_size = 0;
+    job->err = 0;
     job->encode_ns = job->convert_ns = 0;
-
-    int pixel_format, subsamp;
-    image img = {f->data, f->stride};
-    uint64_t start = now_ns();
-    job->err = tj_format(f->fmt, &pixel_format, &subsamp);
-    if (!job->err)
-        job->err = check_job(job, subsamp);
-    if (!job->err && cc_convert_needed(f->fmt)) {
-        job->err = convert(job, &img);
-        job->convert_ns = now_ns() - start;
+    const uint8_t *outs[MAX_PARTS];
+    size_t sizes[MAX_PARTS];
+    for (unsigned i = 0; i < job->plan.n; i++) {
+        cc_encode_part *p = &job->parts[i];
+        job->err = job->err ? job->err : p->err;
+        job->encode_ns += p->ns;
+        job->convert_ns += p->paint_ns;
+        outs[i] = p->out;
+        sizes[i] = p->size;
     }
-    if (!job->err)
-        job->err = compress(tj, job, &img, pixel_format, subsamp);
-    job->encode_ns = now_ns() - start;
+    if (!job->err && job->plan.n == 1)
+        job->jpeg_size = job->parts[0].size;
+    else if (!job->err)
+        job->err = cc_jpeg_stitch(outs, sizes, job->plan.n, f->height,
+                                  job->plan.restart_interval, job->jpeg,
+                                  job->jpeg_cap, &job->jpeg_size);
+    if (job->plan.n > 1)
+        job->encode_ns += now_ns() - start;
 }
 
-/* Next job; NULL only once stopping and the queue is drained, so every
+/* Next strip; NULL only once stopping and the queue is drained, so every
  * queued job gets its done callback. */
-static cc_encode_job *pop(cc_encoder *enc)
+static cc_encode_part *pop(cc_encoder *enc)
 {
     pthread_mutex_lock(&enc->lock);
     while (!enc->head && !enc->stop)
         pthread_cond_wait(&enc->wake, &enc->lock);
-    cc_encode_job *job = enc->head;
-    if (job) {
-        enc->head = job->next;
+    cc_encode_part *p = enc->head;
+    if (p) {
+        enc->head = p->next;
         if (!enc->head)
             enc->tail = NULL;
-        job->next = NULL;
+        p->next = NULL;
     }
     pthread_mutex_unlock(&enc->lock);
-    return job;
+    return p;
 }
 
 static void *worker_main(void *arg)
@@ -213,10 +343,17 @@ static void *worker_main(void *arg)
     snprintf(name, sizeof name, "jpeg-%u", w->index);
     pthread_setname_np(pthread_self(), name);
 
-    cc_encode_job *job;
-    while ((job = pop(w->enc))) {
-        encode(w->tj, job);
-        job->done(job, job->arg);
+    cc_encode_part *p;
+    while ((p = pop(w->enc))) {
+        cc_encode_job *job = p->job;
+        encode_part(w->tj, p);
+        /* acq_rel: the last strip's worker sees every other strip's output
+         * (their release), then merges. */
+        if (atomic_fetch_sub_explicit(&job->pending, 1,
+                                      memory_order_acq_rel) == 1) {
+            finish_job(job);
+            job->done(job, job->arg);
+        }
     }
     return NULL;
 }
@@ -294,14 +431,22 @@ unsigned cc_encoder_workers(const cc_encoder *enc)
 
 void cc_encoder_submit(cc_encoder *enc, cc_encode_job *job)
 {
+    unsigned n = job->plan.n;
+    atomic_store_explicit(&job->pending, n, memory_order_relaxed);
     pthread_mutex_lock(&enc->lock);
-    job->next = NULL;
-    if (enc->tail)
-        enc->tail->next = job;
+    for (unsigned i = 0; i < n; i++) {
+        cc_encode_part *p = &job->parts[i];
+        p->next = NULL;
+        if (enc->tail)
+            enc->tail->next = p;
+        else
+            enc->head = p;
+        enc->tail = p;
+    }
+    if (n > 1)
+        pthread_cond_broadcast(&enc->wake);
     else
-        enc->head = job;
-    enc->tail = job;
-    pthread_cond_signal(&enc->wake);
+        pthread_cond_signal(&enc->wake);
     pthread_mutex_unlock(&enc->lock);
 }
 

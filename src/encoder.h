@@ -4,7 +4,14 @@
  * submitted by the stream tick, one per camera per tick, and encoded in
  * parallel; a job's done callback runs on the worker thread. Frames in a
  * format TurboJPEG does not take (convert.h) are converted by the worker
- * first, into the job's own buffer.
+ * first, into the job's own buffer; painted frames (frame.h) are painted
+ * there.
+ *
+ * A big frame may be split into horizontal strips of whole MCU rows, encoded
+ * by different workers at once and merged into one JPEG with restart markers
+ * (jpeg_stitch.h): with fewer cameras than workers, or an odd number of
+ * frames per tick, a frame is done in a fraction of one encode time. The
+ * JPEG decodes to exactly the pixels of a whole-frame encode.
  *
  * Job memory is the caller's: a job, its output and conversion buffers are
  * set up once per camera (cc_encode_job_init) and reused every tick, so the
@@ -13,14 +20,27 @@
 #ifndef CC_ENCODER_H
 #define CC_ENCODER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "frame.h"
+#include "jpeg_stitch.h"
 
 typedef struct cc_encode_job cc_encode_job;
 typedef void (*cc_encode_done_fn)(cc_encode_job *job, void *arg);
+
+/* One strip of a job, the unit the workers take. Private. */
+typedef struct cc_encode_part {
+    cc_encode_job *job;
+    uint32_t y0, rows;
+    uint8_t *out;        /* the strip's JPEG; the job's own when not split */
+    size_t cap, size;
+    uint64_t ns, paint_ns; /* time it took, and the painting/converting part */
+    int err;
+    struct cc_encode_part *next; /* pool queue link */
+} cc_encode_part;
 
 struct cc_encode_job {
     /* in */
@@ -34,21 +54,36 @@ struct cc_encode_job {
     size_t jpeg_size;
     uint32_t width, height;
     bool gray;               /* grayscale JPEG */
-    uint64_t encode_ns;      /* time spent encoding (CLOCK_MONOTONIC) */
-    uint64_t convert_ns;     /* the part of it spent converting pixels */
+    uint64_t encode_ns;      /* worker time spent on it, all strips */
+    uint64_t convert_ns;     /* the part of it spent converting or painting */
     int err;                 /* 0 or negative errno */
     /* private */
-    uint8_t *conv;           /* converted image, conv_cap bytes, or NULL */
+    uint32_t shape_w, shape_h; /* the frames it was made for */
+    cc_pixfmt shape_fmt;
+    uint8_t *conv;           /* converted/painted image, conv_cap bytes */
     size_t conv_cap;
-    cc_encode_job *next;     /* pool queue link */
+    cc_strip_plan plan;      /* plan.n strips, 1 when not split */
+    cc_encode_part *parts;   /* plan.n of them */
+    atomic_uint pending;     /* strips not finished; the last one ends it */
+    cc_encode_job *next;     /* free for the caller while it holds the job */
 };
 
+typedef struct cc_encode_opts {
+    bool painted;       /* frames come with a painter (the test pattern) */
+    unsigned max_parts; /* split a frame into at most this many strips;
+                           0 or 1: never (usually the pool's workers) */
+} cc_encode_opts;
+
 /* Allocates the output buffer for the largest JPEG of a width x height
- * frame in fmt, and the conversion buffer if fmt needs one. Returns 0,
- * -EINVAL or -ENOMEM. */
+ * frame in fmt, the conversion buffer if fmt needs one or frames are
+ * painted, and the strips' buffers when frames of this size are split.
+ * opts may be NULL (not painted, not split). Returns 0, -EINVAL or
+ * -ENOMEM. */
 int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
-                       cc_pixfmt fmt);
+                       cc_pixfmt fmt, const cc_encode_opts *opts);
 void cc_encode_job_destroy(cc_encode_job *job);
+/* Strips each frame of this job is split into (1: not split). */
+unsigned cc_encode_job_parts(const cc_encode_job *job);
 
 typedef struct cc_encoder cc_encoder;
 

@@ -254,7 +254,12 @@ static int init_tick(cc_mux *m, cc_mux_tick *t)
     for (size_t i = 0; i < m->n; i++) {
         const cc_source *src = m->cams[i].source;
         cc_encode_job *job = &t->entries[i].job;
-        int rc = cc_encode_job_init(job, src->width, src->height, src->fmt);
+        /* Split frames over every worker: a tick's frames are done in
+         * (frames / workers) encode times, not in whole frames per worker. */
+        cc_encode_opts opts = {.painted = src->painted,
+                               .max_parts = cc_encoder_workers(m->enc)};
+        int rc = cc_encode_job_init(job, src->width, src->height, src->fmt,
+                                    &opts);
         if (rc < 0)
             return rc;
         job->quality = m->quality;

@@ -58,10 +58,10 @@ static size_t round_up(size_t x, size_t to)
     return (x + to - 1) / to * to;
 }
 
-/* slot_bytes 0 is rejected: a ring that can hold no image is a caller bug. */
+/* slot_bytes 0 gives slots without pixel storage, for painted frames. */
 int cc_ring_new(cc_ring **out, uint32_t slots, size_t slot_bytes)
 {
-    if (slots < MIN_SLOTS || !is_pow2(slots) || slot_bytes == 0 ||
+    if (slots < MIN_SLOTS || !is_pow2(slots) ||
         slot_bytes > SIZE_MAX - CACHE_LINE)
         return -EINVAL;
     /* Each slot starts on its own cache line so neighbours never share one. */
@@ -77,16 +77,17 @@ int cc_ring_new(cc_ring **out, uint32_t slots, size_t slot_bytes)
     atomic_init(&r->tail, 0);
     atomic_init(&r->overwritten, 0);
     r->slots = calloc(slots, sizeof *r->slots);
-    r->data = aligned_alloc(CACHE_LINE, stride * slots);
-    if (!r->slots || !r->data) {
+    r->data = stride ? aligned_alloc(CACHE_LINE, stride * slots) : NULL;
+    if (!r->slots || (stride && !r->data)) {
         cc_ring_free(r);
         return -ENOMEM;
     }
     /* Touch every page now: a first write from the grab thread would
      * page-fault in the hot path. */
-    memset(r->data, 0, stride * slots);
+    if (stride)
+        memset(r->data, 0, stride * slots);
     for (uint32_t i = 0; i < slots; i++) {
-        r->slots[i].data = r->data + (size_t)i * stride;
+        r->slots[i].data = stride ? r->data + (size_t)i * stride : NULL;
         r->slots[i].capacity = slot_bytes;
     }
     *out = r;

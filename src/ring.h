@@ -22,8 +22,9 @@
 
 typedef struct cc_ring cc_ring;
 
-/* slots: a power of two, at least 4. Each slot gets slot_bytes of data.
- * Returns 0, -EINVAL or -ENOMEM. */
+/* slots: a power of two, at least 4. Each slot gets slot_bytes of data;
+ * with 0, none (data NULL: for painted frames). Returns 0, -EINVAL or
+ * -ENOMEM. */
 int cc_ring_new(cc_ring **out, uint32_t slots, size_t slot_bytes);
 void cc_ring_free(cc_ring *r);
 uint32_t cc_ring_slots(const cc_ring *r);

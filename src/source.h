@@ -2,7 +2,9 @@
  *
  * A source is driven by exactly one grab thread (camera.c). grab() blocks
  * until the next frame (at most about timeout_ms) and writes it straight into
- * the ring slot it is given, so a frame is copied at most once on its way in.
+ * the ring slot it is given, so a frame is copied at most once on its way in;
+ * a painted source (the test pattern) writes no pixels at all, only what the
+ * encoder needs to paint the frame if it is streamed (cc_painter, frame.h).
  *
  * A source that can be lost (a camera on a cable) has disconnect and
  * connect: when grab() reports it lost, the grab thread releases it and
@@ -25,8 +27,8 @@ typedef struct cc_source cc_source;
 typedef struct cc_source_ops {
     const char *kind; /* "testpattern", "aravis" */
     /* Waits for the next frame and fills dst: data (up to dst->capacity),
-     * size, width, height, stride, fmt, frame_id, capture_ns. Does not touch
-     * dst->seq. Returns 0; -EAGAIN if no frame came within timeout_ms (call
+     * size, width, height, stride, fmt, frame_id, capture_ns, and painter
+     * (NULL unless painted) with its position. Does not touch dst->seq. Returns 0; -EAGAIN if no frame came within timeout_ms (call
      * again); a lost error (cc_source_lost); or another negative errno for
      * a frame that could not be used. */
     int (*grab)(cc_source *src, cc_frame *dst, int timeout_ms);
@@ -64,6 +66,7 @@ struct cc_source {
     uint32_t width, height;
     cc_pixfmt fmt;
     double fps;
+    bool painted; /* frames come with a painter, not pixels (frame.h) */
     /* Owned by the thread that drives the source. */
     bool connected;
     char detail[160]; /* what is connected, for log lines */
@@ -78,7 +81,8 @@ static inline bool cc_source_lost(int rc)
     return rc == -ENOTCONN || rc == -ECONNRESET || rc == -ETIMEDOUT;
 }
 
-/* Bytes of the largest frame the source delivers. */
+/* Bytes of the largest frame the source delivers into a ring slot: 0 for
+ * a painted source. */
 size_t cc_source_frame_bytes(const cc_source *src);
 
 static inline int cc_source_grab(cc_source *src, cc_frame *dst, int timeout_ms)

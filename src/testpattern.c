@@ -4,12 +4,17 @@
  * Painting a textured 1920x1200 image takes far longer than a frame period at
  * 400 FPS, so each pattern is painted once, at creation, into a "world" the
  * size of a frame that wraps around in both directions. Frame k is the world
- * shifted by k times the pattern's velocity: one or two memcpy per row, then
- * the digits over a small box. The texture (edges, gradients, noise) gives
- * JPEG sizes like a real camera's.
+ * shifted by k times the pattern's velocity. A grab only records that shift
+ * (the frame's paint_x, paint_y): the pixels are painted by the encoder
+ * worker, for the frames that get streamed (cc_painter in frame.h), so the
+ * grab thread costs what a camera's DMA would, and a benchmark measures the
+ * daemon, not the pattern. Painting is one or two memcpy per row, then the
+ * digits over a small box. The texture (edges, gradients, noise) gives JPEG
+ * sizes like a real camera's.
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,12 +28,15 @@
 
 typedef struct testpattern {
     cc_source base; /* first, so a cc_source * is a testpattern * */
+    cc_painter painter;
+    /* Read-only once created: painters on any thread read them. */
     uint8_t *world; /* height rows of row_bytes, wrapping in x and y */
     size_t row_bytes;
     unsigned bpp;
     uint32_t dx, dy; /* pixels the image moves per frame */
-    uint32_t xo, yo; /* world offset of the next frame */
     unsigned scale;  /* digit font pixels are scale x scale */
+    /* The grab thread's. */
+    uint32_t xo, yo; /* world offset of the next frame */
     uint64_t frame_id;
     /* Absolute schedule: frame n after a (re)sync is due at
      * sync_ns + n * period_ns, so pacing does not drift. */
@@ -273,11 +281,14 @@ static const uint8_t font[10][7] = {
 
 /* White digits on a black box at (2s, 2s), s = scale: each digit is 5s wide
  * plus a gap of s, with a margin of s around the text. Digits that do not
- * fit are dropped from the left, keeping the ones that change. */
-static void draw_number(const testpattern *tp, cc_frame *f, uint64_t number)
+ * fit are dropped from the left, keeping the ones that change. Draws the
+ * box's rows that fall in y0 .. y0 + rows - 1 (dst holds those rows). */
+static void draw_number(const testpattern *tp, uint64_t number, uint32_t y0,
+                        uint32_t rows, uint8_t *dst, size_t dst_stride)
 {
-    unsigned s = tp->scale, bpp = tp->bpp, cell = 6 * s, x0 = 2 * s, y0 = 2 * s;
-    if (f->height < y0 + 9 * s || f->width < x0 + s + cell)
+    uint32_t w = tp->base.width, h = tp->base.height;
+    unsigned s = tp->scale, bpp = tp->bpp, cell = 6 * s, bx = 2 * s, by = 2 * s;
+    if (h < by + 9 * s || w < bx + s + cell)
         return;
     uint8_t digits[20]; /* least significant first */
     unsigned nd = 0;
@@ -285,13 +296,16 @@ static void draw_number(const testpattern *tp, cc_frame *f, uint64_t number)
         digits[nd++] = (uint8_t)(number % 10);
         number /= 10;
     } while (number);
-    unsigned fit = (f->width - x0 - s) / cell;
+    unsigned fit = (w - bx - s) / cell;
     nd = nd < fit ? nd : fit;
 
     size_t box_bytes = (size_t)(s + nd * cell) * bpp;
-    for (unsigned r = 0; r < 9 * s; r++) {
-        uint8_t *row =
-            f->data + (size_t)(y0 + r) * f->stride + (size_t)x0 * bpp;
+    uint32_t bottom = by + 9 * s; /* the box is rows by .. bottom - 1 */
+    uint32_t from = y0 > by ? y0 : by;
+    uint32_t to = y0 + rows < bottom ? y0 + rows : bottom;
+    for (uint32_t y = from; y < to; y++) {
+        unsigned r = y - by;
+        uint8_t *row = dst + (size_t)(y - y0) * dst_stride + (size_t)bx * bpp;
         memset(row, 0, box_bytes);
         if (r < s || r >= 8 * s)
             continue;
@@ -305,21 +319,24 @@ static void draw_number(const testpattern *tp, cc_frame *f, uint64_t number)
     }
 }
 
-static void render(testpattern *tp, cc_frame *f)
+/* cc_painter: the world shifted to the frame's position, then its number. */
+static void paint(const cc_painter *p, const cc_frame *f, uint32_t y0,
+                  uint32_t rows, uint8_t *dst, size_t dst_stride)
 {
-    uint32_t w = tp->base.width, h = tp->base.height;
-    size_t head = (size_t)tp->xo * tp->bpp, tail = tp->row_bytes - head;
-    uint32_t wy = tp->yo;
-    for (uint32_t y = 0; y < h; y++) {
+    const testpattern *tp =
+        (const testpattern *)((const char *)p - offsetof(testpattern, painter));
+    uint32_t h = tp->base.height;
+    size_t head = (size_t)(f->paint_x % tp->base.width) * tp->bpp;
+    size_t tail = tp->row_bytes - head;
+    uint32_t wy = (uint32_t)(((uint64_t)f->paint_y + y0) % h);
+    for (uint32_t y = 0; y < rows; y++) {
         const uint8_t *src = tp->world + (size_t)wy * tp->row_bytes;
-        uint8_t *dst = f->data + (size_t)y * tp->row_bytes;
-        memcpy(dst, src + head, tail);
-        memcpy(dst + tail, src, head);
+        uint8_t *out = dst + (size_t)y * dst_stride;
+        memcpy(out, src + head, tail);
+        memcpy(out + tail, src, head);
         wy = wy + 1 < h ? wy + 1 : 0;
     }
-    draw_number(tp, f, tp->frame_id);
-    tp->xo = (tp->xo + tp->dx) % w;
-    tp->yo = (tp->yo + tp->dy) % h;
+    draw_number(tp, f->frame_id, y0, rows, dst, dst_stride);
 }
 
 static uint64_t now_ns(clockid_t clock)
@@ -359,23 +376,24 @@ static int wait_due(testpattern *tp, int timeout_ms)
     return 0;
 }
 
+/* Records which image is due; the encoder paints it (see the top). */
 static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
 {
     testpattern *tp = (testpattern *)src;
-    size_t bytes = tp->row_bytes * src->height;
-    if (dst->capacity < bytes)
-        return -ENOSPC;
     int rc = wait_due(tp, timeout_ms);
     if (rc < 0)
         return rc;
-    dst->size = bytes;
+    dst->size = 0;
     dst->width = src->width;
     dst->height = src->height;
     dst->stride = (uint32_t)tp->row_bytes;
     dst->fmt = src->fmt;
-    dst->frame_id = tp->frame_id;
-    render(tp, dst);
-    tp->frame_id++;
+    dst->frame_id = tp->frame_id++;
+    dst->painter = &tp->painter;
+    dst->paint_x = tp->xo;
+    dst->paint_y = tp->yo;
+    tp->xo = (tp->xo + tp->dx) % src->width;
+    tp->yo = (tp->yo + tp->dy) % src->height;
     dst->capture_ns = now_ns(CLOCK_REALTIME);
     return 0;
 }
@@ -419,7 +437,9 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
                            .height = cfg->height,
                            .fmt = cfg->pixfmt,
                            .fps = cfg->grab_fps,
-                           .connected = true};
+                           .connected = true,
+                           .painted = true};
+    tp->painter.paint = paint;
     tp->bpp = cc_pixfmt_bpp(cfg->pixfmt);
     tp->row_bytes = (size_t)cfg->width * tp->bpp;
     tp->dx = styles[cfg->pattern].dx % cfg->width;

@@ -44,13 +44,19 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Grabs the next frame, retrying -EAGAIN a bounded number of times. */
+/* Grabs the next frame, retrying -EAGAIN a bounded number of times, and
+ * paints it into its own data. */
 static int grab_one(cc_source *src, cc_frame *f)
 {
     int rc = -EAGAIN;
     for (int i = 0; i < 50 && rc == -EAGAIN; i++)
         rc = cc_source_grab(src, f, 100);
-    return rc;
+    return rc < 0 ? rc : cc_frame_fill(f);
+}
+
+static size_t image_bytes(const cc_source *src)
+{
+    return cc_pixfmt_row_bytes(src->fmt, src->width) * src->height;
 }
 
 static unsigned distinct_values(const cc_frame *f)
@@ -120,27 +126,35 @@ static void check_pattern(size_t pattern, cc_pixfmt fmt, cc_frame *first)
         return;
     unsigned bpp = cc_pixfmt_bpp(fmt);
     size_t bytes = (size_t)320 * 240 * bpp;
-    CHECK_EQ_INT(cc_source_frame_bytes(src), bytes);
+    /* Painted by whoever encodes a frame: ring slots hold no pixels. */
+    CHECK(src->painted);
+    CHECK_EQ_INT(cc_source_frame_bytes(src), 0);
+    CHECK_EQ_INT(image_bytes(src), bytes);
     CHECK_EQ_INT(src->width, 320);
     CHECK_EQ_INT(src->height, 240);
     CHECK_EQ_INT(src->fmt, fmt);
     CHECK(src->fps == 1000);
     CHECK(strcmp(src->ops->kind, "testpattern") == 0);
 
+    /* A grab writes no pixels, so it needs no room; painting does. */
     cc_frame small = alloc_frame(bytes - 1);
-    CHECK_EQ_INT(cc_source_grab(src, &small, 100), -ENOSPC);
+    CHECK_EQ_INT(grab_one(src, &small), -ENOSPC);
+    CHECK(small.painter != NULL);
+    CHECK_EQ_INT(small.size, 0);
+    CHECK_EQ_INT(small.frame_id, 0);
     free(small.data);
 
     cc_frame f[3];
     for (int i = 0; i < 3; i++) {
         f[i] = alloc_frame(bytes);
         CHECK_EQ_INT(grab_one(src, &f[i]), 0);
+        CHECK(f[i].painter == NULL); /* filled: pixels in data */
         CHECK_EQ_INT(f[i].size, bytes);
         CHECK_EQ_INT(f[i].width, 320);
         CHECK_EQ_INT(f[i].height, 240);
         CHECK_EQ_INT(f[i].stride, 320 * bpp);
         CHECK_EQ_INT(f[i].fmt, fmt);
-        CHECK_EQ_INT(f[i].frame_id, i); /* the -ENOSPC grab used no id */
+        CHECK_EQ_INT(f[i].frame_id, i + 1);
         CHECK(f[i].capture_ns > 0);
     }
     CHECK(f[1].capture_ns >= f[0].capture_ns);
@@ -152,7 +166,7 @@ static void check_pattern(size_t pattern, cc_pixfmt fmt, cc_frame *first)
     /* It moves: most bytes change from one frame to the next. */
     CHECK(differing_bytes(&f[0], &f[1]) > bytes / 4);
     CHECK(differing_bytes(&f[1], &f[2]) > bytes / 4);
-    /* "1" and "2" differ in the digit box. */
+    /* "2" and "3" differ in the digit box. */
     CHECK(differing_digit_bytes(&f[1], &f[2]) > 10 * bpp);
     /* The box behind the digits is black, its left edge included. */
     CHECK_EQ_INT(f[1].data[5 * f[1].stride + 4 * bpp], 0);
@@ -197,7 +211,7 @@ static void test_jpeg_size(void)
             CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
             if (!src)
                 continue;
-            cc_frame f = alloc_frame(cc_source_frame_bytes(src));
+            cc_frame f = alloc_frame(image_bytes(src));
             CHECK_EQ_INT(grab_one(src, &f), 0);
             bool gray = f.fmt == CC_PIX_MONO8;
             unsigned char *jpeg = NULL;
@@ -220,6 +234,37 @@ static void test_jpeg_size(void)
     tjDestroy(tj);
 }
 
+/* Any strip of rows paints what the whole frame has there, the digit box
+ * cut anywhere included, and painting is repeatable (no state). */
+static void test_paint_rows(void)
+{
+    for (size_t j = 0; j < N_FORMATS; j++) {
+        cc_camera_config cfg = make_config(333, 250, formats[j], 1000,
+                                           CC_PATTERN_BARS);
+        cc_source *src = NULL;
+        CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+        if (!src)
+            continue;
+        size_t row = cc_pixfmt_row_bytes(src->fmt, src->width);
+        cc_frame f = {0};
+        for (int i = 0; i < 7; i++) /* frame 6: far from the origin */
+            CHECK_EQ_INT(cc_source_grab(src, &f, -1), 0);
+        uint8_t *whole = malloc(row * 250), *strips = malloc(row * 250);
+        CHECK_EQ_INT(cc_frame_read_rows(&f, 0, 250, whole, row), 0);
+        static const uint32_t cuts[] = {0, 1, 5, 9, 13, 64, 249, 250};
+        for (size_t c = 0; c + 1 < sizeof cuts / sizeof cuts[0]; c++)
+            CHECK_EQ_INT(cc_frame_read_rows(&f, cuts[c], cuts[c + 1] - cuts[c],
+                                            strips + cuts[c] * row, row),
+                         0);
+        CHECK(memcmp(whole, strips, row * 250) == 0);
+        CHECK_EQ_INT(cc_frame_read_rows(&f, 200, 51, strips, row), -EINVAL);
+        CHECK_EQ_INT(cc_frame_read_rows(&f, 0, 1, strips, row - 1), -EINVAL);
+        free(whole);
+        free(strips);
+        cc_source_free(src);
+    }
+}
+
 /* At 20 FPS the frame after the first is not due within 1 ms. */
 static void test_pacing(void)
 {
@@ -229,7 +274,7 @@ static void test_pacing(void)
     CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
     if (!src)
         return;
-    cc_frame f = alloc_frame(cc_source_frame_bytes(src));
+    cc_frame f = alloc_frame(image_bytes(src));
     CHECK_EQ_INT(grab_one(src, &f), 0);
     CHECK_EQ_INT(f.frame_id, 0);
     int rc = -EAGAIN, again = 0;
@@ -295,7 +340,8 @@ static void test_camera(void)
         }
         CHECK(f->seq > last_seq);
         CHECK_EQ_INT(f->frame_id, f->seq - 1);
-        CHECK_EQ_INT(f->size, 320 * 240);
+        CHECK(f->painter != NULL && f->data == NULL);
+        CHECK_EQ_INT(f->size, 0);
         CHECK_EQ_INT(f->width, 320);
         CHECK_EQ_INT(f->stride, 320);
         /* Everything between two takes was skipped in the ring or
@@ -348,6 +394,7 @@ int main(void)
     RUN(test_invalid_config);
     RUN(test_patterns);
     RUN(test_jpeg_size);
+    RUN(test_paint_rows);
     RUN(test_pacing);
     RUN(test_camera_bad_source);
     RUN(test_camera);

@@ -1,4 +1,5 @@
 #include "../src/encoder.h"
+#include "../src/source.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -157,7 +158,7 @@ static void encode_and_check(uint32_t width, uint32_t height, uint32_t stride,
     cc_frame frame;
     frame_make(&frame, width, height, stride, fmt, 3);
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, width, height, fmt), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, width, height, fmt, NULL), 0);
     job.frame = &frame;
     job.quality = 90;
     job.done = on_done;
@@ -214,7 +215,7 @@ static void test_parallel_reuse(void)
         uint32_t width = 320 + 16 * (uint32_t)i, height = 240;
         frame_make(&frames[i], width, height, width * cc_pixfmt_bpp(fmt), fmt,
                    (unsigned)i);
-        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], width, height, fmt), 0);
+        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], width, height, fmt, NULL), 0);
         jobs[i].frame = &frames[i];
         jobs[i].quality = 85;
         jobs[i].done = on_done;
@@ -269,6 +270,153 @@ static int run_one(cc_encode_job *job, const cc_frame *frame)
     return job->err;
 }
 
+/* Decoded pixels of job's JPEG (packed gray or RGB), or NULL. */
+static uint8_t *decode(const cc_encode_job *job, bool gray)
+{
+    int w = 0, h = 0, subsamp = -1, cs = -1;
+    tjhandle tj = tjInitDecompress();
+    uint8_t *pix = NULL;
+    if (tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h, &subsamp,
+                            &cs) == 0 &&
+        w == (int)job->width && h == (int)job->height) {
+        pix = malloc((size_t)w * h * (gray ? 1 : 3));
+        /* TurboJPEG 2.1 fails on libjpeg's corrupt-data warnings too. */
+        if (tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, 0, h,
+                          gray ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
+            free(pix);
+            pix = NULL;
+        }
+    }
+    tjDestroy(tj);
+    return pix;
+}
+
+/* Runs one job on a pool of `workers` and returns its err. */
+static int run_on(cc_encode_job *job, const cc_frame *frame, unsigned workers)
+{
+    waiter w;
+    waiter_init(&w, job, 1);
+    job->frame = frame;
+    job->done = on_done;
+    job->arg = &w;
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, workers), 0);
+    cc_encoder_submit(enc, job);
+    CHECK(waiter_wait(&w, 1));
+    cc_encoder_free(enc);
+    CHECK_EQ_INT(w.calls[0], 1);
+    CHECK_EQ_INT(w.off_pool, 0);
+    waiter_destroy(&w);
+    return job->err;
+}
+
+/* Bytes FF DD (a DRI segment) somewhere in the header. */
+static bool has_dri(const cc_encode_job *job)
+{
+    for (size_t i = 0; i + 1 < job->jpeg_size; i++)
+        if (job->jpeg[i] == 0xFF && job->jpeg[i + 1] == 0xDD)
+            return true;
+    return false;
+}
+
+/* A frame split into strips encoded on several workers decodes to exactly
+ * the pixels of the same frame encoded whole. */
+static void check_split(uint32_t width, uint32_t height, uint32_t stride,
+                        cc_pixfmt fmt, unsigned parts, unsigned want_parts)
+{
+    bool gray = fmt == CC_PIX_MONO8;
+    cc_frame frame;
+    frame_make(&frame, width, height, stride, fmt, 5);
+    cc_encode_job whole, split;
+    cc_encode_opts opts = {.max_parts = parts};
+    CHECK_EQ_INT(cc_encode_job_init(&whole, width, height, fmt, NULL), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&split, width, height, fmt, &opts), 0);
+    CHECK_EQ_INT(cc_encode_job_parts(&whole), 1);
+    CHECK_EQ_INT(cc_encode_job_parts(&split), want_parts);
+    whole.quality = split.quality = 80;
+    CHECK_EQ_INT(run_on(&whole, &frame, 1), 0);
+    uint8_t *want = decode(&whole, gray);
+    CHECK(want != NULL);
+    CHECK(!has_dri(&whole));
+    /* One worker (strips in turn) and several (strips at once), reused. */
+    for (unsigned workers = 1; workers <= parts + 1 && want; workers++) {
+        CHECK_EQ_INT(run_on(&split, &frame, workers), 0);
+        CHECK(split.encode_ns > 0);
+        CHECK_EQ_INT(has_dri(&split), want_parts > 1);
+        uint8_t *got = decode(&split, gray);
+        CHECK(got != NULL);
+        size_t n = (size_t)width * height * (gray ? 1 : 3);
+        CHECK(got && memcmp(got, want, n) == 0);
+        free(got);
+    }
+    free(want);
+    cc_encode_job_destroy(&whole);
+    cc_encode_job_destroy(&split);
+    frame_free(&frame);
+}
+
+static void test_split(void)
+{
+    check_split(1920, 1200, 1920, CC_PIX_MONO8, 2, 2);
+    check_split(640, 480, 704, CC_PIX_MONO8, 3, 3);
+    check_split(643, 479, 643 * 3 + 7, CC_PIX_RGB8, 4, 4);
+    check_split(1001, 333, 1001 * 3, CC_PIX_BGR8, 16, 3);
+    /* Too small to be worth it: encoded whole. */
+    check_split(320, 100, 320, CC_PIX_MONO8, 4, 1);
+}
+
+/* A converted format is converted whole first, then encoded whole. */
+static void test_split_converted(void)
+{
+    cc_encode_job job;
+    cc_encode_opts opts = {.max_parts = 4};
+    CHECK_EQ_INT(cc_encode_job_init(&job, 640, 480, CC_PIX_MONO16, &opts), 0);
+    CHECK_EQ_INT(cc_encode_job_parts(&job), 1);
+    cc_encode_job_destroy(&job);
+}
+
+/* Painted frames (the test pattern) are painted by the workers, strip by
+ * strip, into the job's buffer: the JPEG is that of the painted image. */
+static void test_painted(void)
+{
+    cc_camera_config cfg = {.source = CC_SOURCE_TESTPATTERN, .width = 800,
+                            .height = 600, .pixfmt = CC_PIX_RGB8,
+                            .grab_fps = 1000, .pattern = CC_PATTERN_CHECKER};
+    cc_source *src = NULL;
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+    if (!src)
+        return;
+    cc_frame painted = {0};
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ_INT(cc_source_grab(src, &painted, -1), 0);
+    CHECK(painted.painter != NULL && painted.data == NULL);
+    size_t bytes = (size_t)800 * 600 * 3;
+    cc_frame filled = painted;
+    filled.data = malloc(bytes);
+    filled.capacity = bytes;
+    CHECK_EQ_INT(cc_frame_fill(&filled), 0);
+
+    cc_encode_job plain, job;
+    cc_encode_opts opts = {.painted = true, .max_parts = 3};
+    CHECK_EQ_INT(cc_encode_job_init(&plain, 800, 600, CC_PIX_RGB8, NULL), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 800, 600, CC_PIX_RGB8, &opts), 0);
+    CHECK_EQ_INT(cc_encode_job_parts(&job), 3);
+    plain.quality = job.quality = 80;
+    CHECK_EQ_INT(run_on(&plain, &filled, 1), 0);
+    CHECK_EQ_INT(run_on(&job, &painted, 3), 0);
+    CHECK(job.convert_ns > 0 && job.convert_ns <= job.encode_ns);
+    uint8_t *want = decode(&plain, false), *got = decode(&job, false);
+    CHECK(want && got && memcmp(want, got, bytes) == 0);
+    /* A plain job has nowhere to paint. */
+    CHECK_EQ_INT(run_on(&plain, &painted, 1), -EINVAL);
+    free(want);
+    free(got);
+    free(filled.data);
+    cc_encode_job_destroy(&plain);
+    cc_encode_job_destroy(&job);
+    cc_source_free(src);
+}
+
 static void test_errors(void)
 {
     cc_frame big, rgb, small;
@@ -276,7 +424,7 @@ static void test_errors(void)
     frame_make(&rgb, 320, 240, 320 * 3, CC_PIX_RGB8, 0);
     frame_make(&small, 320, 240, 320, CC_PIX_MONO8, 0);
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_MONO8), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_MONO8, NULL), 0);
     job.quality = 80;
 
     /* Larger than the job was sized for: refused, no overflow (ASan). */
@@ -308,10 +456,10 @@ static void test_errors(void)
     CHECK(decode_error(&job, &small) >= 0);
     cc_encode_job_destroy(&job);
 
-    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, (cc_pixfmt)99), -EINVAL);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, (cc_pixfmt)99, NULL), -EINVAL);
     CHECK(job.jpeg == NULL);
     cc_encode_job_destroy(&job);
-    CHECK_EQ_INT(cc_encode_job_init(&job, 0, 240, CC_PIX_MONO8), -EINVAL);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 0, 240, CC_PIX_MONO8, NULL), -EINVAL);
     cc_encode_job_destroy(&job);
 
     frame_free(&big);
@@ -342,7 +490,7 @@ static void test_free_with_queued_jobs(void)
     waiter w;
     waiter_init(&w, jobs, MAX_JOBS);
     for (int i = 0; i < MAX_JOBS; i++) {
-        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], 1280, 960, CC_PIX_MONO8), 0);
+        CHECK_EQ_INT(cc_encode_job_init(&jobs[i], 1280, 960, CC_PIX_MONO8, NULL), 0);
         jobs[i].frame = &frame;
         jobs[i].quality = 80;
         jobs[i].done = on_done;
@@ -419,7 +567,7 @@ static void test_mono16(void)
         }
     }
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO16), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO16, NULL), 0);
     CHECK(job.conv != NULL && job.conv_cap == (size_t)W * H);
     uint8_t *conv = job.conv;
     uint8_t *pix = encode_decode(&job, &f, true);
@@ -458,7 +606,7 @@ static void test_bayer(void)
         }
     }
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_BAYER_GB8), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_BAYER_GB8, NULL), 0);
     uint8_t *pix = encode_decode(&job, &f, false);
     if (pix)
         CHECK(mae(pix, want, (size_t)W * H * 3) < 4);
@@ -481,7 +629,7 @@ static void test_bgr8(void)
     }
     f.fmt = CC_PIX_BGR8;
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_BGR8), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_BGR8, NULL), 0);
     CHECK(job.conv == NULL); /* nothing to convert */
     uint8_t *pix = encode_decode(&job, &f, false);
     if (pix)
@@ -501,12 +649,12 @@ static void test_convert_errors(void)
     f.size = f.capacity = (size_t)f.stride * H;
     f.data = calloc(1, f.size);
     cc_encode_job job;
-    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO8), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, W, H, CC_PIX_MONO8, NULL), 0);
     job.quality = 80;
     CHECK_EQ_INT(run_one(&job, &f), -EINVAL);
     cc_encode_job_destroy(&job);
     /* A YUV422 frame of odd width cannot be converted. */
-    CHECK_EQ_INT(cc_encode_job_init(&job, W + 1, H, CC_PIX_YUV422_UYVY), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&job, W + 1, H, CC_PIX_YUV422_UYVY, NULL), 0);
     job.quality = 80;
     f.width = W + 1;
     f.fmt = CC_PIX_YUV422_UYVY;
@@ -524,6 +672,9 @@ int main(void)
     RUN(test_mono8);
     RUN(test_rgb8);
     RUN(test_parallel_reuse);
+    RUN(test_split);
+    RUN(test_split_converted);
+    RUN(test_painted);
     RUN(test_errors);
     RUN(test_workers);
     RUN(test_free_with_queued_jobs);

@@ -83,7 +83,6 @@ static void test_new_rejects_bad_sizes(void)
     cc_ring *r = NULL;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(cc_ring_new(&r, bad[i], SLOT_BYTES), -EINVAL);
-    CHECK_EQ_INT(cc_ring_new(&r, 4, 0), -EINVAL);
     /* slots * slot_bytes does not fit in size_t. */
     CHECK_EQ_INT(cc_ring_new(&r, 1u << 31, SIZE_MAX / 4), -ENOMEM);
     CHECK(r == NULL);
@@ -111,6 +110,27 @@ static void test_new_allocates_slots(void)
     }
     cc_ring_free(r);
     cc_ring_free(NULL);
+}
+
+/* Painted frames need no pixel storage: slots without data still carry
+ * frames through. */
+static void test_new_without_data(void)
+{
+    cc_ring *r = NULL;
+    CHECK_EQ_INT(cc_ring_new(&r, 4, 0), 0);
+    if (!r)
+        return;
+    for (uint64_t i = 1; i <= 6; i++) {
+        cc_frame *w = cc_ring_write_slot(r);
+        CHECK(w->data == NULL);
+        CHECK_EQ_INT(w->capacity, 0);
+        w->seq = i;
+        CHECK(cc_ring_publish(r));
+        const cc_frame *f = cc_ring_take_newest(r, NULL);
+        CHECK(f == w);
+        cc_ring_release(r);
+    }
+    cc_ring_free(r);
 }
 
 static void test_empty_take_returns_null(void)
@@ -472,6 +492,7 @@ int main(int argc, char **argv)
         stress_frames = strtoull(argv[1], NULL, 10);
     RUN(test_new_rejects_bad_sizes);
     RUN(test_new_allocates_slots);
+    RUN(test_new_without_data);
     RUN(test_empty_take_returns_null);
     RUN(test_single_frame_round_trip);
     RUN(test_take_newest_skips_older);
