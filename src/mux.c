@@ -244,6 +244,27 @@ static void schedule(cc_mux *m)
 
 /* ---- lifetime ---- */
 
+static unsigned gcd(unsigned a, unsigned b)
+{
+    while (b) {
+        unsigned r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+/* The fewest strips per frame that share a tick's frames evenly among the
+ * workers: one camera on two workers, two strips each; three cameras on
+ * two, two (six strips, three per worker: the tick takes 1.5 encode times,
+ * not 2); two cameras on two, none (a split costs some CPU). */
+static unsigned strips_per_frame(const cc_mux *m)
+{
+    unsigned workers = cc_encoder_workers(m->enc);
+    unsigned cams = m->n ? (unsigned)m->n : 1;
+    return workers / gcd(cams, workers);
+}
+
 static int init_tick(cc_mux *m, cc_mux_tick *t)
 {
     *t = (cc_mux_tick){.mux = m};
@@ -254,10 +275,8 @@ static int init_tick(cc_mux *m, cc_mux_tick *t)
     for (size_t i = 0; i < m->n; i++) {
         const cc_source *src = m->cams[i].source;
         cc_encode_job *job = &t->entries[i].job;
-        /* Split frames over every worker: a tick's frames are done in
-         * (frames / workers) encode times, not in whole frames per worker. */
         cc_encode_opts opts = {.painted = src->painted,
-                               .max_parts = cc_encoder_workers(m->enc)};
+                               .max_parts = strips_per_frame(m)};
         int rc = cc_encode_job_init(job, src->width, src->height, src->fmt,
                                     &opts);
         if (rc < 0)

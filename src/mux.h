@@ -4,8 +4,10 @@
  * Runs on the event loop. At each tick the newest frame of each camera is
  * taken from its ring (the older ones are released unread) and encoded in
  * parallel on the worker pool, straight from the ring slot: a frame that is
- * not streamed is never encoded or copied. When the last encode of the tick
- * finishes, the bundle is written and handed to on_bundle.
+ * not streamed is never encoded or copied. Frames are split in as many
+ * strips as it takes to share a tick evenly among the workers (encoder.h).
+ * When the last encode of the tick finishes, the bundle is written and
+ * handed to on_bundle.
  *
  * Two ticks may be in flight, so the workers never idle at the end of a
  * tick while an overloaded daemon has work: a camera still encoding for the

@@ -7,7 +7,8 @@ Checks (PROTOCOL.md v1 and the daemon contract):
   - 60 bundles: every bundle valid (magic, version, header_size, sizes adding
     up exactly, entry_count <= cameras, one entry per camera at most, codec 1,
     flags per pixel format, dims), every JPEG fully decoded with the camera's
-    size and the right subsampling; bundle_seq strictly increasing; per-camera
+    size and the right subsampling, each merged from 2 strips (a DRI
+    segment: three cameras on two workers); bundle_seq strictly increasing; per-camera
     frame_id strictly increasing; capture_time_ns <= mux_time_ns, both within
     10 s of this host's clock; dropped plausible (> 0 summed for 400 fps
     cameras streamed at 30 fps, and never more than the frame_id gap allows);
@@ -33,6 +34,12 @@ CAMS = [
 ]
 STREAM_FPS = 30
 N_BUNDLES = 60
+
+
+def jpeg_has_dri(jpeg):
+    """A DRI segment (FF DD) among the headers, before the scan."""
+    sos = jpeg.find(b"\xff\xda")
+    return sos > 0 and jpeg.find(b"\xff\xdd", 0, sos) > 0
 
 
 async def collect(ws, n, timeout_each=T.RECV_TIMEOUT):
@@ -111,6 +118,14 @@ async def scenario(d, tj):
                     f"but the sum of dropped over {N_BUNDLES} bundles is 0")
         T.check(any(len(T.parse_bundle(m, 3).entries) > 1 for m, _ in msgs),
                 "no bundle ever carried more than one camera")
+        # Three cameras on two workers: every frame is split in two strips,
+        # merged with a restart interval (DRI), and decoded whole above.
+        for m, _ in msgs:
+            for e in T.parse_bundle(m, 3).entries:
+                T.check(jpeg_has_dri(e.payload),
+                        f"camera {e.camera_index}'s JPEG has no restart interval "
+                        "(frames are split over the 2 workers)")
+        T.log("every JPEG was merged from 2 strips and decoded")
 
         # Path "/" upgrades too (older clients).
         n1 = d.line_count()
