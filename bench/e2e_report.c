@@ -74,6 +74,7 @@ static void summarize_daemon(const cc_e2e_input *in, cc_e2e_summary *s)
     s->grab_pct = (b->grab_s - a->grab_s) / wall * 100;
     s->other_pct = s->cpu_pct - s->encode_pct - s->grab_pct;
     s->sys_pct = (b->sys_s - a->sys_s) / wall * 100;
+    s->other_sys_pct = (b->other_sys_s - a->other_sys_s) / wall * 100;
     s->rss_start_kb = a->rss_kb;
     s->rss_end_kb = b->rss_kb;
     s->hwm_kb = b->hwm_kb;
@@ -176,8 +177,10 @@ static void print_daemon(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *
         return;
     }
     fprintf(out, "  daemon CPU         %.1f%% of a core: encoders %.1f%%, grab %.1f%%, "
-                 "loop and rest %.1f%%; in the kernel %.1f%%\n",
-            s->cpu_pct, s->encode_pct, s->grab_pct, s->other_pct, s->sys_pct);
+                 "loop and rest %.1f%% (%.1f%% of it in the kernel); in the "
+                 "kernel %.1f%%\n",
+            s->cpu_pct, s->encode_pct, s->grab_pct, s->other_pct,
+            s->other_sys_pct, s->sys_pct);
     fprintf(out, "  daemon RSS         %.1f MB -> %.1f MB (peak %.1f MB)\n",
             (double)s->rss_start_kb / 1e3, (double)s->rss_end_kb / 1e3,
             (double)s->hwm_kb / 1e3);
@@ -298,6 +301,7 @@ static void add_daemon(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary
     cJSON_AddNumberToObject(d, "grab_cpu_percent", s->grab_pct);
     cJSON_AddNumberToObject(d, "other_cpu_percent", s->other_pct);
     cJSON_AddNumberToObject(d, "system_cpu_percent", s->sys_pct);
+    cJSON_AddNumberToObject(d, "other_system_cpu_percent", s->other_sys_pct);
     cJSON_AddNumberToObject(d, "rss_kb_start", (double)s->rss_start_kb);
     cJSON_AddNumberToObject(d, "rss_kb_end", (double)s->rss_end_kb);
     cJSON_AddNumberToObject(d, "rss_kb_peak", (double)s->hwm_kb);

@@ -51,6 +51,7 @@ typedef struct cc_e2e_summary {
     double mb_per_s, bundle_kb;
     bool have_daemon;
     double cpu_pct, encode_pct, grab_pct, other_pct, sys_pct;
+    double other_sys_pct; /* the kernel part of other_pct */
     uint64_t rss_start_kb, rss_end_kb, hwm_kb;
     bool have_efficiency;
     uint64_t frames;                     /* entries of the reference client */

@@ -82,6 +82,8 @@ static void sample_threads(pid_t pid, cc_proc_sample *s)
             s->encode_s += cpu;
         else if (strncmp(comm, "grab-", 5) == 0)
             s->grab_s += cpu;
+        else
+            s->other_sys_s += sys;
     }
     closedir(d);
 }

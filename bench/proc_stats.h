@@ -15,6 +15,8 @@ typedef struct cc_proc_sample {
     double sys_s;      /* the system part: syscalls, e.g. socket copies */
     double encode_s;   /* threads named jpeg-* */
     double grab_s;     /* threads named grab-* */
+    double other_sys_s; /* system part of the others: the event loop's
+                           socket writes */
     uint64_t rss_kb;   /* VmRSS */
     uint64_t hwm_kb;   /* VmHWM: peak RSS */
 } cc_proc_sample;
