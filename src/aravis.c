@@ -638,12 +638,19 @@ static void av_free(cc_source *base)
     free(base);
 }
 
+/* The config is read again on every reconnection: follow the new copy. */
+static void av_rebind(cc_source *base, const cc_camera_config *cfg)
+{
+    ((arv_source *)base)->cfg = cfg;
+}
+
 static const cc_source_ops aravis_ops = {
     .kind = "aravis",
     .grab = av_grab,
     .disconnect = av_disconnect,
     .connect = av_connect,
     .free = av_free,
+    .rebind = av_rebind,
 };
 
 /* A camera that may start offline streams what the config says. */

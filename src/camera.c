@@ -41,6 +41,7 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     cam->cfg = cfg;
     cam->index = index;
     atomic_init(&cam->stop, false);
+    atomic_init(&cam->release, true);
     atomic_init(&cam->online, false);
     atomic_init(&cam->grabbed, 0);
     atomic_init(&cam->grab_errors, 0);
@@ -155,6 +156,11 @@ static void log_exit(const cc_camera *cam)
 {
     struct timespec cpu;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    if (!atomic_load(&cam->release)) {
+        cc_info("camera %s: grab thread paused, the device stays open",
+                cam->cfg->name);
+        return;
+    }
     cc_info("camera %s: grab thread stopped: %llu frames, %llu errors, %llu "
             "reconnections, %.3f s CPU", cam->cfg->name,
             (unsigned long long)atomic_load(&cam->grabbed),
@@ -174,7 +180,9 @@ static void *grab_main(void *arg)
     snprintf(name, sizeof name, "grab-%.10s", cam->cfg->name);
     /* Only a debugging aid: a thread without its name still grabs. */
     (void)pthread_setname_np(pthread_self(), name);
-    if (!src->connected)
+    if (cam->starts > 1)
+        cc_info("camera %s: grab thread resumed", cam->cfg->name);
+    else if (!src->connected)
         cc_warn("camera %s: offline: %s; retrying", cam->cfg->name,
                 cam->reason);
     else if (src->detail[0])
@@ -206,7 +214,7 @@ static void *grab_main(void *arg)
         cc_ring_publish(cam->ring);
     }
     /* Released here, not by whoever frees the camera: it may block. */
-    if (src->connected && src->ops->disconnect)
+    if (atomic_load(&cam->release) && src->connected && src->ops->disconnect)
         src->ops->disconnect(src);
     log_exit(cam);
     return NULL;
@@ -217,6 +225,7 @@ int cc_camera_start(cc_camera *cam)
     if (cam->running)
         return -EALREADY;
     atomic_store(&cam->stop, false);
+    cam->starts++; /* before the thread: pthread_create orders it */
     int rc = pthread_create(&cam->thread, NULL, grab_main, cam);
     if (rc)
         return -rc;
@@ -224,13 +233,46 @@ int cc_camera_start(cc_camera *cam)
     return 0;
 }
 
-void cc_camera_stop(cc_camera *cam)
+static void join(cc_camera *cam, bool release)
 {
     if (!cam->running)
         return;
+    atomic_store(&cam->release, release); /* before stop: the thread reads it after */
     atomic_store(&cam->stop, true);
     pthread_join(cam->thread, NULL);
     cam->running = false;
+}
+
+void cc_camera_stop(cc_camera *cam)
+{
+    join(cam, true);
+}
+
+void cc_camera_pause(cc_camera *cam)
+{
+    join(cam, false);
+}
+
+int cc_camera_rebind(cc_camera *cam, const cc_camera_config *cfg,
+                     unsigned index, double stream_fps)
+{
+    if (cam->running)
+        return -EBUSY;
+    /* A new ring: no frame of before the reload, and grab seq numbers
+     * restart with the mux's count of them. */
+    cc_ring *ring;
+    uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
+                                       MAX_RING_SLOTS);
+    int rc = cc_ring_new(&ring, slots, cc_source_frame_bytes(cam->source));
+    if (rc < 0)
+        return rc;
+    cc_ring_free(cam->ring);
+    cam->ring = ring;
+    cam->cfg = cfg;
+    cam->index = index;
+    if (cam->source->ops->rebind)
+        cam->source->ops->rebind(cam->source, cfg);
+    return 0;
 }
 
 void cc_camera_destroy(cc_camera *cam)

@@ -29,7 +29,9 @@ typedef struct cc_camera {
     cc_ring *ring;
     pthread_t thread;
     bool running;
+    unsigned starts;     /* grab threads started: > 1 after a pause */
     atomic_bool stop;
+    atomic_bool release; /* the stopping grab thread releases the device */
     /* Written by the grab thread, read anywhere (relaxed). */
     atomic_bool online; /* connected: frames can come */
     atomic_uint_fast64_t grabbed;
@@ -50,6 +52,15 @@ int cc_camera_start(cc_camera *cam);
 /* Asks the grab thread to stop and joins it; the thread releases the
  * source's device before it ends. Safe if never started. */
 void cc_camera_stop(cc_camera *cam);
+/* The same, but the source stays open (a reload that keeps the camera):
+ * cc_camera_start resumes grabbing from it. */
+void cc_camera_pause(cc_camera *cam);
+/* For a reload: a camera stopped or paused takes cfg, an equal copy of its
+ * config (cc_camera_config_same; the old one is about to be freed), its
+ * new index, and a new empty ring sized for stream_fps. Returns 0, or
+ * -EBUSY (running) or -ENOMEM with the camera unchanged. */
+int cc_camera_rebind(cc_camera *cam, const cc_camera_config *cfg,
+                     unsigned index, double stream_fps);
 /* Stops, then frees the ring and the source. */
 void cc_camera_destroy(cc_camera *cam);
 /* CPU time the running grab thread has used. Returns 0 or -ESRCH. */

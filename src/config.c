@@ -954,6 +954,39 @@ static void write_aravis(const cc_camera_config *c, FILE *out)
                 a->features[i].value);
 }
 
+void cc_camera_config_write(const cc_camera_config *c, FILE *out)
+{
+    fprintf(out, "[camera %s]\nsource = %s\n", c->name,
+            cc_source_kind_name(c->source));
+    if (c->source == CC_SOURCE_ARAVIS)
+        write_aravis(c, out);
+    else
+        write_testpattern(c, out);
+}
+
+/* Compared as written back: what the camera is asked for, wherever the
+ * keys sit in the file. */
+bool cc_camera_config_same(const cc_camera_config *a, const cc_camera_config *b)
+{
+    char *text[2] = {NULL, NULL};
+    size_t len[2] = {0, 0};
+    const cc_camera_config *c[2] = {a, b};
+    bool ok = true;
+    for (int i = 0; i < 2; i++) {
+        FILE *f = open_memstream(&text[i], &len[i]);
+        if (!f) {
+            ok = false;
+            break;
+        }
+        cc_camera_config_write(c[i], f);
+        ok = fclose(f) == 0 && ok;
+    }
+    bool same = ok && len[0] == len[1] && memcmp(text[0], text[1], len[0]) == 0;
+    free(text[0]);
+    free(text[1]);
+    return same;
+}
+
 void cc_config_write(const cc_config *cfg, FILE *out)
 {
     const cc_server_config *s = &cfg->server;
@@ -966,13 +999,8 @@ void cc_config_write(const cc_config *cfg, FILE *out)
             s->jpeg_quality, s->encoder_workers, s->max_clients);
     fprintf(out, "aravis_fake = %s\n", s->aravis_fake ? "true" : "false");
     for (size_t i = 0; i < cfg->n_cameras; i++) {
-        const cc_camera_config *c = &cfg->cameras[i];
-        fprintf(out, "\n[camera %s]\nsource = %s\n", c->name,
-                cc_source_kind_name(c->source));
-        if (c->source == CC_SOURCE_ARAVIS)
-            write_aravis(c, out);
-        else
-            write_testpattern(c, out);
+        fputc('\n', out);
+        cc_camera_config_write(&cfg->cameras[i], out);
     }
 }
 

@@ -125,6 +125,11 @@ int cc_config_set_listen(cc_config *cfg, const char *arg, char *err, size_t errl
 
 /* Writes the resolved settings as an ini file that loads back the same. */
 void cc_config_write(const cc_config *cfg, FILE *out);
+/* One [camera NAME] section of it. */
+void cc_camera_config_write(const cc_camera_config *c, FILE *out);
+/* True when both ask the same of the same camera (a reload keeps it
+ * running); where the keys are in the file does not matter. */
+bool cc_camera_config_same(const cc_camera_config *a, const cc_camera_config *b);
 
 static inline bool cc_camera_has(const cc_camera_config *c, cc_camera_key key)
 {

@@ -40,7 +40,9 @@ static void on_bundle(cc_bundle *b, void *arg)
     cc_server_broadcast(d->srv, b);
 }
 
-static void stop_pipeline(app *d)
+/* Stops ticking, encoding and grabbing. Cameras with keep[i] >= 0 are
+ * only paused, their devices kept open (keep may be NULL). */
+static void stop_pipeline_keeping(app *d, const int *keep)
 {
     if (d->mux_ready)
         cc_mux_stop(&d->mux);
@@ -49,8 +51,17 @@ static void stop_pipeline(app *d)
     d->enc = NULL;
     if (d->mux_ready)
         cc_mux_release(&d->mux);
-    for (size_t i = 0; i < d->n_cams; i++)
-        cc_camera_stop(&d->cams[i]);
+    for (size_t i = 0; i < d->n_cams; i++) {
+        if (keep && keep[i] >= 0)
+            cc_camera_pause(&d->cams[i]);
+        else
+            cc_camera_stop(&d->cams[i]);
+    }
+}
+
+static void stop_pipeline(app *d)
+{
+    stop_pipeline_keeping(d, NULL);
 }
 
 static void close_rest(void *arg)
@@ -84,13 +95,39 @@ static void on_signal(uv_signal_t *h, int signum)
     cc_server_shutdown(d->srv, close_rest, d);
 }
 
-static int open_cameras(app *d)
+/* A camera kept over a reload: moved out of the old array (where it is
+ * left empty) and given its new config, index and ring. */
+static int move_camera(app *d, size_t j, cc_camera *from)
+{
+    const cc_config *cfg = d->cfg;
+    memcpy(&d->cams[j], from, sizeof *from);
+    from->source = NULL;
+    from->ring = NULL;
+    int rc = cc_camera_rebind(&d->cams[j], &cfg->cameras[j], (unsigned)j,
+                              cfg->server.stream_fps);
+    if (rc < 0)
+        cc_error("camera %s: %s", cfg->cameras[j].name, strerror(-rc));
+    return rc;
+}
+
+/* Opens d->cfg's cameras; new camera j is old[i] when keep[i] == j. */
+static int open_cameras_keeping(app *d, cc_camera *old, size_t n_old, const int *keep)
 {
     const cc_config *cfg = d->cfg;
     d->cams = calloc(cfg->n_cameras, sizeof *d->cams);
     if (!d->cams)
         return -1;
     for (size_t i = 0; i < cfg->n_cameras; i++) {
+        size_t k = 0;
+        while (k < n_old && keep[k] != (int)i)
+            k++;
+        if (k < n_old) {
+            int rc = move_camera(d, i, &old[k]);
+            d->n_cams++;
+            if (rc < 0)
+                return -1;
+            continue;
+        }
         char err[1024];
         int rc = cc_camera_init(&d->cams[i], &cfg->cameras[i], (unsigned)i,
                                 cfg->server.stream_fps, err, sizeof err);
@@ -103,6 +140,11 @@ static int open_cameras(app *d)
         d->n_cams++;
     }
     return 0;
+}
+
+static int open_cameras(app *d)
+{
+    return open_cameras_keeping(d, NULL, 0, NULL);
 }
 
 static void log_start(const app *d, const char *url)
@@ -196,20 +238,28 @@ static int start(app *d)
 
 /* ---- SIGHUP: reload the configuration ---- */
 
+static void destroy_cameras(cc_camera *cams, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cc_camera_destroy(&cams[i]);
+    free(cams);
+}
+
 static void close_cameras(app *d)
 {
-    for (size_t i = 0; i < d->n_cams; i++)
-        cc_camera_destroy(&d->cams[i]);
-    free(d->cams);
+    destroy_cameras(d->cams, d->n_cams);
     d->cams = NULL;
     d->n_cams = 0;
 }
 
-/* Cameras, encoder pool and mux for d->cfg, on the running server. */
-static int restart_pipeline(app *d)
+/* Cameras, encoder pool and mux for d->cfg, on the running server; the
+ * old cameras with keep[i] >= 0 are taken over (keep may be NULL). */
+static int restart_pipeline(app *d, cc_camera *old, size_t n_old, const int *keep)
 {
     const cc_server_config *scfg = &d->cfg->server;
-    int rc = open_cameras(d) < 0 ? -1 : cc_encoder_new(&d->enc, scfg->encoder_workers);
+    int rc = open_cameras_keeping(d, old, n_old, keep) < 0
+                 ? -1
+                 : cc_encoder_new(&d->enc, scfg->encoder_workers);
     if (rc == 0)
         rc = cc_mux_reset(&d->mux, d->cams, d->n_cams, d->enc, scfg);
     if (rc == 0)
@@ -256,8 +306,40 @@ static void match_cameras(const cc_config *old, const cc_config *next, int *old_
     }
 }
 
-/* Everything but the server restarts on the new settings; on failure the
- * old configuration is started again. Cameras keep their clients by name. */
+/* Old camera i goes on as new camera keep[i] when nothing it is asked
+ * changes, or -1. Aravis cameras also depend on the in-process Fake. */
+static void find_kept(const cc_config *old, const cc_config *next, const int *old_to_new,
+                      int *keep)
+{
+    bool fake_same = old->server.aravis_fake == next->server.aravis_fake;
+    for (size_t i = 0; i < old->n_cameras; i++) {
+        int j = old_to_new[i];
+        const cc_camera_config *a = &old->cameras[i];
+        keep[i] = j >= 0 && (fake_same || a->source != CC_SOURCE_ARAVIS) &&
+                          cc_camera_config_same(a, &next->cameras[j])
+                      ? j
+                      : -1;
+    }
+}
+
+static void log_reloaded(const app *d, const int *keep, size_t n_old)
+{
+    char kept[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n_old && used < sizeof kept; i++)
+        if (keep[i] >= 0)
+            used += (size_t)snprintf(kept + used, sizeof kept - used, "%s%s",
+                                     used ? ", " : "; kept running: ",
+                                     d->cfg->cameras[keep[i]].name);
+    cc_info("SIGHUP: reloaded: %zu cameras, %g fps%s", d->n_cams,
+            d->cfg->server.stream_fps, kept);
+}
+
+/* Everything but the server restarts on the new settings, but for the
+ * cameras whose settings did not change: they are paused and go on with
+ * their device open (a GenICam camera takes seconds to open). On failure
+ * the old configuration is started again, from scratch. Cameras keep their
+ * clients by name. */
 static void on_sighup(uv_signal_t *h, int signum)
 {
     (void)signum;
@@ -267,21 +349,32 @@ static void on_sighup(uv_signal_t *h, int signum)
         return;
     cc_info("SIGHUP: reloading %s", d->cfg->path);
     cc_notify_reloading();
-    int old_to_new[CC_MAX_CAMERAS];
+    int old_to_new[CC_MAX_CAMERAS], keep[CC_MAX_CAMERAS];
     match_cameras(d->cfg, &next, old_to_new);
+    find_kept(d->cfg, &next, old_to_new, keep);
     size_t n_old = d->n_cams;
 
-    stop_pipeline(d);
-    close_cameras(d);
+    stop_pipeline_keeping(d, keep);
+    cc_camera *old_cams = d->cams;
+    d->cams = NULL;
+    d->n_cams = 0;
+    /* The others first: their devices and memory are free for the new. */
+    for (size_t i = 0; i < n_old; i++)
+        if (keep[i] < 0)
+            cc_camera_destroy(&old_cams[i]);
     cc_config old = *d->cfg;
     *d->cfg = next;
-    if (restart_pipeline(d) < 0) {
+    int rc = restart_pipeline(d, old_cams, n_old, keep);
+    destroy_cameras(old_cams, n_old); /* what was not taken over */
+    if (rc < 0) {
         cc_error("SIGHUP: the new configuration did not start; back to the old one");
         cc_config_destroy(d->cfg);
         *d->cfg = old;
-        for (size_t i = 0; i < n_old; i++)
+        for (size_t i = 0; i < n_old; i++) {
             old_to_new[i] = (int)i;
-        if (restart_pipeline(d) < 0) {
+            keep[i] = -1;
+        }
+        if (restart_pipeline(d, NULL, 0, NULL) < 0) {
             cc_error("SIGHUP: the old configuration did not start again either");
             d->exit_status = 1;
             stop_signals(d);
@@ -293,7 +386,7 @@ static void on_sighup(uv_signal_t *h, int signum)
         cc_config_destroy(&old);
     }
     cc_server_cameras_changed(d->srv, d->n_cams, old_to_new, n_old);
-    cc_info("SIGHUP: reloaded: %zu cameras, %g fps", d->n_cams, d->cfg->server.stream_fps);
+    log_reloaded(d, keep, n_old);
     cc_notify_ready(&d->notify);
 }
 

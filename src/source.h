@@ -39,6 +39,10 @@ typedef struct cc_source_ops {
      * errno with the reason in err. */
     int (*connect)(cc_source *src, char *err, size_t errlen);
     void (*free)(cc_source *src);
+    /* Optional: for a reload, the source keeps running with cfg, an equal
+     * copy of the config it was made with (the old one is freed). Called
+     * while no thread drives the source. */
+    void (*rebind)(cc_source *src, const cc_camera_config *cfg);
 } cc_source_ops;
 
 /* How the transport's receive thread is scheduled. */

@@ -322,6 +322,64 @@ static void test_camera_stream(void)
     cc_camera_destroy(&cam);
 }
 
+/* Waits for a frame in cam's ring; returns its frame_id, or 0. */
+static uint64_t next_frame_id(cc_camera *cam)
+{
+    for (int i = 0; i < WAIT_MS; i++) {
+        const cc_frame *f = cc_ring_take_newest(cam->ring, NULL);
+        if (f) {
+            uint64_t id = f->frame_id;
+            cc_ring_release(cam->ring);
+            return id;
+        }
+        sleep_ms(1);
+    }
+    return 0;
+}
+
+/* A reload that keeps a camera pauses it with the device open, gives it
+ * the new copy of its config and a new ring, and it grabs on. */
+static void test_camera_pause_rebind(void)
+{
+    cc_camera_config cfg = fake_config(320, 240, CC_PIX_MONO8, 200);
+    cc_camera cam;
+    char err[1024] = "";
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), 0);
+    if (!cam.ring) {
+        fprintf(stderr, "  %s\n", err);
+        return;
+    }
+    CHECK_EQ_INT(cc_camera_start(&cam), 0);
+    uint64_t before = next_frame_id(&cam);
+    CHECK(before > 0);
+    CHECK_EQ_INT(cc_camera_rebind(&cam, &cfg, 0, 30), -EBUSY);
+    cc_camera_pause(&cam);
+    CHECK(cam.source->connected); /* still open */
+    uint64_t reconnects = atomic_load(&cam.reconnects);
+
+    cc_camera_config copy = cfg; /* the reloaded config: equal, elsewhere */
+    CHECK(cc_camera_config_same(&cfg, &copy));
+    cc_ring *old_ring = cam.ring;
+    CHECK_EQ_INT(cc_camera_rebind(&cam, &copy, 2, 100), 0);
+    CHECK(cam.cfg == &copy);
+    CHECK_EQ_INT(cam.index, 2);
+    CHECK(cam.ring != old_ring);
+    CHECK_EQ_INT(cc_ring_slots(cam.ring), 4); /* 200 fps streamed at 100 */
+    CHECK(cc_ring_take_newest(cam.ring, NULL) == NULL); /* nothing old */
+
+    CHECK_EQ_INT(cc_camera_start(&cam), 0);
+    uint64_t after = next_frame_id(&cam);
+    CHECK(after > before); /* the same stream goes on */
+    CHECK_EQ_INT(atomic_load(&cam.reconnects), reconnects); /* not reopened */
+    cc_camera_stop(&cam);
+    CHECK(!cam.source->connected);
+    cc_camera_destroy(&cam);
+
+    /* Another setting is another camera. */
+    copy.grab_fps = 100;
+    CHECK(!cc_camera_config_same(&cfg, &copy));
+}
+
 /* Mono16, then each Bayer order against the colours of its RGB8 frame. */
 static void test_fake_mono16(void)
 {
@@ -500,6 +558,7 @@ int main(void)
     RUN(test_not_found);
     RUN(test_list);
     RUN(test_camera_stream);
+    RUN(test_camera_pause_rebind);
     RUN(test_fake_mono16);
     RUN(test_fake_bayer);
     RUN(test_watchdog);

@@ -223,6 +223,12 @@ class Daemon:
         with self._cond:
             return len(self.lines)
 
+    def lines_matching(self, pattern, start=0):
+        """Stderr lines (index >= start) so far that match regex pattern."""
+        rx = re.compile(pattern)
+        with self._cond:
+            return [line for line in self.lines[start:] if rx.search(line)]
+
     def stderr_text(self):
         with self._cond:
             return "\n".join(self.lines)

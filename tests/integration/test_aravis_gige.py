@@ -21,11 +21,14 @@ Checks:
   - the camera process is started again: within 15 s the daemon logs it
     online again, its entries come back (frame_ids still growing), and a new
     client's hello has all three online;
+  - SIGHUP with the same file: the daemon logs all three kept running, none
+    is reopened (no online/offline line), and all stream on within 5 s;
   - SIGTERM: the daemon exits 0 and logs each camera's transport counters
     (buffers completed, ...).
 """
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -113,15 +116,19 @@ class FakeCamera:
 
 
 class Reader:
-    """Reads every bundle of one client in the background."""
+    """Reads every bundle of one client in the background; keeps the hellos
+    a reload sends."""
 
     def __init__(self, ws, n):
-        self.ws, self.n, self.bundles = ws, n, []
+        self.ws, self.n, self.bundles, self.hellos = ws, n, [], []
 
     async def run(self):
         while True:
-            m = await T.recv_binary(self.ws, what="a FrameBundle")
-            self.bundles.append(T.parse_bundle(m, self.n))
+            m = await T.recv(self.ws, what="a FrameBundle")
+            if isinstance(m, str):
+                self.hellos.append(json.loads(m))
+            else:
+                self.bundles.append(T.parse_bundle(m, self.n))
 
     def entries(self, cam, after_ns=0):
         return [e for b in self.bundles if b.mux_time_ns > after_ns
@@ -237,6 +244,24 @@ async def scenario(d, fakes, tj):
             status, body = health(d)
             T.check_eq(status, 200, f"/healthz after c2 came back ({body!r})")
             T.log("c2 streams its ramp again, frame_ids still growing")
+
+            # SIGHUP with the same file: every camera keeps its device
+            # open (no reconnection) and goes on within a few ticks.
+            n2 = d.line_count()
+            d.send_signal(signal.SIGHUP)
+            m = await wait_line(d, r"SIGHUP: reloaded: 3 cameras, [\d.]+ fps; "
+                                   r"kept running: c1, c2, c3$", 10, n2)
+            T.check(m is not None, "no 'reloaded ... kept running: c1, c2, c3' line")
+            reload_ns = time.time_ns()
+            await reader.wait_entries(range(3), 5, reload_ns, 5)
+            T.check_eq([c["name"] for c in reader.hellos[-1]["cameras"]] if reader.hellos
+                       else None, ["c1", "c2", "c3"], "the hello a reload sends")
+            for i in range(3):
+                check_growing(reader, i)
+            check_images(reader, cams, tj, reload_ns)
+            reopened = d.lines_matching(r"camera c\d: (online|offline|still offline)", n2)
+            T.check(not reopened, f"cameras reopened by a reload that kept them: {reopened}")
+            T.log("SIGHUP kept the three cameras open; they stream on")
         finally:
             task.cancel()
             try:
@@ -258,15 +283,17 @@ def run(binary):
                 T.check(d.wait_for_line(rf"camera {name}: online: ", 10) is not None,
                         f"no 'camera {name}: online' line")
             asyncio.run(scenario(d, fakes, tj))
+            n_end = d.line_count()
             rc = d.stop(signal.SIGTERM)
             T.check_eq(rc, 0, "exit status after SIGTERM")
             # Aravis' counts, summed over c2's two connections, cover every
             # frame the grab thread took.
             for name, _c in CAMS:
-                g = d.wait_for_line(rf"camera {name}: grab thread stopped: (\d+) frames", 5)
+                g = d.wait_for_line(rf"camera {name}: grab thread stopped: (\d+) frames", 5,
+                                    n_end)
                 m = d.wait_for_line(rf"camera {name}: transport: (\d+) buffers completed, "
                                     r"\d+ failed, \d+ underruns; \d+ packets resent, \d+ "
-                                    r"missing; receive thread (\w+)", 5)
+                                    r"missing; receive thread (\w+)", 5, n_end)
                 T.check(g is not None and m is not None,
                         f"no frame or transport counts for camera {name} at exit")
                 T.check(int(m.group(1)) >= int(g.group(1)) > 0,

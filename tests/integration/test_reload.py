@@ -4,7 +4,10 @@
 
 Start with cameras a, b, c and three clients: one on every camera, one
 subscribed to b, one subscribed to a. Then the config file changes: a is
-removed, b changes size, d is added, stream_fps changes. After SIGHUP:
+removed, b changes size, c stays as it is, d is added, stream_fps changes.
+After SIGHUP:
+  - c kept running (logged; its frame ids go on), b was opened again (its
+    frame ids start over);
   - the clients of b and of every camera stay connected, get the new hello
     (b at index 0 with its new size, c, d) and then bundles of the new
     cameras, the subscribed one only b's entries, at the new size;
@@ -65,12 +68,15 @@ async def scenario(d):
         await subscribe(a_ws, [0])
         before = await bundles(all_ws, 5, 3)
         seq_before = before[-1].bundle_seq
+        last_id = {i: max(e.frame_id for b in before for e in b.entries
+                          if e.camera_index == i) for i in (1, 2)}
 
         with open(d.config_path, "w") as f:
             f.write(T.make_config(T.server_section(stream_fps=20), AFTER))
         d.send_signal(signal.SIGHUP)
-        T.check(d.wait_for_line(r"SIGHUP: reloaded: 3 cameras, 20 fps", 20) is not None,
-                "no 'reloaded' log line")
+        T.check(d.wait_for_line(r"SIGHUP: reloaded: 3 cameras, 20 fps; kept running: c$",
+                                20) is not None,
+                "no 'reloaded' log line naming c (unchanged) as kept running")
 
         for ws, who in ((all_ws, "all"), (b_ws, "b")):
             hello = await next_hello(ws)
@@ -84,6 +90,14 @@ async def scenario(d):
         seen = {e.camera_index: (e.width, e.height) for b in after for e in b.entries}
         T.check_eq(seen, {0: (256, 192), 1: (160, 120), 2: (192, 144)},
                    "entries of the new cameras")
+        # c did not change: it went on grabbing from the same source (its
+        # frame ids go on); b did: it was opened again (they start over).
+        ids = {i: [e.frame_id for b in after for e in b.entries if e.camera_index == i]
+               for i in (0, 1)}
+        T.check(ids[1] and min(ids[1]) > last_id[2],
+                f"c kept running: frame ids {last_id[2]} before, {ids[1][:3]} after")
+        T.check(ids[0] and min(ids[0]) < last_id[1],
+                f"b reopened: frame ids {last_id[1]} before, {ids[0][:3]} after")
 
         mine = await bundles(b_ws, 10, 3)
         idx = {e.camera_index for b in mine[2:] for e in b.entries}
