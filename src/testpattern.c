@@ -1,5 +1,6 @@
 /* The built-in test pattern: a moving, textured image with the frame number
- * in big digits in the top-left corner.
+ * in big digits in the bottom-left corner (clients draw their overlays at
+ * the top).
  *
  * Painting a textured 1920x1200 image takes far longer than a frame period at
  * 400 FPS, so each pattern is painted once, at creation, into a "world" the
@@ -279,17 +280,19 @@ static const uint8_t font[10][7] = {
     {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c},
 };
 
-/* White digits on a black box at (2s, 2s), s = scale: each digit is 5s wide
- * plus a gap of s, with a margin of s around the text. Digits that do not
+/* White digits on a black box 9s high, 2s from the left and bottom edges,
+ * s = scale: each digit is 5s wide plus a gap of s, with a margin of s
+ * around the text. Digits that do not
  * fit are dropped from the left, keeping the ones that change. Draws the
  * box's rows that fall in y0 .. y0 + rows - 1 (dst holds those rows). */
 static void draw_number(const testpattern *tp, uint64_t number, uint32_t y0,
                         uint32_t rows, uint8_t *dst, size_t dst_stride)
 {
     uint32_t w = tp->base.width, h = tp->base.height;
-    unsigned s = tp->scale, bpp = tp->bpp, cell = 6 * s, bx = 2 * s, by = 2 * s;
-    if (h < by + 9 * s || w < bx + s + cell)
+    unsigned s = tp->scale, bpp = tp->bpp, cell = 6 * s, bx = 2 * s;
+    if (h < 11 * s || w < bx + s + cell)
         return;
+    uint32_t by = h - 11 * s;
     uint8_t digits[20]; /* least significant first */
     unsigned nd = 0;
     do {
