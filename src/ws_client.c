@@ -19,6 +19,7 @@
  */
 #include "camcast/ws_client.h"
 #include "camcast/ws_handshake.h"
+#include "camcast/ws_feed.h"
 #include "camcast/ws_sendbuf.h"
 
 #include <assert.h>
@@ -82,8 +83,7 @@ struct cc_ws_client {
 
     wslay_event_context_ptr ws;
     bool in_wslay;           /* inside wslay_event_recv: no sending now */
-    const uint8_t *in;       /* bytes being fed to wslay */
-    size_t in_len;
+    cc_ws_feed in;           /* bytes being fed to wslay */
     cc_ws_sendbuf out;       /* frames wslay produced, written as one */
 
     rx_state rx;
@@ -380,15 +380,7 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 {
     (void)flags;
     cc_ws_client *c = user;
-    if (c->in_len == 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    size_t n = len < c->in_len ? len : c->in_len;
-    memcpy(buf, c->in, n);
-    c->in += n;
-    c->in_len -= n;
-    return (ssize_t)n;
+    return cc_ws_feed_read(&c->in, ctx, buf, len);
 }
 
 static void deliver_text(cc_ws_client *c, const uint8_t *msg, size_t len)
@@ -426,8 +418,7 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
 
 static void feed_wslay(cc_ws_client *c, const uint8_t *data, size_t len)
 {
-    c->in = data;
-    c->in_len = len;
+    c->in = (cc_ws_feed){data, len};
     c->in_wslay = true;
     int rc = wslay_event_recv(c->ws);
     c->in_wslay = false;

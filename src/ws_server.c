@@ -11,6 +11,7 @@
 #include <wslay/wslay.h>
 
 #include "camcast/framebundle.h"
+#include "camcast/ws_feed.h"
 #include "camcast/ws_sendbuf.h"
 #include "control.h"
 #include "http.h"
@@ -65,8 +66,7 @@ struct client {
     char response[512];
 
     wslay_event_context_ptr ws;
-    const uint8_t *in;   /* received bytes not yet given to wslay */
-    size_t in_len;
+    cc_ws_feed in;       /* received bytes not yet given to wslay */
     cc_ws_sendbuf out;   /* frames being assembled by wslay_event_send */
     size_t ctl_backlog;  /* control bytes written, not yet completed */
     uint64_t subscribed; /* camera mask */
@@ -360,21 +360,12 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 {
     (void)flags;
     client *c = user;
-    if (c->in_len == 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-        return -1;
-    }
-    size_t n = len < c->in_len ? len : c->in_len;
-    memcpy(buf, c->in, n);
-    c->in += n;
-    c->in_len -= n;
-    return (ssize_t)n;
+    return cc_ws_feed_read(&c->in, ctx, buf, len);
 }
 
 static void ws_receive(client *c, const uint8_t *data, size_t len)
 {
-    c->in = data;
-    c->in_len = len;
+    c->in = (cc_ws_feed){data, len};
     int rc = wslay_event_recv(c->ws);
     ws_flush(c);
     if (rc < 0) {
