@@ -253,44 +253,6 @@ static void test_parallel_reuse(void)
 }
 
 /* Runs one job on a one-worker pool and returns its err. */
-static int run_one(cc_encode_job *job, const cc_frame *frame)
-{
-    waiter w;
-    waiter_init(&w, job, 1);
-    job->frame = frame;
-    job->done = on_done;
-    job->arg = &w;
-    cc_encoder *enc = NULL;
-    CHECK_EQ_INT(cc_encoder_new(&enc, 1), 0);
-    cc_encoder_submit(enc, job);
-    CHECK(waiter_wait(&w, 1));
-    cc_encoder_free(enc);
-    CHECK_EQ_INT(w.calls[0], 1);
-    waiter_destroy(&w);
-    return job->err;
-}
-
-/* Decoded pixels of job's JPEG (packed gray or RGB), or NULL. */
-static uint8_t *decode(const cc_encode_job *job, bool gray)
-{
-    int w = 0, h = 0, subsamp = -1, cs = -1;
-    tjhandle tj = tjInitDecompress();
-    uint8_t *pix = NULL;
-    if (tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h, &subsamp,
-                            &cs) == 0 &&
-        w == (int)job->width && h == (int)job->height) {
-        pix = malloc((size_t)w * h * (gray ? 1 : 3));
-        /* TurboJPEG 2.1 fails on libjpeg's corrupt-data warnings too. */
-        if (tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, 0, h,
-                          gray ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
-            free(pix);
-            pix = NULL;
-        }
-    }
-    tjDestroy(tj);
-    return pix;
-}
-
 /* Runs one job on a pool of `workers` and returns its err. */
 static int run_on(cc_encode_job *job, const cc_frame *frame, unsigned workers)
 {
@@ -308,6 +270,35 @@ static int run_on(cc_encode_job *job, const cc_frame *frame, unsigned workers)
     CHECK_EQ_INT(w.off_pool, 0);
     waiter_destroy(&w);
     return job->err;
+}
+
+static int run_one(cc_encode_job *job, const cc_frame *frame)
+{
+    return run_on(job, frame, 1);
+}
+
+/* Decoded pixels of job's JPEG (packed gray or RGB), or NULL; its
+ * subsampling in *subsamp if asked. */
+static uint8_t *decode(const cc_encode_job *job, bool gray, int *subsamp)
+{
+    int w = 0, h = 0, ss = -1, cs = -1;
+    tjhandle tj = tjInitDecompress();
+    uint8_t *pix = NULL;
+    if (subsamp)
+        *subsamp = -1;
+    if (tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h,
+                            subsamp ? subsamp : &ss, &cs) == 0 &&
+        w == (int)job->width && h == (int)job->height) {
+        pix = malloc((size_t)w * h * (gray ? 1 : 3));
+        /* TurboJPEG 2.1 fails on libjpeg's corrupt-data warnings too. */
+        if (tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, 0, h,
+                          gray ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
+            free(pix);
+            pix = NULL;
+        }
+    }
+    tjDestroy(tj);
+    return pix;
 }
 
 /* Bytes FF DD (a DRI segment) somewhere in the header. */
@@ -335,7 +326,7 @@ static void check_split(uint32_t width, uint32_t height, uint32_t stride,
     CHECK_EQ_INT(cc_encode_job_parts(&split), want_parts);
     whole.quality = split.quality = 80;
     CHECK_EQ_INT(run_on(&whole, &frame, 1), 0);
-    uint8_t *want = decode(&whole, gray);
+    uint8_t *want = decode(&whole, gray, NULL);
     CHECK(want != NULL);
     CHECK(!has_dri(&whole));
     /* One worker (strips in turn) and several (strips at once), reused. */
@@ -343,7 +334,7 @@ static void check_split(uint32_t width, uint32_t height, uint32_t stride,
         CHECK_EQ_INT(run_on(&split, &frame, workers), 0);
         CHECK(split.encode_ns > 0);
         CHECK_EQ_INT(has_dri(&split), want_parts > 1);
-        uint8_t *got = decode(&split, gray);
+        uint8_t *got = decode(&split, gray, NULL);
         CHECK(got != NULL);
         size_t n = (size_t)width * height * (gray ? 1 : 3);
         CHECK(got && memcmp(got, want, n) == 0);
@@ -405,7 +396,7 @@ static void test_painted(void)
     CHECK_EQ_INT(run_on(&plain, &filled, 1), 0);
     CHECK_EQ_INT(run_on(&job, &painted, 3), 0);
     CHECK(job.convert_ns > 0 && job.convert_ns <= job.encode_ns);
-    uint8_t *want = decode(&plain, false), *got = decode(&job, false);
+    uint8_t *want = decode(&plain, false, NULL), *got = decode(&job, false, NULL);
     CHECK(want && got && memcmp(want, got, bytes) == 0);
     /* A plain job has nowhere to paint. */
     CHECK_EQ_INT(run_on(&plain, &painted, 1), -EINVAL);
@@ -523,21 +514,11 @@ static uint8_t *encode_decode(cc_encode_job *job, const cc_frame *frame,
     job->quality = 95;
     CHECK_EQ_INT(run_one(job, frame), 0);
     CHECK_EQ_INT(job->gray, gray);
-    int w = 0, h = 0, subsamp = -1, cs = -1;
-    tjhandle tj = tjInitDecompress();
-    uint8_t *pix = NULL;
-    if (tjDecompressHeader3(tj, job->jpeg, job->jpeg_size, &w, &h, &subsamp,
-                            &cs) == 0 &&
-        w == (int)frame->width && h == (int)frame->height) {
-        CHECK_EQ_INT(subsamp, gray ? TJSAMP_GRAY : TJSAMP_420);
-        pix = malloc((size_t)w * h * (gray ? 1 : 3));
-        if (tjDecompress2(tj, job->jpeg, job->jpeg_size, pix, w, 0, h,
-                          gray ? TJPF_GRAY : TJPF_RGB, 0) != 0) {
-            free(pix);
-            pix = NULL;
-        }
-    }
-    tjDestroy(tj);
+    CHECK_EQ_INT(job->width, frame->width);
+    CHECK_EQ_INT(job->height, frame->height);
+    int subsamp;
+    uint8_t *pix = decode(job, gray, &subsamp);
+    CHECK_EQ_INT(subsamp, gray ? TJSAMP_GRAY : TJSAMP_420);
     CHECK(pix != NULL);
     return pix;
 }
