@@ -487,9 +487,13 @@ static int av_connect(cc_source *base, char *err, size_t errlen)
 
 /* ---- grabbing ---- */
 
-/* Lazily, on the grab thread: buffers would pile up before it runs. */
+/* Lazily, on the grab thread: buffers would pile up before it runs. After
+ * a pause, frames completed since are stale: given back unread. */
 static int start_acquisition(arv_source *s, uint64_t now)
 {
+    ArvBuffer *b;
+    while ((b = arv_stream_try_pop_buffer(s->stream)))
+        arv_stream_push_buffer(s->stream, b);
     GError *e = NULL;
     arv_camera_start_acquisition(s->camera, &e);
     if (e) {
@@ -638,6 +642,17 @@ static void av_free(cc_source *base)
     free(base);
 }
 
+/* Frames would arrive and wait during a reload: stop acquiring; the next
+ * grab starts again (start_acquisition drops what came meanwhile). */
+static void av_pause(cc_source *base)
+{
+    arv_source *s = (arv_source *)base;
+    if (!base->connected || !s->acquiring || s->gone)
+        return;
+    arv_camera_stop_acquisition(s->camera, NULL);
+    s->acquiring = false;
+}
+
 /* The config is read again on every reconnection: follow the new copy. */
 static void av_rebind(cc_source *base, const cc_camera_config *cfg)
 {
@@ -651,6 +666,7 @@ static const cc_source_ops aravis_ops = {
     .connect = av_connect,
     .free = av_free,
     .rebind = av_rebind,
+    .pause = av_pause,
 };
 
 /* A camera that may start offline streams what the config says. */

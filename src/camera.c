@@ -214,8 +214,11 @@ static void *grab_main(void *arg)
         cc_ring_publish(cam->ring);
     }
     /* Released here, not by whoever frees the camera: it may block. */
-    if (atomic_load(&cam->release) && src->connected && src->ops->disconnect)
+    bool release = atomic_load(&cam->release);
+    if (release && src->connected && src->ops->disconnect)
         src->ops->disconnect(src);
+    else if (!release && src->connected && src->ops->pause)
+        src->ops->pause(src);
     log_exit(cam);
     return NULL;
 }

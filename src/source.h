@@ -43,6 +43,9 @@ typedef struct cc_source_ops {
      * copy of the config it was made with (the old one is freed). Called
      * while no thread drives the source. */
     void (*rebind)(cc_source *src, const cc_camera_config *cfg);
+    /* Optional: the grab thread stops for a while, the source stays open
+     * (a reload): stop producing, drop what came; grab() resumes. */
+    void (*pause)(cc_source *src);
 } cc_source_ops;
 
 /* How the transport's receive thread is scheduled. */

@@ -46,6 +46,13 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t mono_ns(void)
 {
     struct timespec ts;
@@ -322,19 +329,28 @@ static void test_camera_stream(void)
     cc_camera_destroy(&cam);
 }
 
-/* Waits for a frame in cam's ring; returns its frame_id, or 0. */
-static uint64_t next_frame_id(cc_camera *cam)
+/* Waits for a frame in cam's ring (polled every ms, so the first one
+ * published, or of a burst); returns its frame_id (and capture time if
+ * asked), or 0. */
+static uint64_t next_frame_id_at(cc_camera *cam, uint64_t *capture_ns)
 {
     for (int i = 0; i < WAIT_MS; i++) {
         const cc_frame *f = cc_ring_take_newest(cam->ring, NULL);
         if (f) {
             uint64_t id = f->frame_id;
+            if (capture_ns)
+                *capture_ns = f->capture_ns;
             cc_ring_release(cam->ring);
             return id;
         }
         sleep_ms(1);
     }
     return 0;
+}
+
+static uint64_t next_frame_id(cc_camera *cam)
+{
+    return next_frame_id_at(cam, NULL);
 }
 
 /* A reload that keeps a camera pauses it with the device open, gives it
@@ -367,9 +383,14 @@ static void test_camera_pause_rebind(void)
     CHECK_EQ_INT(cc_ring_slots(cam.ring), 4); /* 200 fps streamed at 100 */
     CHECK(cc_ring_take_newest(cam.ring, NULL) == NULL); /* nothing old */
 
+    sleep_ms(100); /* frames that come now must not show up later */
+    uint64_t resumed_ns = realtime_ns();
     CHECK_EQ_INT(cc_camera_start(&cam), 0);
-    uint64_t after = next_frame_id(&cam);
+    uint64_t capture_ns = 0;
+    uint64_t after = next_frame_id_at(&cam, &capture_ns);
     CHECK(after > before); /* the same stream goes on */
+    fprintf(stderr, "  resumed at %llu, first frame captured at %llu (%+.3f ms)\n", (unsigned long long)resumed_ns, (unsigned long long)capture_ns, ((double)capture_ns - (double)resumed_ns) / 1e6);
+    CHECK(capture_ns >= resumed_ns); /* not a frame from before */
     CHECK_EQ_INT(atomic_load(&cam.reconnects), reconnects); /* not reopened */
     cc_camera_stop(&cam);
     CHECK(!cam.source->connected);
