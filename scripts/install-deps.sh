@@ -1,16 +1,27 @@
 #!/bin/sh
 # Installs the Debian 12 packages CameraCast needs to build, run and test.
 # Idempotent: packages already installed are left alone.
+#   --build-only  only what building needs (the Docker image's build stage)
 set -eu
 
-PKGS="
+BUILD_PKGS="
 build-essential meson ninja-build pkg-config
 libturbojpeg0-dev libuv1-dev libwslay-dev libinih-dev libhttp-parser-dev
 nettle-dev libcjson-dev libsystemd-dev
-libaravis-dev aravis-tools libusb-1.0-0-dev iproute2
-libsdl2-dev xvfb libxtst6
-python3 python3-websockets
+libaravis-dev libusb-1.0-0-dev libsdl2-dev
 "
+# Running and testing: Aravis' fake GigE camera and network namespaces,
+# Xvfb for the viewer's window, a WebSocket client, a browser.
+TEST_PKGS="
+aravis-tools iproute2 xvfb libxtst6
+python3 python3-websockets chromium
+"
+
+case "${1:-}" in
+"") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+--build-only) PKGS="$BUILD_PKGS" ;;
+*) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do
