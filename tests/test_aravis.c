@@ -272,17 +272,24 @@ static size_t ramp_errors(const cc_frame *f)
     return bad;
 }
 
+/* A camera on cfg, streamed at 30 fps; false (with the reason printed)
+ * when it could not be opened. */
+static bool init_camera(cc_camera *cam, const cc_camera_config *cfg)
+{
+    char err[1024] = "";
+    CHECK_EQ_INT(cc_camera_init(cam, cfg, 0, 30, err, sizeof err), 0);
+    if (!cam->ring)
+        fprintf(stderr, "  %s\n", err);
+    return cam->ring != NULL;
+}
+
 /* Through the grab thread and the ring, at 400 fps. */
 static void test_camera_stream(void)
 {
     cc_camera_config cfg = fake_config(640, 480, CC_PIX_MONO8, 400);
     cc_camera cam;
-    char err[1024] = "";
-    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), 0);
-    if (!cam.ring) {
-        fprintf(stderr, "  %s\n", err);
+    if (!init_camera(&cam, &cfg))
         return;
-    }
     CHECK(atomic_load(&cam.online));
     CHECK_EQ_INT(cc_ring_slots(cam.ring), 16); /* 400 fps streamed at 30 */
     CHECK_EQ_INT(cc_camera_start(&cam), 0);
@@ -359,12 +366,8 @@ static void test_camera_pause_rebind(void)
 {
     cc_camera_config cfg = fake_config(320, 240, CC_PIX_MONO8, 200);
     cc_camera cam;
-    char err[1024] = "";
-    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), 0);
-    if (!cam.ring) {
-        fprintf(stderr, "  %s\n", err);
+    if (!init_camera(&cam, &cfg))
         return;
-    }
     CHECK_EQ_INT(cc_camera_start(&cam), 0);
     uint64_t before = next_frame_id(&cam);
     CHECK(before > 0);
