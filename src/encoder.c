@@ -176,8 +176,10 @@ int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
         return err;
     }
     job->conv_cap = conv;
-    job->parts[0].out = job->plan.n == 1 ? job->jpeg : job->parts[0].out;
-    job->parts[0].cap = job->plan.n == 1 ? job->jpeg_cap : job->parts[0].cap;
+    if (job->plan.n == 1) {
+        job->parts[0].out = job->jpeg;
+        job->parts[0].cap = job->jpeg_cap;
+    }
     return 0;
 }
 
@@ -237,10 +239,10 @@ static int source_rows(cc_encode_part *p, image *img)
     const cc_frame *f = job->frame;
     if (f->painter) {
         uint32_t row = (uint32_t)cc_pixfmt_row_bytes(f->fmt, f->width);
-        img->px = job->conv + (size_t)p->y0 * row;
+        uint8_t *dst = job->conv + (size_t)p->y0 * row;
+        img->px = dst;
         img->pitch = row;
-        return cc_frame_read_rows(f, p->y0, p->rows, job->conv + (size_t)p->y0 * row,
-                                  row);
+        return cc_frame_read_rows(f, p->y0, p->rows, dst, row);
     }
     if (cc_convert_needed(f->fmt)) {
         img->px = job->conv;
