@@ -28,6 +28,7 @@ Every wait here is bounded by a deadline.
 import asyncio
 import base64
 import ctypes
+import faulthandler
 import hashlib
 import json
 import os
@@ -51,6 +52,7 @@ PORT_RE = re.compile(r"ws://[0-9.]+:(\d+)/stream")
 # Generous safety bounds, not performance expectations.
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
+HANG_AFTER_S = 150  # meson gives an integration test 180 s
 RECV_TIMEOUT = 15.0
 
 
@@ -80,6 +82,18 @@ def log(msg):
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
+def _on_hang(name):
+    """Every wait here is bounded; should one not be, say where each thread
+    is and end the test and its children (daemons, fake cameras: one
+    process group) before meson's timeout kills it without a word."""
+    print(f"\nFAIL {name}: still running after {HANG_AFTER_S} s; the threads "
+          "are at:", file=sys.stderr, flush=True)
+    faulthandler.dump_traceback(all_threads=True)
+    _dump_daemon_logs()
+    sys.stderr.flush()
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
 def run_main(main_fn):
     """Runs main_fn(binary); exit 0 on success, 1 on failure, 2 on usage."""
     if len(sys.argv) != 2:
@@ -90,6 +104,9 @@ def run_main(main_fn):
         print(f"{sys.argv[0]}: not an executable: {binary}", file=sys.stderr)
         sys.exit(2)
     name = os.path.basename(sys.argv[0])
+    watchdog = threading.Timer(HANG_AFTER_S, _on_hang, (name,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         main_fn(binary)
     except TestFailure as e:
