@@ -83,7 +83,7 @@ static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *ar
     uint64_t now = realtime_ns();
     s->bytes_all += len;
     cc_fb_header h;
-    size_t max = s->have_hello ? s->hello.n_cameras : CC_MAX_CAMERAS;
+    size_t max = s->have_hello ? s->hello.n_cameras : CC_BENCH_MAX_CAMERAS;
     if (cc_fb_parse(msg, len, max, &h, s->entries) != CC_FB_OK ||
         !indices_ok(s->entries, h.entry_count, max)) {
         c->malformed += s->measuring;

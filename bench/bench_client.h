@@ -27,14 +27,14 @@ typedef struct cc_bench_shared {
     bool have_hello;
     cc_hello hello;               /* from the first client to get it */
     cc_hist capture_us, mux_us;   /* capture -> receive, mux -> receive */
-    cc_hist cam_capture_us[CC_MAX_CAMERAS]; /* capture -> receive per camera */
+    cc_hist cam_capture_us[CC_BENCH_MAX_CAMERAS]; /* capture -> receive per camera */
     cc_hist capture_mux_us;       /* capture -> mux: the daemon's part (client 0) */
     uint64_t negative;            /* latencies below 0 (clock trouble) */
     uint64_t bytes_all;           /* every byte received, window or not */
     unsigned opened, hellos, closed;
     void (*changed)(void *arg);   /* a client opened or closed */
     void *arg;
-    cc_fb_entry entries[CC_MAX_CAMERAS];
+    cc_fb_entry entries[CC_BENCH_MAX_CAMERAS];
 } cc_bench_shared;
 
 typedef struct cc_bench_client {
@@ -49,7 +49,7 @@ typedef struct cc_bench_client {
     uint64_t last_seq;
     /* in the measurement window */
     uint64_t bundles, entries, bytes, gaps, malformed;
-    cc_cam_stats cams[CC_MAX_CAMERAS];
+    cc_cam_stats cams[CC_BENCH_MAX_CAMERAS];
 } cc_bench_client;
 
 int cc_bench_client_init(cc_bench_client *c, uv_loop_t *loop, cc_bench_shared *shared,

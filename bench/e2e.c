@@ -263,7 +263,7 @@ static void reset_counts(e2e *r)
     cc_hist_reset(&r->shared.capture_us);
     cc_hist_reset(&r->shared.mux_us);
     cc_hist_reset(&r->shared.capture_mux_us);
-    for (unsigned i = 0; i < CC_MAX_CAMERAS; i++)
+    for (unsigned i = 0; i < CC_BENCH_MAX_CAMERAS; i++)
         cc_hist_reset(&r->shared.cam_capture_us[i]);
 }
 
@@ -330,23 +330,12 @@ static int report(e2e *r)
     return 0;
 }
 
-static void reference_from_config(e2e *r)
+static void load_reference(e2e *r)
 {
     char err[512];
-    int rc = cc_reference_from_config(&r->ref, r->o->config_path, r->o->ref_seconds,
-                                      err, sizeof err);
+    int rc = cc_reference_load(&r->ref, r->o->reference_path, err, sizeof err);
     if (rc < 0)
-        fprintf(stderr, "camcast-bench: no encode reference: %s\n",
-                rc == -EINVAL || rc == -ENOENT ? err : strerror(-rc));
-    r->have_ref = rc == 0;
-}
-
-static void reference_from_hello(e2e *r)
-{
-    int rc = cc_reference_from_hello(&r->ref, &r->shared.hello, r->o->quality,
-                                     r->o->ref_seconds);
-    if (rc < 0)
-        fprintf(stderr, "camcast-bench: no encode reference: %s\n", strerror(-rc));
+        fprintf(stderr, "camcast-bench: no encode reference: %s\n", err);
     r->have_ref = rc == 0;
 }
 
@@ -394,15 +383,13 @@ int cc_e2e_run(const cc_e2e_options *o)
     r.pid = o->pid;
     r.tty = isatty(STDERR_FILENO);
     uv_loop_init(&r.loop);
-    if (o->config_path)
-        reference_from_config(&r); /* before the daemon runs: an idle machine */
+    if (o->reference_path)
+        load_reference(&r);
     int rc = o->daemon_path ? start_daemon(&r) : 0;
     if (rc == 0)
         rc = stream(&r);
     if (r.own_daemon)
         stop_daemon(&r);
-    if (rc == 0 && !r.have_ref && !o->config_path)
-        reference_from_hello(&r);
     if (rc == 0)
         rc = report(&r);
     bool clean = daemon_exit_ok(&r);

@@ -15,8 +15,7 @@ typedef struct cc_e2e_options {
     unsigned stalled;         /* clients that never read once open */
     double seconds;           /* measurement window */
     double warmup;            /* before the window */
-    double ref_seconds;       /* encode reference per camera format */
-    int quality;              /* JPEG quality for the reference, attached */
+    const char *reference_path; /* camcast-microbench reference --json */
     bool json;
     bool verbose;             /* echo the daemon's log */
 } cc_e2e_options;

@@ -45,7 +45,7 @@ typedef struct cc_e2e_summary {
     uint64_t gaps, malformed;
     unsigned clients_with_gaps;
     const cc_bench_client *ref_client;   /* most entries: full subscription */
-    cc_e2e_camera cams[CC_MAX_CAMERAS];
+    cc_e2e_camera cams[CC_BENCH_MAX_CAMERAS];
     double capture_ms[4], mux_ms[4];     /* p50, p90, p99, max */
     double capture_mux_ms[4];
     double mb_per_s, bundle_kb;

@@ -20,7 +20,7 @@ static double number(const cJSON *o, const char *key)
 static int parse_camera(const cJSON *o, cc_hello_camera *cam)
 {
     double index = number(o, "index"), w = number(o, "width"), h = number(o, "height");
-    if (index < 0 || index >= CC_MAX_CAMERAS || w <= 0 || h <= 0)
+    if (index < 0 || index >= CC_BENCH_MAX_CAMERAS || w <= 0 || h <= 0)
         return -EINVAL;
     cam->index = (unsigned)index;
     cam->width = (uint32_t)w;
@@ -44,7 +44,7 @@ static int parse_root(const cJSON *root, cc_hello *out)
     const cJSON *cam;
     cJSON_ArrayForEach(cam, cams)
     {
-        if (out->n_cameras == CC_MAX_CAMERAS ||
+        if (out->n_cameras == CC_BENCH_MAX_CAMERAS ||
             parse_camera(cam, &out->cameras[out->n_cameras]) < 0)
             return -EINVAL;
         out->n_cameras++;

@@ -1,87 +1,75 @@
 #include "reference.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "encode_bench.h"
+#define MAX_REPORT (1 << 20)
 
-static const char *pattern_name(cc_pattern p)
+static char *read_small_file(const char *path, int *rc)
 {
-    return p == CC_PATTERN_SCROLL ? "scroll" : p == CC_PATTERN_BARS ? "bars" : "checker";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *rc = -errno;
+        return NULL;
+    }
+    char *buf = malloc(MAX_REPORT + 1);
+    size_t n = buf ? fread(buf, 1, MAX_REPORT + 1, f) : 0;
+    *rc = !buf ? -ENOMEM : ferror(f) ? -EIO : n > MAX_REPORT ? -EFBIG : 0;
+    fclose(f);
+    if (*rc < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
 }
 
-/* Measures spec for camera i unless an earlier camera had the same. */
-static int measure(cc_reference *r, size_t i, const cc_enc_spec *specs, double seconds)
+static int camera(cc_reference *r, size_t i, const cJSON *c)
 {
-    const cc_enc_spec *s = &specs[i];
-    char name[32];
-    snprintf(r->spec[i], sizeof r->spec[i], "%s %s",
-             cc_enc_spec_name(s, name, sizeof name), pattern_name(s->pattern));
-    for (size_t j = 0; j < i; j++) {
-        if (memcmp(&specs[j], s, sizeof *s) == 0 && r->cpu_s[j] > 0) {
-            r->cpu_s[i] = r->cpu_s[j];
-            return 0;
-        }
-    }
-    cc_enc_result res;
-    int rc = cc_enc_run(s, 1, seconds, 0, &res);
-    if (rc == 0)
-        r->cpu_s[i] = res.cpu_ms_per_frame / 1e3;
-    return rc;
-}
-
-static int measure_all(cc_reference *r, const cc_enc_spec *specs, const bool *known,
-                       double seconds)
-{
-    for (size_t i = 0; i < r->n_cameras; i++) {
-        int rc = known[i] ? measure(r, i, specs, seconds) : 0;
-        if (rc < 0)
-            return rc;
-    }
+    const cJSON *spec = cJSON_GetObjectItemCaseSensitive(c, "spec");
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(c, "cpu_ms_per_frame");
+    if (!cJSON_IsString(spec) || !cJSON_IsNumber(ms) || !(ms->valuedouble >= 0))
+        return -EINVAL;
+    snprintf(r->spec[i], sizeof r->spec[i], "%s", spec->valuestring);
+    r->cpu_s[i] = ms->valuedouble / 1e3;
     return 0;
 }
 
-int cc_reference_from_config(cc_reference *r, const char *path, double seconds,
-                             char *err, size_t errlen)
+static int parse(cc_reference *r, const cJSON *root)
 {
-    cc_config cfg;
-    int rc = cc_config_load(&cfg, path, err, errlen);
-    if (rc < 0)
-        return rc;
+    const cJSON *cams = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(root, "quality");
+    if (!cJSON_IsArray(cams) || !cJSON_IsNumber(q))
+        return -EINVAL;
+    int n = cJSON_GetArraySize(cams);
+    if (n < 1 || n > CC_BENCH_MAX_CAMERAS)
+        return -EINVAL;
     memset(r, 0, sizeof *r);
-    r->n_cameras = cfg.n_cameras;
-    r->exact = true;
-    r->quality = cfg.server.jpeg_quality;
-    cc_enc_spec specs[CC_MAX_CAMERAS] = {0};
-    bool known[CC_MAX_CAMERAS] = {0};
-    for (size_t i = 0; i < cfg.n_cameras; i++) {
-        const cc_camera_config *c = &cfg.cameras[i];
-        known[i] = c->source == CC_SOURCE_TESTPATTERN;
-        specs[i] = (cc_enc_spec){.width = c->width, .height = c->height,
-                                 .fmt = c->pixfmt, .pattern = c->pattern,
-                                 .quality = r->quality};
-    }
-    cc_config_destroy(&cfg);
-    return measure_all(r, specs, known, seconds);
+    r->n_cameras = (size_t)n;
+    r->quality = q->valueint;
+    r->exact = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exact"));
+    for (int i = 0; i < n; i++)
+        if (camera(r, (size_t)i, cJSON_GetArrayItem(cams, i)) < 0)
+            return -EINVAL;
+    return 0;
 }
 
-int cc_reference_from_hello(cc_reference *r, const cc_hello *h, int quality,
-                            double seconds)
+int cc_reference_load(cc_reference *r, const char *path, char *err, size_t errlen)
 {
-    static const cc_pattern guess[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,
-                                       CC_PATTERN_CHECKER};
-    memset(r, 0, sizeof *r);
-    r->n_cameras = h->n_cameras;
-    r->quality = quality;
-    cc_enc_spec specs[CC_MAX_CAMERAS] = {0};
-    bool known[CC_MAX_CAMERAS] = {0};
-    for (size_t i = 0; i < h->n_cameras; i++) {
-        const cc_hello_camera *c = &h->cameras[i];
-        cc_pixfmt fmt = 0;
-        known[i] = cc_pixfmt_parse(c->pixel_format, &fmt) == 0;
-        specs[i] = (cc_enc_spec){.width = c->width, .height = c->height, .fmt = fmt,
-                                 .pattern = guess[i % 3], .quality = quality};
+    int rc;
+    char *text = read_small_file(path, &rc);
+    if (!text) {
+        snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+        return rc;
     }
-    return measure_all(r, specs, known, seconds);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    rc = root ? parse(r, root) : -EINVAL;
+    cJSON_Delete(root);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: not a camcast-microbench reference report", path);
+    return rc;
 }

@@ -1,7 +1,7 @@
 """Smoke test of camcast-bench: a real run with a tiny budget, its JSON
 checked for structure and sanity (never for speed).
 
-    /usr/bin/python3 bench/smoke_test.py encode|ring|e2e CAMCAST_BENCH CAMCASTD
+    /usr/bin/python3 bench/smoke_test.py encode|ring|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
 """
 
 import json
@@ -58,8 +58,8 @@ def run(args, timeout=90):
         fail(f"output is not JSON ({e}):\n{p.stdout}")
 
 
-def smoke_encode(bench):
-    out = run([bench, "encode", "--frames", "4", "--threads", "2", "--json"])
+def smoke_encode(micro):
+    out = run([micro, "encode", "--frames", "4", "--threads", "2", "--json"])
     rows = out["results"]
     check(len(rows) == 6, f"6 results (3 formats x 1 and 2 threads), got {len(rows)}")
     for r in rows:
@@ -72,8 +72,8 @@ def smoke_encode(bench):
     check(big["jpeg_kb"] > small["jpeg_kb"], "1920x1200 JPEG larger than 640x480")
 
 
-def smoke_ring(bench):
-    out = run([bench, "ring", "--items", "20000", "--pace-ns", "1000", "--json"])
+def smoke_ring(micro):
+    out = run([micro, "ring", "--items", "20000", "--pace-ns", "1000", "--json"])
     for key in ("flood", "paced"):
         r = out[key]
         check(r["published"] == 20000, f"{key}: published {r['published']}")
@@ -84,16 +84,20 @@ def smoke_ring(bench):
         check(r["latency_ns"]["p50"] <= r["latency_ns"]["max"], f"{key}: latency {r}")
 
 
-def smoke_e2e(bench, daemon):
-    with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
-        f.write(CONFIG)
-        cfg = f.name
-    try:
+def smoke_e2e(bench, micro, daemon):
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = os.path.join(tmp, "smoke.ini")
+        with open(cfg, "w") as f:
+            f.write(CONFIG)
+        ref = run([micro, "reference", "--config", cfg, "--seconds", "0.2", "--json"])
+        check(len(ref["cameras"]) == 2 and ref["exact"], f"reference: {ref}")
+        check(all(c["cpu_ms_per_frame"] > 0 for c in ref["cameras"]), f"reference: {ref}")
+        ref_path = os.path.join(tmp, "ref.json")
+        with open(ref_path, "w") as f:
+            json.dump(ref, f)
         out = run([bench, "e2e", "--daemon", daemon, "--config", cfg, "--clients", "2",
-                   "--seconds", "2", "--warmup", "0.5", "--ref-seconds", "0.2",
+                   "--seconds", "2", "--warmup", "0.5", "--reference", ref_path,
                    "--label", "smoke", "--json"])
-    finally:
-        os.unlink(cfg)
     c = out["clients"]
     check(out["scenario"] == "smoke", "label")
     check(c["count"] == 2 and c["open_at_end"] == 2, f"clients: {c}")
@@ -123,16 +127,16 @@ def smoke_e2e(bench, daemon):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) != 5:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    mode, bench, daemon = sys.argv[1:]
+    mode, bench, micro, daemon = sys.argv[1:]
     if mode == "encode":
-        smoke_encode(bench)
+        smoke_encode(micro)
     elif mode == "ring":
-        smoke_ring(bench)
+        smoke_ring(micro)
     else:
-        smoke_e2e(bench, daemon)
+        smoke_e2e(bench, micro, daemon)
     print("PASS")
 
 

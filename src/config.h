@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "frame.h"
+#include "capture/frame.h"
 
 #define CC_MAX_CAMERAS 64 /* subscriptions are a 64-bit mask */
 #define CC_NAME_MAX 64

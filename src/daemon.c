@@ -5,15 +5,15 @@
 #include <string.h>
 #include <uv.h>
 
-#include "camera.h"
-#include "control.h"
-#include "encoder.h"
+#include "capture/camera.h"
+#include "stream/control.h"
+#include "encode/encoder.h"
 #include "log.h"
-#include "mux.h"
+#include "stream/mux.h"
 #include "notify.h"
 #include "stats.h"
 #include "version.h"
-#include "ws_server.h"
+#include "stream/ws_server.h"
 
 typedef struct app {
     cc_config *cfg;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "aravis.h"
+#include "capture/aravis.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"

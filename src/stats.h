@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "camera.h"
-#include "mux.h"
-#include "ws_server.h"
+#include "capture/camera.h"
+#include "stream/mux.h"
+#include "stream/ws_server.h"
 
 typedef struct cc_stats_rate {
     uint64_t grabbed; /* at the last sample */

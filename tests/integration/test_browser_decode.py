@@ -3,7 +3,7 @@
     /usr/bin/python3 tests/integration/test_browser_decode.py build/src/camcastd
 
 Three cameras on two encoder workers: every frame is split in two strips
-and merged with restart markers (src/jpeg_stitch.c). One bundle is taken
+and merged with restart markers (src/encode/jpeg_stitch.c). One bundle is taken
 from the stream; its JPEGs go into a page as <img> data URLs; Chromium
 (Debian's, --headless) draws each on a canvas and writes its size and the
 sum of every row of pixels into the page, which --dump-dom prints.

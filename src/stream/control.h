@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "camera.h"
+#include "capture/camera.h"
 #include "config.h"
 
 typedef enum cc_control_type {

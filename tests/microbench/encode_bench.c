@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "encoder.h"
+#include "encode/encoder.h"
 #include "proc_stats.h"
-#include "source.h"
+#include "capture/source.h"
 
 #define FRAMES_PER_PATTERN 2 /* distinct frames, so caches see new data */
 #define MAX_FRAMES (3 * FRAMES_PER_PATTERN)

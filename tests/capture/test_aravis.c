@@ -3,15 +3,15 @@
  * messages for refused values, the fake's own images through the grab
  * thread and the ring, its formats through the converters, the watchdog,
  * software triggers, and the grab thread's CPU at 400 fps. */
-#include "../src/aravis.h"
+#include "capture/aravis.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "../src/camera.h"
-#include "../src/convert.h"
+#include "capture/camera.h"
+#include "encode/convert.h"
 #include "check.h"
 
 #define KEY(k) (1u << (k))

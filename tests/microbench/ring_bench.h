@@ -1,4 +1,4 @@
-/* The camera ring (src/ring.h) between two threads: how many frames a
+/* The camera ring (src/capture/ring.h) between two threads: how many frames a
  * producer publishes and a consumer takes per second, and the hand-off
  * latency from publish to take. */
 #ifndef CC_BENCH_RING_H

@@ -1,5 +1,5 @@
-#include "../src/encoder.h"
-#include "../src/source.h"
+#include "encode/encoder.h"
+#include "capture/source.h"
 
 #include <errno.h>
 #include <pthread.h>

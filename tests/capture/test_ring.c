@@ -3,7 +3,7 @@
  *
  * Usage: test_ring [stress_frames]   (default 3000000)
  */
-#include "ring.h"
+#include "capture/ring.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "../src/jpeg_stitch.h"
+#include "encode/jpeg_stitch.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* JPEG encode throughput on the daemon's own test-pattern frames, through
- * the daemon's own encoder pool (src/encoder.c: one TurboJPEG handle per
+ * the daemon's own encoder pool (src/encode/encoder.c: one TurboJPEG handle per
  * worker, the same flags and conversions), so the figure is the ceiling of
  * what camcastd can encode on this machine. */
 #ifndef CC_BENCH_ENCODE_H
@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "frame.h"
+#include "capture/frame.h"
 
 typedef struct cc_enc_spec {
     uint32_t width, height;

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <turbojpeg.h>
 
-#include "../src/camera.h"
+#include "capture/camera.h"
 #include "check.h"
 
 static const cc_pattern patterns[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,

@@ -25,9 +25,9 @@
 #include <uv.h>
 
 #include "bundle.h"
-#include "camera.h"
+#include "capture/camera.h"
 #include "config.h"
-#include "encoder.h"
+#include "encode/encoder.h"
 
 /* Receives each bundle with one reference it must not drop (the mux drops
  * it after the call); take another to keep the bundle. */

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "capture/frame.h"
 #include "jpeg_stitch.h"
 
 typedef struct cc_encode_job cc_encode_job;

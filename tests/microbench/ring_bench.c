@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ring.h"
+#include "capture/ring.h"
 
 #define SLOTS 16      /* what camcastd uses for 400 fps streamed at 30 */
 #define SLOT_BYTES 64 /* the hand-off, not memory bandwidth */

@@ -1,4 +1,4 @@
-/* Tests for the WebSocket client (src/ws_client.c).
+/* Tests for the WebSocket client (lib/ws_client.c).
  *
  *   test_ws_client PATH/TO/camcastd
  *

@@ -1,4 +1,4 @@
-#include "http.h"
+#include "stream/http.h"
 
 #include <errno.h>
 #include <stdio.h>

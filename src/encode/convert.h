@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "frame.h"
+#include "capture/frame.h"
 
 /* The pixel layout the encoder compresses. */
 typedef enum cc_layout {

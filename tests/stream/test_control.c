@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "control.h"
+#include "stream/control.h"
 
 static int parse(const char *msg, cc_control *out, char *err, size_t errlen)
 {

@@ -1,6 +1,6 @@
 /* Pixel formats (frame.c) and their conversion for JPEG (convert.c): each
  * format converts a known pattern to the expected pixels. */
-#include "../src/convert.h"
+#include "encode/convert.h"
 
 #include <errno.h>
 #include <math.h>
