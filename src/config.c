@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "camcast/token.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -29,10 +31,14 @@ static const char *const pattern_names[] = {
 };
 
 enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
-       S_MAX_CLIENTS, S_ARAVIS_FAKE };
+       S_MAX_CLIENTS, S_ARAVIS_FAKE, S_TOKEN_FILE, S_ALLOWED_ORIGINS,
+       S_MAX_CLIENTS_PER_ADDRESS, S_MAX_PENDING, S_HANDSHAKE_TIMEOUT,
+       S_STALL_TIMEOUT, S_EXPOSE_CLIENT_ADDRESSES };
 static const char *const server_keys[] = {
     "listen", "port", "stream_fps", "jpeg_quality", "encoder_workers",
-    "max_clients", "aravis_fake",
+    "max_clients", "aravis_fake", "token_file", "allowed_origins",
+    "max_clients_per_address", "max_pending", "handshake_timeout",
+    "stall_timeout", "expose_client_addresses",
 };
 
 static const char *const camera_keys[CC_CAMERA_KEYS] = {
@@ -270,6 +276,63 @@ static void get_auto_u32(load_state *st, const char *value, long min,
                   max, value);
 }
 
+/* A relative token_file is relative to the config file's folder, so a
+ * config and its token move together. */
+static void resolve_beside(const char *config_path, const char *file, char *out,
+                           size_t cap)
+{
+    const char *slash = strrchr(config_path, '/');
+    if (file[0] == '/' || !slash)
+        snprintf(out, cap, "%s", file);
+    else
+        snprintf(out, cap, "%.*s/%s", (int)(slash - config_path), config_path, file);
+}
+
+static void set_token_file(load_state *st, cc_server_config *s, const char *value)
+{
+    char path[sizeof s->token_file], err[256];
+    resolve_beside(st->path, value, path, sizeof path);
+    if (strlen(path) >= sizeof s->token_file - 1) {
+        key_error(st, "path too long");
+        return;
+    }
+    if (cc_token_read_file(path, s->token, err, sizeof err) < 0) {
+        key_error(st, "%s", err);
+        return;
+    }
+    snprintf(s->token_file, sizeof s->token_file, "%s", value);
+}
+
+/* Each origin is "*", "null" or SCHEME://HOST[:PORT], without a path: what
+ * a browser sends in its Origin header. */
+static bool valid_origin(const char *o, size_t n)
+{
+    if ((n == 1 && o[0] == '*') || (n == 4 && strncmp(o, "null", 4) == 0))
+        return true;
+    const char *sep = memmem(o, n, "://", 3);
+    if (!sep || sep == o || (size_t)(sep - o) + 3 >= n)
+        return false;
+    for (const char *p = sep + 3; p < o + n; p++)
+        if (*p == '/' || *p == '?' || *p == '#' || *p == '@')
+            return false;
+    return true;
+}
+
+static void set_origins(load_state *st, cc_server_config *s, const char *value)
+{
+    for (const char *p = value + strspn(value, " \t"); *p;) {
+        size_t n = strcspn(p, " \t");
+        if (!valid_origin(p, n)) {
+            key_error(st, "'%.*s' is not an origin (SCHEME://HOST[:PORT], null or *)",
+                      (int)n, p);
+            return;
+        }
+        p += n;
+        p += strspn(p, " \t");
+    }
+    snprintf(s->allowed_origins, sizeof s->allowed_origins, "%s", value);
+}
+
 static void set_server(load_state *st, int key, const char *value)
 {
     cc_server_config *s = &st->cfg->server;
@@ -302,6 +365,29 @@ static void set_server(load_state *st, int key, const char *value)
         break;
     case S_ARAVIS_FAKE:
         get_bool(st, value, &s->aravis_fake);
+        break;
+    case S_TOKEN_FILE:
+        set_token_file(st, s, value);
+        break;
+    case S_ALLOWED_ORIGINS:
+        set_origins(st, s, value);
+        break;
+    case S_MAX_CLIENTS_PER_ADDRESS:
+        if (!get_long(st, value, 0, 10000, &n))
+            s->max_clients_per_address = (unsigned)n;
+        break;
+    case S_MAX_PENDING:
+        if (!get_long(st, value, 1, 10000, &n))
+            s->max_pending = (unsigned)n;
+        break;
+    case S_HANDSHAKE_TIMEOUT:
+        get_double(st, value, 0.1, 600, &s->handshake_timeout_s);
+        break;
+    case S_STALL_TIMEOUT:
+        get_double(st, value, 0, 3600, &s->stall_timeout_s);
+        break;
+    case S_EXPOSE_CLIENT_ADDRESSES:
+        get_bool(st, value, &s->expose_client_addresses);
         break;
     }
 }
@@ -787,7 +873,11 @@ static const cc_server_config server_defaults = {
     .stream_fps = 30,
     .jpeg_quality = 80,
     .encoder_workers = 0,
-    .max_clients = 64,
+    .max_clients = 256,
+    .max_clients_per_address = 0,
+    .max_pending = 256,
+    .handshake_timeout_s = 5,
+    .stall_timeout_s = 30,
 };
 
 int cc_config_load(cc_config *cfg, const char *path, char *err, size_t errlen)
@@ -998,6 +1088,18 @@ void cc_config_write(const cc_config *cfg, FILE *out)
     fprintf(out, "jpeg_quality = %d\nencoder_workers = %u\nmax_clients = %u\n",
             s->jpeg_quality, s->encoder_workers, s->max_clients);
     fprintf(out, "aravis_fake = %s\n", s->aravis_fake ? "true" : "false");
+    /* The token's file, never the token. */
+    if (s->token_file[0])
+        fprintf(out, "token_file = %s\n", s->token_file);
+    if (s->allowed_origins[0])
+        fprintf(out, "allowed_origins = %s\n", s->allowed_origins);
+    fprintf(out, "max_clients_per_address = %u\nmax_pending = %u\n",
+            s->max_clients_per_address, s->max_pending);
+    fprintf(out, "handshake_timeout = %s\n",
+            format_double(num, sizeof num, s->handshake_timeout_s));
+    fprintf(out, "stall_timeout = %s\n", format_double(num, sizeof num, s->stall_timeout_s));
+    fprintf(out, "expose_client_addresses = %s\n",
+            s->expose_client_addresses ? "true" : "false");
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         fputc('\n', out);
         cc_camera_config_write(&cfg->cameras[i], out);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "camcast/token.h"
 #include "capture/frame.h"
 
 #define CC_MAX_CAMERAS 64 /* subscriptions are a 64-bit mask */
@@ -105,6 +106,17 @@ typedef struct cc_server_config {
     unsigned encoder_workers; /* 0 in the file: one per core, resolved at load */
     unsigned max_clients;
     bool aravis_fake;         /* enable Aravis' in-process Fake camera */
+    /* Access (docs/operations.md, "Security") */
+    char token_file[CC_VALUE_MAX]; /* as written: "" no token */
+    char token[CC_TOKEN_MAX + 1];  /* read from it at load; never logged */
+    char allowed_origins[CC_VALUE_MAX]; /* space-separated; "": same origin */
+    unsigned max_clients_per_address;   /* WebSocket clients; 0: no cap */
+    unsigned max_pending;      /* connections not yet upgraded; the oldest
+                                  is evicted for a new one */
+    double handshake_timeout_s; /* to send a complete request head */
+    double stall_timeout_s;    /* a client that reads nothing this long is
+                                  closed (1008); 0: never */
+    bool expose_client_addresses; /* in /stats and /metrics */
 } cc_server_config;
 
 typedef struct cc_config {

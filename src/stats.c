@@ -203,7 +203,8 @@ static void client_json(const cc_client_info *info, void *arg)
     client_walk *w = arg;
     cJSON *c = cJSON_CreateObject();
     cJSON_AddNumberToObject(c, "id", (double)info->id);
-    cJSON_AddStringToObject(c, "address", info->peer);
+    if (info->peer) /* only with expose_client_addresses */
+        cJSON_AddStringToObject(c, "address", info->peer);
     cJSON_AddNumberToObject(c, "connected_since_ns", (double)info->since_ns);
     cJSON_AddNumberToObject(c, "connected_s",
                             (double)(w->now_ns - info->since_ns) / 1e9);
@@ -218,6 +219,40 @@ static void client_json(const cc_client_info *info, void *arg)
     w->sent += info->bundles_sent;
     w->skipped += info->bundles_skipped;
     w->count++;
+}
+
+/* The server's limits and access checks, by name: the same names in
+ * /stats and in /metrics' camcast_refused_total{reason=...}. */
+typedef struct limit_counter {
+    const char *name;
+    uint64_t value;
+} limit_counter;
+
+static size_t limit_counters(const cc_server *srv, limit_counter out[8])
+{
+    cc_server_counters k = cc_server_get_counters(srv);
+    const limit_counter all[] = {
+        {"evicted_pending", k.evicted_pending},
+        {"handshake_timeout", k.handshake_timeouts},
+        {"full", k.refused_full},
+        {"per_address", k.refused_per_address},
+        {"token", k.refused_token},
+        {"origin", k.refused_origin},
+        {"stalled", k.closed_stalled},
+        {"protocol_error", k.protocol_errors},
+    };
+    memcpy(out, all, sizeof all);
+    return sizeof all / sizeof all[0];
+}
+
+static void limits_json(cJSON *o, const cc_server *srv)
+{
+    limit_counter k[8];
+    size_t n = limit_counters(srv, k);
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddNumberToObject(o, k[i].name, (double)k[i].value);
+    cJSON_AddNumberToObject(o, "pending_connections",
+                            (double)cc_server_get_counters(srv).pending);
 }
 
 static char *stats_json(const cc_stats *st)
@@ -250,6 +285,7 @@ static char *stats_json(const cc_stats *st)
     cJSON_AddNumberToObject(t, "jpeg_bytes", (double)bytes);
     cJSON_AddNumberToObject(t, "bundles_sent", (double)w.sent);
     cJSON_AddNumberToObject(t, "bundles_skipped", (double)w.skipped);
+    limits_json(cJSON_AddObjectToObject(root, "limits"), st->srv);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -379,6 +415,15 @@ static void aravis_metrics(text *t, const cc_stats *st, const camera_figures *f)
 static void client_metric(const cc_client_info *info, void *arg)
 {
     text *t = arg;
+    if (!info->peer) {
+        appendf(t,
+                "camcast_client_bundles_sent_total{client=\"%" PRIu64 "\"} %" PRIu64 "\n"
+                "camcast_client_bundles_skipped_total{client=\"%" PRIu64 "\"} %" PRIu64 "\n"
+                "camcast_client_queued_bytes{client=\"%" PRIu64 "\"} %zu\n",
+                info->id, info->bundles_sent, info->id, info->bundles_skipped, info->id,
+                info->queued_bytes);
+        return;
+    }
     appendf(t,
             "camcast_client_bundles_sent_total{client=\"%" PRIu64 "\",address=\"%s\"} %"
             PRIu64 "\n"
@@ -387,6 +432,19 @@ static void client_metric(const cc_client_info *info, void *arg)
             "camcast_client_queued_bytes{client=\"%" PRIu64 "\",address=\"%s\"} %zu\n",
             info->id, info->peer, info->bundles_sent, info->id, info->peer,
             info->bundles_skipped, info->id, info->peer, info->queued_bytes);
+}
+
+static void limit_metrics(text *t, const cc_server *srv)
+{
+    limit_counter k[8];
+    size_t n = limit_counters(srv, k);
+    family(t, "limited_total", "counter",
+           "Connections refused or closed by a limit or an access check, by reason");
+    for (size_t i = 0; i < n; i++)
+        appendf(t, "camcast_limited_total{reason=\"%s\"} %" PRIu64 "\n", k[i].name,
+                k[i].value);
+    family(t, "pending_connections", "gauge", "Connections not yet upgraded");
+    appendf(t, "camcast_pending_connections %zu\n", cc_server_get_counters(srv).pending);
 }
 
 static char *stats_metrics(const cc_stats *st)
@@ -413,6 +471,7 @@ static char *stats_metrics(const cc_stats *st)
            "Bundles a client missed because it was behind");
     family(&t, "client_queued_bytes", "gauge", "Bytes written to a client, not yet sent");
     cc_server_foreach_client(st->srv, client_metric, &t);
+    limit_metrics(&t, st->srv);
     if (t.failed) {
         free(t.buf);
         return NULL;

@@ -82,7 +82,15 @@ static void test_defaults(void)
     CHECK_EQ_INT(cfg.server.jpeg_quality, 80);
     CHECK(cfg.server.encoder_workers >= 1);
     CHECK_EQ_INT(cfg.server.encoder_workers, expected_workers());
-    CHECK_EQ_INT(cfg.server.max_clients, 64);
+    CHECK_EQ_INT(cfg.server.max_clients, 256);
+    CHECK_EQ_INT(cfg.server.token[0], 0);
+    CHECK_EQ_INT(cfg.server.token_file[0], 0);
+    CHECK_EQ_INT(cfg.server.allowed_origins[0], 0);
+    CHECK_EQ_INT(cfg.server.max_clients_per_address, 0);
+    CHECK_EQ_INT(cfg.server.max_pending, 256);
+    CHECK(cfg.server.handshake_timeout_s == 5);
+    CHECK(cfg.server.stall_timeout_s == 30);
+    CHECK_EQ_INT(cfg.server.expose_client_addresses, false);
     CHECK_EQ_INT(cfg.n_cameras, 1);
     const cc_camera_config *c = &cfg.cameras[0];
     CHECK_STR_CONTAINS(c->name, "cam0");
@@ -203,6 +211,14 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK_EQ_INT(a->server.encoder_workers, b->server.encoder_workers);
     CHECK_EQ_INT(a->server.max_clients, b->server.max_clients);
     CHECK_EQ_INT(a->server.aravis_fake, b->server.aravis_fake);
+    CHECK_EQ_INT(strcmp(a->server.token_file, b->server.token_file), 0);
+    CHECK_EQ_INT(strcmp(a->server.token, b->server.token), 0);
+    CHECK_EQ_INT(strcmp(a->server.allowed_origins, b->server.allowed_origins), 0);
+    CHECK_EQ_INT(a->server.max_clients_per_address, b->server.max_clients_per_address);
+    CHECK_EQ_INT(a->server.max_pending, b->server.max_pending);
+    CHECK(a->server.handshake_timeout_s == b->server.handshake_timeout_s);
+    CHECK(a->server.stall_timeout_s == b->server.stall_timeout_s);
+    CHECK_EQ_INT(a->server.expose_client_addresses, b->server.expose_client_addresses);
     CHECK_EQ_INT(a->n_cameras, b->n_cameras);
     for (size_t i = 0; i < a->n_cameras && i < b->n_cameras; i++) {
         const cc_camera_config *x = &a->cameras[i], *y = &b->cameras[i];
@@ -423,6 +439,17 @@ static const struct {
     {"server", "max_clients", "0", "expected an integer 1..10000, got '0'"},
     {"server", "max_clients", "10001",
      "expected an integer 1..10000, got '10001'"},
+    {"server", "max_clients_per_address", "-1",
+     "expected an integer 0..10000, got '-1'"},
+    {"server", "max_pending", "0", "expected an integer 1..10000, got '0'"},
+    {"server", "handshake_timeout", "0", "expected a number 0.1..600, got '0'"},
+    {"server", "stall_timeout", "-1", "expected a number 0..3600, got '-1'"},
+    {"server", "expose_client_addresses", "yes please",
+     "expected true or false, got 'yes please'"},
+    {"server", "allowed_origins", "http://a.example/path",
+     "'http://a.example/path' is not an origin (SCHEME://HOST[:PORT], null or *)"},
+    {"server", "allowed_origins", "https://ok.example a.example",
+     "'a.example' is not an origin (SCHEME://HOST[:PORT], null or *)"},
     {"camera left", "width", "abc", "expected an integer 16..16384, got 'abc'"},
     {"camera left", "width", "15", "expected an integer 16..16384, got '15'"},
     {"camera left", "height", "16385",
@@ -456,6 +483,74 @@ static void test_good_values(void)
     CHECK_EQ_INT(cfg.server.port, 65535);
     CHECK(cfg.server.stream_fps == 1000);
     CHECK_EQ_INT(cfg.server.encoder_workers, 64);
+    cc_config_destroy(&cfg);
+}
+
+static void write_token(const char *path, const char *text, mode_t mode)
+{
+    unlink(path);
+    write_bytes(path, text, strlen(text));
+    CHECK_EQ_INT(chmod(path, mode), 0);
+}
+
+/* token_file: read at load, relative to the config's folder; a file every
+ * user may read, a missing one or a bad token stop the load with the
+ * file, line and key; the written config names the file, never the token. */
+static void test_token_file(void)
+{
+    char token_path[128], text[512], err[512], want[512];
+    snprintf(token_path, sizeof token_path, "%s/token", dir);
+    snprintf(text, sizeof text, "[server]\ntoken_file = token\n%s", minimal);
+
+    write_token(token_path, "  s3cret-token_0123456789+/==\r\n\nsecond line\n", 0600);
+    cc_config cfg;
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.token, "s3cret-token_0123456789+/=="), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.token_file, "token"), 0);
+    check_round_trip(&cfg);
+    FILE *f = fopen(out_path, "r");
+    char written[8192] = "";
+    CHECK(f != NULL);
+    if (f) {
+        written[fread(written, 1, sizeof written - 1, f)] = '\0';
+        fclose(f);
+    }
+    CHECK_STR_CONTAINS(written, "token_file = token\n");
+    CHECK(strstr(written, "s3cret") == NULL);
+    cc_config_destroy(&cfg);
+
+    write_token(token_path, "s3cret-token_0123456789\n", 0644);
+    snprintf(want, sizeof want,
+             "[server] token_file: %s: readable by every user: the token is a password "
+             "(chmod o-r, or 600)", token_path);
+    expect_error(text, 2, want);
+
+    write_token(token_path, "short\n", 0600);
+    snprintf(want, sizeof want,
+             "[server] token_file: %s: no valid token: want 16..256 characters of A-Z a-z "
+             "0-9 - . _ ~ + / (and trailing =) on the first line", token_path);
+    expect_error(text, 2, want);
+
+    write_token(token_path, "has spaces in the middle of it\n", 0600);
+    expect_error(text, 2, want);
+
+    unlink(token_path);
+    snprintf(want, sizeof want, "[server] token_file: %s: No such file or directory",
+             token_path);
+    expect_error(text, 2, want);
+}
+
+static void test_origins(void)
+{
+    cc_config cfg;
+    char err[512], text[512];
+    snprintf(text, sizeof text,
+             "[server]\nallowed_origins = https://a.example  http://b:8080 null\n%s",
+             minimal);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.allowed_origins, "https://a.example  http://b:8080 null"),
+                 0);
+    check_round_trip(&cfg);
     cc_config_destroy(&cfg);
 }
 
@@ -816,6 +911,8 @@ int main(int argc, char **argv)
     RUN(test_bad_values);
     RUN(test_good_values);
     RUN(test_syntax_errors);
+    RUN(test_token_file);
+    RUN(test_origins);
     RUN(test_set_listen);
     RUN(test_aravis_defaults);
     RUN(test_aravis_full);

@@ -58,8 +58,9 @@ int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
         out->cameras = 0;
         rc = 0;
     } else {
-        /* Quote at most a short prefix: the type is client-controlled. */
-        snprintf(err, errlen, "unknown control message type \"%.40s\"", type->valuestring);
+        char shown[CC_CONTROL_TYPE_SHOWN + 1];
+        cc_control_quote(type->valuestring, shown, sizeof shown);
+        snprintf(err, errlen, "unknown control message type \"%s\"", shown);
         rc = -EINVAL;
     }
     cJSON_Delete(root);
@@ -72,16 +73,28 @@ int cc_control_pong(char *buf, size_t cap, uint64_t time_ns)
     return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
 
-int cc_control_error(char *buf, size_t cap, const char *message)
+void cc_control_quote(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; *in && n + 1 < cap; in++) {
+        unsigned char ch = (unsigned char)*in;
+        out[n++] = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\' ? (char)ch : '?';
+    }
+    if (cap > 0)
+        out[n] = '\0';
+}
+
+char *cc_control_error_new(const char *message)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
-        return -ENOSPC;
-    cJSON_AddStringToObject(o, "type", "error");
-    cJSON_AddStringToObject(o, "message", message);
-    int ok = cJSON_PrintPreallocated(o, buf, (int)cap, 0);
+        return NULL;
+    char *text = NULL;
+    if (cJSON_AddStringToObject(o, "type", "error") &&
+        cJSON_AddStringToObject(o, "message", message))
+        text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    return ok ? (int)strlen(buf) : -ENOSPC;
+    return text;
 }
 
 static cJSON *camera_json(const cc_camera *cam)

@@ -27,9 +27,19 @@ typedef struct cc_control {
 int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
                      cc_control *out, char *err, size_t errlen);
 
-/* Replies, NUL-terminated JSON text in buf. Return the length or -ENOSPC. */
+/* The pong, NUL-terminated JSON text in buf. Returns the length or -ENOSPC. */
 int cc_control_pong(char *buf, size_t cap, uint64_t time_ns);
-int cc_control_error(char *buf, size_t cap, const char *message);
+/* {"type":"error","message":...} as malloc'd JSON text (cJSON sizes and
+ * escapes it: no reply is ever cut or built from a failed print), or NULL
+ * when out of memory. */
+char *cc_control_error_new(const char *message);
+
+/* How much of a client's "type" an error reply echoes. */
+#define CC_CONTROL_TYPE_SHOWN 32
+/* Copies at most cap - 1 characters of in, each outside printable ASCII (and
+ * '"', '\\') replaced by '?': client text quoted in a reply or a log line
+ * stays short and plain. */
+void cc_control_quote(const char *in, char *out, size_t cap);
 
 /* The hello: what the cameras really run at, and whether each is online
  * now (built for each client as it connects). Returns a malloc'd string or

@@ -88,10 +88,54 @@ static int use_key(cc_http_request *rq, const char *value)
     return 0;
 }
 
+/* Host and Origin are compared whole: a cut value could match wrongly. */
+static int copy_whole(cc_http_request *rq, char *dst, size_t cap, const char *value)
+{
+    size_t n = strlen(value);
+    if (n >= cap)
+        return fail(rq, 400);
+    memcpy(dst, value, n + 1);
+    return 0;
+}
+
+static int use_host(cc_http_request *rq, const char *value)
+{
+    return copy_whole(rq, rq->host, sizeof rq->host, value);
+}
+
+static int use_origin(cc_http_request *rq, const char *value)
+{
+    rq->has_origin = true;
+    return copy_whole(rq, rq->origin, sizeof rq->origin, value);
+}
+
+static void set_token(cc_http_request *rq, const char *t, size_t n)
+{
+    rq->token_given = true;
+    rq->token_len = n < sizeof rq->token ? n : sizeof rq->token - 1;
+    memcpy(rq->token, t, rq->token_len);
+    rq->token[rq->token_len] = '\0';
+    if (n > rq->token_len)
+        rq->token_len = sizeof rq->token; /* too long: never equal */
+}
+
+/* "Bearer T" (RFC 6750 2.1); any other scheme is an offer that fails. */
+static int use_authorization(cc_http_request *rq, const char *value)
+{
+    if (strncasecmp(value, "Bearer ", 7) != 0) {
+        set_token(rq, "", 0);
+        return 0;
+    }
+    const char *t = value + 7 + strspn(value + 7, " ");
+    set_token(rq, t, strlen(t));
+    return 0;
+}
+
 static int use_version(cc_http_request *rq, const char *value)
 {
     char *end;
-    if (value[0] < '0' || value[0] > '9')
+    /* At most 3 digits (<= 255): a long run of zeros is not read as 13. */
+    if (value[0] < '0' || value[0] > '9' || strlen(value) > 3)
         return fail(rq, 400);
     long version = strtol(value, &end, 10);
     if (*end != '\0' || version > WS_VERSION_MAX)
@@ -109,6 +153,9 @@ static const struct {
     {"Upgrade", use_upgrade},
     {"Sec-WebSocket-Key", use_key},
     {"Sec-WebSocket-Version", use_version},
+    {"Host", use_host},
+    {"Origin", use_origin},
+    {"Authorization", use_authorization},
 };
 
 static int use_header(cc_http_request *rq)
@@ -147,18 +194,76 @@ static size_t path_part(const char *at, size_t len)
     return len;
 }
 
+/* The query, up to a '#'; what does not fit is counted, not kept. */
+static void query_part(cc_http_request *rq, const char *at, size_t len)
+{
+    if (rq->query_done)
+        return;
+    size_t n = 0;
+    while (n < len && at[n] != '#')
+        n++;
+    append(rq->query, sizeof rq->query, &rq->query_len, at, n);
+    rq->query_done = n < len; /* a fragment follows */
+}
+
 static int on_url(http_parser *parser, const char *at, size_t len)
 {
     cc_http_request *rq = parser->data;
     size_t have = strlen(rq->path);
-    if (have > 0 && (rq->path[have - 1] == '?' || rq->path[have - 1] == '#'))
+    if (have > 0 && rq->path[have - 1] == '#')
         return 0;
+    if (have > 0 && rq->path[have - 1] == '?') {
+        query_part(rq, at, len);
+        return 0;
+    }
     size_t n = path_part(at, len);
     if (have + n >= sizeof rq->path)
         return fail(rq, 400);
     memcpy(rq->path + have, at, n);
     rq->path[have + n] = '\0';
+    if (n < len && at[n - 1] == '?')
+        query_part(rq, at + n, len - n);
     return 0;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decodes in place ('+' is a space in a query); returns the
+ * length. A bad escape stays as it is: the token then fails to match. */
+static size_t percent_decode(char *s, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        int hi = i + 2 < len && s[i] == '%' ? hex_value(s[i + 1]) : -1;
+        int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+        if (lo >= 0) {
+            s[o++] = (char)(hi << 4 | lo);
+            i += 2;
+        } else {
+            s[o++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    return o;
+}
+
+/* token=T from the query, when no Authorization header gave one. */
+static void query_token(cc_http_request *rq)
+{
+    size_t qlen = strlen(rq->query);
+    for (size_t i = 0; i < qlen;) {
+        size_t n = strcspn(rq->query + i, "&");
+        if (n > 6 && strncmp(rq->query + i, "token=", 6) == 0) {
+            char *v = rq->query + i + 6;
+            set_token(rq, v, percent_decode(v, n - 6));
+            return;
+        }
+        i += n + 1;
+    }
 }
 
 /* Names and values may arrive in several pieces; a name piece after a value
@@ -186,6 +291,8 @@ static int on_headers_complete(http_parser *parser)
     if (rq->in_value && end_header(rq) != 0)
         return -1;
     rq->path[strcspn(rq->path, "?#")] = '\0';
+    if (!rq->token_given)
+        query_token(rq);
     rq->method = parser->method;
     rq->upgrade_websocket =
         rq->upgrade_websocket && (parser->flags & F_CONNECTION_UPGRADE);
@@ -250,8 +357,11 @@ const char *cc_http_reason(int status)
     case 101: return "Switching Protocols";
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";

@@ -12,9 +12,12 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "camcast/token.h"
 #include "camcast/ws_handshake.h"
 
 #define CC_HTTP_PATH_MAX 256
+#define CC_HTTP_QUERY_MAX 1024 /* a longer query is cut: its token is then wrong */
+#define CC_HTTP_VALUE_MAX 256  /* Host and Origin */
 
 typedef struct cc_http_request {
     http_parser parser;
@@ -28,10 +31,22 @@ typedef struct cc_http_request {
     bool upgrade_websocket;      /* Upgrade: websocket and Connection: upgrade */
     char ws_key[64];             /* Sec-WebSocket-Key, "" if absent */
     int ws_version;              /* Sec-WebSocket-Version, 0 if absent */
-    /* private: header being parsed */
+    char host[CC_HTTP_VALUE_MAX];   /* Host, "" if absent */
+    char origin[CC_HTTP_VALUE_MAX]; /* Origin, "" if absent */
+    bool has_origin;
+    /* The access token offered: "Authorization: Bearer T", else the query
+     * parameter token=T (percent-decoded). A value too long or not Bearer
+     * is kept as given (cut), so it compares unequal. */
+    bool token_given;
+    char token[CC_TOKEN_MAX + 1];
+    size_t token_len;
+    /* private: the query string, the header being parsed */
+    char query[CC_HTTP_QUERY_MAX];
+    size_t query_len;
+    bool query_done;
     char field[64];
     size_t field_len;
-    char value[256];
+    char value[512];         /* Authorization: "Bearer " + a token */
     size_t value_len;
     bool in_value;
 } cc_http_request;

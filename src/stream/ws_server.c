@@ -12,10 +12,12 @@
 
 #include "camcast/framebundle.h"
 #include "camcast/ws_feed.h"
+#include "camcast/ws_guard.h"
 #include "camcast/ws_sendbuf.h"
 #include "control.h"
 #include "http.h"
 #include "log.h"
+#include "route.h"
 #include "version.h"
 
 #define MAX_HEAD 8192            /* request head larger than this: 431 */
@@ -23,10 +25,12 @@
 #define MAX_CONTROL_MSG 4096     /* a control message is small JSON */
 #define MAX_CONTROL_BACKLOG 65536 /* replies written but not yet sent */
 #define BUNDLES_IN_FLIGHT 2
-#define HANDSHAKE_MS 10000       /* time to send a complete request head */
 #define CLOSE_GRACE_MS 2000      /* time for the last bytes before a hard close */
-#define MAX_PENDING_HTTP 64      /* connections not yet upgraded */
 #define MAX_FILTERED 16          /* filtered bundles cached per tick */
+#define KEEPALIVE_S 30           /* TCP keepalive: a vanished peer is noticed */
+#define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
+#define RETRY_AFTER "Retry-After: 5\r\n"
+#define CLOSE_POLICY 1008        /* RFC 6455 7.4.1: policy violation */
 
 typedef enum conn_state { CONN_HTTP, CONN_WS } conn_state;
 
@@ -48,6 +52,12 @@ typedef struct control_write {
     uint8_t data[];
 } control_write;
 
+/* A limit that bites logs once per episode (its first hit after
+ * EPISODE_NS without one), not once per connection; /stats counts all. */
+typedef struct episode {
+    uint64_t last_ns;
+} episode;
+
 struct client {
     uv_tcp_t tcp;
     uv_timer_t timer; /* handshake deadline, then close deadline */
@@ -55,7 +65,8 @@ struct client {
     cc_server *srv;
     client *prev, *next;
     uint64_t id;
-    char peer[64];
+    char peer[64];  /* "address:port", for logs */
+    char addr[48];  /* the address alone, for the per-address cap */
     conn_state state;
     bool closing;
     int open_handles;
@@ -67,6 +78,7 @@ struct client {
 
     wslay_event_context_ptr ws;
     cc_ws_feed in;       /* received bytes not yet given to wslay */
+    cc_ws_guard guard;   /* frame rules wslay answers badly (1002) */
     cc_ws_sendbuf out;   /* frames being assembled by wslay_event_send */
     size_t ctl_backlog;  /* control bytes written, not yet completed */
     uint64_t subscribed; /* camera mask */
@@ -74,6 +86,7 @@ struct client {
     bundle_write writes[BUNDLES_IN_FLIGHT];
     unsigned in_flight;
     uint64_t bundles_sent, bundles_skipped;
+    uint64_t stalled_since_ns; /* first skip since a bundle went out; 0: none */
 
     uint8_t rbuf[READ_BUF];
 };
@@ -93,6 +106,8 @@ struct cc_server {
     cc_bundle_pool filtered_pool;
     cc_page_fn page;
     void *page_arg;
+    cc_server_counters counters;
+    episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_stall;
     bool shutting_down;
     void (*shutdown_done)(void *);
     void *shutdown_arg;
@@ -103,6 +118,15 @@ static uint64_t realtime_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* True when a limit's hit starts an episode: the one to log. */
+static bool episode_starts(episode *e)
+{
+    uint64_t now = realtime_ns();
+    bool starts = e->last_ns == 0 || now - e->last_ns > EPISODE_NS;
+    e->last_ns = now;
+    return starts;
 }
 
 /* The subscription mask of every camera. */
@@ -254,7 +278,10 @@ static void ws_flush(client *c)
 static void queue_text(client *c, const char *text)
 {
     struct wslay_event_msg msg = {WSLAY_TEXT_FRAME, (const uint8_t *)text, strlen(text)};
-    wslay_event_queue_msg(c->ws, &msg);
+    int rc = wslay_event_queue_msg(c->ws, &msg);
+    /* NO_MORE_MSG: a close is queued, nothing more goes out. */
+    if (rc != 0 && rc != WSLAY_ERR_NO_MORE_MSG)
+        client_close(c, "out of memory for a reply");
 }
 
 static void on_bundle_written(uv_write_t *req, int status)
@@ -264,6 +291,7 @@ static void on_bundle_written(uv_write_t *req, int status)
     cc_bundle_unref(w->bundle);
     w->bundle = NULL;
     c->in_flight--;
+    c->stalled_since_ns = 0;
     if (status < 0)
         client_close(c, uv_strerror(status));
 }
@@ -315,21 +343,29 @@ static void send_bundle(client *c, cc_bundle *b)
 
 /* ---- WebSocket messages from the client ---- */
 
+/* Queues a {"type":"error"} reply; with no memory for it, none. */
+static void queue_error(client *c, const char *message)
+{
+    char *reply = cc_control_error_new(message);
+    if (reply)
+        queue_text(c, reply);
+    free(reply);
+}
+
 static void handle_control(client *c, const uint8_t *msg, size_t len)
 {
-    char err[160], reply[256];
+    char err[160], pong[64];
     cc_control ctl;
     if (cc_control_parse((const char *)msg, len, c->srv->n_cameras, &ctl, err,
                          sizeof err) < 0) {
-        cc_control_error(reply, sizeof reply, err);
         cc_debug("client #%" PRIu64 ": %s", c->id, err);
+        queue_error(c, err);
     } else if (ctl.type == CC_CONTROL_PING) {
-        cc_control_pong(reply, sizeof reply, realtime_ns());
+        if (cc_control_pong(pong, sizeof pong, realtime_ns()) > 0)
+            queue_text(c, pong);
     } else {
         c->subscribed = ctl.cameras;
-        return;
     }
-    queue_text(c, reply);
 }
 
 static void ws_msg_cb(wslay_event_context_ptr ctx,
@@ -337,14 +373,12 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
 {
     (void)ctx;
     client *c = user;
-    char reply[128];
     switch (arg->opcode) {
     case WSLAY_TEXT_FRAME:
         handle_control(c, arg->msg, arg->msg_length);
         break;
     case WSLAY_BINARY_FRAME:
-        cc_control_error(reply, sizeof reply, "binary messages are not accepted");
-        queue_text(c, reply);
+        queue_error(c, "binary messages are not accepted");
         break;
     case WSLAY_CONNECTION_CLOSE:
         snprintf(c->reason, sizeof c->reason, "closed by client (%u)",
@@ -363,12 +397,29 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
     return cc_ws_feed_read(&c->in, ctx, buf, len);
 }
 
+/* Close with code and reason, then the connection. */
+static void ws_fail(client *c, uint16_t code, const char *why)
+{
+    if (c->closing)
+        return;
+    wslay_event_queue_close(c->ws, code, (const uint8_t *)why, strlen(why));
+    ws_flush(c);
+    char reason[96];
+    snprintf(reason, sizeof reason, "%s (%u)", why, (unsigned)code);
+    client_close(c, reason);
+}
+
 static void ws_receive(client *c, const uint8_t *data, size_t len)
 {
-    c->in = (cc_ws_feed){data, len};
-    int rc = wslay_event_recv(c->ws);
+    size_t ok = cc_ws_guard_scan(&c->guard, data, len);
+    c->in = (cc_ws_feed){data, ok};
+    int rc = ok > 0 ? wslay_event_recv(c->ws) : 0;
     ws_flush(c);
-    if (rc < 0) {
+    if (c->guard.code && rc == 0 && !c->closing) {
+        c->srv->counters.protocol_errors++;
+        ws_fail(c, (uint16_t)c->guard.code, c->guard.why);
+    } else if (rc < 0) {
+        c->srv->counters.protocol_errors++;
         client_close(c, "websocket protocol error");
     } else if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
         /* Close handshake done (either side started it). */
@@ -386,6 +437,14 @@ static void http_reply(client *c, int status, const char *extra, const char *bod
     char reason[64];
     snprintf(reason, sizeof reason, "HTTP %d %s", status, cc_http_reason(status));
     client_close(c, reason);
+}
+
+static unsigned clients_from(const cc_server *s, const char *addr)
+{
+    unsigned n = 0;
+    for (const client *o = s->clients; o; o = o->next)
+        n += o->state == CONN_WS && !o->closing && strcmp(o->addr, addr) == 0;
+    return n;
 }
 
 static int ws_start(client *c)
@@ -410,7 +469,22 @@ static void upgrade(client *c)
         return;
     }
     if (s->n_ws >= s->cfg->max_clients) {
-        http_reply(c, 503, "", "too many clients\n");
+        s->counters.refused_full++;
+        if (episode_starts(&s->ep_full))
+            cc_warn("max_clients (%u) reached: new viewers get 503 (counted in /stats)",
+                    s->cfg->max_clients);
+        http_reply(c, 503, RETRY_AFTER, "too many clients\n");
+        return;
+    }
+    if (s->cfg->max_clients_per_address &&
+        clients_from(s, c->addr) >= s->cfg->max_clients_per_address) {
+        s->counters.refused_per_address++;
+        if (episode_starts(&s->ep_per_address))
+            cc_warn("max_clients_per_address (%u) reached by %s: its new connections "
+                    "get 503 (counted in /stats)",
+                    s->cfg->max_clients_per_address,
+                    s->cfg->expose_client_addresses ? c->addr : "an address");
+        http_reply(c, 503, RETRY_AFTER, "too many clients from this address\n");
         return;
     }
     /* Built now, so it tells which cameras are online now. */
@@ -431,6 +505,7 @@ static void upgrade(client *c)
     s->n_http--;
     s->n_ws++;
     c->state = CONN_WS;
+    cc_ws_guard_init(&c->guard);
     c->subscribed = s->all_cameras;
     c->since_ns = realtime_ns();
     cc_info("client #%" PRIu64 " %s connected to %s (%zu clients)", c->id, c->peer,
@@ -465,22 +540,34 @@ static void serve_page(client *c)
     client_close(c, reason);
 }
 
+/* Counts an access refusal; logs the first of an episode. The token is
+ * never logged, given or expected. */
+static void count_refusal(client *c, const char *refusal)
+{
+    cc_server *s = c->srv;
+    bool token = strcmp(refusal, "token") == 0;
+    if (token)
+        s->counters.refused_token++;
+    else
+        s->counters.refused_origin++;
+    if (episode_starts(token ? &s->ep_token : &s->ep_origin))
+        cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer,
+                token ? (c->http.token_given ? "wrong access token" : "no access token")
+                      : "origin not allowed");
+}
+
 static void route(client *c)
 {
-    const cc_http_request *rq = &c->http;
-    bool stream = strcmp(rq->path, "/stream") == 0 || strcmp(rq->path, "/") == 0;
-    if (!stream)
+    cc_route r;
+    cc_route_decide(&c->http, c->srv->cfg, &r);
+    if (r.refusal)
+        count_refusal(c, r.refusal);
+    if (r.action == CC_ROUTE_PAGE)
         serve_page(c);
-    else if (rq->method != HTTP_GET)
-        http_reply(c, 405, "Allow: GET\r\n", "use GET with a WebSocket upgrade\n");
-    else if (!rq->upgrade_websocket)
-        http_reply(c, 426, "Upgrade: websocket\r\nConnection: Upgrade\r\n",
-                   "this is a WebSocket endpoint: connect with a WebSocket client\n");
-    else if (rq->ws_version != 13)
-        http_reply(c, 426, "Sec-WebSocket-Version: 13\r\n",
-                   "unsupported WebSocket version: use 13\n");
-    else
+    else if (r.action == CC_ROUTE_UPGRADE)
         upgrade(c);
+    else
+        http_reply(c, r.status, r.headers, r.body);
 }
 
 static void http_receive(client *c, const char *data, size_t len)
@@ -532,10 +619,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 static void on_handshake_deadline(uv_timer_t *t)
 {
     client *c = t->data;
-    http_reply(c, 400, "", "request head not received in time\n");
+    c->srv->counters.handshake_timeouts++;
+    http_reply(c, 408, "", "request head not received in time\n");
 }
 
-static void peer_name(uv_tcp_t *tcp, char *out, size_t cap)
+static void peer_name(uv_tcp_t *tcp, char *out, size_t cap, char *addr, size_t addr_cap)
 {
     struct sockaddr_storage ss;
     int len = sizeof ss;
@@ -551,6 +639,56 @@ static void peer_name(uv_tcp_t *tcp, char *out, size_t cap)
         }
     }
     snprintf(out, cap, "%s:%d", host, port);
+    snprintf(addr, addr_cap, "%s", host);
+}
+
+/* The oldest connection that has not finished its request head. The list
+ * is newest first, so it is the last such. */
+static client *oldest_pending(cc_server *s, const client *except)
+{
+    client *found = NULL;
+    for (client *c = s->clients; c; c = c->next)
+        if (c->state == CONN_HTTP && !c->closing && c != except)
+            found = c;
+    return found;
+}
+
+/* Idle sockets must not lock viewers out: at the cap, a new connection
+ * takes the place of the oldest one still sending its request head. */
+static void evict_oldest_pending(cc_server *s, client *newcomer)
+{
+    client *old = oldest_pending(s, newcomer);
+    if (!old)
+        return;
+    s->counters.evicted_pending++;
+    if (episode_starts(&s->ep_evict))
+        cc_warn("max_pending (%u) connections without a complete request: closing "
+                "the oldest for each new one (counted in /stats)",
+                s->cfg->max_pending);
+    snprintf(old->reason, sizeof old->reason, "evicted: request head incomplete");
+    old->closing = true;
+    uv_read_stop((uv_stream_t *)&old->tcp);
+    close_handles(old);
+}
+
+/* Socket options; a failure costs a feature, not the connection. */
+static void tune_socket(client *c)
+{
+    int rc = uv_tcp_nodelay(&c->tcp, 1);
+    if (rc == 0)
+        rc = uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);
+    if (rc < 0)
+        cc_debug("connection #%" PRIu64 ": socket options: %s", c->id, uv_strerror(rc));
+}
+
+/* Connections still sending their request head (closing ones are on
+ * their way out and do not count). */
+static size_t pending_count(const cc_server *s)
+{
+    size_t n = 0;
+    for (const client *c = s->clients; c; c = c->next)
+        n += c->state == CONN_HTTP && !c->closing;
+    return n;
 }
 
 static void on_connection(uv_stream_t *listener, int status)
@@ -584,15 +722,20 @@ static void on_connection(uv_stream_t *listener, int status)
         close_handles(c);
         return;
     }
-    peer_name(&c->tcp, c->peer, sizeof c->peer);
-    if (s->n_http > MAX_PENDING_HTTP) {
-        http_reply(c, 503, "", "too many pending connections\n");
-        return;
-    }
-    uv_tcp_nodelay(&c->tcp, 1);
+    peer_name(&c->tcp, c->peer, sizeof c->peer, c->addr, sizeof c->addr);
+    if (pending_count(s) > s->cfg->max_pending)
+        evict_oldest_pending(s, c);
+    tune_socket(c);
     cc_http_request_init(&c->http, MAX_HEAD);
-    uv_timer_start(&c->timer, on_handshake_deadline, HANDSHAKE_MS, 0);
-    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    uint64_t ms = (uint64_t)(s->cfg->handshake_timeout_s * 1000);
+    rc = uv_timer_start(&c->timer, on_handshake_deadline, ms, 0);
+    if (rc == 0)
+        rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+    if (rc < 0) {
+        snprintf(c->reason, sizeof c->reason, "start: %s", uv_strerror(rc));
+        c->closing = true;
+        close_handles(c);
+    }
 }
 
 /* ---- fan-out ---- */
@@ -655,6 +798,27 @@ static cc_bundle *bundle_for(cc_server *s, cc_bundle *b, uint64_t mask,
     return f;
 }
 
+/* A client that has taken no bundle for stall_timeout is not reading: its
+ * slot goes back to the pool (1008). */
+static void check_stall(client *c)
+{
+    cc_server *s = c->srv;
+    uint64_t now = realtime_ns();
+    if (c->stalled_since_ns == 0) {
+        c->stalled_since_ns = now;
+        return;
+    }
+    double limit = s->cfg->stall_timeout_s;
+    if (limit <= 0 || (double)(now - c->stalled_since_ns) < limit * 1e9)
+        return;
+    s->counters.closed_stalled++;
+    if (episode_starts(&s->ep_stall))
+        cc_warn("client #%" PRIu64 " read nothing for %.0f s: closing it (1008); "
+                "further ones counted in /stats",
+                c->id, limit);
+    ws_fail(c, CLOSE_POLICY, "not reading");
+}
+
 void cc_server_broadcast(cc_server *s, cc_bundle *b)
 {
     filtered cache[MAX_FILTERED];
@@ -664,6 +828,7 @@ void cc_server_broadcast(cc_server *s, cc_bundle *b)
             continue;
         if (c->in_flight >= BUNDLES_IN_FLIGHT) {
             c->bundles_skipped++;
+            check_stall(c);
             continue;
         }
         cc_bundle *mine = bundle_for(s, b, c->subscribed, cache, &n_cache);
@@ -810,7 +975,7 @@ void cc_server_foreach_client(const cc_server *s,
             continue;
         cc_client_info info = {
             .id = c->id,
-            .peer = c->peer,
+            .peer = s->cfg->expose_client_addresses ? c->peer : NULL,
             .since_ns = c->since_ns,
             .bundles_sent = c->bundles_sent,
             .bundles_skipped = c->bundles_skipped,
@@ -824,6 +989,13 @@ void cc_server_foreach_client(const cc_server *s,
 size_t cc_server_client_count(const cc_server *s)
 {
     return s->n_ws;
+}
+
+cc_server_counters cc_server_get_counters(const cc_server *s)
+{
+    cc_server_counters k = s->counters;
+    k.pending = pending_count(s);
+    return k;
 }
 
 void cc_server_free(cc_server *s)

@@ -42,7 +42,8 @@ void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg);
 /* One WebSocket client, as /stats reports it. */
 typedef struct cc_client_info {
     uint64_t id;
-    const char *peer;        /* "address:port" */
+    const char *peer;        /* "address:port"; NULL unless the config
+                                exposes client addresses */
     uint64_t since_ns;       /* CLOCK_REALTIME of the upgrade */
     uint64_t bundles_sent;
     uint64_t bundles_skipped;
@@ -60,6 +61,20 @@ void cc_server_broadcast(cc_server *s, cc_bundle *b);
  * every connection is closed. */
 void cc_server_shutdown(cc_server *s, void (*done)(void *arg), void *arg);
 size_t cc_server_client_count(const cc_server *s);
+
+/* What the limits and access checks did since the start (/stats). */
+typedef struct cc_server_counters {
+    uint64_t evicted_pending;     /* idle connections closed for a new one */
+    uint64_t handshake_timeouts;  /* request head not complete in time (408) */
+    uint64_t refused_full;        /* max_clients reached (503) */
+    uint64_t refused_per_address; /* max_clients_per_address reached (503) */
+    uint64_t refused_token;       /* no or wrong access token (401) */
+    uint64_t refused_origin;      /* Origin not allowed (403) */
+    uint64_t closed_stalled;      /* read nothing for stall_timeout (1008) */
+    uint64_t protocol_errors;     /* WebSocket protocol errors (1002, ...) */
+    size_t pending;               /* connections not yet upgraded, now */
+} cc_server_counters;
+cc_server_counters cc_server_get_counters(const cc_server *s);
 /* After a reload changed the cameras: every client gets the new hello, its
  * subscription follows its cameras to their new indexes (old_to_new[i]:
  * new index of old camera i, or -1 if removed), and a client whose cameras

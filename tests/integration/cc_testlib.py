@@ -766,10 +766,10 @@ def ws_accept(key):
     return base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
 
 
-def upgrade_request(path="/stream", key=None, version="13", extra=""):
+def upgrade_request(path="/stream", key=None, version="13", extra="", host=HOST):
     key = key or ws_key()
     req = (f"GET {path} HTTP/1.1\r\n"
-           f"Host: {HOST}\r\n"
+           f"Host: {host}\r\n"
            "Upgrade: websocket\r\n"
            "Connection: Upgrade\r\n"
            f"Sec-WebSocket-Key: {key}\r\n"
@@ -788,14 +788,15 @@ class RawWS:
     OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
     def __init__(self, port, path="/stream", rcvbuf=None, extra_headers="", timeout=10.0,
-                 early=b""):
-        """early: bytes sent in the same write as the request (e.g. frames)."""
+                 early=b"", host=HOST):
+        """early: bytes sent in the same write as the request (e.g. frames);
+        host: the Host header (a browser sends HOST:PORT)."""
         self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout)
         self.buf = bytearray()
         self.close_code = None
         self.close_reason = None
         self.pongs = []  # payloads of pong frames received
-        req, key = upgrade_request(path, extra=extra_headers)
+        req, key = upgrade_request(path, extra=extra_headers, host=host)
         self.sock.sendall(req + early)
         deadline = time.monotonic() + timeout
         while True:

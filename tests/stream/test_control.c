@@ -1,6 +1,7 @@
 /* Control messages and the hello. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,13 +66,44 @@ static void test_replies(void)
     CHECK_EQ_INT(cc_control_pong(buf, 10, 1), -ENOSPC);
 
     /* The message is client-influenced: it must come out as valid JSON. */
-    int n = cc_control_error(buf, sizeof buf, "bad \"quote\"\n");
-    CHECK(n > 0);
-    cJSON *o = cJSON_Parse(buf);
+    char *text = cc_control_error_new("bad \"quote\"\n");
+    CHECK(text != NULL);
+    cJSON *o = cJSON_Parse(text);
     CHECK(o != NULL);
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(o, "message");
     CHECK(cJSON_IsString(msg) && strcmp(msg->valuestring, "bad \"quote\"\n") == 0);
     cJSON_Delete(o);
+    free(text);
+}
+
+/* The reply that once overflowed a 256-byte buffer and went out
+ * unterminated: a long type full of characters JSON must escape. It is
+ * echoed cut short, in plain characters, and the reply is whole JSON. */
+static void test_error_echo_is_cut_and_plain(void)
+{
+    char msg[512] = "{\"type\":\"";
+    for (int i = 0; i < 40; i++)
+        strcat(msg, "\\u0001");
+    strcat(msg, "\"}");
+    cc_control c;
+    char err[160];
+    CHECK_EQ_INT(parse(msg, &c, err, sizeof err), -EINVAL);
+    char *text = cc_control_error_new(err);
+    CHECK(text != NULL);
+    cJSON *o = cJSON_Parse(text);
+    CHECK(o != NULL);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, "message");
+    CHECK(cJSON_IsString(m));
+    char want[128];
+    snprintf(want, sizeof want, "unknown control message type \"%.*s\"",
+             CC_CONTROL_TYPE_SHOWN, "????????????????????????????????????????");
+    CHECK_EQ_INT(strcmp(m->valuestring, want), 0);
+    cJSON_Delete(o);
+    free(text);
+
+    char out[8];
+    cc_control_quote("a\"b\\c\x7f\xc3\xa9zzzz", out, sizeof out);
+    CHECK_EQ_INT(strcmp(out, "a?b?c??"), 0);
 }
 
 int main(void)
@@ -80,5 +112,6 @@ int main(void)
     RUN(test_subscribe);
     RUN(test_errors);
     RUN(test_replies);
+    RUN(test_error_echo_is_cut_and_plain);
     return CHECK_DONE();
 }

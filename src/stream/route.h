@@ -1,0 +1,36 @@
+/* What a complete HTTP request gets (docs/protocol.md, "HTTP on the same
+ * port"): the access checks (origin, token) first, then the path, method
+ * and upgrade. Pure: no I/O and no server state, so every answer is
+ * unit-tested and fuzzed without a socket. Limits that depend on the live
+ * server (clients connected, per address) are the server's.
+ */
+#ifndef CC_ROUTE_H
+#define CC_ROUTE_H
+
+#include "config.h"
+#include "http.h"
+
+typedef enum cc_route_action {
+    CC_ROUTE_REPLY = 1, /* a plain response, then close */
+    CC_ROUTE_PAGE,      /* a page from the daemon (/stats, /metrics, /healthz, ...) */
+    CC_ROUTE_UPGRADE,   /* the WebSocket stream */
+} cc_route_action;
+
+typedef struct cc_route {
+    cc_route_action action;
+    int status;          /* REPLY: 400, 401, 403, 405 or 426 */
+    const char *headers; /* REPLY: extra header lines, each ending in CRLF */
+    const char *body;    /* REPLY: text/plain body */
+    const char *refusal; /* REPLY for access: "token" or "origin" (counters) */
+} cc_route;
+
+/* Decides for rq (complete) under the server settings cfg. */
+void cc_route_decide(const cc_http_request *rq, const cc_server_config *cfg,
+                     cc_route *out);
+
+/* Whether origin may open the stream: on cfg's allowed_origins, or, with
+ * none configured, the origin of the request's own Host (http or https). */
+bool cc_route_origin_allowed(const cc_server_config *cfg, const char *origin,
+                             const char *host);
+
+#endif
