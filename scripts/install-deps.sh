@@ -11,10 +11,15 @@ nettle-dev libcjson-dev libsystemd-dev
 libaravis-dev libusb-1.0-0-dev libsdl2-dev
 "
 # Running and testing: Aravis' fake GigE camera and network namespaces,
-# Xvfb for the viewer's window, a WebSocket client, a browser.
+# Xvfb for the viewer's window, a WebSocket client, a browser, nginx and
+# openssl (TLS in front of camcastd, tests/integration/test_tls_proxy.py); clang for the
+# fuzz build (libclang-rt-dev holds libFuzzer and clang's sanitizers: only
+# recommended by clang, so named here; llvm has llvm-symbolizer, which
+# puts file:line in clang's sanitizer reports).
 TEST_PKGS="
 aravis-tools iproute2 xvfb libxtst6
-python3 python3-websockets chromium
+python3 python3-websockets chromium nginx-light openssl
+clang libclang-rt-dev llvm
 "
 
 case "${1:-}" in
