@@ -118,13 +118,15 @@ static void on_close(cc_ws_client *ws, int code, const char *reason, void *arg)
 static const cc_ws_client_callbacks callbacks = {on_open, on_text, on_binary, on_close};
 
 int cc_bench_client_init(cc_bench_client *c, uv_loop_t *loop, cc_bench_shared *shared,
-                         unsigned index, bool stalled)
+                         unsigned index, bool stalled, const char *token)
 {
     memset(c, 0, sizeof *c);
     c->shared = shared;
     c->index = index;
     c->stalled = stalled;
     int rc = cc_ws_client_new(&c->ws, loop, &callbacks, c, MAX_MESSAGE);
+    if (rc == 0 && token)
+        rc = cc_ws_client_set_token(c->ws, token);
     if (rc == 0 && stalled)
         cc_ws_client_set_reading(c->ws, false); /* applies once open */
     return rc;

@@ -52,8 +52,9 @@ typedef struct cc_bench_client {
     cc_cam_stats cams[CC_BENCH_MAX_CAMERAS];
 } cc_bench_client;
 
+/* token: presented in the handshake (copied), or NULL. */
 int cc_bench_client_init(cc_bench_client *c, uv_loop_t *loop, cc_bench_shared *shared,
-                         unsigned index, bool stalled);
+                         unsigned index, bool stalled, const char *token);
 int cc_bench_client_connect(cc_bench_client *c, const char *url);
 /* Forgets what was counted (the start of the measurement window). */
 void cc_bench_client_reset(cc_bench_client *c);

@@ -143,7 +143,7 @@ static int make_clients(e2e *r)
     r->shared.arg = r;
     for (unsigned i = 0; i < r->n; i++) {
         int rc = cc_bench_client_init(&r->clients[i], &r->loop, &r->shared, i,
-                                      i >= r->o->clients);
+                                      i >= r->o->clients, r->o->token);
         if (rc < 0)
             return rc;
     }
@@ -350,7 +350,10 @@ static int stream(e2e *r)
     if (!run_until(r, all_connected, 20 + 0.1 * r->n))
         fprintf(stderr, "camcast-bench: not every client connected in time\n");
     if (!r->shared.have_hello) {
-        fprintf(stderr, "camcast-bench: no client got a hello from %s\n", r->url);
+        /* Why the first client ended says most (a 401: the token). */
+        const cc_bench_client *c = &r->clients[0];
+        fprintf(stderr, "camcast-bench: no client got a hello from %s%s%s%s\n", r->url,
+                c->closed ? " (" : "", c->closed ? c->reason : "", c->closed ? ")" : "");
         close_clients(r);
         return -1;
     }

@@ -9,6 +9,7 @@ typedef struct cc_e2e_options {
     const char *daemon_path;  /* start this camcastd ... */
     const char *config_path;  /* ... with this config */
     const char *url;          /* or attach to this stream */
+    const char *token;        /* access token every client presents, or NULL */
     int pid;                  /* the attached daemon, for /proc (0: none) */
     const char *label;        /* scenario name in the report */
     unsigned clients;         /* clients that read everything */

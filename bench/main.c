@@ -2,7 +2,7 @@
  *
  *   camcast-bench e2e    (--daemon PATH --config FILE | --url URL [--pid PID])
  *                        [--clients N] [--stalled N] [--seconds S]
- *                        [--reference FILE] ...
+ *                        [--reference FILE] [--token-file PATH] ...
  *
  * A client of the stream: it links the client library (lib/) alone. The
  * daemon's modules measured in-process (encode, ring, and the encode
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "camcast/token.h"
 #include "e2e.h"
 
 #define PROG "camcast-bench"
@@ -34,6 +35,8 @@ static void usage(FILE *out)
           "           --seconds S (10), --warmup S (1), --label NAME (e2e)\n"
           "           --reference FILE: encode reference per camera, as written\n"
           "             by camcast-microbench reference --json (efficiency figures)\n"
+          "           --token-file PATH: the access token every client presents\n"
+          "             (the file's first line; not readable by all)\n"
           "           --verbose: echo the daemon's log\n"
           "\n"
           "  --json   machine-readable output\n",
@@ -41,6 +44,23 @@ static void usage(FILE *out)
 }
 
 /* ---- e2e ---- */
+
+/* Reads the token file (if any), then runs; the token is never printed. */
+static int run_e2e(cc_e2e_options *o, const char *token_file)
+{
+    static char token[CC_TOKEN_MAX + 1];
+    if (token_file) {
+        char err[512];
+        if (cc_token_read_file(token_file, token, err, sizeof err) < 0) {
+            fprintf(stderr, "camcast-bench e2e: --token-file %s\n", err);
+            return 1;
+        }
+        o->token = token;
+    }
+    int rc = cc_e2e_run(o);
+    memset(token, 0, sizeof token); /* static: the store is not dead */
+    return rc;
+}
 
 static int cmd_e2e(int argc, char **argv)
 {
@@ -50,12 +70,14 @@ static int cmd_e2e(int argc, char **argv)
         {"clients", required_argument, NULL, 'n'}, {"stalled", required_argument, NULL, 'S'},
         {"seconds", required_argument, NULL, 's'}, {"warmup", required_argument, NULL, 'w'},
         {"label", required_argument, NULL, 'l'},   {"reference", required_argument, NULL, 'r'},
+        {"token-file", required_argument, NULL, 't'},
         {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
     };
     cc_e2e_options o = {.label = "e2e", .clients = 1, .seconds = 10, .warmup = 1,
 };
+    const char *token_file = NULL;
     unsigned long v;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -70,6 +92,7 @@ static int cmd_e2e(int argc, char **argv)
         case 'w': if (!cc_arg_double(optarg, 0, &o.warmup)) return cc_arg_bad(PROG, "warmup", optarg); break;
         case 'l': o.label = optarg; break;
         case 'r': o.reference_path = optarg; break;
+        case 't': token_file = optarg; break;
         case 'j': o.json = true; break;
         case 'v': o.verbose = true; break;
         case 'h': usage(stdout); return 0;
@@ -86,7 +109,7 @@ static int cmd_e2e(int argc, char **argv)
         fputs("camcast-bench e2e: --clients must be at least 1\n", stderr);
         return CC_EXIT_USAGE;
     }
-    return cc_e2e_run(&o);
+    return run_e2e(&o, token_file);
 }
 
 int main(int argc, char **argv)

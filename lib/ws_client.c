@@ -13,14 +13,23 @@
  * beyond recv, only the few KiB that arrive in the same read as a frame
  * header are copied.
  *
+ * The server is not trusted: the splitter checks every frame header
+ * (cc_ws_header_check: wslay would answer some bad ones with a close frame
+ * without a code) and the size a text or binary message announces before
+ * it buffers a byte of it.
+ *
  * Lifetime: the timer handle exists from connect to the end, the TCP handle
  * from name resolution to the end. on_close is called once, after both are
  * closed and name resolution is over, so the user may free the client there.
+ * A detached client (ws_client_internal.h) has neither handle.
  */
 #include "camcast/ws_client.h"
+#include "camcast/token.h"
+#include "camcast/ws_guard.h"
 #include "camcast/ws_handshake.h"
 #include "camcast/ws_feed.h"
 #include "camcast/ws_sendbuf.h"
+#include "ws_client_internal.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -38,6 +47,8 @@
 #define HEAD_MAX 4096      /* HTTP response head */
 #define MAX_DIRECT (1u << 30) /* one read straight into the message buffer */
 #define NO_STATUS 1005                          /* close frame without a code */
+#define REQUEST_MAX 2048   /* path, host and token at their largest fit */
+#define DETACHED_SENT_MAX 65536 /* what a detached client keeps of its output */
 
 enum { OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2 };
 
@@ -60,6 +71,11 @@ struct cc_ws_client {
     cc_ws_client_callbacks cb;
     void *arg;
     size_t max_message;
+    size_t max_text;
+    char token[CC_TOKEN_MAX + 1]; /* "" for none */
+    int http_status;    /* of the last handshake response */
+    bool detached;      /* no socket: ws_client_internal.h */
+    cc_ws_sendbuf sent; /* a detached client's output, bounded */
     state st;
     bool reading;       /* the user's wish, applied once open */
     bool read_started;
@@ -92,6 +108,7 @@ struct cc_ws_client {
     uint64_t rx_left;        /* payload bytes left in the current frame */
     bool rx_fin;
     bool in_binary, in_text; /* a fragmented message is under way */
+    uint64_t text_len;       /* bytes the current text message announced */
     uint8_t *msg;            /* binary message being assembled */
     size_t msg_len, msg_cap;
     char *text;              /* text message, NUL terminated for the user */
@@ -107,6 +124,7 @@ struct cc_ws_client {
 typedef struct out_write {
     uv_write_t req;
     cc_ws_client *c;
+    size_t len;
     uint8_t data[];
 } out_write;
 
@@ -203,16 +221,31 @@ static uint64_t next_random(uint64_t *s)
 
 /* ---- result and teardown ---- */
 
-/* The first result wins: the server's close code, or 0 and what failed. */
-static void set_result(cc_ws_client *c, int code, const char *fmt, ...)
+/* Zeroes memory that held the token; volatile, so it is not optimised
+ * away (explicit_bzero is not everywhere the viewer builds). */
+static void wipe(void *p, size_t len)
+{
+    volatile unsigned char *v = p;
+    while (len--)
+        *v++ = 0;
+}
+
+static void vset_result(cc_ws_client *c, int code, const char *fmt, va_list ap)
 {
     if (c->have_result)
         return;
     c->have_result = true;
     c->code = code;
+    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+}
+
+/* The first result wins: the server's close code, or 0 and what failed. */
+__attribute__((format(printf, 3, 4)))
+static void set_result(cc_ws_client *c, int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    vset_result(c, code, fmt, ap);
     va_end(ap);
 }
 
@@ -246,6 +279,8 @@ static void teardown(cc_ws_client *c)
         return;
     bool has_tcp = c->st > ST_RESOLVING;
     c->st = ST_DONE;
+    if (c->detached)
+        return; /* no handles: reported when the feeding call returns */
     if (c->resolving)
         uv_cancel((uv_req_t *)&c->gai);
     uv_freeaddrinfo(c->addrs);
@@ -267,18 +302,32 @@ static void on_written(uv_write_t *req, int status)
 {
     out_write *w = req->data;
     cc_ws_client *c = w->c;
+    wipe(w->data, w->len); /* the handshake request holds the token */
     free(w);
     if (status < 0 && status != UV_ECANCELED)
         fail(c, "send: %s", uv_strerror(status));
 }
 
+/* A detached client keeps the newest of its output instead. */
+static int record_bytes(cc_ws_client *c, const void *data, size_t len)
+{
+    if (len > DETACHED_SENT_MAX)
+        return 0;
+    if (c->sent.len + len > DETACHED_SENT_MAX)
+        c->sent.len = 0;
+    return cc_ws_sendbuf_append(&c->sent, data, len);
+}
+
 static int write_bytes(cc_ws_client *c, const void *data, size_t len)
 {
+    if (c->detached)
+        return record_bytes(c, data, len);
     out_write *w = malloc(sizeof *w + len);
     if (!w)
         return -ENOMEM;
     w->req.data = w;
     w->c = c;
+    w->len = len;
     memcpy(w->data, data, len);
     uv_buf_t buf = uv_buf_init((char *)w->data, (unsigned)len);
     int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_written);
@@ -338,6 +387,10 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 /* After the close handshake: let our last frame go out, then close. */
 static void end_tcp(cc_ws_client *c)
 {
+    if (c->detached) {
+        teardown(c);
+        return;
+    }
     c->st = ST_ENDING;
     uv_read_stop((uv_stream_t *)&c->tcp);
     c->read_started = false;
@@ -365,9 +418,13 @@ static void progress(cc_ws_client *c)
 
 /* A protocol violation found by the splitter: close frame with code, then
  * end without waiting for the server (as wslay does for its own). */
-static void fail_ws(cc_ws_client *c, uint16_t code, const char *why)
+__attribute__((format(printf, 3, 4)))
+static void fail_ws(cc_ws_client *c, uint16_t code, const char *fmt, ...)
 {
-    set_result(c, 0, "%s", why);
+    va_list ap;
+    va_start(ap, fmt);
+    vset_result(c, 0, fmt, ap);
+    va_end(ap);
     wslay_event_queue_close(c->ws, code, NULL, 0);
     wslay_event_shutdown_read(c->ws);
     progress(c);
@@ -390,13 +447,14 @@ static void deliver_text(cc_ws_client *c, const uint8_t *msg, size_t len)
     if (len + 1 > c->text_cap) {
         char *p = realloc(c->text, len + 1);
         if (!p) {
-            fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR, "out of memory");
+            fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR, "%s", "out of memory");
             return;
         }
         c->text = p;
         c->text_cap = len + 1;
     }
-    memcpy(c->text, msg, len);
+    if (len > 0) /* wslay passes NULL for an empty message */
+        memcpy(c->text, msg, len);
     c->text[len] = '\0';
     c->cb.on_text(c, c->text, len, c->arg);
 }
@@ -423,26 +481,8 @@ static void feed_wslay(cc_ws_client *c, const uint8_t *data, size_t len)
     int rc = wslay_event_recv(c->ws);
     c->in_wslay = false;
     if (rc != 0)
-        fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR,
+        fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR, "%s",
                 rc == WSLAY_ERR_NOMEM ? "out of memory" : "websocket receive failed");
-}
-
-static size_t header_size(const uint8_t *h)
-{
-    uint8_t len7 = h[1] & 0x7f;
-    size_t n = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0);
-    return n + (h[1] & 0x80 ? 4 : 0);
-}
-
-static uint64_t payload_length(const uint8_t *h)
-{
-    uint8_t len7 = h[1] & 0x7f;
-    if (len7 < 126)
-        return len7;
-    uint64_t v = 0;
-    for (size_t i = 0; i < (len7 == 126 ? 2u : 8u); i++)
-        v = v << 8 | h[2 + i];
-    return v;
 }
 
 /* Room for a message of total bytes; grows only, by doubling. Allocated
@@ -478,16 +518,18 @@ static void end_binary_frame(cc_ws_client *c)
 static void start_binary(cc_ws_client *c, unsigned opcode, bool fin, uint64_t len)
 {
     if (c->hdr[0] & 0x70 || c->hdr[1] & 0x80) {
-        fail_ws(c, WSLAY_CODE_PROTOCOL_ERROR, "server sent a masked or RSV frame");
+        fail_ws(c, WSLAY_CODE_PROTOCOL_ERROR, "%s", "server sent a masked or RSV frame");
         return;
     }
     size_t have = opcode == OP_BINARY ? 0 : c->msg_len;
     if (len > c->max_message - have) {
-        fail_ws(c, WSLAY_CODE_MESSAGE_TOO_BIG, "message larger than max_message");
+        fail_ws(c, WSLAY_CODE_MESSAGE_TOO_BIG,
+                "message larger than max_message (%zu bytes): closed with 1009",
+                c->max_message);
         return;
     }
     if (reserve(c, have + (size_t)len) < 0) {
-        fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR, "out of memory");
+        fail_ws(c, WSLAY_CODE_INTERNAL_SERVER_ERROR, "%s", "out of memory");
         return;
     }
     c->msg_len = have;
@@ -499,11 +541,22 @@ static void start_binary(cc_ws_client *c, unsigned opcode, bool fin, uint64_t le
         end_binary_frame(c);
 }
 
-/* Text, control and invalid frames go to wslay whole, header first. */
+/* Text, control and invalid frames go to wslay whole, header first; a text
+ * message that would grow past max_text goes nowhere (wslay would buffer
+ * it). */
 static void start_forward(cc_ws_client *c, unsigned opcode, bool fin, uint64_t len)
 {
-    if (opcode == OP_TEXT || (opcode == OP_CONT && c->in_text))
+    if (opcode == OP_TEXT || (opcode == OP_CONT && c->in_text)) {
+        uint64_t have = opcode == OP_TEXT ? 0 : c->text_len;
+        if (len > c->max_text - have) {
+            fail_ws(c, WSLAY_CODE_MESSAGE_TOO_BIG,
+                    "text message from the server over %zu bytes: closed with 1009",
+                    c->max_text);
+            return;
+        }
+        c->text_len = have + len;
         c->in_text = !fin;
+    }
     c->rx_left = len;
     c->rx = len ? RX_FORWARD : RX_HEADER;
     feed_wslay(c, c->hdr, c->hdr_len);
@@ -511,13 +564,19 @@ static void start_forward(cc_ws_client *c, unsigned opcode, bool fin, uint64_t l
 
 static void start_frame(cc_ws_client *c)
 {
+    const char *why;
+    if (cc_ws_header_check(c->hdr, &why) != 0) {
+        fail_ws(c, CC_WS_CLOSE_PROTOCOL_ERROR,
+                "protocol error from the server: %s: closed with 1002", why);
+        return;
+    }
     unsigned opcode = c->hdr[0] & 0x0f;
     bool fin = c->hdr[0] & 0x80;
-    uint64_t len = payload_length(c->hdr);
+    uint64_t len = cc_ws_header_payload(c->hdr);
     bool data_frame = opcode == OP_TEXT || opcode == OP_BINARY;
     if (c->in_binary && data_frame) {
         /* wslay never saw the fragmented binary message: check it here. */
-        fail_ws(c, WSLAY_CODE_PROTOCOL_ERROR, "new message inside a fragmented one");
+        fail_ws(c, WSLAY_CODE_PROTOCOL_ERROR, "%s", "new message inside a fragmented one");
         return;
     }
     bool binary = (opcode == OP_BINARY && !c->in_text) ||
@@ -532,7 +591,7 @@ static size_t rx_header(cc_ws_client *c, const uint8_t *data, size_t len)
 {
     size_t used = 0;
     for (;;) {
-        size_t want = c->hdr_len < 2 ? 2 : header_size(c->hdr);
+        size_t want = c->hdr_len < 2 ? 2 : cc_ws_header_size(c->hdr);
         if (c->hdr_len == want) {
             start_frame(c);
             c->hdr_len = 0;
@@ -607,7 +666,8 @@ static int send_request(cc_ws_client *c)
     char port[8] = "";
     if (c->port != 80)
         snprintf(port, sizeof port, ":%u", (unsigned)c->port);
-    char req[1600];
+    bool auth = c->token[0] != '\0';
+    char req[REQUEST_MAX];
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\n"
                      "Host: %s%s%s%s\r\n"
@@ -615,9 +675,13 @@ static int send_request(cc_ws_client *c)
                      "Connection: Upgrade\r\n"
                      "Sec-WebSocket-Key: %s\r\n"
                      "Sec-WebSocket-Version: 13\r\n"
+                     "%s%s%s"
                      "User-Agent: camcast-client\r\n\r\n",
-                     c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", port, key);
-    return write_bytes(c, req, (size_t)n);
+                     c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", port, key,
+                     auth ? "Authorization: Bearer " : "", c->token, auth ? "\r\n" : "");
+    rc = n < 0 || (size_t)n >= sizeof req ? -EINVAL : write_bytes(c, req, (size_t)n);
+    wipe(req, sizeof req);
+    return rc;
 }
 
 /* Whether a comma-separated header value holds token (case-insensitive). */
@@ -671,6 +735,9 @@ static const char *check_response(const cc_ws_client *c, char *head, int *status
     if (!line || sscanf(line, "HTTP/1.%*1[01] %3d", &r.status) != 1)
         return "malformed HTTP response";
     *status = r.status;
+    if (r.status == 401)
+        return c->token[0] ? "wrong access token (HTTP 401)"
+                           : "server wants an access token (HTTP 401)";
     if (r.status != 101)
         return NULL; /* reported with the status */
     while ((line = strtok_r(NULL, "\r\n", &save)))
@@ -712,6 +779,7 @@ static void handshake_receive(cc_ws_client *c, const uint8_t *data, size_t len)
     end[2] = '\0';
     int status = 0;
     const char *why = check_response(c, c->head, &status);
+    c->http_status = status;
     if (!why) {
         char text[16];
         snprintf(text, sizeof text, "%d", status);
@@ -759,6 +827,8 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
  * closing client must read to see the server's close frame. */
 static void apply_reading(cc_ws_client *c)
 {
+    if (c->detached)
+        return;
     bool want = c->st == ST_HANDSHAKE || c->st == ST_CLOSING ||
                 (c->st == ST_OPEN && c->reading);
     if (want == c->read_started)
@@ -881,9 +951,36 @@ int cc_ws_client_new(cc_ws_client **out, uv_loop_t *loop,
     c->cb = *cb;
     c->arg = arg;
     c->max_message = max_message;
+    c->max_text = max_message < CC_WS_CLIENT_MAX_TEXT ? max_message : CC_WS_CLIENT_MAX_TEXT;
     c->reading = true;
     *out = c;
     return 0;
+}
+
+int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text)
+{
+    if (max_text == 0)
+        return -EINVAL;
+    c->max_text = max_text < c->max_message ? max_text : c->max_message;
+    return 0;
+}
+
+int cc_ws_client_set_token(cc_ws_client *c, const char *token)
+{
+    if (!token) {
+        wipe(c->token, sizeof c->token);
+        return 0;
+    }
+    size_t len = strnlen(token, CC_TOKEN_MAX + 1);
+    if (!cc_token_valid(token, len))
+        return -EINVAL;
+    memcpy(c->token, token, len + 1);
+    return 0;
+}
+
+int cc_ws_client_http_status(const cc_ws_client *c)
+{
+    return c->http_status;
 }
 
 static int reset_ws(cc_ws_client *c)
@@ -898,12 +995,15 @@ static int reset_ws(cc_ws_client *c)
     c->ws = NULL;
     if (wslay_event_context_client_init(&c->ws, &callbacks, c) != 0)
         return -ENOMEM;
-    wslay_event_config_set_max_recv_msg_length(c->ws, c->max_message);
+    /* wslay sees text and control frames only; the splitter checks first. */
+    wslay_event_config_set_max_recv_msg_length(c->ws, c->max_text);
     c->rx = RX_HEADER;
     c->hdr_len = 0;
     c->msg_len = 0;
     c->in_binary = c->in_text = false;
+    c->text_len = 0;
     c->head_len = 0;
+    c->http_status = 0;
     c->have_result = false;
     c->code = 0;
     c->reason[0] = '\0';
@@ -918,6 +1018,7 @@ int cc_ws_client_connect(cc_ws_client *c, const char *url)
                              sizeof c->path);
     if (rc < 0)
         return rc;
+    c->detached = false;
     rc = reset_ws(c);
     if (rc < 0)
         return rc;
@@ -969,7 +1070,8 @@ void cc_ws_client_close(cc_ws_client *c, uint16_t code)
         return;
     c->st = ST_CLOSING;
     wslay_event_queue_close(c->ws, code, NULL, 0);
-    uv_timer_start(&c->timer, on_timer, CLOSE_MS, 0);
+    if (!c->detached)
+        uv_timer_start(&c->timer, on_timer, CLOSE_MS, 0);
     apply_reading(c);
     progress(c);
 }
@@ -982,7 +1084,51 @@ void cc_ws_client_free(cc_ws_client *c)
     assert(c->st == ST_IDLE && c->open_handles == 0 && !c->resolving);
     wslay_event_context_free(c->ws);
     cc_ws_sendbuf_free(&c->out);
+    cc_ws_sendbuf_free(&c->sent);
     free(c->msg);
     free(c->text);
+    wipe(c->token, sizeof c->token);
     free(c);
+}
+
+/* ---- without a socket (ws_client_internal.h) ---- */
+
+int cc_ws_client_open_detached(cc_ws_client *c)
+{
+    if (c->st != ST_IDLE)
+        return -EALREADY;
+    int rc = reset_ws(c);
+    if (rc < 0)
+        return rc;
+    c->detached = true;
+    c->sent.len = 0;
+    c->http_status = 101;
+    c->st = ST_OPEN;
+    if (c->cb.on_open)
+        c->cb.on_open(c, c->arg);
+    return 0;
+}
+
+void cc_ws_client_receive(cc_ws_client *c, const uint8_t *data, size_t len)
+{
+    if (!c->detached)
+        return;
+    if (c->st == ST_OPEN || c->st == ST_CLOSING)
+        ws_receive(c, data, len);
+    maybe_report(c); /* last: on_close may free c */
+}
+
+void cc_ws_client_end_detached(cc_ws_client *c)
+{
+    if (!c->detached)
+        return;
+    set_result(c, 0, "%s", "detached client ended");
+    teardown(c);
+    maybe_report(c);
+}
+
+const uint8_t *cc_ws_client_sent(const cc_ws_client *c, size_t *len)
+{
+    *len = c->sent.len;
+    return c->sent.data;
 }

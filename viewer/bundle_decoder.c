@@ -9,6 +9,9 @@
 
 /* Every wait is bounded; cc_mailbox_close() ends one early. */
 #define TAKE_TIMEOUT_MS 200
+/* A JPEG beyond 3 bytes a pixel (what raw RGB costs) plus room for its
+ * headers is not a camera's frame, whatever quality it was encoded at. */
+#define PAYLOAD_SLACK 65536
 
 void cc_raw_bundle_init(cc_raw_bundle *b)
 {
@@ -105,6 +108,30 @@ static void note_seq(cc_bundle_decoder *bd, uint64_t seq)
     bd->last_seq = seq;
 }
 
+/* Why e cannot be a frame of cam, or NULL. A variant (protocol 1.1) is
+ * smaller than the camera, never larger. */
+static const char *entry_misfit(const cc_hello_camera *cam, const cc_fb_entry *e)
+{
+    if (e->width == 0 || e->height == 0 || e->width > cam->width ||
+        e->height > cam->height)
+        return "image size not within the hello's";
+    uint64_t max = (uint64_t)e->width * e->height * 3 + PAYLOAD_SLACK;
+    if (e->payload_size == 0 || e->payload_size > max)
+        return "payload size implausible for the image size";
+    return NULL;
+}
+
+static void reject(cc_bundle_decoder *bd, const cc_fb_entry *e, const char *why)
+{
+    count(bd, &bd->counts.rejected, 1);
+    uint64_t n = cc_bundle_decoder_counts(bd).rejected;
+    if (cc_vlog_sample(n))
+        cc_vlog_warn("camera %u frame %" PRIu64 " rejected (%" PRIu32 "x%" PRIu32
+                     ", %" PRIu32 " bytes): %s (%" PRIu64 " so far)",
+                     e->camera_index, e->frame_id, e->width, e->height,
+                     e->payload_size, why, n);
+}
+
 /* Decodes one entry into its tile's mailbox. True when a frame was posted. */
 static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
                          const cc_fb_header *h, const cc_raw_bundle *raw)
@@ -116,10 +143,19 @@ static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
                       e->codec);
         return false;
     }
+    const char *why = entry_misfit(&bd->hello.cameras[tile], e);
+    if (why) {
+        reject(bd, e, why);
+        return false;
+    }
     int want_w, want_h;
     cc_frames_get_want(bd->frames, (size_t)tile, &want_w, &want_h);
     cc_frame *f = bd->frames->producer[tile];
     int rc = cc_jpeg_decode(&bd->jpeg, e, want_w, want_h, f);
+    if (rc == -EPROTO) {
+        reject(bd, e, bd->jpeg.err);
+        return false;
+    }
     if (rc) {
         count(bd, &bd->counts.undecodable, 1);
         uint64_t n = cc_bundle_decoder_counts(bd).undecodable;

@@ -1,7 +1,9 @@
 /* The decode thread: takes the newest bundle from the network thread,
  * checks it with cc_fb_parse, routes each entry to its tile by camera index
- * and decodes it into that tile's frame mailbox. A malformed bundle or an
- * undecodable JPEG is logged (sampled) and counted, never fatal. */
+ * and decodes it into that tile's frame mailbox. The server is not
+ * trusted: an entry whose sizes do not fit its camera in the hello is
+ * rejected before TurboJPEG sees it. A malformed bundle, a rejected entry
+ * or an undecodable JPEG is logged (sampled) and counted, never fatal. */
 #ifndef CC_VIEWER_BUNDLE_DECODER_H
 #define CC_VIEWER_BUNDLE_DECODER_H
 
@@ -31,6 +33,8 @@ typedef struct cc_bundle_counts {
     uint64_t decoded;      /* bundles that passed cc_fb_parse */
     uint64_t malformed;    /* bundles cc_fb_parse rejected */
     uint64_t undecodable;  /* entries whose JPEG did not decode */
+    uint64_t rejected;     /* entries whose sizes do not fit the hello's
+                              camera, or whose JPEG is not their size */
     uint64_t ignored;      /* entries for unknown cameras or codecs */
     uint64_t skipped;      /* gaps in bundle_seq: bundles never decoded */
 } cc_bundle_counts;

@@ -31,9 +31,14 @@ static bool get_int(const cJSON *obj, const char *key, double lo, double hi,
     return true;
 }
 
+/* Control characters become '?': these strings reach log lines and a
+ * terminal, and come from the network. */
 static void copy_str(char *dst, size_t cap, const cJSON *v)
 {
     snprintf(dst, cap, "%s", cJSON_IsString(v) ? v->valuestring : "");
+    for (char *p = dst; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
 static int parse_camera(const cJSON *o, size_t i, cc_hello_camera *c,
@@ -45,11 +50,11 @@ static int parse_camera(const cJSON *o, size_t i, cc_hello_camera *c,
     if (!get_int(o, "index", 0, UINT16_MAX, &index))
         return fail_camera(err, errlen, i, "\"index\" missing or invalid");
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
-    if (!cJSON_IsString(name))
+    if (!cJSON_IsString(name) || strlen(name->valuestring) > CC_HELLO_NAME_MAX)
         return fail_camera(err, errlen, i, "\"name\" missing or invalid");
-    if (!get_int(o, "width", 1, UINT32_MAX, &w))
+    if (!get_int(o, "width", 1, CC_HELLO_MAX_SIDE, &w))
         return fail_camera(err, errlen, i, "\"width\" missing or invalid");
-    if (!get_int(o, "height", 1, UINT32_MAX, &h))
+    if (!get_int(o, "height", 1, CC_HELLO_MAX_SIDE, &h))
         return fail_camera(err, errlen, i, "\"height\" missing or invalid");
 
     c->index = (uint16_t)index;

@@ -7,9 +7,14 @@
 #include <stdint.h>
 
 #define CC_HELLO_NAME_CAP 64
-/* More is not a camera system but a hostile or broken hello (and the
- * duplicate check is quadratic). */
-#define CC_HELLO_MAX_CAMERAS 1024
+/* A name longer than this is not a camera's but a broken or hostile
+ * hello (shorter ones beyond CC_HELLO_NAME_CAP - 1 are truncated). */
+#define CC_HELLO_NAME_MAX 256
+/* camcastd streams at most 64 cameras (one bit each in a subscription):
+ * more is a hostile or broken hello. */
+#define CC_HELLO_MAX_CAMERAS 64
+/* JPEG's own limit on a side. */
+#define CC_HELLO_MAX_SIDE 65535
 
 typedef struct cc_hello_camera {
     uint16_t index;                /* camera_index in FrameBundle entries */

@@ -1,6 +1,7 @@
 #include "jpeg_decoder.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +82,11 @@ static int decode_pixels(cc_jpeg_decoder *d, const cc_fb_entry *e, int w,
             return -ENOMEM;
         dst = d->gray;
     }
+    /* LIMITSCANS: a progressive JPEG of thousands of tiny scans costs
+     * seconds of CPU in a few kB. */
     int rc = tjDecompress2(d->tj, e->payload, e->payload_size, dst, w,
                            gray ? w : w * 4, h, gray ? TJPF_GRAY : XRGB_TJPF,
-                           TJFLAG_FASTDCT);
+                           TJFLAG_FASTDCT | TJFLAG_LIMITSCANS);
     if (tj_failed(d, rc))
         return tj_fail(d);
     if (gray)
@@ -103,6 +106,13 @@ int cc_jpeg_decode(cc_jpeg_decoder *d, const cc_fb_entry *e, int want_w,
     if (jw <= 0 || jh <= 0 || jw > CC_JPEG_MAX_DIM || jh > CC_JPEG_MAX_DIM) {
         snprintf(d->err, sizeof d->err, "no image of a usable size (%dx%d)", jw, jh);
         return -EINVAL;
+    }
+    /* The entry's size was checked against the hello; the JPEG's is what
+     * the buffers would be sized for. */
+    if ((uint32_t)jw != e->width || (uint32_t)jh != e->height) {
+        snprintf(d->err, sizeof d->err, "the JPEG is %dx%d, its entry says %" PRIu32
+                 "x%" PRIu32, jw, jh, e->width, e->height);
+        return -EPROTO;
     }
     tjscalingfactor s = cc_jpeg_pick_scale(jw, jh, want_w, want_h);
     int w = TJSCALED(jw, s), h = TJSCALED(jh, s);

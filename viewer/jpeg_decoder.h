@@ -29,8 +29,10 @@ tjscalingfactor cc_jpeg_pick_scale(int w, int h, int want_w, int want_h);
 /* Decodes e's payload into f->pixels (XRGB8888) at the scale picked for
  * want_w x want_h; a grayscale entry (CC_FB_ENTRY_FLAG_GRAY) is decoded as
  * TJPF_GRAY and expanded. Also copies the JPEG bytes and the entry into f.
- * Returns 0, -ENOMEM, or -EINVAL for data TurboJPEG rejects (reason in
- * d->err). */
+ * The JPEG must be e's width x height (checked before anything is
+ * allocated) and have at most 500 progressive scans (TJFLAG_LIMITSCANS).
+ * Returns 0, -ENOMEM, -EPROTO for a JPEG of another size than e's, or
+ * -EINVAL for data TurboJPEG rejects (reason in d->err). */
 int cc_jpeg_decode(cc_jpeg_decoder *d, const cc_fb_entry *e, int want_w,
                    int want_h, cc_frame *f);
 

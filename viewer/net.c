@@ -120,7 +120,6 @@ static void close_loop_handles(cc_net *n)
 
 static void on_close(cc_ws_client *c, int code, const char *reason, void *arg)
 {
-    (void)c;
     cc_net *n = arg;
     n->active = false;
     if (n->stopping) {
@@ -131,8 +130,12 @@ static void on_close(cc_ws_client *c, int code, const char *reason, void *arg)
     if (code)
         snprintf(why, sizeof why, "closed by the server, code %d%s%s", code,
                  reason[0] ? ": " : "", reason);
+    else if (cc_ws_client_http_status(c) == 401 && !n->has_token)
+        snprintf(why, sizeof why, "%s: give --token-file", reason);
     else
         snprintf(why, sizeof why, "%s", reason);
+    /* A 401 retries with the same backoff as any failure: the server may
+     * be given the token meanwhile, and is never asked more often. */
     schedule_retry(n, why);
 }
 
@@ -155,7 +158,7 @@ static int thread_main(void *arg)
     return 0;
 }
 
-static int setup_loop(cc_net *n)
+static int setup_loop(cc_net *n, const char *token)
 {
     static const cc_ws_client_callbacks callbacks = {
         .on_open = on_open,
@@ -170,6 +173,8 @@ static int setup_loop(cc_net *n)
     uv_timer_init(&n->loop, &n->retry);
     n->wake.data = n->retry.data = n;
     rc = cc_ws_client_new(&n->client, &n->loop, &callbacks, n, MAX_MESSAGE);
+    if (rc == 0 && token && (rc = cc_ws_client_set_token(n->client, token)) < 0)
+        cc_ws_client_free(n->client);
     if (rc < 0) {
         close_loop_handles(n);
         uv_run(&n->loop, UV_RUN_DEFAULT);
@@ -178,16 +183,17 @@ static int setup_loop(cc_net *n)
     return rc;
 }
 
-int cc_net_start(cc_net *n, const char *url, cc_session *session,
-                 cc_mailbox *out, cc_raw_bundle *slot)
+int cc_net_start(cc_net *n, const char *url, const char *token,
+                 cc_session *session, cc_mailbox *out, cc_raw_bundle *slot)
 {
     memset(n, 0, sizeof *n);
     n->url = url;
+    n->has_token = token != NULL;
     n->session = session;
     n->out = out;
     n->slot = slot;
     cc_reconnect_init(&n->rc, CC_NET_RETRY_MIN_MS, CC_NET_RETRY_MAX_MS);
-    int rc = setup_loop(n);
+    int rc = setup_loop(n, token);
     if (rc < 0)
         return rc;
     /* The handles were made here; from now on only the thread uses them. */

@@ -28,6 +28,7 @@ typedef struct cc_net {
     bool stopping;
     cc_reconnect rc;
     const char *url;
+    bool has_token;         /* a token is presented: a 401 means a wrong one */
     uint64_t gen;           /* generation of this connection's hello */
     uint64_t early;         /* bundles before a hello, ignored */
     cc_session *session;
@@ -37,9 +38,9 @@ typedef struct cc_net {
 } cc_net;
 
 /* Sets up the loop and starts the thread, which connects at once. url
- * must stay valid until cc_net_stop. */
-int cc_net_start(cc_net *n, const char *url, cc_session *session,
-                 cc_mailbox *out, cc_raw_bundle *slot);
+ * must stay valid until cc_net_stop; token (NULL: none) is copied. */
+int cc_net_start(cc_net *n, const char *url, const char *token,
+                 cc_session *session, cc_mailbox *out, cc_raw_bundle *slot);
 /* Closes the connection (close code 1000), ends the loop and joins. */
 void cc_net_stop(cc_net *n);
 

@@ -12,6 +12,8 @@ const char *cc_viewer_usage(void)
            "Shows every camera of a camcastd stream live, in a grid.\n"
            "Default URL: " CC_VIEWER_DEFAULT_URL "\n"
            "\n"
+           "  --token-file PATH     present the access token in PATH (its first\n"
+           "                        line; the file must not be readable by all)\n"
            "  --same-clock          show capture-to-display latency even for a\n"
            "                        remote server (clocks synchronised, e.g. PTP);\n"
            "                        automatic for 127.0.0.1, ::1 and localhost\n"
@@ -91,6 +93,8 @@ static int value_option(cc_viewer_options *o, const char *opt, const char *val,
             return bad(err, errlen, opt, "expects a number of bundles > 0");
     } else if (!strcmp(opt, "--save-dir")) {
         o->save_dir = val;
+    } else if (!strcmp(opt, "--token-file")) {
+        o->token_file = val;
     } else if (!strcmp(opt, "--size")) {
         if (!parse_size(val, &o->width, &o->height))
             return bad(err, errlen, opt, "expects WxH, 64..16384 each");
@@ -123,7 +127,8 @@ static int flag_option(cc_viewer_options *o, const char *opt)
 static bool takes_value(const char *opt)
 {
     static const char *const with_value[] = {"--headless", "--screenshot", "--after",
-                                             "--save-dir", "--size", "--timeout"};
+                                             "--save-dir", "--size", "--timeout",
+                                             "--token-file"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (!strcmp(opt, with_value[i]))
             return true;

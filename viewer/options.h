@@ -10,6 +10,7 @@
 
 typedef struct cc_viewer_options {
     const char *url;
+    const char *token_file;  /* the access token's file, or NULL */
     uint64_t headless;       /* > 0: no visible window, quit after N bundles */
     const char *screenshot;  /* BMP file written after `after` bundles */
     uint64_t after;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <camcast/token.h>
 #include <camcast/ws_client.h>
 
 #include "bundle_decoder.h"
@@ -121,7 +122,7 @@ static void wake_render(void *arg)
     SDL_PushEvent(&ev);
 }
 
-static int init_pipeline(viewer *v)
+static int init_pipeline(viewer *v, const char *token)
 {
     int rc = cc_session_init(&v->session);
     if (!rc)
@@ -138,7 +139,8 @@ static int init_pipeline(viewer *v)
     v->dec.arg = v;
     rc = cc_bundle_decoder_start(&v->dec, &v->bundles, &v->raw[1]);
     if (!rc)
-        rc = cc_net_start(&v->net, v->opt->url, &v->session, &v->bundles, &v->raw[0]);
+        rc = cc_net_start(&v->net, v->opt->url, token, &v->session, &v->bundles,
+                          &v->raw[0]);
     return rc;
 }
 
@@ -491,6 +493,28 @@ static bool url_is_local(const char *url)
            cc_host_is_local(host);
 }
 
+/* Zeroes the token's copy once the client has its own (volatile: not
+ * optimised away; explicit_bzero is not on every platform the viewer
+ * builds on). */
+static void forget(char *s, size_t n)
+{
+    volatile char *p = s;
+    while (n--)
+        *p++ = 0;
+}
+
+/* The token from --token-file, before any window opens. */
+static int read_token(const cc_viewer_options *o, char token[CC_TOKEN_MAX + 1])
+{
+    if (!o->token_file)
+        return 0;
+    char err[512];
+    int rc = cc_token_read_file(o->token_file, token, err, sizeof err);
+    if (rc < 0)
+        cc_vlog_error("--token-file %s", err);
+    return rc;
+}
+
 int cc_viewer_run(const cc_viewer_options *o)
 {
     static viewer v; /* big (tiles, frames): not on the stack */
@@ -498,14 +522,19 @@ int cc_viewer_run(const cc_viewer_options *o)
     v.opt = o;
     v.solo = -1;
     v.same_clock = o->same_clock || url_is_local(o->url);
+    char token[CC_TOKEN_MAX + 1] = "";
+    if (read_token(o, token) < 0)
+        return 1;
     int rc = init_sdl(&v);
     if (rc) {
         cc_vlog_error("cannot open a window: %s", SDL_GetError());
         v.status = 1;
-    } else if ((rc = init_pipeline(&v)) != 0) {
+    } else if ((rc = init_pipeline(&v, o->token_file ? token : NULL)) != 0) {
         cc_vlog_error("cannot start: %s", strerror(-rc));
         v.status = 1;
-    } else {
+    }
+    forget(token, sizeof token);
+    if (v.status == 0) {
         v.start_ms = SDL_GetTicks64();
         cc_vlog_info("viewer for %s (%s)", o->url,
                      v.same_clock ? "same clock: latency" : "other clock: jitter");
@@ -514,7 +543,7 @@ int cc_viewer_run(const cc_viewer_options *o)
     cc_bundle_counts c = cc_bundle_decoder_counts(&v.dec);
     teardown(&v);
     printf("displayed %" PRIu64 " bundles, %" PRIu64 " frames, %" PRIu64
-           " malformed, %" PRIu64 " undecodable\n",
-           v.bundles_shown, v.frames_shown, c.malformed, c.undecodable);
+           " malformed, %" PRIu64 " undecodable, %" PRIu64 " rejected\n",
+           v.bundles_shown, v.frames_shown, c.malformed, c.undecodable, c.rejected);
     return v.status;
 }

@@ -4,7 +4,10 @@
  * handshake (with the server's Sec-WebSocket-Accept checked), masked frames
  * to the server, whole messages from it. Binary messages (FrameBundles) are
  * assembled in one reusable buffer per client: no allocation per message
- * in steady state.
+ * in steady state. The server is not trusted: every frame header is
+ * checked (a control frame over 125 bytes or fragmented, a length not in
+ * its shortest form: close 1002), and sizes are capped before anything is
+ * buffered (close 1009).
  */
 #ifndef CAMCAST_WS_CLIENT_H
 #define CAMCAST_WS_CLIENT_H
@@ -38,10 +41,27 @@ typedef struct cc_ws_client_callbacks {
 int cc_ws_url_parse(const char *url, char *host, size_t host_cap, uint16_t *port,
                     char *path, size_t path_cap);
 
-/* max_message: largest message accepted (larger: close 1009). */
+/* Text messages (the hello, replies to control messages) are small: one
+ * announcing more than this is refused before it is buffered. */
+#define CC_WS_CLIENT_MAX_TEXT (1u << 20)
+
+/* max_message: largest message accepted (larger: close 1009). Text
+ * messages: at most CC_WS_CLIENT_MAX_TEXT (or max_message if smaller) unless
+ * cc_ws_client_set_max_text says otherwise. */
 int cc_ws_client_new(cc_ws_client **out, uv_loop_t *loop,
                      const cc_ws_client_callbacks *cb, void *arg,
                      size_t max_message);
+/* Largest text message accepted (larger: close 1009, on_close says so),
+ * never more than max_message. Returns 0, or -EINVAL for 0. */
+int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text);
+/* The access token the handshakes of the next connections present, as
+ * "Authorization: Bearer TOKEN" (NULL: none). Copied, never logged. Returns
+ * 0, or -EINVAL for a string cc_token_valid refuses (camcast/token.h). */
+int cc_ws_client_set_token(cc_ws_client *c, const char *token);
+/* The HTTP status of the last handshake's response: 101 once open, 401
+ * when the server wants a token (or another one: on_close then says "wrong
+ * access token"), 0 before a response. */
+int cc_ws_client_http_status(const cc_ws_client *c);
 /* Starts connecting (name resolution, TCP, handshake). Errors after this
  * returns arrive through on_close. Returns 0 or a negative error. */
 int cc_ws_client_connect(cc_ws_client *c, const char *url);

@@ -25,6 +25,14 @@
 #define MAX_BUFFERS 32
 #define STREAM_RT_PRIORITY 10
 #define STREAM_NICE (-10)
+/* The sizes cams.ini accepts (config.c, width and height): a camera that
+ * reports more is broken or lying, and rings and buffers would be sized
+ * from it. */
+#define MIN_SIDE 16
+#define MAX_SIDE 16384
+/* A payload is a frame plus chunk data and padding: more than twice the
+ * frame and 1 MiB is not one (32 Aravis buffers are allocated of it). */
+#define PAYLOAD_SLACK (1u << 20)
 
 typedef struct counts {
     uint64_t completed, failed, underruns, resent, missing;
@@ -277,8 +285,13 @@ static int read_shape(arv_source *s, shape *out, char *err, size_t errlen)
                cc_pixfmt_list(list, sizeof list));
         return -ENOTSUP;
     }
-    out->width = w > 0 ? (uint32_t)w : 0;
-    out->height = h > 0 ? (uint32_t)h : 0;
+    if (w < MIN_SIDE || w > MAX_SIDE || h < MIN_SIDE || h > MAX_SIDE) {
+        report(s, CC_KEY_DEVICE, err, errlen, "the camera reports %dx%d, outside "
+               "the %d..%d pixels a side camcastd takes", w, h, MIN_SIDE, MAX_SIDE);
+        return -ERANGE;
+    }
+    out->width = (uint32_t)w;
+    out->height = (uint32_t)h;
     out->fps = read_fps(s);
     return 0;
 }
@@ -373,11 +386,17 @@ static int start_stream(arv_source *s, char *err, size_t errlen)
     s->stream = arv_camera_create_stream(s->camera, boost ? on_stream_event : NULL,
                                          s, &e);
     guint payload = s->stream ? arv_camera_get_payload(s->camera, &e) : 0;
-    if (e || !s->stream || payload < cc_source_frame_bytes(&s->base)) {
+    size_t frame = cc_source_frame_bytes(&s->base);
+    if (e || !s->stream || payload < frame) {
         report(s, CC_KEY_DEVICE, err, errlen, "cannot stream from the camera: "
                "%s", e ? e->message : "its payload is smaller than a frame");
         g_clear_error(&e);
         return -EIO;
+    }
+    if (payload > 2 * (uint64_t)frame + PAYLOAD_SLACK) {
+        report(s, CC_KEY_DEVICE, err, errlen, "the camera reports a payload of %u "
+               "bytes for a frame of %zu: not streaming from it", payload, frame);
+        return -ERANGE;
     }
     if (s->gige)
         tune_gige_stream(s);

@@ -5,8 +5,9 @@
  * URL parsing; then, on one libuv loop: the real daemon (spawned with a
  * temporary config on a free port), a scripted server in this process for
  * what the daemon never sends (fragments, pings, a bad accept key, an
- * oversized message, silence), and a port nobody listens on. Every wait is
- * bounded; no timing is asserted.
+ * oversized message, broken frame headers, a server that wants a token,
+ * silence), and a port nobody listens on. Every wait is bounded; no timing
+ * is asserted.
  */
 #include "camcast/ws_client.h"
 
@@ -577,7 +578,18 @@ static void test_unresolvable(void)
 
 /* ---- a scripted server in this process ---- */
 
-typedef enum script { SCRIPT_FRAMES, SCRIPT_BAD_ACCEPT, SCRIPT_TOO_BIG, SCRIPT_SILENT } script;
+typedef enum script {
+    SCRIPT_FRAMES, SCRIPT_BAD_ACCEPT, SCRIPT_TOO_BIG, SCRIPT_SILENT,
+    SCRIPT_AUTH,       /* 401 unless "Authorization: Bearer " + token */
+    SCRIPT_BIG_TEXT,   /* a 2 MiB text message */
+    SCRIPT_FRAG_TEXT,  /* a text message of two 600 kB fragments */
+    SCRIPT_BIG_PING,   /* a ping of 200 bytes */
+    SCRIPT_FRAG_PING,  /* a ping without FIN */
+    SCRIPT_LONG_LEN,   /* a 5-byte binary frame with a 16-bit length */
+} script;
+
+#define TOKEN "s3cret-token_0123456789"
+#define BIG_TEXT (2u << 20)
 
 typedef struct fake {
     uv_tcp_t listener, conn;
@@ -591,6 +603,7 @@ typedef struct fake {
     uint8_t in[8192];      /* what the client sent after its request */
     size_t in_len;
     bool head_done;
+    char auth[400];        /* the request's Authorization header, or "" */
     int pongs, closes, unmasked;
     int close_code;
 } fake;
@@ -647,23 +660,93 @@ static size_t frames_script(uint8_t *o)
     return n + put_frame(o + n, 0x88, "\x03\xe8" "bye", 5);
 }
 
-static void build_script(fake *f, const char *key)
+/* Frames that break RFC 6455 5.2 / 5.5, then a text the client must
+ * never deliver. */
+static size_t bad_frames_script(script what, uint8_t *o)
 {
+    static const uint8_t ping[200];
+    size_t n = 0;
+    if (what == SCRIPT_BIG_PING) {
+        n = put_frame(o, 0x89, ping, sizeof ping);
+    } else if (what == SCRIPT_FRAG_PING) {
+        n = put_frame(o, 0x09, "p", 1);
+    } else {
+        static const uint8_t long_len[] = {0x82, 126, 0, 5, 'a', 'b', 'c', 'd', 'e'};
+        memcpy(o, long_len, sizeof long_len);
+        n = sizeof long_len;
+    }
+    return n + put_frame(o + n, 0x81, "after", 5);
+}
+
+/* Text bigger than the client's 1 MiB cap: whole, or in two fragments. */
+static size_t big_text_script(script what, uint8_t *o)
+{
+    uint8_t *text = malloc(BIG_TEXT);
+    memset(text, 'x', BIG_TEXT);
+    size_t n;
+    if (what == SCRIPT_BIG_TEXT) {
+        n = put_frame(o, 0x81, text, BIG_TEXT);
+    } else {
+        n = put_frame(o, 0x01, text, 600000);
+        n += put_frame(o + n, 0x80, text, 600000);
+    }
+    free(text);
+    return n + put_frame(o + n, 0x88, "\x03\xe8", 2);
+}
+
+static bool auth_ok(const fake *f)
+{
+    return strcmp(f->auth, "Bearer " TOKEN) == 0;
+}
+
+static size_t script_head(fake *f, const char *key)
+{
+    if (f->what == SCRIPT_AUTH && !auth_ok(f))
+        return (size_t)sprintf((char *)f->out,
+                               "HTTP/1.1 401 Unauthorized\r\n"
+                               "WWW-Authenticate: Bearer\r\nContent-Length: 0\r\n\r\n");
     char accept[29];
     accept_key(key, accept);
     if (f->what == SCRIPT_BAD_ACCEPT)
         accept[0] = accept[0] == 'A' ? 'B' : 'A';
-    f->out = malloc(256 * 1024);
-    f->out_len = (size_t)sprintf((char *)f->out,
-                                 "HTTP/1.1 101 Switching Protocols\r\n"
-                                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                                 "Sec-WebSocket-Accept: %s\r\n\r\n",
-                                 accept);
-    if (f->what == SCRIPT_FRAMES) {
-        f->out_len += frames_script(f->out + f->out_len);
-    } else if (f->what == SCRIPT_TOO_BIG) {
+    return (size_t)sprintf((char *)f->out,
+                           "HTTP/1.1 101 Switching Protocols\r\n"
+                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Accept: %s\r\n\r\n",
+                           accept);
+}
+
+static void build_script(fake *f, const char *key)
+{
+    f->out = malloc(BIG_TEXT + 256 * 1024);
+    f->out_len = script_head(f, key);
+    uint8_t *o = f->out + f->out_len;
+    switch (f->what) {
+    case SCRIPT_FRAMES:
+        f->out_len += frames_script(o);
+        break;
+    case SCRIPT_TOO_BIG: {
         static const uint8_t zeros[2000];
-        f->out_len += put_frame(f->out + f->out_len, 0x82, zeros, sizeof zeros);
+        f->out_len += put_frame(o, 0x82, zeros, sizeof zeros);
+        break;
+    }
+    case SCRIPT_AUTH:
+        if (auth_ok(f)) {
+            f->out_len += put_frame(o, 0x81, "hi", 2);
+            f->out_len += put_frame(f->out + f->out_len, 0x88, "\x03\xe8", 2);
+        }
+        break;
+    case SCRIPT_BIG_TEXT:
+    case SCRIPT_FRAG_TEXT:
+        f->out_len += big_text_script(f->what, o);
+        break;
+    case SCRIPT_BIG_PING:
+    case SCRIPT_FRAG_PING:
+    case SCRIPT_LONG_LEN:
+        f->out_len += bad_frames_script(f->what, o);
+        break;
+    default:
+        break;
     }
 }
 
@@ -729,6 +812,11 @@ static void fake_request(fake *f)
         return;
     f->head_done = true;
     *end = '\0';
+    const char *auth = strstr((char *)f->in, "\r\nAuthorization: ");
+    if (auth) {
+        auth += strlen("\r\nAuthorization: ");
+        snprintf(f->auth, sizeof f->auth, "%.*s", (int)strcspn(auth, "\r"), auth);
+    }
     char *key = strstr((char *)f->in, "Sec-WebSocket-Key: ");
     CHECK(key != NULL);
     CHECK_STR_CONTAINS((char *)f->in, "Sec-WebSocket-Version: 13");
@@ -934,6 +1022,143 @@ static void test_close_while_connecting(void)
     fake_stop(&f);
 }
 
+/* ---- access token, text cap, frame headers ---- */
+
+static void start_scripted(fake *f, session *s, script what, const char *token)
+{
+    fake_start(f, what, false);
+    char url[64];
+    daemon_url(f->port, "/", url, sizeof url);
+    CHECK_EQ_INT(cc_ws_client_new(&s->c, &loop, &callbacks, s, MAX_MESSAGE), 0);
+    if (token)
+        CHECK_EQ_INT(cc_ws_client_set_token(s->c, token), 0);
+    CHECK_EQ_INT(cc_ws_client_connect(s->c, url), 0);
+}
+
+static void test_token_missing(void)
+{
+    fake f;
+    session s = {0};
+    start_scripted(&f, &s, SCRIPT_AUTH, NULL);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.opened, 0);
+    CHECK_EQ_INT(s.close_code, 0);
+    CHECK(strcmp(s.reason, "server wants an access token (HTTP 401)") == 0);
+    CHECK_EQ_INT(cc_ws_client_http_status(s.c), 401);
+    CHECK(strcmp(f.auth, "") == 0); /* no Authorization header at all */
+    session_end(&s);
+    fake_stop(&f);
+}
+
+static void test_token_wrong(void)
+{
+    fake f;
+    session s = {0};
+    start_scripted(&f, &s, SCRIPT_AUTH, "wrong-token-0123456789");
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.opened, 0);
+    CHECK(strcmp(s.reason, "wrong access token (HTTP 401)") == 0);
+    CHECK_EQ_INT(cc_ws_client_http_status(s.c), 401);
+    CHECK(strcmp(f.auth, "Bearer wrong-token-0123456789") == 0);
+    session_end(&s);
+    fake_stop(&f);
+}
+
+static void test_token_sent(void)
+{
+    fake f;
+    session s = {0};
+    start_scripted(&f, &s, SCRIPT_AUTH, TOKEN);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK(strcmp(f.auth, "Bearer " TOKEN) == 0);
+    CHECK_EQ_INT(s.opened, 1);
+    CHECK_EQ_INT(cc_ws_client_http_status(s.c), 101);
+    CHECK_EQ_INT(s.texts, 1);
+    CHECK(strcmp(s.text[0], "hi") == 0);
+    CHECK_EQ_INT(s.close_code, 1000);
+    session_end(&s);
+    fake_stop(&f);
+}
+
+static void test_token_invalid(void)
+{
+    cc_ws_client *c;
+    session s = {0};
+    CHECK_EQ_INT(cc_ws_client_new(&c, &loop, &callbacks, &s, MAX_MESSAGE), 0);
+    CHECK_EQ_INT(cc_ws_client_set_token(c, "short"), -EINVAL);
+    CHECK_EQ_INT(cc_ws_client_set_token(c, "a token with spaces 0123"), -EINVAL);
+    CHECK_EQ_INT(cc_ws_client_set_token(c, "line\r\nInjected: header0123"), -EINVAL);
+    CHECK_EQ_INT(cc_ws_client_set_token(c, TOKEN), 0);
+    CHECK_EQ_INT(cc_ws_client_set_token(c, NULL), 0);
+    CHECK_EQ_INT(cc_ws_client_set_max_text(c, 0), -EINVAL);
+    cc_ws_client_free(c);
+}
+
+/* The client closes with code and reason; nothing after the bad frame is
+ * delivered, and a bad ping is not answered. */
+static void expect_close(script what, int code, const char *reason)
+{
+    fake f;
+    session s = {0};
+    start_scripted(&f, &s, what, NULL);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.opened, 1);
+    CHECK_EQ_INT(s.texts, 0);
+    CHECK_EQ_INT(s.binaries, 0);
+    CHECK_EQ_INT(s.close_code, 0);
+    CHECK_STR_CONTAINS(s.reason, reason);
+    CHECK(run_until(fake_closed, &f, 5));
+    CHECK_EQ_INT(f.closes, 1);
+    CHECK_EQ_INT(f.close_code, code);
+    CHECK_EQ_INT(f.pongs, 0);
+    CHECK_EQ_INT(f.unmasked, 0);
+    session_end(&s);
+    fake_stop(&f);
+}
+
+static void test_text_too_big(void)
+{
+    expect_close(SCRIPT_BIG_TEXT, 1009, "text message from the server over 1048576 bytes");
+}
+
+static void test_fragmented_text_too_big(void)
+{
+    expect_close(SCRIPT_FRAG_TEXT, 1009, "text message from the server over 1048576 bytes");
+}
+
+static void test_big_ping(void)
+{
+    expect_close(SCRIPT_BIG_PING, 1002, "control frame over 125 bytes");
+}
+
+static void test_fragmented_ping(void)
+{
+    expect_close(SCRIPT_FRAG_PING, 1002, "fragmented control frame");
+}
+
+static void test_long_length(void)
+{
+    expect_close(SCRIPT_LONG_LEN, 1002, "shortest form");
+}
+
+/* A larger cap lets the same 1.2 MB text through. */
+static void test_max_text_raised(void)
+{
+    fake f;
+    session s = {0};
+    fake_start(&f, SCRIPT_FRAG_TEXT, false);
+    char url[64];
+    daemon_url(f.port, "/", url, sizeof url);
+    CHECK_EQ_INT(cc_ws_client_new(&s.c, &loop, &callbacks, &s, MAX_MESSAGE), 0);
+    CHECK_EQ_INT(cc_ws_client_set_max_text(s.c, BIG_TEXT), 0);
+    CHECK_EQ_INT(cc_ws_client_connect(s.c, url), 0);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.texts, 1);
+    CHECK_EQ_INT(s.close_code, 1000);
+    session_end(&s);
+    fake_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -951,6 +1176,16 @@ int main(int argc, char **argv)
     RUN(test_frames_trickle);
     RUN(test_bad_accept);
     RUN(test_too_big);
+    RUN(test_token_invalid);
+    RUN(test_token_missing);
+    RUN(test_token_wrong);
+    RUN(test_token_sent);
+    RUN(test_text_too_big);
+    RUN(test_fragmented_text_too_big);
+    RUN(test_max_text_raised);
+    RUN(test_big_ping);
+    RUN(test_fragmented_ping);
+    RUN(test_long_length);
     RUN(test_stream_and_graceful_close);
     RUN(test_server_close);
     RUN(test_close_from_callback);

@@ -1,6 +1,7 @@
 /* Bundles to tiles, with the real TurboJPEG: entries find their tile by
  * camera index, unknown cameras and codecs are ignored, malformed bundles
- * and bad JPEGs are counted and skipped, images decode (gray and colour,
+ * and bad JPEGs are counted and skipped, entries whose sizes do not fit the
+ * hello are rejected before decoding, images decode (gray and colour,
  * scaled down when the tile is small). */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,8 +19,9 @@ typedef struct jpeg {
     unsigned long size;
 } jpeg;
 
-/* A flat image: gray (one channel) or RGB. */
-static jpeg encode(int w, int h, bool gray, uint8_t r, uint8_t g, uint8_t b)
+/* A flat image: gray (one channel) or RGB; progressive if asked. */
+static jpeg encode_flags(int w, int h, bool gray, uint8_t r, uint8_t g, uint8_t b,
+                         int flags)
 {
     size_t px = gray ? 1 : 3;
     uint8_t *img = malloc((size_t)w * h * px);
@@ -35,11 +37,16 @@ static jpeg encode(int w, int h, bool gray, uint8_t r, uint8_t g, uint8_t b)
     tjhandle tj = tjInitCompress();
     jpeg j = {NULL, 0};
     int rc = tjCompress2(tj, img, w, 0, h, gray ? TJPF_GRAY : TJPF_RGB, &j.data,
-                         &j.size, gray ? TJSAMP_GRAY : TJSAMP_444, 95, 0);
+                         &j.size, gray ? TJSAMP_GRAY : TJSAMP_444, 95, flags);
     CHECK_EQ_INT(rc, 0);
     tjDestroy(tj);
     free(img);
     return j;
+}
+
+static jpeg encode(int w, int h, bool gray, uint8_t r, uint8_t g, uint8_t b)
+{
+    return encode_flags(w, h, gray, r, g, b, 0);
 }
 
 static cc_fb_entry entry(uint16_t cam, const jpeg *j, int w, int h, bool gray)
@@ -261,6 +268,125 @@ static void scaled_for_small_tiles(void)
     teardown(&f);
 }
 
+/* Entries that cannot be frames of their camera: never decoded (each one
+ * holds a JPEG TurboJPEG would decode), counted as rejected. */
+static void entries_not_fitting_the_hello(void)
+{
+    fixture f;
+    setup(&f);
+    jpeg big = encode(2 * W, H, true, 9, 0, 0);
+    cc_fb_entry wide = entry(5, &big, 2 * W, H, true);     /* wider than the hello's */
+    cc_fb_entry tall = entry(2, &f.gray, W, H + 1, true);  /* taller */
+    cc_fb_entry empty = entry(9, &f.gray, 0, H, true);     /* no image */
+    cc_fb_entry e[3] = {wide, tall, empty};
+    make_bundle(&f.raw, 1, e, 3);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    cc_bundle_counts c = cc_bundle_decoder_counts(&f.bd);
+    CHECK_EQ_INT(c.rejected, 3);
+    CHECK_EQ_INT(c.undecodable, 0);
+    CHECK_EQ_INT(c.decoded, 1); /* the bundle itself was well formed */
+    CHECK_EQ_INT(f.wakeups, 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(!cc_frames_take(f.frames, i));
+    tjFree(big.data);
+    teardown(&f);
+}
+
+/* A valid JPEG followed by junk, more than 3 bytes a pixel + 64 KiB. */
+static void payload_too_large(void)
+{
+    fixture f;
+    setup(&f);
+    size_t n = (size_t)W * H * 3 + 65536 + 1;
+    uint8_t *buf = calloc(1, n);
+    memcpy(buf, f.gray.data, f.gray.size);
+    jpeg padded = {buf, (unsigned long)n};
+    cc_fb_entry e[2] = {entry(5, &padded, W, H, true), entry(2, &f.gray, W, H, true)};
+    e[1].payload_size = (uint32_t)(n - 1); /* at the bound: fine */
+    e[1].payload = buf;
+    make_bundle(&f.raw, 1, e, 2);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    CHECK_EQ_INT(cc_bundle_decoder_counts(&f.bd).rejected, 1);
+    CHECK(!cc_frames_take(f.frames, 0));
+    CHECK(cc_frames_take(f.frames, 1));
+    free(buf);
+    teardown(&f);
+}
+
+/* The JPEG itself must be the entry's size: TurboJPEG's header is read
+ * before any buffer is sized. */
+static void jpeg_size_differs_from_entry(void)
+{
+    fixture f;
+    setup(&f);
+    jpeg small = encode(W / 2, H / 2, true, 50, 0, 0);
+    cc_fb_entry e[1] = {entry(5, &small, W, H, true)};
+    make_bundle(&f.raw, 1, e, 1);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    CHECK_EQ_INT(cc_bundle_decoder_counts(&f.bd).rejected, 1);
+    CHECK_STR_CONTAINS(f.bd.jpeg.err, "32x24");
+    CHECK(!cc_frames_take(f.frames, 0));
+    tjFree(small.data);
+    teardown(&f);
+}
+
+/* A variant (protocol 1.1) is smaller than its camera: decoded. */
+static void smaller_entry_decoded(void)
+{
+    fixture f;
+    setup(&f);
+    jpeg small = encode(W / 2, H / 2, true, 50, 0, 0);
+    cc_fb_entry e[1] = {entry(5, &small, W / 2, H / 2, true)};
+    make_bundle(&f.raw, 1, e, 1);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    CHECK_EQ_INT(cc_bundle_decoder_counts(&f.bd).rejected, 0);
+    CHECK(cc_frames_take(f.frames, 0));
+    CHECK_EQ_INT(f.frames->consumer[0]->w, W / 2);
+    tjFree(small.data);
+    teardown(&f);
+}
+
+/* Offset of the last SOS marker of a JPEG, or 0. */
+static size_t last_sos(const uint8_t *p, size_t n)
+{
+    size_t at = 0;
+    for (size_t i = 2; i + 1 < n; i++)
+        if (p[i] == 0xFF && p[i + 1] == 0xDA)
+            at = i;
+    return at;
+}
+
+/* A progressive JPEG whose last scan is repeated 600 times: libjpeg only
+ * warns about the repeats, so without TJFLAG_LIMITSCANS it would decode
+ * (slowly); with it, the frame is refused. */
+static void too_many_scans(void)
+{
+    fixture f;
+    setup(&f);
+    jpeg prog = encode_flags(W, H, true, 120, 0, 0, TJFLAG_PROGRESSIVE);
+    size_t sos = last_sos(prog.data, prog.size);
+    CHECK(sos > 0);
+    size_t scan = prog.size - 2 - sos; /* last SOS up to EOI */
+    size_t n = sos + 600 * scan + 2;
+    uint8_t *buf = malloc(n);
+    memcpy(buf, prog.data, sos);
+    for (size_t i = 0; i < 600; i++)
+        memcpy(buf + sos + i * scan, prog.data + sos, scan);
+    memcpy(buf + n - 2, "\xff\xd9", 2);
+    jpeg many = {buf, (unsigned long)n};
+    cc_fb_entry e[2] = {entry(5, &many, W, H, true), entry(2, &prog, W, H, true)};
+    make_bundle(&f.raw, 1, e, 2);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    cc_bundle_counts c = cc_bundle_decoder_counts(&f.bd);
+    CHECK_EQ_INT(c.undecodable, 1);
+    CHECK_STR_CONTAINS(f.bd.jpeg.err, "scans");
+    CHECK(!cc_frames_take(f.frames, 0));
+    CHECK(cc_frames_take(f.frames, 1)); /* a plain progressive JPEG is fine */
+    free(buf);
+    tjFree(prog.data);
+    teardown(&f);
+}
+
 static void pick_scale(void)
 {
     tjscalingfactor s = cc_jpeg_pick_scale(1920, 1200, 600, 375);
@@ -374,6 +500,11 @@ int main(void)
     RUN(malformed_bundles_counted);
     RUN(bad_jpeg_and_unknown_codec);
     RUN(jpeg_without_image);
+    RUN(entries_not_fitting_the_hello);
+    RUN(payload_too_large);
+    RUN(jpeg_size_differs_from_entry);
+    RUN(smaller_entry_decoded);
+    RUN(too_many_scans);
     RUN(scaled_for_small_tiles);
     RUN(pick_scale);
     RUN(older_connection_dropped);

@@ -191,6 +191,51 @@ static void too_many_cameras(void)
     free(text);
 }
 
+/* What a hostile server could send is bounded: sides, names, count. */
+static void bounds(void)
+{
+    char text[1024], name[CC_HELLO_NAME_MAX + 2];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(text, sizeof text,
+             "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+             "\"name\":\"%s\",\"width\":16,\"height\":16}]}", name);
+    expect_bad(text, -EINVAL, "\"name\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":65536,\"height\":16}]}", -EINVAL, "\"width\"");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":16,\"height\":4294967295}]}", -EINVAL,
+               "\"height\"");
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(parse(&h, "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+                       "\"name\":\"a\\u001b[31mb\",\"width\":65535,\"height\":65535,"
+                       "\"pixel_format\":\"\\n\"}]}", err, sizeof err), 0);
+    CHECK_EQ_INT(h.cameras[0].width, 65535);
+    CHECK(strcmp(h.cameras[0].name, "a?[31mb") == 0); /* no escape reaches a log */
+    CHECK(strcmp(h.cameras[0].pixel_format, "?") == 0);
+    cc_hello_destroy(&h);
+}
+
+/* Exactly CC_HELLO_MAX_CAMERAS is fine. */
+static void max_cameras(void)
+{
+    size_t n = CC_HELLO_MAX_CAMERAS, cap = 64 + n * 64, len = 0;
+    char *text = malloc(cap);
+    len += (size_t)snprintf(text, cap, "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "%s{\"index\":%zu,\"name\":\"c\",\"width\":8,\"height\":8}",
+                                i ? "," : "", i);
+    snprintf(text + len, cap - len, "]}");
+    cc_hello h;
+    char err[128] = "";
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_cameras, CC_HELLO_MAX_CAMERAS);
+    cc_hello_destroy(&h);
+    free(text);
+}
+
 static void empty_camera_list(void)
 {
     cc_hello h;
@@ -213,6 +258,8 @@ int main(void)
     RUN(long_name_truncated);
     RUN(tiles_by_index);
     RUN(too_many_cameras);
+    RUN(max_cameras);
+    RUN(bounds);
     RUN(empty_camera_list);
     return CHECK_DONE();
 }

@@ -30,6 +30,7 @@ static void defaults(void)
     CHECK(o.screenshot == NULL);
     CHECK_EQ_INT(o.after, 30);
     CHECK(!o.same_clock && !o.fullscreen && !o.verbose);
+    CHECK(o.token_file == NULL);
 }
 
 static void all_options(void)
@@ -38,8 +39,10 @@ static void all_options(void)
     char err[128];
     CHECK_EQ_INT(PARSE(&o, err, "--headless", "120", "--screenshot=x.bmp", "--after",
                        "7", "--same-clock", "--save-dir", "/tmp", "--size", "800x600",
-                       "--timeout", "2.5", "-v", "--fullscreen", "ws://cams:9000/stream"),
+                       "--timeout", "2.5", "-v", "--fullscreen", "--token-file",
+                       "/etc/camcast/token", "ws://cams:9000/stream"),
                  CC_OPTIONS_RUN);
+    CHECK_STR_CONTAINS(o.token_file, "/etc/camcast/token");
     CHECK_EQ_INT(o.headless, 120);
     CHECK_STR_CONTAINS(o.screenshot, "x.bmp");
     CHECK_EQ_INT(o.after, 7);
@@ -65,6 +68,7 @@ static void bad_values(void)
     EXPECT_BAD("--headless", "--headless", "-3");
     EXPECT_BAD("--headless", "--headless", "12x");
     EXPECT_BAD("needs a value", "--headless");
+    EXPECT_BAD("needs a value", "--token-file");
     EXPECT_BAD("WxH", "--size", "800");
     EXPECT_BAD("WxH", "--size", "10x10");
     EXPECT_BAD("seconds", "--timeout", "0");
@@ -82,6 +86,7 @@ static void help_and_version(void)
     CHECK_EQ_INT(PARSE(&o, err, "--help"), CC_OPTIONS_HELP);
     CHECK_EQ_INT(PARSE(&o, err, "-V"), CC_OPTIONS_VERSION);
     CHECK_STR_CONTAINS(cc_viewer_usage(), "--headless N");
+    CHECK_STR_CONTAINS(cc_viewer_usage(), "--token-file PATH");
     CHECK_STR_CONTAINS(cc_viewer_usage(), "Space pause");
 }
 

@@ -2,13 +2,20 @@
 produce on its own.
 
 A small WebSocket server (stdlib, written from /work/shared/PROTOCOL.md)
-sends a bundle before the hello, then a hello whose camera "dark" is
-marked "online": false, then FrameBundles with real JPEGs (TurboJPEG)
-where camera "fading" stops after 15 bundles, with entries for an unknown
-camera, a corrupt JPEG now and then, and every 10th bundle malformed in
-one of several ways. The viewer (headless) must keep going, count the bad
-ones, and show in its screenshot: "live" live, "dark" offline (a banner,
-no image), "fading" stale (a banner over its last image).
+wants an access token (the viewer presents it with --token-file), sends a
+bundle before the hello, then a hello whose camera "dark" is marked
+"online": false, then FrameBundles with real JPEGs (TurboJPEG) where camera
+"fading" stops after 15 bundles, with entries for an unknown camera, a
+corrupt JPEG now and then, entries whose sizes lie (larger than the hello's
+camera, a JPEG of another size, a payload far too big: rejected, never
+decoded), and every 10th bundle malformed in one of several ways. The
+viewer (headless) must keep going, count the bad ones, and show in its
+screenshot: "live" live, "dark" offline (a banner, no image), "fading"
+stale (a banner over its last image).
+
+Then servers that answer 401: without a token, and to a wrong one. The
+viewer must say why, and retry no faster than its backoff (0.5 s, then
+doubling). A token file every user may read is refused.
 
 Usage: /usr/bin/python3 test_viewer_protocol.py CAMCAST_VIEWER
 """
@@ -17,6 +24,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import socket
 import struct
 import tempfile
@@ -30,6 +38,8 @@ W, H = 160, 120
 FPS = 30
 MAX_BUNDLES = 3000  # the server stops by itself: 100 s at 30 fps
 DEADLINE = 60.0     # and within this long in any case
+TOKEN = "viewer-test-token_0123456789"
+REJECTED_RE = re.compile(r"(\d+) rejected")
 
 
 def ws_frame(opcode, payload):
@@ -44,23 +54,64 @@ def ws_frame(opcode, payload):
 
 
 def bundle(seq, entries, magic=b"CCFB"):
-    """entries: (camera_index, flags, frame_id, payload) -> bytes."""
+    """entries: (camera_index, flags, frame_id, payload[, width, height])
+    -> bytes; the size is W x H unless given."""
     out = struct.pack("<4sHHQQHHI", magic, 1, 32, seq, time.time_ns(), len(entries), 0, 0)
-    for cam, flags, frame_id, payload in entries:
-        out += struct.pack("<HHIIHHQQII", 40, cam, W, H, 1, flags, frame_id,
+    for cam, flags, frame_id, payload, *size in entries:
+        w, h = size or (W, H)
+        out += struct.pack("<HHIIHHQQII", 40, cam, w, h, 1, flags, frame_id,
                            time.time_ns(), len(payload), 12)
         out += payload
     return out
 
 
 def images():
+    """Gray and RGB W x H JPEGs, and a gray one of half the size."""
     tj = lib.TurboJPEG()
     try:
         gray = bytes((x * 3 + y) & 0xFF for y in range(H) for x in range(W))
         rgb = bytes(v for y in range(H) for x in range(W) for v in (200, x, 40))
-        return tj.encode(gray, W, H, True), tj.encode(rgb, W, H, False)
+        half = bytes(x & 0xFF for y in range(H // 2) for x in range(W // 2))
+        return (tj.encode(gray, W, H, True), tj.encode(rgb, W, H, False),
+                tj.encode(half, W // 2, H // 2, True))
     finally:
         tj.close()
+
+
+def lying_entry(k, gray, half):
+    """Camera 0's entry with sizes that cannot be true, by k; or None.
+    Each JPEG would decode fine: only the checks keep it out."""
+    kind = k % 20
+    if kind == 9:
+        return (0, 1, k, gray, 2 * W, 2 * H)        # larger than the hello's
+    if kind == 13:
+        return (0, 1, k, half)                      # JPEG W/2 x H/2, entry W x H
+    if kind == 17:
+        return (0, 1, k, gray + b"\0" * (W * H * 3 + 65536))  # absurd payload
+    return None
+
+
+def read_head(conn):
+    head = b""
+    while b"\r\n\r\n" not in head:
+        chunk = conn.recv(4096)
+        if not chunk or len(head) > 16384:
+            raise RuntimeError("no request head")
+        head += chunk
+    return head
+
+
+def header(head, name):
+    """A request header's value, or None."""
+    name = name.lower().encode() + b":"
+    for ln in head.split(b"\r\n"):
+        if ln.lower().startswith(name):
+            return ln.split(b":", 1)[1].strip().decode()
+    return None
+
+
+UNAUTHORIZED = (b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n"
+                b"Content-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def malformed(k, good):
@@ -83,7 +134,8 @@ class ScriptedServer:
         self.sock.listen(1)
         self.sock.settimeout(20)
         self.port = self.sock.getsockname()[1]
-        self.sent = {"bundles": 0, "malformed": 0, "corrupt_jpeg": 0}
+        self.sent = {"bundles": 0, "malformed": 0, "corrupt_jpeg": 0, "lying": 0}
+        self.auth = None
         self.error = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -92,21 +144,19 @@ class ScriptedServer:
         return self
 
     def _handshake(self, conn):
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = conn.recv(4096)
-            if not chunk or len(head) > 16384:
-                raise RuntimeError("no request head")
-            head += chunk
-        key = [ln.split(b":", 1)[1].strip() for ln in head.split(b"\r\n")
-               if ln.lower().startswith(b"sec-websocket-key:")][0]
+        head = read_head(conn)
+        self.auth = header(head, "Authorization")
+        if self.auth != "Bearer " + TOKEN:
+            conn.sendall(UNAUTHORIZED)
+            raise RuntimeError(f"request without the token: Authorization {self.auth!r}")
+        key = header(head, "Sec-WebSocket-Key").encode()
         accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
                                   .digest())
         conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                      b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
 
     def _stream(self, conn):
-        gray, rgb = images()
+        gray, rgb, half = images()
         hello = {"type": "hello", "protocol": 1, "server": "scripted", "stream_fps": FPS,
                  "extra": [1, 2], "cameras": [
                      {"index": 0, "name": "live", "width": W, "height": H,
@@ -127,6 +177,10 @@ class ScriptedServer:
                 jpeg = b"\xff\xd8" + b"\x55" * 200  # not a JPEG stream
                 self.sent["corrupt_jpeg"] += 1
             entries = [(0, 1, k, jpeg)]
+            lie = lying_entry(k, gray, half)
+            if lie:
+                entries = [lie]
+                self.sent["lying"] += 1
             if k <= 15:
                 entries.append((2, 0, k, rgb))
             if k % 7 == 3:
@@ -160,41 +214,139 @@ class ScriptedServer:
         check(self.error is None, f"scripted server failed: {self.error!r}")
 
 
-def main(viewer_bin):
+class UnauthorizedServer:
+    """Answers every request 401 and notes when each came and its
+    Authorization header."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.requests = []  # (monotonic time, Authorization or None)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        deadline = time.monotonic() + DEADLINE
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                try:
+                    head = read_head(conn)
+                    self.requests.append((time.monotonic(), header(head, "Authorization")))
+                    conn.sendall(UNAUTHORIZED)
+                except (OSError, RuntimeError):
+                    pass
+        self.sock.close()
+
+    def join(self):
+        self.stop.set()
+        self.thread.join(10)
+        check(not self.thread.is_alive(), "the 401 server did not stop")
+
+
+def write_token(path, token, mode=0o600):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    os.chmod(path, mode)  # whatever the umask made of it
+
+
+def check_unauthorized(viewer_bin, tmp, token, want):
+    """A viewer against a server that always says 401: the reason in its
+    log, and attempts no faster than the backoff (0.5, 1, 2 s...)."""
+    server = UnauthorizedServer()
+    args = [f"ws://127.0.0.1:{server.port}/stream", "--headless", "1", "--timeout", "4"]
+    if token:
+        path = os.path.join(tmp, "wrong.token")
+        write_token(path, token)
+        args += ["--token-file", path]
+    v = vt.run_viewer(viewer_bin, args, env=vt.headless_env())
+    server.join()
+    times = [t for t, _ in server.requests]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    log(f"401 server: {len(times)} requests, gaps {[round(g, 2) for g in gaps]}")
+    check_eq(v.rc, 1, f"viewer exit status (timeout); stderr:\n{v.stderr_text()}")
+    text = "\n".join(v.lines)
+    check(want in text, f"no {want!r} in the log:\n{v.stderr_text()}")
+    check(2 <= len(times) <= 4, f"{len(times)} attempts in 4 s (backoff 0.5, 1, 2 s)")
+    check(all(g >= 0.4 for g in gaps), f"attempts too close: {gaps}")
+    sent = {a for _, a in server.requests}
+    check_eq(sent, {f"Bearer {token}" if token else None}, "Authorization headers")
+
+
+def check_token_file_refused(viewer_bin, tmp):
+    path = os.path.join(tmp, "open.token")
+    write_token(path, TOKEN, 0o644)
+    v = vt.run_viewer(viewer_bin, ["ws://127.0.0.1:9/stream", "--headless", "1",
+                                   "--token-file", path], env=vt.headless_env())
+    check_eq(v.rc, 1, "viewer exit status for a token file all may read")
+    check("readable by every user" in "\n".join(v.lines), v.stderr_text())
+    check(TOKEN not in "\n".join(v.lines) + v.stdout, "the token was printed")
+
+
+def check_stream(viewer_bin, tmp):
     server = ScriptedServer().start()
     url = f"ws://127.0.0.1:{server.port}/stream"
-    with tempfile.TemporaryDirectory(prefix="camcast-viewer-") as tmp:
-        shot = os.path.join(tmp, "protocol.bmp")
-        # 110 shown bundles: well over 2 s after "fading" sent its last.
-        v = vt.run_viewer(viewer_bin, [url, "--screenshot", shot, "--after", "110",
-                                       "--size", "960x540", "--timeout", "60"],
-                          env=vt.headless_env())
-        server.join()
-        log(f"sent {server.sent}; viewer: {v.stdout.strip()}")
-        check_eq(v.rc, 0, f"viewer exit status; stderr:\n{v.stderr_text()}")
-        bundles, frames, bad, undecodable = v.counts()
-        check(bundles >= 110, f"displayed {bundles} bundles")
-        check(1 <= bad <= server.sent["malformed"], f"{bad} malformed counted")
-        check(1 <= undecodable <= server.sent["corrupt_jpeg"], f"{undecodable} undecodable")
-        text = "\n".join(v.lines)
-        check("bundle before the hello ignored" in text, "early bundle not reported")
-        check("malformed bundle" in text, "malformed bundles not logged")
-        check("(offline)" in text, "the hello's offline camera not logged")
+    token_file = os.path.join(tmp, "viewer.token")
+    write_token(token_file, TOKEN)
+    shot = os.path.join(tmp, "protocol.bmp")
+    # 110 shown bundles: well over 2 s after "fading" sent its last.
+    v = vt.run_viewer(viewer_bin, [url, "--screenshot", shot, "--after", "110",
+                                   "--size", "960x540", "--timeout", "60",
+                                   "--token-file", token_file],
+                      env=vt.headless_env())
+    server.join()
+    log(f"sent {server.sent}; viewer: {v.stdout.strip()}")
+    check_eq(v.rc, 0, f"viewer exit status; stderr:\n{v.stderr_text()}")
+    check_eq(server.auth, "Bearer " + TOKEN, "Authorization header")
+    text = "\n".join(v.lines)
+    check(TOKEN not in text + v.stdout, "the token was printed")
+    bundles, frames, bad, undecodable = v.counts()
+    check(bundles >= 110, f"displayed {bundles} bundles")
+    check(1 <= bad <= server.sent["malformed"], f"{bad} malformed counted")
+    check(1 <= undecodable <= server.sent["corrupt_jpeg"], f"{undecodable} undecodable")
+    m = REJECTED_RE.search(v.stdout)
+    rejected = int(m.group(1)) if m else -1
+    check(3 <= rejected <= server.sent["lying"],
+          f"{rejected} rejected of {server.sent['lying']} lying entries")
+    check("rejected" in text and "not within the hello" in text,
+          "rejected entries not logged")
+    check("bundle before the hello ignored" in text, "early bundle not reported")
+    check("malformed bundle" in text, "malformed bundles not logged")
+    check("(offline)" in text, "the hello's offline camera not logged")
 
-        size, tiles = vt.layout_from(v.lines)
-        check_eq(size, (960, 540), "window size")
-        bmp = vt.Bmp(shot)
-        names = {n: t[0] for n, t in tiles.items()}
-        check_eq(names, {1: "live", 2: "dark", 3: "fading"}, "tiles")
-        s = {n: vt.region_stats(bmp, t[2]) for n, t in tiles.items()}
-        for n in s:
-            log(f"tile {n} {names[n]}: {s[n]['not_bg']:.1%} not background, "
-                f"{s[n]['amber']} banner pixels")
-        check(s[1]["not_bg"] > 0.9 and s[1]["amber"] == 0, "'live' is not shown live")
-        check(s[2]["amber"] > 50, "'dark' has no offline banner")
-        check(s[2]["not_bg"] < 0.4, "'dark' shows an image")
-        check(s[3]["amber"] > 50, "'fading' has no stale banner")
-        check(s[3]["not_bg"] > 0.6, "'fading' lost its last image")
+    size, tiles = vt.layout_from(v.lines)
+    check_eq(size, (960, 540), "window size")
+    bmp = vt.Bmp(shot)
+    names = {n: t[0] for n, t in tiles.items()}
+    check_eq(names, {1: "live", 2: "dark", 3: "fading"}, "tiles")
+    s = {n: vt.region_stats(bmp, t[2]) for n, t in tiles.items()}
+    for n in s:
+        log(f"tile {n} {names[n]}: {s[n]['not_bg']:.1%} not background, "
+            f"{s[n]['amber']} banner pixels")
+    check(s[1]["not_bg"] > 0.9 and s[1]["amber"] == 0, "'live' is not shown live")
+    check(s[2]["amber"] > 50, "'dark' has no offline banner")
+    check(s[2]["not_bg"] < 0.4, "'dark' shows an image")
+    check(s[3]["amber"] > 50, "'fading' has no stale banner")
+    check(s[3]["not_bg"] > 0.6, "'fading' lost its last image")
+
+
+def main(viewer_bin):
+    with tempfile.TemporaryDirectory(prefix="camcast-viewer-") as tmp:
+        check_stream(viewer_bin, tmp)
+        check_unauthorized(viewer_bin, tmp, None,
+                           "server wants an access token (HTTP 401): give --token-file")
+        check_unauthorized(viewer_bin, tmp, "wrong-token-0123456789",
+                           "wrong access token (HTTP 401)")
+        check_token_file_refused(viewer_bin, tmp)
 
 
 if __name__ == "__main__":
