@@ -10,6 +10,28 @@
 
 #define FILE_MAX 4096 /* a token file is one short line */
 
+/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY or
+ * per-user permission bits there. */
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+#ifndef O_NOCTTY
+#define O_NOCTTY 0
+#endif
+#ifdef S_IROTH
+#define READABLE_BY_ALL(mode) ((mode) & S_IROTH)
+#else
+#define READABLE_BY_ALL(mode) 0
+#endif
+
+/* A memset the compiler may not drop: the token does not linger. */
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
 static bool b64token_char(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -80,7 +102,7 @@ int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err
         rc = fail(err, errlen, -errno, path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = fail(err, errlen, -EINVAL, path, "not a regular file");
-    else if (st.st_mode & S_IROTH)
+    else if (READABLE_BY_ALL(st.st_mode))
         rc = fail(err, errlen, -EPERM, path,
                   "readable by every user: the token is a password (chmod o-r, or 600)");
     else if ((rc = read_all(fd, buf, sizeof buf - 1, &n)) < 0)
@@ -99,12 +121,12 @@ int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err
                  "no valid token: want %d..%d characters of A-Z a-z 0-9 - . _ ~ + / "
                  "(and trailing =) on the first line",
                  CC_TOKEN_MIN, CC_TOKEN_MAX);
-        explicit_bzero(buf, sizeof buf);
+        wipe(buf, sizeof buf);
         return fail(err, errlen, -EINVAL, path, what);
     }
     memcpy(token, s, len);
     token[len] = '\0';
-    explicit_bzero(buf, sizeof buf);
+    wipe(buf, sizeof buf);
     return 0;
 }
 
