@@ -33,12 +33,14 @@ static const char *const pattern_names[] = {
 enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
        S_MAX_CLIENTS, S_ARAVIS_FAKE, S_TOKEN_FILE, S_ALLOWED_ORIGINS,
        S_MAX_CLIENTS_PER_ADDRESS, S_MAX_PENDING, S_HANDSHAKE_TIMEOUT,
-       S_STALL_TIMEOUT, S_EXPOSE_CLIENT_ADDRESSES };
+       S_STALL_TIMEOUT, S_EXPOSE_CLIENT_ADDRESSES, S_SEND_QUEUE_BOUND,
+       S_TCP_CONGESTION };
 static const char *const server_keys[] = {
     "listen", "port", "stream_fps", "jpeg_quality", "encoder_workers",
     "max_clients", "aravis_fake", "token_file", "allowed_origins",
     "max_clients_per_address", "max_pending", "handshake_timeout",
-    "stall_timeout", "expose_client_addresses",
+    "stall_timeout", "expose_client_addresses", "send_queue_bound",
+    "tcp_congestion",
 };
 
 static const char *const camera_keys[CC_CAMERA_KEYS] = {
@@ -333,6 +335,21 @@ static void set_origins(load_state *st, cc_server_config *s, const char *value)
     snprintf(s->allowed_origins, sizeof s->allowed_origins, "%s", value);
 }
 
+/* A kernel congestion control name (cubic, bbr, reno, ...): checked for
+ * its form here; whether the kernel has it is known when a socket asks. */
+static void set_congestion(load_state *st, cc_server_config *s, const char *value)
+{
+    size_t n = strlen(value);
+    bool ok = n > 0 && n < sizeof s->tcp_congestion;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = isalnum((unsigned char)value[i]) || value[i] == '_' || value[i] == '-';
+    if (!ok)
+        key_error(st, "expected a congestion control name such as cubic or bbr, got '%s'",
+                  value);
+    else
+        snprintf(s->tcp_congestion, sizeof s->tcp_congestion, "%s", value);
+}
+
 static void set_server(load_state *st, int key, const char *value)
 {
     cc_server_config *s = &st->cfg->server;
@@ -388,6 +405,13 @@ static void set_server(load_state *st, int key, const char *value)
         break;
     case S_EXPOSE_CLIENT_ADDRESSES:
         get_bool(st, value, &s->expose_client_addresses);
+        break;
+    case S_SEND_QUEUE_BOUND:
+        if (!get_long(st, value, 0, 1L << 30, &n))
+            s->send_queue_bound = (size_t)n;
+        break;
+    case S_TCP_CONGESTION:
+        set_congestion(st, s, value);
         break;
     }
 }
@@ -1100,6 +1124,9 @@ void cc_config_write(const cc_config *cfg, FILE *out)
     fprintf(out, "stall_timeout = %s\n", format_double(num, sizeof num, s->stall_timeout_s));
     fprintf(out, "expose_client_addresses = %s\n",
             s->expose_client_addresses ? "true" : "false");
+    fprintf(out, "send_queue_bound = %zu\n", s->send_queue_bound);
+    if (s->tcp_congestion[0])
+        fprintf(out, "tcp_congestion = %s\n", s->tcp_congestion);
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         fputc('\n', out);
         cc_camera_config_write(&cfg->cameras[i], out);

@@ -117,6 +117,10 @@ typedef struct cc_server_config {
     double stall_timeout_s;    /* a client that reads nothing this long is
                                   closed (1008); 0: never */
     bool expose_client_addresses; /* in /stats and /metrics */
+    /* Fan-out (docs/performance.md, "Many viewers") */
+    size_t send_queue_bound;   /* unsent bytes per client before it is
+                                  skipped; 0: half the bundle */
+    char tcp_congestion[16];   /* TCP_CONGESTION of clients; "": the system's */
 } cc_server_config;
 
 typedef struct cc_config {

@@ -91,6 +91,8 @@ static void test_defaults(void)
     CHECK(cfg.server.handshake_timeout_s == 5);
     CHECK(cfg.server.stall_timeout_s == 30);
     CHECK_EQ_INT(cfg.server.expose_client_addresses, false);
+    CHECK_EQ_INT(cfg.server.send_queue_bound, 0);
+    CHECK_EQ_INT(cfg.server.tcp_congestion[0], 0);
     CHECK_EQ_INT(cfg.n_cameras, 1);
     const cc_camera_config *c = &cfg.cameras[0];
     CHECK_STR_CONTAINS(c->name, "cam0");
@@ -219,6 +221,8 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK(a->server.handshake_timeout_s == b->server.handshake_timeout_s);
     CHECK(a->server.stall_timeout_s == b->server.stall_timeout_s);
     CHECK_EQ_INT(a->server.expose_client_addresses, b->server.expose_client_addresses);
+    CHECK_EQ_INT(a->server.send_queue_bound, b->server.send_queue_bound);
+    CHECK_EQ_INT(strcmp(a->server.tcp_congestion, b->server.tcp_congestion), 0);
     CHECK_EQ_INT(a->n_cameras, b->n_cameras);
     for (size_t i = 0; i < a->n_cameras && i < b->n_cameras; i++) {
         const cc_camera_config *x = &a->cameras[i], *y = &b->cameras[i];
@@ -450,6 +454,9 @@ static const struct {
      "'http://a.example/path' is not an origin (SCHEME://HOST[:PORT], null or *)"},
     {"server", "allowed_origins", "https://ok.example a.example",
      "'a.example' is not an origin (SCHEME://HOST[:PORT], null or *)"},
+    {"server", "send_queue_bound", "-1", "expected an integer 0..1073741824, got '-1'"},
+    {"server", "tcp_congestion", "cu bic",
+     "expected a congestion control name such as cubic or bbr, got 'cu bic'"},
     {"camera left", "width", "abc", "expected an integer 16..16384, got 'abc'"},
     {"camera left", "width", "15", "expected an integer 16..16384, got '15'"},
     {"camera left", "height", "16385",
@@ -545,7 +552,8 @@ static void test_origins(void)
     cc_config cfg;
     char err[512], text[512];
     snprintf(text, sizeof text,
-             "[server]\nallowed_origins = https://a.example  http://b:8080 null\n%s",
+             "[server]\nallowed_origins = https://a.example  http://b:8080 null\n"
+             "tcp_congestion = cubic\nsend_queue_bound = 65536\n%s",
              minimal);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
     CHECK_EQ_INT(strcmp(cfg.server.allowed_origins, "https://a.example  http://b:8080 null"),
@@ -853,7 +861,7 @@ static void test_sample(void)
     CHECK(cfg.server.stream_fps == 30);
     CHECK_EQ_INT(cfg.server.jpeg_quality, 80);
     CHECK_EQ_INT(cfg.server.encoder_workers, expected_workers());
-    CHECK_EQ_INT(cfg.server.max_clients, 64);
+    CHECK_EQ_INT(cfg.server.max_clients, 256);
     CHECK_EQ_INT(cfg.n_cameras, 3);
     static const char *const names[] = {"left", "center", "right"};
     static const cc_pattern patterns[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,

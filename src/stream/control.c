@@ -16,13 +16,11 @@ static int fail(char *err, size_t errlen, const char *msg)
     return -EINVAL;
 }
 
-static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
-                           char *err, size_t errlen)
+static int parse_cameras(const cJSON *list, size_t n_cameras, cc_control *out, char *err,
+                         size_t errlen)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "cameras");
     if (!cJSON_IsArray(list))
         return fail(err, errlen, "subscribe: \"cameras\" must be an array of camera indexes");
-
     uint64_t mask = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, list) {
@@ -34,8 +32,46 @@ static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
         }
         mask |= UINT64_C(1) << (unsigned)v;
     }
-    out->type = CC_CONTROL_SUBSCRIBE;
+    out->has_cameras = true;
     out->cameras = mask;
+    return 0;
+}
+
+static int parse_max_fps(const cJSON *v, cc_control *out, char *err, size_t errlen)
+{
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > CC_CONTROL_MAX_FPS)
+        return fail(err, errlen, "subscribe: \"max_fps\" must be a number 0..1000 "
+                                 "(0: every bundle)");
+    out->has_max_fps = true;
+    out->max_fps = v->valuedouble;
+    return 0;
+}
+
+static int parse_variant(const cJSON *v, cc_control *out, char *err, size_t errlen)
+{
+    if (!cJSON_IsString(v) || strlen(v->valuestring) >= sizeof out->variant)
+        return fail(err, errlen, "subscribe: \"variant\" must be a variant name "
+                                 "from the hello");
+    out->has_variant = true;
+    snprintf(out->variant, sizeof out->variant, "%s", v->valuestring);
+    return 0;
+}
+
+/* Every key is optional: those given replace the client's settings. */
+static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
+                           char *err, size_t errlen)
+{
+    const cJSON *cameras = cJSON_GetObjectItemCaseSensitive(root, "cameras");
+    const cJSON *max_fps = cJSON_GetObjectItemCaseSensitive(root, "max_fps");
+    const cJSON *variant = cJSON_GetObjectItemCaseSensitive(root, "variant");
+    memset(out, 0, sizeof *out);
+    out->type = CC_CONTROL_SUBSCRIBE;
+    if (cameras && parse_cameras(cameras, n_cameras, out, err, errlen) < 0)
+        return -EINVAL;
+    if (max_fps && parse_max_fps(max_fps, out, err, errlen) < 0)
+        return -EINVAL;
+    if (variant && parse_variant(variant, out, err, errlen) < 0)
+        return -EINVAL;
     return 0;
 }
 
@@ -54,8 +90,8 @@ int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
     } else if (strcmp(type->valuestring, "subscribe") == 0) {
         rc = parse_subscribe(root, n_cameras, out, err, errlen);
     } else if (strcmp(type->valuestring, "ping") == 0) {
+        memset(out, 0, sizeof *out);
         out->type = CC_CONTROL_PING;
-        out->cameras = 0;
         rc = 0;
     } else {
         char shown[CC_CONTROL_TYPE_SHOWN + 1];

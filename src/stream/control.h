@@ -6,6 +6,7 @@
 #ifndef CC_CONTROL_H
 #define CC_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,16 @@ typedef enum cc_control_type {
     CC_CONTROL_PING,
 } cc_control_type;
 
+#define CC_VARIANT_NAME_MAX 64
+#define CC_CONTROL_MAX_FPS 1000
+
+/* A subscribe changes only the settings it names (PROTOCOL.md 1.1). */
 typedef struct cc_control {
     cc_control_type type;
-    uint64_t cameras; /* subscribe: bit i = camera index i */
+    bool has_cameras, has_max_fps, has_variant;
+    uint64_t cameras;   /* bit i = camera index i */
+    double max_fps;     /* 0: every tick */
+    char variant[CC_VARIANT_NAME_MAX];
 } cc_control;
 
 /* Parses one control message. On error returns -EINVAL and writes the text

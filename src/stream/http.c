@@ -6,6 +6,8 @@
  */
 #include "http.h"
 
+#include "assets.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +111,20 @@ static int use_origin(cc_http_request *rq, const char *value)
     return copy_whole(rq, rq->origin, sizeof rq->origin, value);
 }
 
+/* Only for a 304: a value too long to be one of our ETags is ignored. */
+static int use_if_none_match(cc_http_request *rq, const char *value)
+{
+    if (strlen(value) < sizeof rq->if_none_match)
+        strcpy(rq->if_none_match, value);
+    return 0;
+}
+
+static int use_accept_encoding(cc_http_request *rq, const char *value)
+{
+    rq->accepts_gzip = has_token(value, "gzip");
+    return 0;
+}
+
 static void set_token(cc_http_request *rq, const char *t, size_t n)
 {
     rq->token_given = true;
@@ -156,6 +172,8 @@ static const struct {
     {"Host", use_host},
     {"Origin", use_origin},
     {"Authorization", use_authorization},
+    {"If-None-Match", use_if_none_match},
+    {"Accept-Encoding", use_accept_encoding},
 };
 
 static int use_header(cc_http_request *rq)
@@ -356,6 +374,7 @@ const char *cc_http_reason(int status)
     switch (status) {
     case 101: return "Switching Protocols";
     case 200: return "OK";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
     case 403: return "Forbidden";
@@ -395,4 +414,26 @@ int cc_http_response(char *buf, size_t cap, int status, const char *extra_header
         return -1;
     memcpy(buf + n, body, len + 1);
     return n + (int)len;
+}
+
+int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, bool gzip)
+{
+    /* A 304 has no body and, here, no length (RFC 9110 8.6). */
+    char length[48] = "";
+    if (status != 304)
+        snprintf(length, sizeof length, "Content-Length: %zu\r\n",
+                 gzip ? a->gzip_len : a->len);
+    int n = snprintf(buf, cap,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "%s"
+                     "ETag: %s\r\n"
+                     "Cache-Control: no-cache\r\n"
+                     "%s"
+                     "Vary: Accept-Encoding\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "Connection: close\r\n\r\n",
+                     status, cc_http_reason(status), a->content_type, length, a->etag,
+                     gzip ? "Content-Encoding: gzip\r\n" : "");
+    return n < 0 || (size_t)n >= cap ? -1 : n;
 }

@@ -34,6 +34,8 @@ typedef struct cc_http_request {
     char host[CC_HTTP_VALUE_MAX];   /* Host, "" if absent */
     char origin[CC_HTTP_VALUE_MAX]; /* Origin, "" if absent */
     bool has_origin;
+    char if_none_match[64];         /* If-None-Match, "" if absent or long */
+    bool accepts_gzip;              /* Accept-Encoding lists gzip */
     /* The access token offered: "Authorization: Bearer T", else the query
      * parameter token=T (percent-decoded). A value too long or not Bearer
      * is kept as given (cut), so it compares unequal. */
@@ -67,5 +69,12 @@ const char *cc_http_reason(int status);
  * for a body sent separately. Returns the length or -1. */
 int cc_http_head(char *buf, size_t cap, int status, const char *content_type,
                  size_t content_length, const char *extra_headers);
+
+/* The head of an embedded file's response (stream/assets.h): its type,
+ * ETag, "Cache-Control: no-cache" (revalidated, so a new build is seen at
+ * once), and Content-Encoding: gzip when gzip. 304 has no body. */
+struct cc_asset;
+int cc_http_asset_head(char *buf, size_t cap, int status, const struct cc_asset *a,
+                       bool gzip);
 
 #endif

@@ -68,8 +68,9 @@ void cc_route_decide(const cc_http_request *rq, const cc_server_config *cfg,
 {
     if (refused(rq, cfg, out))
         return;
-    bool stream = strcmp(rq->path, "/stream") == 0 || strcmp(rq->path, "/") == 0;
-    if (!stream)
+    bool root = strcmp(rq->path, "/") == 0;
+    bool stream = strcmp(rq->path, "/stream") == 0 || (root && rq->upgrade_websocket);
+    if (!stream) /* "/" without an upgrade is the browser page */
         *out = (cc_route){.action = CC_ROUTE_PAGE};
     else if (rq->method != HTTP_GET)
         reply(out, 405, "Allow: GET\r\n", "use GET with a WebSocket upgrade\n");

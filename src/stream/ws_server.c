@@ -1,12 +1,15 @@
 #include "ws_server.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <wslay/wslay.h>
 
@@ -14,7 +17,9 @@
 #include "camcast/ws_feed.h"
 #include "camcast/ws_guard.h"
 #include "camcast/ws_sendbuf.h"
+#include "assets.h"
 #include "control.h"
+#include "group.h"
 #include "http.h"
 #include "log.h"
 #include "route.h"
@@ -26,11 +31,19 @@
 #define MAX_CONTROL_BACKLOG 65536 /* replies written but not yet sent */
 #define BUNDLES_IN_FLIGHT 2
 #define CLOSE_GRACE_MS 2000      /* time for the last bytes before a hard close */
-#define MAX_FILTERED 16          /* filtered bundles cached per tick */
 #define KEEPALIVE_S 30           /* TCP keepalive: a vanished peer is noticed */
 #define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
 #define RETRY_AFTER "Retry-After: 5\r\n"
 #define CLOSE_POLICY 1008        /* RFC 6455 7.4.1: policy violation */
+/* The page: its own scripts only, WebSockets to any daemon (a view over
+ * several), never framed by another site; its URL may hold the token, so
+ * no Referer leaves it. */
+#define PAGE_HEADERS                                                          \
+    "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; " \
+    "img-src 'self' blob: data:; worker-src 'self' blob:; "                     \
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"            \
+    "Referrer-Policy: no-referrer\r\n"                                          \
+    "X-Content-Type-Options: nosniff\r\n"
 
 typedef enum conn_state { CONN_HTTP, CONN_WS } conn_state;
 
@@ -74,14 +87,14 @@ struct client {
     uint64_t since_ns;
 
     cc_http_request http;
-    char response[512];
+    char response[1024];
 
     wslay_event_context_ptr ws;
     cc_ws_feed in;       /* received bytes not yet given to wslay */
     cc_ws_guard guard;   /* frame rules wslay answers badly (1002) */
     cc_ws_sendbuf out;   /* frames being assembled by wslay_event_send */
     size_t ctl_backlog;  /* control bytes written, not yet completed */
-    uint64_t subscribed; /* camera mask */
+    cc_group *group;     /* its cameras and rate: the bundles it shares */
 
     bundle_write writes[BUNDLES_IN_FLIGHT];
     unsigned in_flight;
@@ -103,11 +116,12 @@ struct cc_server {
     client *clients;
     size_t n_ws, n_http;
     uint64_t next_id;
-    cc_bundle_pool filtered_pool;
+    cc_group_set groups;
     cc_page_fn page;
     void *page_arg;
     cc_server_counters counters;
-    episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_stall;
+    episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_stall,
+        ep_congestion;
     bool shutting_down;
     void (*shutdown_done)(void *);
     void *shutdown_arg;
@@ -157,6 +171,7 @@ static void client_free(client *c)
         c->next->prev = c->prev;
     if (c->state == CONN_WS) {
         s->n_ws--;
+        cc_group_leave(&s->groups, c->group);
         double secs = (double)(realtime_ns() - c->since_ns) / 1e9;
         cc_info("client #%" PRIu64 " %s disconnected: %s (%.1f s, %" PRIu64
                 " bundles sent, %" PRIu64 " skipped; %zu clients)",
@@ -352,6 +367,28 @@ static void queue_error(client *c, const char *message)
     free(reply);
 }
 
+/* Moves c to the group of its new settings; the keys the message left out
+ * keep theirs. A subscribe that cannot be honoured changes nothing. */
+static void subscribe(client *c, const cc_control *ctl)
+{
+    if (ctl->has_variant && strcmp(ctl->variant, "full") != 0) {
+        char shown[CC_CONTROL_TYPE_SHOWN + 1], err[96];
+        cc_control_quote(ctl->variant, shown, sizeof shown);
+        snprintf(err, sizeof err, "subscribe: no variant \"%s\" (see the hello)", shown);
+        queue_error(c, err);
+        return;
+    }
+    uint64_t mask = ctl->has_cameras ? ctl->cameras : c->group->mask;
+    double fps = ctl->has_max_fps ? ctl->max_fps : c->group->max_fps;
+    cc_group *g = cc_group_join(&c->srv->groups, mask, fps);
+    if (!g) {
+        queue_error(c, "subscribe: out of memory");
+        return;
+    }
+    cc_group_leave(&c->srv->groups, c->group);
+    c->group = g;
+}
+
 static void handle_control(client *c, const uint8_t *msg, size_t len)
 {
     char err[160], pong[64];
@@ -364,7 +401,7 @@ static void handle_control(client *c, const uint8_t *msg, size_t len)
         if (cc_control_pong(pong, sizeof pong, realtime_ns()) > 0)
             queue_text(c, pong);
     } else {
-        c->subscribed = ctl.cameras;
+        subscribe(c, &ctl);
     }
 }
 
@@ -489,8 +526,10 @@ static void upgrade(client *c)
     }
     /* Built now, so it tells which cameras are online now. */
     char *hello = s->hello(s->hello_arg);
-    if (!hello || ws_start(c) < 0) {
+    cc_group *g = hello ? cc_group_join(&s->groups, s->all_cameras, 0) : NULL;
+    if (!g || ws_start(c) < 0) {
         free(hello);
+        cc_group_leave(&s->groups, g);
         http_reply(c, 500, "", "out of memory\n");
         return;
     }
@@ -506,7 +545,7 @@ static void upgrade(client *c)
     s->n_ws++;
     c->state = CONN_WS;
     cc_ws_guard_init(&c->guard);
-    c->subscribed = s->all_cameras;
+    c->group = g;
     c->since_ns = realtime_ns();
     cc_info("client #%" PRIu64 " %s connected to %s (%zu clients)", c->id, c->peer,
             c->http.path, s->n_ws);
@@ -516,11 +555,95 @@ static void upgrade(client *c)
     ws_flush(c);
 }
 
+/* A write of bytes that live as long as the program (embedded assets):
+ * nothing copied. */
+static void on_static_written(uv_write_t *req, int status)
+{
+    client *c = req->data;
+    free(req);
+    if (status < 0)
+        client_close(c, uv_strerror(status));
+}
+
+static void write_static(client *c, const void *data, size_t len)
+{
+    uv_write_t *req = malloc(sizeof *req);
+    if (!req) {
+        client_close(c, "out of memory");
+        return;
+    }
+    req->data = c;
+    uv_buf_t buf = uv_buf_init((char *)data, (unsigned)len);
+    int rc = uv_write(req, (uv_stream_t *)&c->tcp, &buf, 1, on_static_written);
+    if (rc < 0) {
+        free(req);
+        client_close(c, uv_strerror(rc));
+    }
+}
+
+/* The page's query: its token passed on to its own URLs, when the server
+ * wants one (the request's token matched it: route.c checked). */
+static void page_query(const client *c, char *out, size_t cap)
+{
+    if (c->srv->cfg->token[0])
+        cc_asset_query(c->http.token, c->http.token_len, out, cap);
+    else
+        out[0] = '\0';
+}
+
+/* A templated asset (it carries the request's token): built for this
+ * request, never cached. */
+static void serve_templated(client *c, const cc_asset *a)
+{
+    char query[3 * CC_TOKEN_MAX + 16];
+    page_query(c, query, sizeof query);
+    size_t len;
+    char *body = cc_asset_expand(a, query, &len);
+    if (!body) {
+        http_reply(c, 500, "", "out of memory\n");
+        return;
+    }
+    int n = cc_http_head(c->response, sizeof c->response, 200, a->content_type, len,
+                         PAGE_HEADERS);
+    if (n > 0) {
+        write_control(c, c->response, (size_t)n);
+        write_control(c, body, len);
+    }
+    free(body);
+}
+
+/* An embedded file: 304 when the client has it, gzip when it takes it. */
+static void serve_asset(client *c, const cc_asset *a)
+{
+    if (a->templated) {
+        serve_templated(c, a);
+    } else if (strcmp(c->http.if_none_match, a->etag) == 0) {
+        int n = cc_http_asset_head(c->response, sizeof c->response, 304, a, false);
+        if (n > 0)
+            write_control(c, c->response, (size_t)n);
+    } else {
+        bool gz = a->gzip && c->http.accepts_gzip;
+        int n = cc_http_asset_head(c->response, sizeof c->response, 200, a, gz);
+        if (n > 0) {
+            write_control(c, c->response, (size_t)n);
+            write_static(c, gz ? a->gzip : a->data, gz ? a->gzip_len : a->len);
+        }
+    }
+    char reason[96];
+    snprintf(reason, sizeof reason, "HTTP asset %.60s", a->path);
+    client_close(c, reason);
+}
+
 /* A page from the daemon: head and body written as they are, then close. */
 static void serve_page(client *c)
 {
     cc_server *s = c->srv;
     cc_http_page page = {0};
+    const cc_asset *asset = c->http.method == HTTP_GET ? cc_asset_find(c->http.path) : NULL;
+    if (asset) {
+        serve_asset(c, asset);
+        return;
+    }
     if (c->http.method != HTTP_GET || !s->page ||
         s->page(c->http.path, &page, s->page_arg) < 0) {
         http_reply(c, 404, "", "not found\n");
@@ -671,6 +794,20 @@ static void evict_oldest_pending(cc_server *s, client *newcomer)
     close_handles(old);
 }
 
+/* tcp_congestion: bbr paces, which costs CPU on loopback and can help on
+ * a real network (docs/performance.md). A name the kernel lacks is logged
+ * once per episode and the system's stays. */
+static void set_congestion(client *c)
+{
+    const char *name = c->srv->cfg->tcp_congestion;
+    uv_os_fd_t fd;
+    if (!name[0] || uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+        return;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, name, (socklen_t)strlen(name)) < 0 &&
+        episode_starts(&c->srv->ep_congestion))
+        cc_warn("tcp_congestion '%s': %s (the system's is used)", name, strerror(errno));
+}
+
 /* Socket options; a failure costs a feature, not the connection. */
 static void tune_socket(client *c)
 {
@@ -679,6 +816,7 @@ static void tune_socket(client *c)
         rc = uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);
     if (rc < 0)
         cc_debug("connection #%" PRIu64 ": socket options: %s", c->id, uv_strerror(rc));
+    set_congestion(c);
 }
 
 /* Connections still sending their request head (closing ones are on
@@ -740,62 +878,32 @@ static void on_connection(uv_stream_t *listener, int status)
 
 /* ---- fan-out ---- */
 
-typedef struct filtered {
-    uint64_t mask;
-    cc_bundle *bundle;
-} filtered;
-
-/* The bundle restricted to the cameras in mask: built once per distinct
- * subscription and tick, shared by every client with that subscription. */
-static cc_bundle *filter_bundle(cc_server *s, const cc_bundle *b, uint64_t mask)
+/* Bytes written to c that have not left this host: libuv's queue and the
+ * kernel's unsent part of the socket (SIOCOUTQNSD; data sent and not yet
+ * acknowledged is on its way and does not count). */
+static size_t unsent_bytes(client *c)
 {
-    cc_fb_header hdr;
-    cc_fb_entry entries[CC_MAX_CAMERAS];
-    if (cc_fb_parse(b->data, b->len, s->n_cameras, &hdr, entries) != CC_FB_OK)
-        return NULL;
-    cc_bundle *out = cc_bundle_get(&s->filtered_pool, b->len);
-    if (!out)
-        return NULL;
-    cc_fb_writer w;
-    cc_fb_writer_begin(&w, out->data, out->cap, hdr.bundle_seq, hdr.mux_time_ns);
-    for (unsigned i = 0; i < hdr.entry_count; i++) {
-        if (mask & (UINT64_C(1) << entries[i].camera_index)) {
-            /* A subset of a bundle always fits in its size. */
-            int rc = cc_fb_writer_add(&w, &entries[i]);
-            assert(rc == CC_FB_OK);
-            (void)rc;
-            out->cameras |= UINT64_C(1) << entries[i].camera_index;
-        }
-    }
-    out->len = cc_fb_writer_end(&w);
-    out->seq = b->seq;
-    return out;
+    size_t queued = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+    uv_os_fd_t fd;
+    int kernel = 0;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 && ioctl(fd, SIOCOUTQNSD, &kernel) < 0)
+        kernel = 0;
+    return queued + (size_t)(kernel > 0 ? kernel : 0);
 }
 
-/* The bundle for a client subscribed to mask, with a reference the caller
- * drops: the full bundle, or a filtered one cached for this tick. */
-static cc_bundle *bundle_for(cc_server *s, cc_bundle *b, uint64_t mask,
-                             filtered *cache, size_t *n_cache)
+/* Newest wins down to the socket: a client still holding more than the
+ * bound of earlier bundles unsent is skipped, so what it gets next is
+ * fresh instead of queued behind them. The bound: send_queue_bound, or by
+ * default half of this bundle (a client at half the stream's bytes/s then
+ * gets every other bundle, each as fresh as its link allows). */
+static bool behind(client *c, size_t bundle_len)
 {
-    mask &= b->cameras;
-    cc_bundle *f = b;
-    if (mask != b->cameras) {
-        size_t i = 0;
-        while (i < *n_cache && cache[i].mask != mask)
-            i++;
-        if (i < *n_cache) {
-            f = cache[i].bundle;
-        } else {
-            f = filter_bundle(s, b, mask);
-            if (!f)
-                return NULL;
-            if (*n_cache == MAX_FILTERED)
-                return f; /* rare: more subscriptions than cache slots */
-            cache[(*n_cache)++] = (filtered){mask, f};
-        }
-    }
-    cc_bundle_ref(f);
-    return f;
+    if (c->in_flight >= BUNDLES_IN_FLIGHT)
+        return true;
+    size_t bound = c->srv->cfg->send_queue_bound;
+    if (bound == 0)
+        bound = bundle_len / 2;
+    return unsent_bytes(c) > bound;
 }
 
 /* A client that has taken no bundle for stall_timeout is not reading: its
@@ -821,26 +929,21 @@ static void check_stall(client *c)
 
 void cc_server_broadcast(cc_server *s, cc_bundle *b)
 {
-    filtered cache[MAX_FILTERED];
-    size_t n_cache = 0;
+    cc_group_tick(&s->groups, b, s->cfg->stream_fps);
     for (client *c = s->clients; c; c = c->next) {
         if (c->state != CONN_WS || c->closing || wslay_event_get_close_sent(c->ws))
             continue;
-        if (c->in_flight >= BUNDLES_IN_FLIGHT) {
+        cc_bundle *mine = c->group->now;
+        if (!mine && !c->group->failed)
+            continue; /* not a tick of its rate */
+        if (!mine || behind(c, mine->len)) {
             c->bundles_skipped++;
             check_stall(c);
             continue;
         }
-        cc_bundle *mine = bundle_for(s, b, c->subscribed, cache, &n_cache);
-        if (!mine) {
-            c->bundles_skipped++;
-            continue;
-        }
         send_bundle(c, mine);
-        cc_bundle_unref(mine);
     }
-    for (size_t i = 0; i < n_cache; i++)
-        cc_bundle_unref(cache[i].bundle);
+    cc_group_tick_end(&s->groups);
 }
 
 /* ---- server ---- */
@@ -857,7 +960,7 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
     s->cfg = cfg;
     s->n_cameras = n_cameras;
     s->all_cameras = all_of(n_cameras);
-    cc_bundle_pool_init(&s->filtered_pool);
+    cc_group_set_init(&s->groups);
     *out = s;
     return 0;
 }
@@ -935,28 +1038,39 @@ static uint64_t remap(uint64_t mask, const int *old_to_new, size_t n_old)
     return out;
 }
 
+typedef struct remapping {
+    uint64_t old_all, new_all;
+    const int *old_to_new;
+    size_t n_old;
+} remapping;
+
+/* Every camera stays every camera; a subset follows its cameras. */
+static uint64_t remapped(uint64_t old, void *arg)
+{
+    const remapping *r = arg;
+    return old == r->old_all ? r->new_all : remap(old, r->old_to_new, r->n_old);
+}
+
 void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to_new,
                                size_t n_old)
 {
-    uint64_t old_all = s->all_cameras;
+    remapping r = {s->all_cameras, all_of(n_cameras), old_to_new, n_old};
     s->n_cameras = n_cameras;
-    s->all_cameras = all_of(n_cameras);
+    s->all_cameras = r.new_all;
     char *hello = s->hello(s->hello_arg);
     for (client *c = s->clients; c; c = c->next) {
         if (c->state != CONN_WS || c->closing)
             continue;
-        uint64_t mine = c->subscribed == old_all ? s->all_cameras
-                                                 : remap(c->subscribed, old_to_new, n_old);
-        if (mine == 0 && c->subscribed != 0) {
+        if (c->group->mask != 0 && remapped(c->group->mask, &r) == 0) {
             going_away(c, "its cameras were removed by a reload");
             continue;
         }
-        c->subscribed = mine;
         if (hello) {
             queue_text(c, hello);
             ws_flush(c);
         }
     }
+    cc_group_remap(&s->groups, remapped, &r);
     free(hello);
 }
 
@@ -980,7 +1094,7 @@ void cc_server_foreach_client(const cc_server *s,
             .bundles_sent = c->bundles_sent,
             .bundles_skipped = c->bundles_skipped,
             .queued_bytes = uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp),
-            .cameras = c->subscribed,
+            .cameras = c->group->mask,
         };
         fn(&info, arg);
     }
@@ -1002,6 +1116,6 @@ void cc_server_free(cc_server *s)
 {
     if (!s)
         return;
-    cc_bundle_pool_destroy(&s->filtered_pool);
+    cc_group_set_destroy(&s->groups);
     free(s);
 }

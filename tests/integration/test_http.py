@@ -3,7 +3,8 @@ protocol violations and max_clients.
 
     /usr/bin/python3 tests/integration/test_http.py build/camcastd
 
-  - HTTP without upgrade: GET /stream and / -> 426; unknown path -> 404;
+  - HTTP without upgrade: GET /stream -> 426, GET / -> the browser page
+    (HTML, from memory); unknown path -> 404;
     garbage -> 400; head > 8 KiB -> 431; Sec-WebSocket-Version 8 -> 426 with
     "Sec-WebSocket-Version: 13". Each response arrives and the server closes
     the connection (bounded read).
@@ -63,7 +64,11 @@ def http_cases(port):
     get = lambda path, extra="": (f"GET {path} HTTP/1.1\r\nHost: {T.HOST}\r\n{extra}\r\n"
                                   .encode())
     expect_status(port, "GET /stream without Upgrade", get("/stream"), 426)
-    expect_status(port, "GET / without Upgrade", get("/"), 426)
+    status, headers, body, _ = T.http_request(port, get("/"), what="GET /")
+    T.check_eq(status, 200, "GET / without Upgrade: the browser page")
+    T.check(headers.get("content-type", "").startswith("text/html"),
+            f"page Content-Type {headers.get('content-type')!r}")
+    T.check(b"<!DOCTYPE html>" in body, "the page is HTML")
     expect_status(port, "GET /nope", get("/nope"), 404)
     expect_status(port, "GET /stream/x", get("/stream/x"), 404)
     req, _ = T.upgrade_request("/nope")

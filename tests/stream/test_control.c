@@ -30,8 +30,19 @@ static void test_subscribe(void)
     CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"cameras\":[0,2]}", &c, err, sizeof err), 0);
     CHECK_EQ_INT(c.type, CC_CONTROL_SUBSCRIBE);
     CHECK_EQ_INT(c.cameras, 5);
+    CHECK(c.has_cameras && !c.has_max_fps && !c.has_variant);
     CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"cameras\":[]}", &c, err, sizeof err), 0);
     CHECK_EQ_INT(c.cameras, 0);
+    /* 1.1: each key optional, and only the keys given change. */
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"max_fps\":2.5}", &c, err, sizeof err), 0);
+    CHECK(!c.has_cameras && c.has_max_fps && !c.has_variant);
+    CHECK(c.max_fps == 2.5);
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"variant\":\"preview\",\"max_fps\":0}",
+                       &c, err, sizeof err), 0);
+    CHECK(c.has_variant && c.has_max_fps && c.max_fps == 0);
+    CHECK_EQ_INT(strcmp(c.variant, "preview"), 0);
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\"}", &c, err, sizeof err), 0);
+    CHECK(!c.has_cameras && !c.has_max_fps && !c.has_variant);
 }
 
 static void test_errors(void)
@@ -44,7 +55,11 @@ static void test_errors(void)
         {"[1,2]", "malformed"},
         {"{\"kind\":\"ping\"}", "no \"type\""},
         {"{\"type\":\"dance\"}", "unknown control message type \"dance\""},
-        {"{\"type\":\"subscribe\"}", "must be an array"},
+        {"{\"type\":\"subscribe\",\"cameras\":3}", "must be an array"},
+        {"{\"type\":\"subscribe\",\"max_fps\":-1}", "\"max_fps\" must be a number 0..1000"},
+        {"{\"type\":\"subscribe\",\"max_fps\":1001}", "\"max_fps\" must be"},
+        {"{\"type\":\"subscribe\",\"max_fps\":\"5\"}", "\"max_fps\" must be"},
+        {"{\"type\":\"subscribe\",\"variant\":5}", "\"variant\" must be a variant name"},
         {"{\"type\":\"subscribe\",\"cameras\":[3]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[-1]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[1.5]}", "integer 0..2"},

@@ -1,0 +1,58 @@
+/* Groups of clients that get the same bytes: the same cameras at the same
+ * rate (PROTOCOL.md 1.1, "Per-client rate and variant").
+ *
+ * A group's bundle is built once per tick it sends and shared by all its
+ * members, as the full bundle is shared by the clients that want
+ * everything: a group with every camera at every tick sends the mux's
+ * bundle itself, no copy. A group at max_fps sends on evenly spread ticks
+ * (a credit of max_fps / stream_fps per tick) and keeps, per camera, the
+ * frames it did not send since its last entry, so that entry's `dropped`
+ * counts them all. Loop thread only.
+ */
+#ifndef CC_GROUP_H
+#define CC_GROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bundle.h"
+#include "config.h"
+
+typedef struct cc_group {
+    uint64_t mask;                 /* cameras */
+    double max_fps;                /* 0: every tick */
+    double credit;                 /* ticks' worth of sending earned */
+    uint32_t owed[CC_MAX_CAMERAS]; /* frames not sent since its last entry */
+    cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
+    bool failed;                   /* due this tick, but out of memory */
+    unsigned members;
+    struct cc_group *prev, *next;
+} cc_group;
+
+typedef struct cc_group_set {
+    cc_group *head;
+    cc_bundle_pool pool; /* the groups' own bundles */
+} cc_group_set;
+
+void cc_group_set_init(cc_group_set *gs);
+/* Every group must have been left. */
+void cc_group_set_destroy(cc_group_set *gs);
+
+/* One more member of the group for (mask, max_fps), made if there is none;
+ * NULL when out of memory. */
+cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps);
+/* One member less; the group goes with its last. */
+void cc_group_leave(cc_group_set *gs, cc_group *g);
+
+/* A tick with bundle b: sets each group's now (NULL when its rate skips
+ * this tick, or when out of memory: then failed). */
+void cc_group_tick(cc_group_set *gs, cc_bundle *b, double stream_fps);
+/* After the tick's sends: drops the references now holds. */
+void cc_group_tick_end(cc_group_set *gs);
+
+/* After a reload renumbered the cameras: new_mask gives each group's new
+ * mask; what was owed is forgotten (indexes changed). */
+void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *arg),
+                    void *arg);
+
+#endif
