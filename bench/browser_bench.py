@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""The browser page under load: bundles/s drawn and the page's CPU.
+
+    bench/browser_bench.py PATH/TO/camcastd [--seconds 20] [--warmup 5] [--paused 8]
+                           [--size 1280x720] [--config cams.ini] [--json OUT]
+
+Runs camcastd on the sample cams.ini (three 1920x1200 Mono8 cameras, 30
+fps; on 127.0.0.1 and a free port) and headless Chromium (Debian's, driven
+through DevTools: tests/integration/cc_browser.py) on http://127.0.0.1:PORT/.
+After --warmup seconds it measures for --seconds, then --paused seconds
+with the page paused (Space: bundles received and parsed, nothing decoded),
+which tells the cost of receiving from that of decoding and drawing:
+  - from the page (window.camcastStats): bundles received and drawn per
+    second, frames drawn per camera, page drops, the latency shown
+    (capture -> drawn, with the page's ping/pong clock offset);
+  - from /proc: CPU time of every Chromium process over the window, by
+    kind (renderer: the page, its worker and the JPEG decoding; gpu-process:
+    compositing, here in software; utility: the network service; browser),
+    as % of one core; and camcastd's.
+Loopback, headless, software rendering (--disable-gpu): what a viewer's
+machine with a GPU spends may differ. Build camcastd with
+-Dbuildtype=release so that the daemon, on the same cores, costs what it
+does in production.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import cc_testlib as T  # noqa: E402
+import cc_browser as B  # noqa: E402
+from browser_screenshot import sample_config  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            st = f.read()
+    except OSError:
+        return None
+    fields = st[st.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+
+
+def kind(pid):
+    """Chromium's process type from its command line."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            # Chromium rewrites its process title: spaces, not NULs, at times.
+            args = f.read().replace(b"\0", b" ").split()
+    except OSError:
+        return "gone"
+    for a in args:
+        if a.startswith(b"--type="):
+            t = a[7:].decode()
+            if t == "utility":
+                for b in args:
+                    if b.startswith(b"--utility-sub-type="):
+                        return "utility (" + b[19:].decode().split(".")[-1] + ")"
+            return t
+    return "browser"
+
+
+def snapshot(pids):
+    return {p: (kind(p), cpu_seconds(p)) for p in pids}
+
+
+def cpu_by_kind(before, after, seconds):
+    out = {}
+    for pid, (k, t1) in after.items():
+        t0 = before.get(pid, (None, None))[1]
+        if t0 is None or t1 is None:
+            continue
+        out[k] = out.get(k, 0.0) + (t1 - t0) / seconds * 100
+    return out
+
+
+async def measure(binary, args):
+    width, height = (int(x) for x in args.size.split("x"))
+    cfg = sample_config()
+    if args.config:
+        with open(args.config) as f:
+            cfg = f.read()
+    with T.Daemon(binary, cfg) as d:
+        async with B.Browser(width=width, height=height, log=T.log) as b:
+            await b.navigate(f"http://{T.HOST}:{d.port}/")
+            await b.wait_for("camcastStats.state == 'streaming' && "
+                             "camcastStats.cameras.every(c => c.framesDrawn > 0)", 30,
+                             "frames drawn")
+            await asyncio.sleep(args.warmup)
+            pids = b.process_tree()
+            s0 = json.loads(await b.evaluate("JSON.stringify(camcastStats)"))
+            c0, d0, t0 = snapshot(pids), cpu_seconds(d.proc.pid), time.monotonic()
+            lat = []
+            while time.monotonic() - t0 < args.seconds:
+                await asyncio.sleep(0.5)
+                s = await b.evaluate("camcastStats.cameras.map(c => c.latencyMs)")
+                lat.extend(x for x in s if x is not None)
+            c1, d1, t1 = snapshot(pids), cpu_seconds(d.proc.pid), time.monotonic()
+            s1 = json.loads(await b.evaluate("JSON.stringify(camcastStats)"))
+            # The same stream paused (Space): received and parsed, not
+            # decoded nor drawn. The difference is what decoding and
+            # drawing cost.
+            await b.key(" ")
+            await asyncio.sleep(1)
+            p0, q0, u0 = snapshot(pids), json.loads(await b.evaluate(
+                "JSON.stringify(camcastStats)")), time.monotonic()
+            await asyncio.sleep(args.paused)
+            p1, q1, u1 = snapshot(pids), json.loads(await b.evaluate(
+                "JSON.stringify(camcastStats)")), time.monotonic()
+    secs = t1 - t0
+    cpu = cpu_by_kind(c0, c1, secs)
+    paused = cpu_by_kind(p0, p1, u1 - u0)
+    fps = s1["cameras"][0]["grabFps"]
+    res = {
+        "seconds": round(secs, 1),
+        "window": args.size,
+        "cameras": [f"{c['name']} {c['width']}x{c['height']}" for c in s1["cameras"]],
+        "decoded_eighths": [c["decodedEighths"] for c in s1["cameras"]],
+        "bundles_received_per_s": (s1["bundlesReceived"] - s0["bundlesReceived"]) / secs,
+        "bundles_drawn_per_s": (s1["bundlesDrawn"] - s0["bundlesDrawn"]) / secs,
+        "frames_drawn_per_s": [(c1_["framesDrawn"] - c0_["framesDrawn"]) / secs
+                               for c0_, c1_ in zip(s0["cameras"], s1["cameras"])],
+        "page_dropped_frames_per_s": (s1["framesDropped"] - s0["framesDropped"]) / secs,
+        "skipped_by_server": s1["skipped"] - s0["skipped"],
+        "decode_ms_per_job": s1["decodeMs"],
+        "job_ms_round_trip": s1["jobMs"],
+        "latency_ms_median": statistics.median(lat) if lat else None,
+        "latency_ms_p90": statistics.quantiles(lat, n=10)[-1] if len(lat) > 10 else None,
+        "cpu_pct": {k: round(v, 1) for k, v in sorted(cpu.items())},
+        "cpu_pct_chromium_total": round(sum(cpu.values()), 1),
+        "cpu_pct_camcastd": round((d1 - d0) / secs * 100, 1),
+        "paused_bundles_received_per_s": (q1["bundlesReceived"] - q0["bundlesReceived"])
+        / (u1 - u0),
+        "paused_cpu_pct": {k: round(v, 1) for k, v in sorted(paused.items())},
+        "paused_cpu_pct_chromium_total": round(sum(paused.values()), 1),
+        "grab_fps": fps,
+        "loadavg_after": os.getloadavg(),
+    }
+    return res
+
+
+def report(r):
+    print(f"window {r['window']}, {len(r['cameras'])} cameras ({', '.join(r['cameras'])}), "
+          f"decoded at {r['decoded_eighths']}/8, {r['seconds']} s")
+    print(f"bundles/s received {r['bundles_received_per_s']:.1f}, drawn "
+          f"{r['bundles_drawn_per_s']:.1f}; frames/s drawn per camera "
+          f"{', '.join(f'{x:.1f}' for x in r['frames_drawn_per_s'])}; page drops "
+          f"{r['page_dropped_frames_per_s']:.1f} frames/s; skipped by the server "
+          f"{r['skipped_by_server']}")
+    print(f"one job (a bundle's JPEGs): {r['decode_ms_per_job']:.1f} ms in the worker, "
+          f"{r['job_ms_round_trip']:.1f} ms posted -> decoded (smoothed)")
+    if r["latency_ms_median"] is not None:
+        p90 = r["latency_ms_p90"]
+        print(f"latency capture -> drawn: median {r['latency_ms_median']:.1f} ms"
+              + (f", p90 {p90:.1f} ms" if p90 is not None else ""))
+    print("CPU, % of one core: " + ", ".join(f"{k} {v}" for k, v in r["cpu_pct"].items())
+          + f"; Chromium total {r['cpu_pct_chromium_total']}; camcastd "
+          f"{r['cpu_pct_camcastd']}")
+    print(f"paused (received, not decoded): {r['paused_bundles_received_per_s']:.1f} bundles/s, "
+          "CPU " + ", ".join(f"{k} {v}" for k, v in r["paused_cpu_pct"].items())
+          + f"; Chromium total {r['paused_cpu_pct_chromium_total']}")
+    print(f"load average after: {', '.join(f'{x:.2f}' for x in r['loadavg_after'])}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("camcastd")
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--warmup", type=float, default=5)
+    ap.add_argument("--paused", type=float, default=8,
+                    help="seconds measured paused after the main window")
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--config", help="another cams.ini (listen on 127.0.0.1, port 0)")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    try:
+        r = asyncio.run(measure(os.path.abspath(args.camcastd), args))
+    finally:
+        T.Daemon.kill_all()
+    report(r)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(r, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
