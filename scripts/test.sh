@@ -3,7 +3,8 @@
 # ways: a warnings-as-errors build (unit tests), an ASan+UBSan build (every
 # test, including the end-to-end ones) and a ThreadSanitizer build (the
 # cross-thread code: suite 'threads'); then the packaging checks (meson
-# install, the systemd unit, the Dockerfile, the Debian package).
+# install, the systemd unit, the Dockerfile, the Debian package) and the
+# fuzz harnesses (clang, 15 s each).
 # Ends with "N passed, N failed".
 set -eu
 cd "$(dirname "$0")/.."
@@ -45,8 +46,28 @@ for t in $packaging_checks; do
     grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$checks_log" || true
 done
 
+# The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): built with clang, each
+# run 15 s on a copy of its seed corpus. One "fuzz-build: PASS|FAIL" line,
+# then one "fuzz-NAME: PASS|FAIL" line per harness (tests/fuzz/fuzz_*.c).
+fuzz_harnesses=$(ls tests/fuzz/fuzz_*.c | wc -l)
+fuzz_reconfigure=""
+if [ -f build-fuzz/build.ninja ]; then
+    fuzz_reconfigure=--reconfigure
+fi
+if CC=clang meson setup $fuzz_reconfigure build-fuzz -Dwerror=true -Dfuzz=true \
+        -Db_sanitize=address,undefined -Db_lundef=false >/dev/null &&
+        meson compile -C build-fuzz fuzz; then
+    echo "fuzz-build: PASS" >> "$checks_log"
+    ./tests/fuzz/run.sh build-fuzz 15 > build-release/fuzz.log 2>&1 ||
+        cat build-release/fuzz.log
+    grep -E "^fuzz-[a-z0-9_]+: (PASS|FAIL)" build-release/fuzz.log >> "$checks_log" || true
+else
+    echo "fuzz-build: FAIL" >> "$checks_log"
+fi
+
 /usr/bin/python3 scripts/test_summary.py \
-    --results "$checks_log" "$(($(echo $packaging_checks | wc -w) + 1))" \
+    --results "$checks_log" \
+    "$(($(echo $packaging_checks | wc -w) + 1 + 1 + fuzz_harnesses))" \
     build-release/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json \
     build-tsan/meson-logs/testlog.json || status=1
