@@ -17,6 +17,8 @@
 #define MAX_ENCODER_WORKERS 64
 #define MAX_KEYS CC_CAMERA_KEYS /* per section */
 #define FEATURE_PREFIX "feature."
+/* What libinih (INI_MAX_LINE 200) lets a line hold, as read_line says. */
+#define LINE_CHARS_MAX 198
 #define KEY_BIT(k) (UINT32_C(1) << (k))
 
 static const char *const source_names[] = {
@@ -1046,12 +1048,22 @@ static void write_aravis_optional(const cc_camera_config *c, FILE *out)
                 format_double(num, sizeof num, a->gain_db));
 }
 
+
+/* "key = value", or "key=value" when the spaces would push the line past
+ * what the loader reads: a value that loaded always loads again. */
+static void write_text_key(FILE *out, const char *prefix, const char *key,
+                           const char *value)
+{
+    size_t n = strlen(prefix) + strlen(key) + strlen(value) + 3;
+    fprintf(out, n <= LINE_CHARS_MAX ? "%s%s = %s\n" : "%s%s=%s\n", prefix, key, value);
+}
+
 static void write_aravis(const cc_camera_config *c, FILE *out)
 {
     const cc_aravis_config *a = &c->aravis;
     char num[32];
-    fprintf(out, "device = %s\nrequired = %s\n", a->device,
-            a->required ? "true" : "false");
+    write_text_key(out, "", "device", a->device);
+    fprintf(out, "required = %s\n", a->required ? "true" : "false");
     write_aravis_optional(c, out);
     fprintf(out, "trigger = %s\ntimeout_ms = %u\n",
             a->trigger == CC_TRIGGER_OFF        ? "off"
@@ -1064,8 +1076,7 @@ static void write_aravis(const cc_camera_config *c, FILE *out)
             auto_or(num, sizeof num, a->socket_buffer));
     fprintf(out, "packet_resend = %s\n", a->packet_resend ? "true" : "false");
     for (size_t i = 0; i < a->n_features; i++)
-        fprintf(out, FEATURE_PREFIX "%s = %s\n", a->features[i].name,
-                a->features[i].value);
+        write_text_key(out, FEATURE_PREFIX, a->features[i].name, a->features[i].value);
 }
 
 void cc_camera_config_write(const cc_camera_config *c, FILE *out)
@@ -1105,8 +1116,9 @@ void cc_config_write(const cc_config *cfg, FILE *out)
 {
     const cc_server_config *s = &cfg->server;
     char num[32];
-    fprintf(out, "# resolved from %s\n[server]\nlisten = %s\nport = %u\n",
-            cfg->path, s->listen, s->port);
+    /* A comment line is a line too: a long path is cut. */
+    fprintf(out, "# resolved from %.*s\n[server]\nlisten = %s\nport = %u\n",
+            LINE_CHARS_MAX - 16, cfg->path, s->listen, s->port);
     fprintf(out, "stream_fps = %s\n",
             format_double(num, sizeof num, s->stream_fps));
     fprintf(out, "jpeg_quality = %d\nencoder_workers = %u\nmax_clients = %u\n",
@@ -1114,9 +1126,9 @@ void cc_config_write(const cc_config *cfg, FILE *out)
     fprintf(out, "aravis_fake = %s\n", s->aravis_fake ? "true" : "false");
     /* The token's file, never the token. */
     if (s->token_file[0])
-        fprintf(out, "token_file = %s\n", s->token_file);
+        write_text_key(out, "", "token_file", s->token_file);
     if (s->allowed_origins[0])
-        fprintf(out, "allowed_origins = %s\n", s->allowed_origins);
+        write_text_key(out, "", "allowed_origins", s->allowed_origins);
     fprintf(out, "max_clients_per_address = %u\nmax_pending = %u\n",
             s->max_clients_per_address, s->max_pending);
     fprintf(out, "handshake_timeout = %s\n",

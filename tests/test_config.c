@@ -547,6 +547,22 @@ static void test_token_file(void)
     expect_error(text, 2, want);
 }
 
+/* Found by fuzz_config: a value that filled its line loaded, but
+ * "key = value" written back did not fit a line and the copy failed to
+ * load. */
+static void test_long_values_round_trip(void)
+{
+    char value[200], text[1024], err[512];
+    memset(value, 'd', sizeof value);
+    value[198 - strlen("device=")] = '\0';
+    snprintf(text, sizeof text, "[camera c]\nsource = aravis\ndevice=%s\n"
+             "feature.X=%s\n", value, value + 3);
+    cc_config cfg;
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
 static void test_origins(void)
 {
     cc_config cfg;
@@ -921,6 +937,7 @@ int main(int argc, char **argv)
     RUN(test_syntax_errors);
     RUN(test_token_file);
     RUN(test_origins);
+    RUN(test_long_values_round_trip);
     RUN(test_set_listen);
     RUN(test_aravis_defaults);
     RUN(test_aravis_full);
