@@ -1050,12 +1050,14 @@ static void write_aravis_optional(const cc_camera_config *c, FILE *out)
 
 
 /* "key = value", or "key=value" when the spaces would push the line past
- * what the loader reads: a value that loaded always loads again. */
+ * what the loader reads, or when the value starts with ';' (after a blank
+ * that starts a comment): a value that loaded always loads again. */
 static void write_text_key(FILE *out, const char *prefix, const char *key,
                            const char *value)
 {
     size_t n = strlen(prefix) + strlen(key) + strlen(value) + 3;
-    fprintf(out, n <= LINE_CHARS_MAX ? "%s%s = %s\n" : "%s%s=%s\n", prefix, key, value);
+    bool spaced = n <= LINE_CHARS_MAX && value[0] != ';';
+    fprintf(out, spaced ? "%s%s = %s\n" : "%s%s=%s\n", prefix, key, value);
 }
 
 static void write_aravis(const cc_camera_config *c, FILE *out)

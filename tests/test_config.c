@@ -561,6 +561,13 @@ static void test_long_values_round_trip(void)
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
     check_round_trip(&cfg);
     cc_config_destroy(&cfg);
+    /* inih reads "device =;x" as ";x": written "device = ;x" it would be a
+     * comment (also found by fuzz_config). */
+    CHECK_EQ_INT(load_text(&cfg, "[camera c]\nsource = aravis\ndevice =;x\nfeature.Y =;z\n",
+                           err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.cameras[0].aravis.device, ";x"), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
 }
 
 static void test_origins(void)
