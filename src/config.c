@@ -826,7 +826,9 @@ static char *read_line(char *str, int num, void *stream)
     while (isspace((unsigned char)*s))
         s++;
     size_t n = strlen(s);
-    if (n >= (size_t)num) {
+    /* Counted as if newline-terminated: a last line without one may not be
+     * longer than the others (cc_config_write ends every line). */
+    if (n + (n == 0 || s[n - 1] != '\n') >= (size_t)num) {
         fail(st, st->line, "line too long (at most %d characters)", num - 2);
         return NULL;
     }

@@ -146,6 +146,14 @@ trigger = Line1
 exposure_us = 1000.25
 feature.GevSCPD = 1000
 """)
+    # Findings 1 and 2 (docs/fuzzing.md): a value starting with ';', a line
+    # that was too long once written as "key = value".
+    write("config", "finding-semicolon", b"[camera a]\nsource = aravis\ndevice =;x\n")
+    write("config", "finding-long-line", b"[camera a]\nsource = aravis\ndevice =" +
+          b"d" * 190 + b"\n")
+    # Finding 3: a last line without a newline, one character longer.
+    write("config", "finding-last-line", b"[camera a]\nsource = aravis\ndevice=" +
+          b"d" * 192)
 
 
 if __name__ == "__main__":
