@@ -16,7 +16,8 @@ which tells the cost of receiving from that of decoding and drawing:
   - from /proc: CPU time of every Chromium process over the window, by
     kind (renderer: the page, its worker and the JPEG decoding; gpu-process:
     compositing, here in software; utility: the network service; browser),
-    as % of one core; and camcastd's.
+    as % of one core; camcastd's; and what all other processes took
+    meanwhile (a shared machine: compare runs where that is near 0).
 Loopback, headless, software rendering (--disable-gpu): what a viewer's
 machine with a GPU spends may differ. Build camcastd with
 -Dbuildtype=release so that the daemon, on the same cores, costs what it
@@ -69,6 +70,14 @@ def kind(pid):
     return "browser"
 
 
+def system_busy():
+    """(busy, all) jiffies of every CPU since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]  # idle + iowait
+    return sum(v) - idle, sum(v)
+
+
 def snapshot(pids):
     return {p: (kind(p), cpu_seconds(p)) for p in pids}
 
@@ -99,12 +108,14 @@ async def measure(binary, args):
             pids = b.process_tree()
             s0 = json.loads(await b.evaluate("JSON.stringify(camcastStats)"))
             c0, d0, t0 = snapshot(pids), cpu_seconds(d.proc.pid), time.monotonic()
+            y0, me0 = system_busy(), cpu_seconds(os.getpid())
             lat = []
             while time.monotonic() - t0 < args.seconds:
                 await asyncio.sleep(0.5)
                 s = await b.evaluate("camcastStats.cameras.map(c => c.latencyMs)")
                 lat.extend(x for x in s if x is not None)
             c1, d1, t1 = snapshot(pids), cpu_seconds(d.proc.pid), time.monotonic()
+            y1, me1 = system_busy(), cpu_seconds(os.getpid())
             s1 = json.loads(await b.evaluate("JSON.stringify(camcastStats)"))
             # The same stream paused (Space): received and parsed, not
             # decoded nor drawn. The difference is what decoding and
@@ -119,12 +130,17 @@ async def measure(binary, args):
     secs = t1 - t0
     cpu = cpu_by_kind(c0, c1, secs)
     paused = cpu_by_kind(p0, p1, u1 - u0)
+    # Everything else on the machine: all CPUs' busy time, less ours.
+    ncpu = os.cpu_count()
+    busy_pct = (y1[0] - y0[0]) / (y1[1] - y0[1]) * 100 * ncpu
+    others = busy_pct - sum(cpu.values()) - (d1 - d0) / secs * 100 - (me1 - me0) / secs * 100
     fps = s1["cameras"][0]["grabFps"]
     res = {
         "seconds": round(secs, 1),
         "window": args.size,
         "cameras": [f"{c['name']} {c['width']}x{c['height']}" for c in s1["cameras"]],
         "decoded_eighths": [c["decodedEighths"] for c in s1["cameras"]],
+        "economy": s1["economy"],
         "bundles_received_per_s": (s1["bundlesReceived"] - s0["bundlesReceived"]) / secs,
         "bundles_drawn_per_s": (s1["bundlesDrawn"] - s0["bundlesDrawn"]) / secs,
         "frames_drawn_per_s": [(c1_["framesDrawn"] - c0_["framesDrawn"]) / secs
@@ -142,6 +158,8 @@ async def measure(binary, args):
         / (u1 - u0),
         "paused_cpu_pct": {k: round(v, 1) for k, v in sorted(paused.items())},
         "paused_cpu_pct_chromium_total": round(sum(paused.values()), 1),
+        "cpu_pct_others": round(max(0.0, others), 1),
+        "cpus": ncpu,
         "grab_fps": fps,
         "loadavg_after": os.getloadavg(),
     }
@@ -150,7 +168,8 @@ async def measure(binary, args):
 
 def report(r):
     print(f"window {r['window']}, {len(r['cameras'])} cameras ({', '.join(r['cameras'])}), "
-          f"decoded at {r['decoded_eighths']}/8, {r['seconds']} s")
+          f"decoded at {r['decoded_eighths']}/8{' (economy)' if r['economy'] else ''}, "
+          f"{r['seconds']} s")
     print(f"bundles/s received {r['bundles_received_per_s']:.1f}, drawn "
           f"{r['bundles_drawn_per_s']:.1f}; frames/s drawn per camera "
           f"{', '.join(f'{x:.1f}' for x in r['frames_drawn_per_s'])}; page drops "
@@ -164,7 +183,8 @@ def report(r):
               + (f", p90 {p90:.1f} ms" if p90 is not None else ""))
     print("CPU, % of one core: " + ", ".join(f"{k} {v}" for k, v in r["cpu_pct"].items())
           + f"; Chromium total {r['cpu_pct_chromium_total']}; camcastd "
-          f"{r['cpu_pct_camcastd']}")
+          f"{r['cpu_pct_camcastd']}; other processes {r['cpu_pct_others']} "
+          f"(of {r['cpus'] * 100})")
     print(f"paused (received, not decoded): {r['paused_bundles_received_per_s']:.1f} bundles/s, "
           "CPU " + ", ".join(f"{k} {v}" for k, v in r["paused_cpu_pct"].items())
           + f"; Chromium total {r['paused_cpu_pct_chromium_total']}")

@@ -24,6 +24,9 @@ const PING_COUNT = 5;            // clock samples per burst: the fastest round t
 const PING_GAP_MS = 100;
 const PING_TIMEOUT_MS = 2000;
 const CLOCK_REDO_MS = 30000;     // clocks drift: take a fresh burst this often
+const CLOCK_GOOD_RTT_MS = 5;     // a burst with no faster round trip is retried soon:
+const CLOCK_RETRY_MS = 2000;     //   a pong queued behind bundles is late, not wrong
+const CLOCK_KEEP_MS = 120000;    // a better old sample beats a worse new one this long
 const DECODE_TIMEOUT_MS = 5000;  // a decoder that takes longer is restarted
 const ERROR_SHOWN_MS = 15000;    // the error banner stays this long after the last error
 const HIDDEN_MAX_FPS = 1;        // what a hidden tab asks the server for
@@ -31,6 +34,9 @@ const MAX_TILES = 64;            // as camcast-viewer; a hello with more than 10
 const MAX_SIDE = 16384;          // entries claiming larger images are not decoded
 const GAP = 4;                   // pixels between tiles
 const VARIANT_DEBOUNCE_MS = 300;
+const ECONOMY_SLACK = 1.15;      // economy: a tile may be up to 15% larger than its decode
+const ECONOMY_SETTLE_JOBS = 30;  // jobs at a decode size before judging it
+const ECONOMY_TRIAL_JOBS = 300;  // jobs in economy before trying the larger size again
 
 const $ = (id) => document.getElementById(id);
 const ui = { bar: $("bar"), state: $("state"), counts: $("counts"), choice: $("choice"),
@@ -48,6 +54,8 @@ const stats = {
   framesDrawn: 0, framesDropped: 0, malformed: 0, badHellos: 0, undecodable: 0,
   ignoredEntries: 0, skipped: 0, lastError: null,
   decodeMs: null, jobMs: null, // per job, smoothed: in the worker, and posted -> back
+  arrivalMs: null,              // mux -> received by the page, smoothed (server clock)
+  pageMs: null,                 // received -> drawn, smoothed (page clock)
 };
 let conn = null;        // the current WebSocket attempt (see connect())
 let session = null;     // from the latest hello: cameras, tiles
@@ -59,7 +67,7 @@ let singleIndex = -1;   // position in session.tiles of the enlarged camera, or 
 let paused = false;
 let hidden = document.hidden;
 const unticked = new Set(); // camera names the user does not want, across hellos
-const clock = { offsetMs: null, rttMs: null };
+const clock = { offsetMs: null, rttMs: null, at: 0 };
 let errorUntil = 0;
 let note = null;        // a short-lived status bar message (after S)
 let offlineWhy = "";    // why the last connection ended
@@ -87,7 +95,7 @@ function connect() {
   retryAt = 0;
   setState("connecting", "connecting…");
   const c = { ws: null, opened: false, hello: false, why: null, lastSeq: null,
-              sent: null, ping: null, pingTimer: 0, clockTimer: 0 };
+              sent: null, ping: null, pingTimer: 0, clockTimer: 0, bursts: 0 };
   conn = c;
   try {
     c.ws = new WebSocket(streamUrl());
@@ -369,21 +377,29 @@ function onPong(c, msg) {
   pingDone(c, sample);
 }
 
+function adoptClock(sample) {
+  Object.assign(clock, { offsetMs: sample.offset, rttMs: sample.rtt, at: now() });
+}
+
 function pingDone(c, sample) {
   c.ping = null;
   const b = c.burst;
   if (sample && (!b.best || sample.rtt < b.best.rtt))
     b.best = sample;
-  // The first burst shows a figure at once; later ones replace it whole.
   if (b.best && clock.offsetMs === null)
-    Object.assign(clock, { offsetMs: b.best.offset, rttMs: b.best.rtt });
+    adoptClock(b.best); // the first figure at once
   if (--b.left > 0) {
     c.pingTimer = setTimeout(() => sendPing(c), PING_GAP_MS);
     return;
   }
-  if (b.best)
-    Object.assign(clock, { offsetMs: b.best.offset, rttMs: b.best.rtt });
-  c.clockTimer = setTimeout(() => startClock(c), CLOCK_REDO_MS);
+  // A pong may wait behind bundles on its way: the uncertainty is half the
+  // round trip. Keep the best sample, unless it is old (clocks drift).
+  if (b.best && (b.best.rtt <= clock.rttMs || now() - clock.at > CLOCK_KEEP_MS))
+    adoptClock(b.best);
+  // Soon again while no good sample came (10 times: a far server is slow).
+  const poor = clock.rttMs === null || clock.rttMs > CLOCK_GOOD_RTT_MS;
+  const again = poor && ++c.bursts < 10 ? CLOCK_RETRY_MS : CLOCK_REDO_MS;
+  c.clockTimer = setTimeout(() => startClock(c), again);
 }
 
 /* ---- Tiles ---- */
@@ -584,7 +600,10 @@ function onBundle(c, buffer) {
   if (c.lastSeq !== null && b.seq > c.lastSeq + 1 && c.sent.maxFps === 0)
     stats.skipped += b.seq - c.lastSeq - 1;
   c.lastSeq = b.seq;
-  const rec = { live: 0, drawn: false };
+  const received = epochNow();
+  if (clock.offsetMs !== null)
+    stats.arrivalMs = smooth(stats.arrivalMs, received + clock.offsetMs - b.muxMs);
+  const rec = { live: 0, drawn: false, received };
   const shown = shownTiles();
   for (const e of b.entries)
     takeEntry(e, buffer, rec, shown);
@@ -664,7 +683,8 @@ function pump() {
     items.push({ tile: t, rec, entry, msg: {
       camera: entry.camera, buf, offset: entry.offset, size: entry.size,
       imageWidth: entry.width, imageHeight: entry.height,
-      width: scale ? t.canvas.width : 0, height: scale ? t.canvas.height : 0 } });
+      width: scale ? t.canvas.width : 0, height: scale ? t.canvas.height : 0,
+      slack: economy.on ? ECONOMY_SLACK : 1 } });
   }
   if (!items.length)
     return;
@@ -672,6 +692,23 @@ function pump() {
   job.timer = setTimeout(() => restartWorker("decoder did not answer: restarted"),
                          DECODE_TIMEOUT_MS);
   worker.postMessage({ job: job.id, buffers, items: items.map((it) => it.msg) }, buffers);
+}
+
+/* Economy: when jobs take longer than a stream tick, the page cannot draw
+ * every bundle. It then decodes one n/8 step smaller where the tile is at
+ * most 15% larger than that (3/8 -> 2/8 for 1920-pixel cameras in
+ * 542-pixel tiles: about half the decoding), and tries the larger size
+ * again every 10 s: on a machine shared with other work a job's time
+ * follows the load more than the decode size, so only a trial tells. */
+const economy = { on: false, jobs: 0, ms: null };
+function adaptDecodeSize(ms) {
+  const tick = 1000 / ((session && session.hello.streamFps) || 30);
+  economy.ms = smooth(economy.ms, ms);
+  economy.jobs++;
+  const flip = economy.on ? economy.jobs >= ECONOMY_TRIAL_JOBS
+                          : economy.jobs >= ECONOMY_SETTLE_JOBS && economy.ms > tick;
+  if (flip)
+    Object.assign(economy, { on: !economy.on, jobs: 0, ms: null });
 }
 
 /* A smoothed figure (about the last 16 values). */
@@ -689,6 +726,7 @@ function onDecoded({ job: id, buffers, results, ms }) {
   clearTimeout(done.timer);
   stats.decodeMs = smooth(stats.decodeMs, ms);
   stats.jobMs = smooth(stats.jobMs, now() - done.posted);
+  adaptDecodeSize(now() - done.posted);
   results.forEach((r, i) => {
     const it = done.items[i];
     if (done.gen !== sessionGen || !it.tile.enabled) {
@@ -766,6 +804,7 @@ function frameDrawn(t, f, at) {
   if (!f.rec.drawn) {
     f.rec.drawn = true;
     stats.bundlesDrawn++;
+    stats.pageMs = smooth(stats.pageMs, at - f.rec.received);
   }
   f.rec.live--;
 }
@@ -964,6 +1003,7 @@ function snapshot() {
     clockOffsetMs: clock.offsetMs,
     clockRttMs: clock.rttMs,
     decoding: job !== null,
+    economy: economy.on,
     cameras: session ? session.tiles.map((t) => {
       updateFps(t, at);
       return Object.freeze({

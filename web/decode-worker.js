@@ -3,7 +3,7 @@
  * The page sends one job at a time (it never queues: while a job runs, a
  * newer frame replaces an older one on the page's side):
  *   {job, buffers: [ArrayBuffer...], items: [{camera, buf, offset, size,
- *    imageWidth, imageHeight, width, height}]}
+ *    imageWidth, imageHeight, width, height, slack}]}
  * with the bundles' buffers transferred, not copied. Each item is one JPEG
  * at [offset, offset+size) of buffers[buf], imageWidth x imageHeight;
  * width/height, when set, is the smaller size the page will draw it at:
@@ -18,11 +18,13 @@
 
 /* A JPEG decoder can scale by n/8 while it decodes (in the DCT), which
  * costs a fraction of a full decode and a resize: the smallest n whose
- * image still covers the tile, as camcast-viewer does with TurboJPEG. */
+ * image still covers the tile, as camcast-viewer does with TurboJPEG;
+ * "slack" > 1 lets the tile be that much larger (the page's economy mode). */
 function scaleEighths(item) {
   if (!(item.width > 0 && item.height > 0))
     return 8;
-  const need = Math.max(item.width / item.imageWidth, item.height / item.imageHeight);
+  const need = Math.max(item.width / item.imageWidth, item.height / item.imageHeight) /
+               (item.slack || 1);
   return Math.min(8, Math.max(1, Math.ceil(8 * need - 1e-9)));
 }
 

@@ -30,7 +30,7 @@ def sample_config(port=0):
     return re.sub(r"(?m)^port\s*=.*$", f"port = {port}", text)
 
 
-async def shoot(binary, out, settle=4.0):
+async def shoot(binary, out, settle=8.0):
     with T.Daemon(binary, sample_config()) as d:
         async with B.Browser(width=1280, height=720, log=T.log) as b:
             await b.navigate(f"http://{T.HOST}:{d.port}/")
@@ -39,9 +39,11 @@ async def shoot(binary, out, settle=4.0):
                              "every camera drawn")
             await asyncio.sleep(settle)
             await b.screenshot(out)
-            s = await b.evaluate("camcastStats.cameras.map(c => [c.name, c.fps.toFixed(1), "
-                                 "c.latencyMs && c.latencyMs.toFixed(1)])")
-            T.log(f"{out}: {s} (name, fps, latency ms)")
+            s = await b.evaluate("[camcastStats.cameras.map(c => [c.name, c.fps.toFixed(1), "
+                                 "c.latencyMs && c.latencyMs.toFixed(1), c.decodedEighths]), "
+                                 "camcastStats.jobMs.toFixed(1), camcastStats.arrivalMs, camcastStats.clockRttMs, camcastStats.pageMs]")
+            T.log(f"{out}: {s[0]} (name, fps, latency ms, decoded n/8); "
+                  f"a job takes {s[1]} ms; mux -> received {s[2]:.1f} ms (clock rtt {s[3]:.1f} ms), received -> drawn {s[4]:.1f} ms")
 
 
 def main():
