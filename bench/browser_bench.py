@@ -149,6 +149,8 @@ async def measure(binary, args):
         "skipped_by_server": s1["skipped"] - s0["skipped"],
         "decode_ms_per_job": s1["decodeMs"],
         "job_ms_round_trip": s1["jobMs"],
+        "mux_to_received_ms": s1["arrivalMs"],
+        "received_to_drawn_ms": s1["pageMs"],
         "latency_ms_median": statistics.median(lat) if lat else None,
         "latency_ms_p90": statistics.quantiles(lat, n=10)[-1] if len(lat) > 10 else None,
         "cpu_pct": {k: round(v, 1) for k, v in sorted(cpu.items())},
@@ -180,7 +182,9 @@ def report(r):
     if r["latency_ms_median"] is not None:
         p90 = r["latency_ms_p90"]
         print(f"latency capture -> drawn: median {r['latency_ms_median']:.1f} ms"
-              + (f", p90 {p90:.1f} ms" if p90 is not None else ""))
+              + (f", p90 {p90:.1f} ms" if p90 is not None else "")
+              + f"; of which mux -> received {r['mux_to_received_ms']:.1f} ms, received -> "
+              f"drawn {r['received_to_drawn_ms']:.1f} ms (smoothed)")
     print("CPU, % of one core: " + ", ".join(f"{k} {v}" for k, v in r["cpu_pct"].items())
           + f"; Chromium total {r['cpu_pct_chromium_total']}; camcastd "
           f"{r['cpu_pct_camcastd']}; other processes {r['cpu_pct_others']} "
