@@ -438,8 +438,8 @@ function makeTile(cam, pos) {
     cam, pos, key: pos + 1, enabled: !unticked.has(cam.name),
     pending: null, next: null, shown: null,
     entries: 0, framesDrawn: 0, serverDropped: 0, pageDropped: 0, undecodable: 0,
-    fpsCount: 0, fpsStart: now(), fps: 0, latencyMs: null, lastEntryAt: 0,
-    since: now(), jpegBytes: 0, imgW: 0, imgH: 0, frameId: null, lastDropped: 0, scale: 8,
+    fpsCount: 0, fpsStart: now(), fps: 0, latencyMs: null, latencyShown: null, lastEntryAt: 0,
+    since: now(), jpegBytes: 0, imgW: 0, imgH: 0, frameId: null, scale: 8,
   };
   t.frame = el("div", "frame", ui.grid);
   t.canvas = el("canvas", null, t.frame);
@@ -619,7 +619,6 @@ function takeEntry(e, buffer, rec, shown) {
   }
   t.entries++;
   t.serverDropped += e.dropped;
-  t.lastDropped = e.dropped;
   t.lastEntryAt = now();
   if (!decoding() || !shown.includes(t))
     return;
@@ -799,8 +798,10 @@ function frameDrawn(t, f, at) {
   t.jpegBytes = f.entry.size;
   t.frameId = f.entry.frameId;
   t.scale = f.scale;
-  if (clock.offsetMs !== null)
+  if (clock.offsetMs !== null) {
     t.latencyMs = at + clock.offsetMs - f.entry.captureMs;
+    t.latencyShown = smooth(t.latencyShown, t.latencyMs); // the overlay's: steadier
+  }
   if (!f.rec.drawn) {
     f.rec.drawn = true;
     stats.bundlesDrawn++;
@@ -855,7 +856,7 @@ function updateOverlays() {
     setText(t.lines[0], `${t.key} ${c.name}  ${c.width}x${c.height} ${c.pixelFormat}` +
             sent + scaled);
     setText(t.lines[1], `${fmt(t.fps, 1)} fps` + (fps ? ` of ${fps}` : "") +
-            `  grab ${fmt(c.grabFps, 0)} fps  latency ${fmt(t.latencyMs, 1)} ms`);
+            `  grab ${fmt(c.grabFps, 0)} fps  latency ${fmt(t.latencyShown, 1)} ms`);
     setText(t.lines[2], `dropped ${t.serverDropped + t.pageDropped} (page ${t.pageDropped})` +
             `  JPEG ${fmt(t.jpegBytes / 1024, 1)} kB`);
     const banner = tileBanner(t, at);
@@ -999,7 +1000,7 @@ function snapshot() {
     paused,
     hidden,
     view: singleIndex >= 0 ? session.tiles[singleIndex].cam.index : "grid",
-    subscribed: conn && conn.sent ? conn.sent : null,
+    subscribed: conn && conn.sent ? Object.freeze({ ...conn.sent }) : null,
     clockOffsetMs: clock.offsetMs,
     clockRttMs: clock.rttMs,
     decoding: job !== null,

@@ -5,11 +5,13 @@
 Runs camcastd on the repository's cams.ini (three 1920x1200 Mono8
 test-pattern cameras; listening on 127.0.0.1 and a free port instead),
 opens http://127.0.0.1:PORT/ in a 1280x720 window, waits until every
-camera has been drawn for a few seconds (so the overlays show settled
-figures) and saves the page as PNG through DevTools' Page.captureScreenshot.
+camera has been drawn for 15 s (so the overlays show settled figures) and
+saves the page as PNG through DevTools' Page.captureScreenshot. Take it on
+a quiet machine: the overlays show what the page achieved.
 """
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -30,7 +32,7 @@ def sample_config(port=0):
     return re.sub(r"(?m)^port\s*=.*$", f"port = {port}", text)
 
 
-async def shoot(binary, out, settle=8.0):
+async def shoot(binary, out, settle=15.0):
     with T.Daemon(binary, sample_config()) as d:
         async with B.Browser(width=1280, height=720, log=T.log) as b:
             await b.navigate(f"http://{T.HOST}:{d.port}/")
@@ -39,11 +41,13 @@ async def shoot(binary, out, settle=8.0):
                              "every camera drawn")
             await asyncio.sleep(settle)
             await b.screenshot(out)
-            s = await b.evaluate("[camcastStats.cameras.map(c => [c.name, c.fps.toFixed(1), "
-                                 "c.latencyMs && c.latencyMs.toFixed(1), c.decodedEighths]), "
-                                 "camcastStats.jobMs.toFixed(1), camcastStats.arrivalMs, camcastStats.clockRttMs, camcastStats.pageMs]")
-            T.log(f"{out}: {s[0]} (name, fps, latency ms, decoded n/8); "
-                  f"a job takes {s[1]} ms; mux -> received {s[2]:.1f} ms (clock rtt {s[3]:.1f} ms), received -> drawn {s[4]:.1f} ms")
+            s = await b.evaluate("JSON.stringify(camcastStats)")
+            s = json.loads(s)
+            cams = [(c["name"], round(c["fps"], 1), round(c["latencyMs"] or 0, 1),
+                     c["decodedEighths"]) for c in s["cameras"]]
+            T.log(f"{out}: {cams} (name, fps, latency ms, decoded n/8); a job takes "
+                  f"{s['jobMs']:.1f} ms; mux -> received {s['arrivalMs']:.1f} ms (clock rtt "
+                  f"{s['clockRttMs']:.1f} ms), received -> drawn {s['pageMs']:.1f} ms")
 
 
 def main():
