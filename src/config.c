@@ -32,6 +32,16 @@ static const char *const pattern_names[] = {
     [CC_PATTERN_CHECKER] = "checker",
 };
 
+static const char *const color_names[] = {
+    [CC_COLOR_AUTO] = "auto",
+    [CC_COLOR_GRAY] = "gray",
+    [CC_COLOR_YUV] = "yuv",
+};
+
+enum { V_MAX_WIDTH, V_SCALE, V_QUALITY, V_COLOR };
+static const char *const variant_keys[] = {"max_width", "scale", "quality",
+                                           "color"};
+
 enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
        S_MAX_CLIENTS, S_ARAVIS_FAKE, S_TOKEN_FILE, S_ALLOWED_ORIGINS,
        S_MAX_CLIENTS_PER_ADDRESS, S_MAX_PENDING, S_HANDSHAKE_TIMEOUT,
@@ -604,10 +614,66 @@ static void add_feature(load_state *st, const char *key, const char *value)
     set_text(st, f->value, sizeof f->value, value);
 }
 
+static cc_variant_config *current_variant(load_state *st)
+{
+    cc_server_config *s = &st->cfg->server;
+    return &s->variants[s->n_variants - 1];
+}
+
+/* "1/N" or a decimal that is 1/N (0.5, 0.25): variants are made with a
+ * box filter of N x N pixels. */
+static void set_scale(load_state *st, cc_variant_config *v, const char *value)
+{
+    long n = 0;
+    double d = 0;
+    if (strncmp(value, "1/", 2) == 0) {
+        if (parse_long(value + 2, 1, CC_MAX_SCALE, &n))
+            n = 0;
+    } else if (!parse_double(value, 1.0 / (CC_MAX_SCALE + 0.5), 1, &d)) {
+        n = lround(1 / d);
+        if (fabs(n * d - 1) > 0.01)
+            n = 0;
+    }
+    if (n < 1)
+        key_error(st, "expected 1/N or its decimal (N = 1..%d: 1/2, 0.25), "
+                  "got '%s'", CC_MAX_SCALE, value);
+    else
+        v->scale = (unsigned)n;
+}
+
+static void set_variant(load_state *st, int key, const char *value)
+{
+    cc_variant_config *v = current_variant(st);
+    long n;
+    int i;
+    switch (key) {
+    case V_MAX_WIDTH:
+        if (!get_long(st, value, 16, 16384, &n))
+            v->max_width = (uint32_t)n;
+        break;
+    case V_SCALE:
+        set_scale(st, v, value);
+        break;
+    case V_QUALITY:
+        if (!get_long(st, value, 1, 100, &n))
+            v->quality = (int)n;
+        break;
+    case V_COLOR:
+        i = index_of(color_names, N_OF(color_names), value);
+        if (i < 0)
+            key_error(st, "expected auto, gray or yuv, got '%s'", value);
+        else
+            v->color = (cc_variant_color)i;
+        break;
+    }
+}
+
 static const section_type server_type = {server_keys, N_OF(server_keys),
                                          set_server};
 static const section_type camera_type = {camera_keys, N_OF(camera_keys),
                                          set_camera};
+static const section_type variant_type = {variant_keys, N_OF(variant_keys),
+                                          set_variant};
 
 static void enter_section(load_state *st, const section_type *type)
 {
@@ -682,8 +748,23 @@ static void check_aravis(load_state *st, const cc_camera_config *c)
         missing(st, CC_KEY_GRAB_FPS, "trigger = software");
 }
 
+/* Exactly one of max_width and scale says the size. */
+static void end_variant(load_state *st)
+{
+    const int *at = st->sec.key_lines;
+    if (!at[V_MAX_WIDTH] && !at[V_SCALE])
+        fail(st, st->sec.line, "%s missing key 'max_width' (or 'scale')",
+             st->sec.label);
+    else if (at[V_MAX_WIDTH] && at[V_SCALE])
+        fail(st, at[V_MAX_WIDTH] > at[V_SCALE] ? at[V_MAX_WIDTH] : at[V_SCALE],
+             "%s keys 'max_width' and 'scale' both set (line %d and %d): "
+             "give one", st->sec.label, at[V_MAX_WIDTH], at[V_SCALE]);
+}
+
 static void end_section(load_state *st)
 {
+    if (st->sec.type == &variant_type)
+        end_variant(st);
     if (st->sec.type != &camera_type)
         return;
     const cc_camera_config *c = current_camera(st);
@@ -708,6 +789,39 @@ static void begin_server(load_state *st)
     st->server_line = st->line;
     snprintf(st->sec.label, sizeof st->sec.label, "[server]");
     enter_section(st, &server_type);
+}
+
+static int valid_camera_name(const char *name, size_t len);
+
+static void begin_variant(load_state *st, const char *name, size_t len)
+{
+    cc_server_config *s = &st->cfg->server;
+    snprintf(st->sec.label, sizeof st->sec.label, "[variant %.*s]", (int)len,
+             name);
+    char vname[CC_NAME_MAX];
+    if (!valid_camera_name(name, len)) {
+        fail(st, st->line, "%s invalid variant name '%.*s' (1..%d characters "
+             "of A-Z a-z 0-9 _ . -)", st->sec.label, (int)len, name,
+             CC_NAME_MAX - 1);
+        return;
+    }
+    snprintf(vname, sizeof vname, "%.*s", (int)len, name);
+    int first = cc_variant_find(s, vname);
+    if (strcmp(vname, "full") == 0)
+        fail(st, st->line, "%s the name 'full' is the cameras' own stream",
+             st->sec.label);
+    else if (first >= 0)
+        fail(st, st->line, "%s duplicate variant name (first defined at line "
+             "%d)", st->sec.label, s->variants[first].line);
+    else if (s->n_variants == CC_MAX_VARIANTS)
+        fail(st, st->line, "%s too many variants (at most %d)", st->sec.label,
+             CC_MAX_VARIANTS);
+    if (st->rc)
+        return;
+    cc_variant_config *v = &s->variants[s->n_variants++];
+    *v = (cc_variant_config){.line = st->line, .color = CC_COLOR_AUTO};
+    memcpy(v->name, vname, sizeof vname);
+    enter_section(st, &variant_type);
 }
 
 static int valid_camera_name(const char *name, size_t len)
@@ -790,9 +904,13 @@ static void begin_section(load_state *st, const char *text)
              (len == 6 || text[6] == ' ')) {
         size_t skip = len > 6 ? 7 : 6; /* "[camera]" has an empty name */
         begin_camera(st, text + skip, len - skip);
+    } else if (len >= 7 && memcmp(text, "variant", 7) == 0 &&
+               (len == 7 || text[7] == ' ')) {
+        size_t skip = len > 7 ? 8 : 7;
+        begin_variant(st, text + skip, len - skip);
     } else
-        fail(st, st->line, "unknown section [%.*s] (expected [server] or "
-             "[camera NAME])", (int)len, text);
+        fail(st, st->line, "unknown section [%.*s] (expected [server], "
+             "[camera NAME] or [variant NAME])", (int)len, text);
 }
 
 /* inih line reader. Handing out one physical line per call keeps inih's line
@@ -891,8 +1009,12 @@ static void finish(load_state *st, int ret)
     end_section(st);
     if (!st->rc && st->cfg->n_cameras == 0)
         fail(st, 0, "no cameras: add a [camera NAME] section");
-    if (!st->rc && st->cfg->server.encoder_workers == 0)
-        st->cfg->server.encoder_workers = online_cores();
+    cc_server_config *s = &st->cfg->server;
+    if (!st->rc && s->encoder_workers == 0)
+        s->encoder_workers = online_cores();
+    for (size_t i = 0; !st->rc && i < s->n_variants; i++)
+        if (s->variants[i].quality == 0)
+            s->variants[i].quality = s->jpeg_quality;
 }
 
 static const cc_server_config server_defaults = {
@@ -1116,6 +1238,17 @@ bool cc_camera_config_same(const cc_camera_config *a, const cc_camera_config *b)
     return same;
 }
 
+static void write_variant(const cc_variant_config *v, FILE *out)
+{
+    fprintf(out, "\n[variant %s]\n", v->name);
+    if (v->max_width)
+        fprintf(out, "max_width = %u\n", v->max_width);
+    else
+        fprintf(out, "scale = 1/%u\n", v->scale);
+    fprintf(out, "quality = %d\ncolor = %s\n", v->quality,
+            cc_variant_color_name(v->color));
+}
+
 void cc_config_write(const cc_config *cfg, FILE *out)
 {
     const cc_server_config *s = &cfg->server;
@@ -1143,6 +1276,8 @@ void cc_config_write(const cc_config *cfg, FILE *out)
     fprintf(out, "send_queue_bound = %zu\n", s->send_queue_bound);
     if (s->tcp_congestion[0])
         fprintf(out, "tcp_congestion = %s\n", s->tcp_congestion);
+    for (size_t i = 0; i < s->n_variants; i++)
+        write_variant(&s->variants[i], out);
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         fputc('\n', out);
         cc_camera_config_write(&cfg->cameras[i], out);
@@ -1161,6 +1296,27 @@ void cc_camera_config_error(const cc_camera_config *c, int line,
     snprintf(err, errlen, "%s:%d: [camera %s] %s: %s",
              c->path ? c->path : "(config)", line ? line : c->line, c->name,
              key, detail);
+}
+
+unsigned cc_variant_scale(const cc_variant_config *v, uint32_t width)
+{
+    unsigned k = v->scale;
+    if (!k)
+        k = v->max_width ? (width + v->max_width - 1) / v->max_width : 1;
+    return k < 1 ? 1 : k > CC_MAX_SCALE ? CC_MAX_SCALE : k;
+}
+
+int cc_variant_find(const cc_server_config *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_variants; i++)
+        if (strcmp(s->variants[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *cc_variant_color_name(cc_variant_color color)
+{
+    return name_of(color_names, N_OF(color_names), (int)color);
 }
 
 const char *cc_source_kind_name(cc_source_kind kind)

@@ -18,6 +18,8 @@
 #define CC_NAME_MAX 64
 #define CC_VALUE_MAX 200  /* longer than any value a line can hold */
 #define CC_MAX_FEATURES 64 /* feature.NAME keys per camera */
+#define CC_MAX_VARIANTS 8  /* [variant NAME] sections */
+#define CC_MAX_SCALE 16    /* a variant is at least 1/16 of the camera */
 
 typedef enum cc_source_kind {
     CC_SOURCE_TESTPATTERN = 1,
@@ -98,6 +100,30 @@ typedef struct cc_camera_config {
     cc_aravis_config aravis;
 } cc_camera_config;
 
+/* What a variant's JPEG holds: the camera's own layout, luminance only, or
+ * always YCbCr (a grayscale camera with neutral chroma: what RTSP's Motion
+ * JPEG, RFC 2435, can carry). */
+typedef enum cc_variant_color {
+    CC_COLOR_AUTO = 1,
+    CC_COLOR_GRAY,
+    CC_COLOR_YUV,
+} cc_variant_color;
+
+/* A [variant NAME] section: a reduced encoding of every camera, made on the
+ * ticks a client wants it (PROTOCOL.md 1.1, docs/config.md). */
+typedef struct cc_variant_config {
+    char name[CC_NAME_MAX];
+    int line;                /* of the [variant NAME] header */
+    uint32_t max_width;      /* 0: scale gives the size */
+    unsigned scale;          /* 1/scale of the camera; 0: from max_width */
+    int quality;             /* 1..100; 0 in the file: the server's */
+    cc_variant_color color;
+} cc_variant_config;
+
+/* The box filter size of variant v for a camera width pixels wide: the
+ * smallest k with width / k <= max_width, at most CC_MAX_SCALE. */
+unsigned cc_variant_scale(const cc_variant_config *v, uint32_t width);
+
 typedef struct cc_server_config {
     char listen[CC_NAME_MAX]; /* IPv4 or IPv6 address */
     uint16_t port;            /* 0: pick a free port (tests) */
@@ -121,6 +147,9 @@ typedef struct cc_server_config {
     size_t send_queue_bound;   /* unsent bytes per client before it is
                                   skipped; 0: half the bundle */
     char tcp_congestion[16];   /* TCP_CONGESTION of clients; "": the system's */
+    /* Variants, in file order (the hello lists "full" first, then these) */
+    cc_variant_config variants[CC_MAX_VARIANTS];
+    size_t n_variants;
 } cc_server_config;
 
 typedef struct cc_config {
@@ -160,7 +189,11 @@ void cc_camera_config_error(const cc_camera_config *c, int line,
                             const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Index of the variant called name, or -1. */
+int cc_variant_find(const cc_server_config *s, const char *name);
+
 const char *cc_source_kind_name(cc_source_kind kind);
+const char *cc_variant_color_name(cc_variant_color color);
 const char *cc_pattern_name(cc_pattern pattern);
 const char *cc_camera_key_name(cc_camera_key key);
 

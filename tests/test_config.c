@@ -288,6 +288,68 @@ static void test_round_trip(void)
     cc_config_destroy(&cfg);
 }
 
+static const char cam16[] = "\n[camera c]\nsource = testpattern\nwidth = 1920\n"
+                           "height = 1200\n";
+
+static void test_variants(void)
+{
+    cc_config cfg;
+    char err[512], text[1024];
+    snprintf(text, sizeof text, "[variant preview]\nmax_width = 640\n\n"
+             "[variant tiny]\nscale = 1/8\nquality = 50\ncolor = yuv\n"
+             "[variant half]\nscale = 0.5\ncolor = gray\n"
+             "[server]\njpeg_quality = 77\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    const cc_server_config *s = &cfg.server;
+    CHECK_EQ_INT(s->n_variants, 3);
+    CHECK(strcmp(s->variants[0].name, "preview") == 0);
+    CHECK_EQ_INT(s->variants[0].max_width, 640);
+    CHECK_EQ_INT(s->variants[0].quality, 77); /* the server's, set later */
+    CHECK_EQ_INT(s->variants[0].color, CC_COLOR_AUTO);
+    CHECK_EQ_INT(s->variants[1].scale, 8);
+    CHECK_EQ_INT(s->variants[1].quality, 50);
+    CHECK_EQ_INT(s->variants[1].color, CC_COLOR_YUV);
+    CHECK_EQ_INT(s->variants[2].scale, 2);
+    CHECK_EQ_INT(s->variants[2].color, CC_COLOR_GRAY);
+    CHECK_EQ_INT(cc_variant_find(s, "tiny"), 1);
+    CHECK_EQ_INT(cc_variant_find(s, "full"), -1);
+    /* The box: the smallest that fits, at most 16. */
+    CHECK_EQ_INT(cc_variant_scale(&s->variants[0], 1920), 3);
+    CHECK_EQ_INT(cc_variant_scale(&s->variants[0], 1921), 4);
+    CHECK_EQ_INT(cc_variant_scale(&s->variants[0], 640), 1);
+    CHECK_EQ_INT(cc_variant_scale(&s->variants[0], 100000), 16);
+    CHECK_EQ_INT(cc_variant_scale(&s->variants[1], 1920), 8);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    snprintf(text, sizeof text, "[variant p]\nquality = 5\n%s", cam16);
+    expect_error(text, 1, "[variant p] missing key 'max_width' (or 'scale')");
+    snprintf(text, sizeof text, "[variant p]\nscale = 1/2\nmax_width = 64\n%s", cam16);
+    expect_error(text, 3, "[variant p] keys 'max_width' and 'scale' both set "
+                 "(line 3 and 2): give one");
+    expect_error("[variant full]\nscale = 1/2\n", 1,
+                 "[variant full] the name 'full' is the cameras' own stream");
+    expect_error("[variant a]\nscale = 1/2\n[variant a]\n", 3,
+                 "[variant a] duplicate variant name (first defined at line 1)");
+    expect_error("[variant a b]\n", 1, "[variant a b] invalid variant name "
+                 "'a b' (1..63 characters of A-Z a-z 0-9 _ . -)");
+    expect_error("[variant a]\nscale = 0.3\n", 2, "[variant a] scale: expected "
+                 "1/N or its decimal (N = 1..16: 1/2, 0.25), got '0.3'");
+    expect_error("[variant a]\nscale = 1/17\n", 2, "[variant a] scale: expected "
+                 "1/N or its decimal (N = 1..16: 1/2, 0.25), got '1/17'");
+    expect_error("[variant a]\nmax_width = 8\n", 2, "[variant a] max_width: "
+                 "expected an integer 16..16384, got '8'");
+    expect_error("[variant a]\ncolor = red\n", 2, "[variant a] color: "
+                 "expected auto, gray or yuv, got 'red'");
+    expect_error("[variant a]\nwidth = 5\n", 2, "[variant a] unknown key 'width'");
+    char many[1024] = "";
+    for (int i = 0; i <= CC_MAX_VARIANTS; i++) {
+        size_t n = strlen(many);
+        snprintf(many + n, sizeof many - n, "[variant v%d]\nscale = 1/2\n", i);
+    }
+    expect_error(many, 2 * CC_MAX_VARIANTS + 1, "[variant v8] too many variants (at most 8)");
+}
+
 static void test_file_errors(void)
 {
     cc_config cfg;
@@ -313,9 +375,9 @@ static void test_file_errors(void)
 static void test_section_errors(void)
 {
     expect_error("[foo]\n", 1,
-                 "unknown section [foo] (expected [server] or [camera NAME])");
+                 "unknown section [foo] (expected [server], [camera NAME] or [variant NAME])");
     expect_error("[server]\n[cameras x]\n", 2, "unknown section [cameras x] "
-                 "(expected [server] or [camera NAME])");
+                 "(expected [server], [camera NAME] or [variant NAME])");
     expect_error("port = 1\n[server]\n", 1, "key 'port' outside any section "
                  "(start with [server] or [camera NAME])");
     expect_error("[server]\nport = 1\n\n[server]\n", 4,
@@ -937,6 +999,7 @@ int main(int argc, char **argv)
     RUN(test_round_trip);
     RUN(test_file_errors);
     RUN(test_section_errors);
+    RUN(test_variants);
     RUN(test_camera_errors);
     RUN(test_too_many_cameras);
     RUN(test_bad_values);

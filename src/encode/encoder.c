@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <turbojpeg.h>
 #include <unistd.h>
@@ -139,32 +140,116 @@ static int alloc_parts(cc_encode_job *job, uint32_t width, uint32_t height,
     return 0;
 }
 
-int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
-                       cc_pixfmt fmt, const cc_encode_opts *opts)
+/* What TurboJPEG is given and makes, from the frame's format and the
+ * colour asked for. */
+static int job_format(cc_encode_job *job, cc_pixfmt fmt, cc_encode_color color)
 {
-    *job = (cc_encode_job){0};
-    atomic_init(&job->pending, 0);
-    int pixel_format, subsamp;
-    int err = tj_format(fmt, &pixel_format, &subsamp);
-    if (!err)
-        err = jpeg_bound(width, height, subsamp, &job->jpeg_cap);
-    if (!err)
-        err = plan_strips(job, width, height, fmt, subsamp, opts);
+    int err = tj_format(fmt, &job->pixel_format, &job->subsamp);
     if (err)
         return err;
+    job->yuv_planes = false;
+    if (color == CC_ENCODE_GRAY) {
+        job->subsamp = TJSAMP_GRAY; /* TurboJPEG keeps only Y of RGB */
+    } else if (color == CC_ENCODE_YUV && job->subsamp == TJSAMP_GRAY) {
+        job->subsamp = TJSAMP_420;
+        job->yuv_planes = true;
+    }
+    return 0;
+}
+
+static unsigned layout_channels(cc_pixfmt fmt)
+{
+    return cc_convert_layout(fmt) == CC_LAYOUT_GRAY ? 1 : 3;
+}
+
+/* A reduced job's buffers: the small image (for YCbCr planes, padded as
+ * TurboJPEG reads them), k painted rows, the neutral chroma plane. */
+static int alloc_reduced(cc_encode_job *job, uint32_t width, cc_pixfmt fmt,
+                         bool painted)
+{
+    unsigned ch = layout_channels(fmt);
+    size_t rows = job->out_h;
+    if (job->yuv_planes) {
+        job->small_pitch = (size_t)tjPlaneWidth(0, (int)job->out_w, TJSAMP_420);
+        rows = (size_t)tjPlaneHeight(0, (int)job->out_h, TJSAMP_420);
+        int cw = tjPlaneWidth(1, (int)job->out_w, TJSAMP_420);
+        int chh = tjPlaneHeight(1, (int)job->out_h, TJSAMP_420);
+        if (cw < 1 || chh < 1)
+            return -EINVAL;
+        job->chroma = malloc((size_t)cw * (size_t)chh);
+        if (!job->chroma)
+            return -ENOMEM;
+        memset(job->chroma, 128, (size_t)cw * (size_t)chh);
+    } else {
+        job->small_pitch = (size_t)job->out_w * ch;
+    }
+    if (job->scale > 1 || job->yuv_planes) {
+        job->small = malloc(job->small_pitch * rows);
+        if (!job->small)
+            return -ENOMEM;
+    }
+    if (job->scale > 1 && painted) {
+        job->rows_cap = cc_pixfmt_row_bytes(fmt, width) * job->scale;
+        job->rows = malloc(job->rows_cap);
+        if (!job->rows)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* The conversion buffer: the whole converted image, or the whole painted
+ * one when the job paints at full size. */
+static int conv_bytes(uint32_t width, uint32_t height, cc_pixfmt fmt,
+                      bool painted, unsigned scale, size_t *out)
+{
     size_t conv = cc_convert_bytes(fmt, width, height);
     if (cc_convert_needed(fmt) && conv == 0)
         return -EINVAL;
-    if (opts && opts->painted && !conv) {
+    if (painted && !conv && scale == 1) {
         size_t row = cc_pixfmt_row_bytes(fmt, width);
         if (height > SIZE_MAX / row)
             return -EINVAL;
         conv = row * height;
     }
+    *out = conv;
+    return 0;
+}
+
+int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
+                       cc_pixfmt fmt, const cc_encode_opts *opts)
+{
+    *job = (cc_encode_job){0};
+    atomic_init(&job->pending, 0);
+    cc_encode_opts o = opts ? *opts : (cc_encode_opts){0};
+    job->scale = o.scale > 1 ? o.scale : 1;
+    job->color = o.color;
+    int err = job_format(job, fmt, o.color);
+    if (!err && job->scale > 1)
+        err = cc_downscale_init(&job->ds, width, height, layout_channels(fmt),
+                                job->scale);
+    if (err)
+        return err;
+    job->out_w = job->scale > 1 ? job->ds.out_w : width;
+    job->out_h = job->scale > 1 ? job->ds.out_h : height;
+    bool reduced = job->scale > 1 || job->color != CC_ENCODE_AUTO;
+    if (reduced)
+        o.max_parts = 1;
+    err = jpeg_bound(job->out_w, job->out_h, job->subsamp, &job->jpeg_cap);
+    if (!err)
+        err = plan_strips(job, job->out_w, job->out_h, fmt, job->subsamp, &o);
+    size_t conv = 0;
+    if (!err)
+        err = conv_bytes(width, height, fmt, o.painted, job->scale, &conv);
+    if (err) {
+        cc_encode_job_destroy(job);
+        return err;
+    }
     job->shape_w = width;
     job->shape_h = height;
     job->shape_fmt = fmt;
-    err = alloc_parts(job, width, height, subsamp);
+    err = alloc_parts(job, job->out_w, job->out_h, job->subsamp);
+    if (!err)
+        err = alloc_reduced(job, width, fmt, o.painted);
     /* With TJFLAG_NOREALLOC TurboJPEG never reallocates or frees the buffer,
      * so plain malloc (size_t, unlike tjAlloc's int) is compatible. */
     job->jpeg = err ? NULL : malloc(job->jpeg_cap);
@@ -191,9 +276,13 @@ void cc_encode_job_destroy(cc_encode_job *job)
     free(job->parts);
     free(job->jpeg);
     free(job->conv);
+    free(job->small);
+    free(job->rows);
+    free(job->chroma);
+    cc_downscale_destroy(&job->ds);
     job->parts = NULL;
-    job->jpeg = job->conv = NULL;
-    job->jpeg_cap = job->conv_cap = 0;
+    job->jpeg = job->conv = job->small = job->rows = job->chroma = NULL;
+    job->jpeg_cap = job->conv_cap = job->rows_cap = 0;
 }
 
 unsigned cc_encode_job_parts(const cc_encode_job *job)
@@ -217,6 +306,8 @@ static int check_job(const cc_encode_job *job)
         f->fmt != job->shape_fmt || job->quality < 1 || job->quality > 100)
         return -EINVAL;
     size_t row = cc_pixfmt_row_bytes(f->fmt, f->width);
+    if (f->painter && job->scale > 1) /* painted k rows at a time */
+        return row * job->scale > job->rows_cap ? -EINVAL : 0;
     if (f->painter) /* painted into conv: a job made for painted frames */
         return row * f->height > job->conv_cap ? -EINVAL : 0;
     if (!f->data || f->stride < row || f->stride > INT_MAX ||
@@ -254,17 +345,90 @@ static int source_rows(cc_encode_part *p, image *img)
     return 0;
 }
 
-static int compress(tjhandle tj, cc_encode_part *p, const image *img)
+/* The rows of a downscaled job's output, read through the box filter:
+ * straight from the frame, painted k rows at a time, or from the whole
+ * converted image. */
+static int downscale(cc_encode_job *job, image *img)
 {
-    const cc_frame *f = p->job->frame;
-    int pixel_format, subsamp;
-    int err = tj_format(f->fmt, &pixel_format, &subsamp);
-    if (err)
-        return err;
+    const cc_frame *f = job->frame;
+    const uint8_t *base = f->data;
+    size_t pitch = f->stride;
+    if (cc_convert_needed(f->fmt) && !f->painter) {
+        int err = cc_convert(f, job->conv, job->conv_cap);
+        if (err)
+            return err;
+        base = job->conv;
+        pitch = cc_convert_bytes(f->fmt, f->width, 1);
+    }
+    size_t row = cc_pixfmt_row_bytes(f->fmt, f->width);
+    const uint8_t *rows[16];
+    for (uint32_t oy = 0; oy < job->out_h; oy++) {
+        uint32_t y0 = oy * job->scale;
+        unsigned n = cc_downscale_rows(&job->ds, oy);
+        if (f->painter) {
+            int err = cc_frame_read_rows(f, y0, n, job->rows, row);
+            if (err)
+                return err;
+        }
+        for (unsigned j = 0; j < n; j++)
+            rows[j] = f->painter ? job->rows + j * row
+                                 : base + (size_t)(y0 + j) * pitch;
+        cc_downscale_row(&job->ds, oy, rows, job->small + oy * job->small_pitch);
+    }
+    img->px = job->small;
+    img->pitch = (uint32_t)job->small_pitch;
+    return 0;
+}
+
+/* The Y plane as TurboJPEG reads it: even width and height, the last
+ * column and row repeated where the image is odd. */
+static void pad_plane(cc_encode_job *job, image *img)
+{
+    uint32_t w = job->out_w, h = job->out_h;
+    size_t pw = job->small_pitch;
+    size_t ph = (size_t)tjPlaneHeight(0, (int)h, TJSAMP_420);
+    if (img->px != job->small) {
+        if (pw == w && ph == h && img->pitch >= w)
+            return; /* even: the image is the plane */
+        for (uint32_t y = 0; y < h; y++)
+            memcpy(job->small + y * pw, img->px + (size_t)y * img->pitch, w);
+    }
+    for (uint32_t y = 0; pw > w && y < h; y++)
+        job->small[y * pw + w] = job->small[y * pw + w - 1];
+    if (ph > h)
+        memcpy(job->small + h * pw, job->small + (h - 1) * pw, pw);
+    img->px = job->small;
+    img->pitch = (uint32_t)pw;
+}
+
+static int compress_planes(tjhandle tj, cc_encode_part *p, image *img)
+{
+    cc_encode_job *job = p->job;
+    pad_plane(job, img);
+    const unsigned char *planes[3] = {img->px, job->chroma, job->chroma};
+    int cw = tjPlaneWidth(1, (int)job->out_w, TJSAMP_420);
+    int strides[3] = {(int)img->pitch, cw, cw};
     unsigned char *out = p->out;
     unsigned long size = p->cap;
-    if (tjCompress2(tj, img->px, (int)f->width, (int)img->pitch, (int)p->rows,
-                    pixel_format, &out, &size, subsamp, p->job->quality,
+    if (tjCompressFromYUVPlanes(tj, planes, (int)job->out_w, strides,
+                                (int)job->out_h, TJSAMP_420, &out, &size,
+                                job->quality, COMPRESS_FLAGS) != 0)
+        return -EIO;
+    p->size = size;
+    return 0;
+}
+
+static int compress(tjhandle tj, cc_encode_part *p, image *img)
+{
+    cc_encode_job *job = p->job;
+    if (job->yuv_planes)
+        return compress_planes(tj, p, img);
+    uint32_t width = job->scale > 1 ? job->out_w : job->frame->width;
+    uint32_t rows = job->scale > 1 ? job->out_h : p->rows;
+    unsigned char *out = p->out;
+    unsigned long size = p->cap;
+    if (tjCompress2(tj, img->px, (int)width, (int)img->pitch, (int)rows,
+                    job->pixel_format, &out, &size, job->subsamp, job->quality,
                     COMPRESS_FLAGS) != 0)
         return -EIO;
     p->size = size;
@@ -274,14 +438,15 @@ static int compress(tjhandle tj, cc_encode_part *p, const image *img)
 static void encode_part(tjhandle tj, cc_encode_part *p)
 {
     uint64_t start = now_ns();
-    image img;
+    cc_encode_job *job = p->job;
+    image img = {0};
     p->size = 0;
     p->paint_ns = 0;
-    p->err = check_job(p->job);
+    p->err = check_job(job);
     if (!p->err) {
-        const cc_frame *f = p->job->frame;
-        p->err = source_rows(p, &img);
-        if (f->painter || cc_convert_needed(f->fmt))
+        const cc_frame *f = job->frame;
+        p->err = job->scale > 1 ? downscale(job, &img) : source_rows(p, &img);
+        if (f->painter || cc_convert_needed(f->fmt) || job->scale > 1)
             p->paint_ns = now_ns() - start;
     }
     if (!p->err)
@@ -294,9 +459,9 @@ static void finish_job(cc_encode_job *job)
 {
     const cc_frame *f = job->frame;
     uint64_t start = now_ns();
-    job->width = f->width;
-    job->height = f->height;
-    job->gray = cc_pixfmt_is_mono(f->fmt);
+    job->width = job->out_w;
+    job->height = job->out_h;
+    job->gray = job->subsamp == TJSAMP_GRAY;
     job->jpeg_size = 0;
     job->err = 0;
     job->encode_ns = job->convert_ns = 0;

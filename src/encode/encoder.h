@@ -13,6 +13,12 @@
  * frames per tick, a frame is done in a fraction of one encode time. The
  * JPEG decodes to exactly the pixels of a whole-frame encode.
  *
+ * A job may make a reduced image instead (a variant): downscaled by an
+ * integer box (downscale.h) while its rows are read from the frame, and/or
+ * as grayscale, or as YCbCr from a grayscale frame (neutral chroma, for
+ * RTSP players). Such a job is never split: its image is small, or its
+ * YCbCr planes are compressed whole.
+ *
  * Job memory is the caller's: a job, its output and conversion buffers are
  * set up once per camera (cc_encode_job_init) and reused every tick, so the
  * steady state allocates nothing.
@@ -26,6 +32,7 @@
 #include <stdint.h>
 
 #include "capture/frame.h"
+#include "downscale.h"
 #include "jpeg_stitch.h"
 
 typedef struct cc_encode_job cc_encode_job;
@@ -62,14 +69,33 @@ struct cc_encode_job {
     cc_pixfmt shape_fmt;
     uint8_t *conv;           /* converted/painted image, conv_cap bytes */
     size_t conv_cap;
+    unsigned scale;          /* box size, 1: the frame's own size */
+    int color;               /* cc_encode_color */
+    int pixel_format, subsamp; /* what TurboJPEG is given and makes */
+    bool yuv_planes;         /* gray -> YCbCr: compressed from planes */
+    uint32_t out_w, out_h;
+    cc_downscale ds;         /* scale > 1 */
+    uint8_t *small;          /* the reduced image (or the padded Y plane) */
+    size_t small_pitch;
+    uint8_t *rows;           /* scale > 1, painted: k painted rows */
+    size_t rows_cap;
+    uint8_t *chroma;         /* yuv_planes: a plane of 128s, U and V both */
     cc_strip_plan plan;      /* plan.n strips, 1 when not split */
     cc_encode_part *parts;   /* plan.n of them */
     atomic_uint pending;     /* strips not finished; the last one ends it */
     cc_encode_job *next;     /* free for the caller while it holds the job */
 };
 
+typedef enum cc_encode_color {
+    CC_ENCODE_AUTO = 0, /* as the frame: gray stays gray, colour is 4:2:0 */
+    CC_ENCODE_GRAY,     /* luminance only */
+    CC_ENCODE_YUV,      /* always YCbCr 4:2:0; gray gets neutral chroma */
+} cc_encode_color;
+
 typedef struct cc_encode_opts {
     bool painted;       /* frames come with a painter (the test pattern) */
+    unsigned scale;     /* 0 or 1: full size; k: a k x k box filter */
+    cc_encode_color color;
     unsigned max_parts; /* split a frame into at most this many strips;
                            0 or 1: never (usually the pool's workers) */
 } cc_encode_opts;

@@ -531,6 +531,161 @@ static double mae(const uint8_t *a, const uint8_t *b, size_t n)
     return (double)sum / (double)n;
 }
 
+/* ---- variants: downscaled, gray, YCbCr ---- */
+
+/* The k x k box means of a packed frame, as downscale.h defines them. */
+static uint8_t *box_reference(const cc_frame *f, unsigned ch, unsigned k,
+                              uint32_t *ow, uint32_t *oh)
+{
+    *ow = (f->width + k - 1) / k;
+    *oh = (f->height + k - 1) / k;
+    uint8_t *out = malloc((size_t)*ow * *oh * ch);
+    for (uint32_t oy = 0; oy < *oh; oy++)
+        for (uint32_t ox = 0; ox < *ow; ox++)
+            for (unsigned c = 0; c < ch; c++) {
+                uint32_t s = 0, n = 0;
+                for (uint32_t y = oy * k; y < oy * k + k && y < f->height; y++)
+                    for (uint32_t x = ox * k; x < ox * k + k && x < f->width; x++, n++)
+                        s += f->data[(size_t)y * f->stride + x * ch + c];
+                out[((size_t)oy * *ow + ox) * ch + c] = (uint8_t)((s + n / 2) / n);
+            }
+    return out;
+}
+
+/* A downscaled job makes the box-filtered image, at its own size. */
+static void check_scaled(cc_pixfmt fmt, uint32_t w, uint32_t h, unsigned k)
+{
+    unsigned ch = fmt == CC_PIX_MONO8 ? 1 : 3;
+    cc_frame f;
+    frame_make(&f, w, h, w * ch + 5, fmt, 3);
+    cc_encode_job job;
+    cc_encode_opts opts = {.scale = k, .max_parts = 4};
+    CHECK_EQ_INT(cc_encode_job_init(&job, w, h, fmt, &opts), 0);
+    CHECK_EQ_INT(cc_encode_job_parts(&job), 1); /* small: never split */
+    job.quality = 95;
+    CHECK_EQ_INT(run_one(&job, &f), 0);
+    uint32_t ow, oh;
+    uint8_t *want = box_reference(&f, ch, k, &ow, &oh);
+    CHECK_EQ_INT(job.width, ow);
+    CHECK_EQ_INT(job.height, oh);
+    CHECK_EQ_INT(job.gray, ch == 1);
+    int subsamp;
+    uint8_t *got = decode(&job, ch == 1, &subsamp);
+    CHECK(got != NULL);
+    if (got)
+        /* 4:2:0 halves the colour of an image already small: RGB errs more. */
+        CHECK(mae(got, want, (size_t)ow * oh * ch) < (ch == 1 ? 3 : 8));
+    free(got);
+    free(want);
+    cc_encode_job_destroy(&job);
+    frame_free(&f);
+}
+
+static void test_scaled(void)
+{
+    check_scaled(CC_PIX_MONO8, 640, 480, 2);
+    check_scaled(CC_PIX_MONO8, 333, 201, 3); /* edges left over */
+    check_scaled(CC_PIX_RGB8, 401, 299, 4);
+    check_scaled(CC_PIX_MONO8, 1920, 1200, 16);
+}
+
+/* Gray from colour: luminance only, TurboJPEG's own conversion. */
+static void test_gray_from_rgb(void)
+{
+    cc_frame f;
+    frame_make(&f, 320, 240, 320 * 3, CC_PIX_RGB8, 1);
+    cc_encode_job job;
+    cc_encode_opts opts = {.scale = 2, .color = CC_ENCODE_GRAY};
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_RGB8, &opts), 0);
+    job.quality = 90;
+    CHECK_EQ_INT(run_one(&job, &f), 0);
+    CHECK(job.gray);
+    CHECK_EQ_INT(job.width, 160);
+    int subsamp;
+    uint8_t *pix = decode(&job, true, &subsamp);
+    CHECK(pix != NULL);
+    CHECK_EQ_INT(subsamp, TJSAMP_GRAY);
+    free(pix);
+    cc_encode_job_destroy(&job);
+    frame_free(&f);
+}
+
+/* YCbCr from gray (RTSP's Motion JPEG has no grayscale): 4:2:0 with
+ * neutral chroma, so it decodes to the same gray, R = G = B. Odd sizes
+ * need the padded plane. */
+static void check_yuv(uint32_t w, uint32_t h, unsigned k)
+{
+    cc_frame f;
+    frame_make(&f, w, h, w + 3, CC_PIX_MONO8, 2);
+    cc_encode_job job;
+    cc_encode_opts opts = {.scale = k, .color = CC_ENCODE_YUV};
+    CHECK_EQ_INT(cc_encode_job_init(&job, w, h, CC_PIX_MONO8, &opts), 0);
+    job.quality = 95;
+    CHECK_EQ_INT(run_one(&job, &f), 0);
+    CHECK(!job.gray);
+    uint32_t ow, oh;
+    uint8_t *want = box_reference(&f, 1, k, &ow, &oh);
+    CHECK_EQ_INT(job.width, ow);
+    CHECK_EQ_INT(job.height, oh);
+    int subsamp;
+    uint8_t *rgb = decode(&job, false, &subsamp);
+    CHECK_EQ_INT(subsamp, TJSAMP_420);
+    CHECK(rgb != NULL);
+    if (rgb) {
+        uint64_t err = 0, off = 0;
+        for (size_t i = 0; i < (size_t)ow * oh; i++) {
+            err += (uint64_t)abs(rgb[3 * i + 1] - want[i]);
+            off += (uint64_t)abs(rgb[3 * i] - rgb[3 * i + 1]) +
+                   (uint64_t)abs(rgb[3 * i + 2] - rgb[3 * i + 1]);
+        }
+        CHECK((double)err / (ow * oh) < 3);
+        CHECK((double)off / (ow * oh) < 1);
+    }
+    free(rgb);
+    free(want);
+    cc_encode_job_destroy(&job);
+    frame_free(&f);
+}
+
+static void test_yuv_from_gray(void)
+{
+    check_yuv(640, 480, 1);
+    check_yuv(321, 241, 1);
+    check_yuv(1000, 500, 3);
+}
+
+/* A painted frame downscales, k rows painted at a time, to what the filled
+ * frame gives. */
+static void test_painted_scaled(void)
+{
+    cc_camera_config cfg = {.source = CC_SOURCE_TESTPATTERN, .width = 800,
+                            .height = 600, .pixfmt = CC_PIX_MONO8,
+                            .grab_fps = 1000, .pattern = CC_PATTERN_BARS};
+    cc_source *src = NULL;
+    CHECK_EQ_INT(cc_testpattern_new(&src, &cfg), 0);
+    if (!src)
+        return;
+    cc_frame painted = {0};
+    CHECK_EQ_INT(cc_source_grab(src, &painted, -1), 0);
+    cc_frame filled = painted;
+    filled.data = malloc((size_t)800 * 600);
+    filled.capacity = (size_t)800 * 600;
+    CHECK_EQ_INT(cc_frame_fill(&filled), 0);
+    cc_encode_job a, b;
+    cc_encode_opts pa = {.painted = true, .scale = 3}, pl = {.scale = 3};
+    CHECK_EQ_INT(cc_encode_job_init(&a, 800, 600, CC_PIX_MONO8, &pa), 0);
+    CHECK_EQ_INT(cc_encode_job_init(&b, 800, 600, CC_PIX_MONO8, &pl), 0);
+    CHECK(a.conv == NULL); /* no full-size painting buffer */
+    a.quality = b.quality = 80;
+    CHECK_EQ_INT(run_one(&a, &painted), 0);
+    CHECK_EQ_INT(run_one(&b, &filled), 0);
+    CHECK(a.jpeg_size == b.jpeg_size && memcmp(a.jpeg, b.jpeg, a.jpeg_size) == 0);
+    cc_encode_job_destroy(&a);
+    cc_encode_job_destroy(&b);
+    free(filled.data);
+    cc_source_free(src);
+}
+
 /* Mono16 holds a smooth 8-bit image in its high bytes (low bytes noise). */
 static void test_mono16(void)
 {
@@ -663,5 +818,9 @@ int main(void)
     RUN(test_bayer);
     RUN(test_bgr8);
     RUN(test_convert_errors);
+    RUN(test_scaled);
+    RUN(test_gray_from_rgb);
+    RUN(test_yuv_from_gray);
+    RUN(test_painted_scaled);
     return CHECK_DONE();
 }
