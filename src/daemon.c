@@ -34,10 +34,16 @@ typedef struct app {
     int exit_status; /* when start fails: 2 if a camera refused the config */
 } app;
 
-static void on_bundle(cc_bundle *b, void *arg)
+static void on_bundles(cc_bundle *const *b, size_t n_variants, void *arg)
 {
     app *d = arg;
-    cc_server_broadcast(d->srv, b);
+    cc_server_broadcast(d->srv, b, n_variants);
+}
+
+static void on_want(uint64_t *due, uint64_t *held, size_t n_variants, void *arg)
+{
+    app *d = arg;
+    cc_server_plan_tick(d->srv, due, held, n_variants);
 }
 
 /* Stops ticking, encoding and grabbing. Cameras with keep[i] >= 0 are
@@ -203,7 +209,8 @@ static int start(app *d)
                  uv_strerror(rc));
         return -1;
     }
-    rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg, on_bundle, d);
+    rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg, on_bundles, d);
+    cc_mux_set_want(&d->mux, on_want, d);
     d->mux_ready = true;
     if (rc < 0) {
         cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
@@ -306,6 +313,17 @@ static void match_cameras(const cc_config *old, const cc_config *next, int *old_
     }
 }
 
+/* Old variant v (0: full) is new variant map[v], by name, or -1. */
+static void match_variants(const cc_server_config *old, const cc_server_config *next,
+                           int *map)
+{
+    map[0] = 0;
+    for (size_t v = 0; v < old->n_variants; v++) {
+        int j = cc_variant_find(next, old->variants[v].name);
+        map[v + 1] = j >= 0 ? j + 1 : -1;
+    }
+}
+
 /* Old camera i goes on as new camera keep[i] when nothing it is asked
  * changes, or -1. Aravis cameras also depend on the in-process Fake. */
 static void find_kept(const cc_config *old, const cc_config *next, const int *old_to_new,
@@ -350,7 +368,10 @@ static void on_sighup(uv_signal_t *h, int signum)
     cc_info("SIGHUP: reloading %s", d->cfg->path);
     cc_notify_reloading();
     int old_to_new[CC_MAX_CAMERAS], keep[CC_MAX_CAMERAS];
+    int var_map[1 + CC_MAX_VARIANTS];
+    size_t n_old_var = 1 + d->cfg->server.n_variants;
     match_cameras(d->cfg, &next, old_to_new);
+    match_variants(&d->cfg->server, &next.server, var_map);
     find_kept(d->cfg, &next, old_to_new, keep);
     size_t n_old = d->n_cams;
 
@@ -374,6 +395,8 @@ static void on_sighup(uv_signal_t *h, int signum)
             old_to_new[i] = (int)i;
             keep[i] = -1;
         }
+        for (size_t v = 0; v < n_old_var; v++)
+            var_map[v] = (int)v;
         if (restart_pipeline(d, NULL, 0, NULL) < 0) {
             cc_error("SIGHUP: the old configuration did not start again either");
             d->exit_status = 1;
@@ -385,6 +408,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     } else {
         cc_config_destroy(&old);
     }
+    cc_server_variants_changed(d->srv, var_map, n_old_var);
     cc_server_cameras_changed(d->srv, d->n_cams, old_to_new, n_old);
     log_reloaded(d, keep, n_old);
     cc_notify_ready(&d->notify);

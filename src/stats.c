@@ -193,10 +193,17 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
 
 typedef struct client_walk {
     cJSON *list;
+    const cc_mux *mux;
     uint64_t now_ns;
     uint64_t sent, skipped;
     size_t count;
+    size_t per_variant[CC_MUX_VARIANTS];
 } client_walk;
+
+static const char *variant_name(const cc_mux *m, unsigned v)
+{
+    return v == 0 || v >= m->n_var ? "full" : m->cfg->variants[v - 1].name;
+}
 
 static void client_json(const cc_client_info *info, void *arg)
 {
@@ -211,6 +218,10 @@ static void client_json(const cc_client_info *info, void *arg)
     cJSON_AddNumberToObject(c, "bundles_sent", (double)info->bundles_sent);
     cJSON_AddNumberToObject(c, "bundles_skipped", (double)info->bundles_skipped);
     cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
+    cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
+    cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
+    if (info->variant < CC_MUX_VARIANTS)
+        w->per_variant[info->variant]++;
     cJSON *cams = cJSON_AddArrayToObject(c, "cameras");
     for (unsigned i = 0; i < 64; i++)
         if (info->cameras & (UINT64_C(1) << i))
@@ -255,6 +266,26 @@ static void limits_json(cJSON *o, const cc_server *srv)
                             (double)cc_server_get_counters(srv).pending);
 }
 
+/* Each variant's encodes: ticks it was wanted on, entries, cost. */
+static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
+{
+    for (unsigned v = 0; v < m->n_var; v++) {
+        const cc_mux_variant *k = &m->vars[v];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return;
+        cJSON_AddItemToArray(list, o);
+        cJSON_AddStringToObject(o, "name", variant_name(m, v));
+        cJSON_AddNumberToObject(o, "clients", (double)w->per_variant[v]);
+        cJSON_AddNumberToObject(o, "ticks", (double)k->ticks);
+        cJSON_AddNumberToObject(o, "encoded", (double)k->encoded);
+        cJSON_AddNumberToObject(o, "encode_errors", (double)k->encode_errors);
+        cJSON_AddNumberToObject(o, "jpeg_bytes", (double)k->jpeg_bytes);
+        cJSON_AddNumberToObject(o, "encode_ms_mean",
+                                k->encoded ? (double)k->encode_ns / 1e6 / (double)k->encoded : 0);
+    }
+}
+
 static char *stats_json(const cc_stats *st)
 {
     uint64_t now = realtime_ns();
@@ -274,8 +305,10 @@ static char *stats_json(const cc_stats *st)
         encoded += f.encoded;
         bytes += f.jpeg_bytes;
     }
-    client_walk w = {.list = cJSON_AddArrayToObject(root, "clients"), .now_ns = now};
+    client_walk w = {.list = cJSON_AddArrayToObject(root, "clients"), .now_ns = now,
+                     .mux = st->mux};
     cc_server_foreach_client(st->srv, client_json, &w);
+    variants_json(cJSON_AddArrayToObject(root, "variants"), st->mux, &w);
 
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
     cJSON_AddNumberToObject(t, "clients", (double)w.count);
@@ -447,6 +480,23 @@ static void limit_metrics(text *t, const cc_server *srv)
     appendf(t, "camcast_pending_connections %zu\n", cc_server_get_counters(srv).pending);
 }
 
+static void variant_metrics(text *t, const cc_mux *m)
+{
+    family(t, "variant_ticks_total", "counter",
+           "Ticks a variant was encoded on (full: every tick)");
+    for (unsigned v = 0; v < m->n_var; v++)
+        appendf(t, "camcast_variant_ticks_total{variant=\"%s\"} %" PRIu64 "\n",
+                variant_name(m, v), m->vars[v].ticks);
+    family(t, "variant_encoded_total", "counter", "Camera entries encoded, by variant");
+    for (unsigned v = 0; v < m->n_var; v++)
+        appendf(t, "camcast_variant_encoded_total{variant=\"%s\"} %" PRIu64 "\n",
+                variant_name(m, v), m->vars[v].encoded);
+    family(t, "variant_jpeg_bytes_total", "counter", "JPEG bytes encoded, by variant");
+    for (unsigned v = 0; v < m->n_var; v++)
+        appendf(t, "camcast_variant_jpeg_bytes_total{variant=\"%s\"} %" PRIu64 "\n",
+                variant_name(m, v), m->vars[v].jpeg_bytes);
+}
+
 static char *stats_metrics(const cc_stats *st)
 {
     text t = {0};
@@ -471,6 +521,7 @@ static char *stats_metrics(const cc_stats *st)
            "Bundles a client missed because it was behind");
     family(&t, "client_queued_bytes", "gauge", "Bytes written to a client, not yet sent");
     cc_server_foreach_client(st->srv, client_metric, &t);
+    variant_metrics(&t, st->mux);
     limit_metrics(&t, st->srv);
     if (t.failed) {
         free(t.buf);

@@ -54,6 +54,7 @@ cc_bundle *cc_bundle_get(cc_bundle_pool *pool, size_t cap)
     b->len = 0;
     b->seq = 0;
     b->cameras = 0;
+    b->variant = 0;
     b->refs = 1;
     b->next = NULL;
     pool->live++;

@@ -19,6 +19,7 @@ typedef struct cc_bundle {
     size_t cap;
     uint64_t seq;
     uint64_t cameras;      /* bit i set: camera i has an entry */
+    unsigned variant;      /* 0: full; else the mux's variant index */
     unsigned refs;
     cc_bundle_pool *pool;
     struct cc_bundle *next; /* pool free list */

@@ -151,6 +151,50 @@ static cJSON *camera_json(const cc_camera *cam)
     return c;
 }
 
+/* Each variant's entry size for this camera: ceil(size / box), as the
+ * encoder makes them. */
+static void add_variant_sizes(cJSON *c, const cc_server_config *s, const cc_source *src)
+{
+    cJSON *sizes = cJSON_AddObjectToObject(c, "variant_sizes");
+    for (size_t v = 0; sizes && v < s->n_variants; v++) {
+        unsigned k = cc_variant_scale(&s->variants[v], src->width);
+        cJSON *one = cJSON_AddObjectToObject(sizes, s->variants[v].name);
+        if (!one)
+            return;
+        cJSON_AddNumberToObject(one, "width", (src->width + k - 1) / k);
+        cJSON_AddNumberToObject(one, "height", (src->height + k - 1) / k);
+    }
+}
+
+/* "full" first, then what the config offers (PROTOCOL.md 1.1). */
+static cJSON *variants_json(const cc_server_config *s)
+{
+    cJSON *list = cJSON_CreateArray();
+    cJSON *full = cJSON_CreateObject();
+    if (!list || !full || !cJSON_AddStringToObject(full, "name", "full")) {
+        cJSON_Delete(list);
+        cJSON_Delete(full);
+        return NULL;
+    }
+    cJSON_AddItemToArray(list, full);
+    for (size_t i = 0; i < s->n_variants; i++) {
+        const cc_variant_config *v = &s->variants[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        cJSON_AddItemToArray(list, o);
+        cJSON_AddStringToObject(o, "name", v->name);
+        if (v->max_width)
+            cJSON_AddNumberToObject(o, "max_width", v->max_width);
+        else
+            cJSON_AddNumberToObject(o, "scale", 1.0 / v->scale);
+        cJSON_AddNumberToObject(o, "quality", v->quality);
+        if (v->color != CC_COLOR_AUTO)
+            cJSON_AddStringToObject(o, "color", cc_variant_color_name(v->color));
+    }
+    return list;
+}
+
 char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
 {
     cJSON *root = cJSON_CreateObject();
@@ -165,8 +209,14 @@ char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
     cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
     cJSON_AddNumberToObject(root, "stream_fps", cfg->server.stream_fps);
     cJSON_AddItemToObject(root, "cameras", list);
-    for (size_t i = 0; i < n; i++)
-        cJSON_AddItemToArray(list, camera_json(&cams[i]));
+    for (size_t i = 0; i < n; i++) {
+        cJSON *c = camera_json(&cams[i]);
+        if (c && cfg->server.n_variants)
+            add_variant_sizes(c, &cfg->server, cams[i].source);
+        cJSON_AddItemToArray(list, c);
+    }
+    if (cfg->server.n_variants)
+        cJSON_AddItemToObject(root, "variants", variants_json(&cfg->server));
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;

@@ -6,6 +6,8 @@
 
 #include "camcast/framebundle.h"
 
+#define CC_GROUP_VARIANTS (1 + CC_MAX_VARIANTS)
+
 void cc_group_set_init(cc_group_set *gs)
 {
     gs->head = NULL;
@@ -18,10 +20,11 @@ void cc_group_set_destroy(cc_group_set *gs)
     cc_bundle_pool_destroy(&gs->pool);
 }
 
-cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps)
+cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
+                        unsigned variant)
 {
     for (cc_group *g = gs->head; g; g = g->next) {
-        if (g->mask == mask && g->max_fps == max_fps) {
+        if (g->mask == mask && g->max_fps == max_fps && g->variant == variant) {
             g->members++;
             return g;
         }
@@ -31,6 +34,7 @@ cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps)
         return NULL;
     g->mask = mask;
     g->max_fps = max_fps;
+    g->variant = variant;
     g->credit = 1; /* a new member gets the next tick */
     g->members = 1;
     g->next = gs->head;
@@ -57,7 +61,7 @@ void cc_group_leave(cc_group_set *gs, cc_group *g)
 
 /* Whether g sends this tick: every tick, or when its credit reaches one
  * (it never holds more than one tick's worth, so a group never bursts). */
-static bool due(cc_group *g, double stream_fps)
+static bool due_now(cc_group *g, double stream_fps)
 {
     if (g->max_fps <= 0 || g->max_fps >= stream_fps)
         return true;
@@ -137,26 +141,65 @@ static cc_bundle *build(cc_group_set *gs, cc_group *g, const cc_bundle *b,
     return out;
 }
 
-void cc_group_tick(cc_group_set *gs, cc_bundle *b, double stream_fps)
+/* Decisions beyond this are not kept: ticks in flight are at most two. */
+#define PLAN_MAX 8
+
+void cc_group_plan(cc_group_set *gs, uint64_t *due, uint64_t *held,
+                   size_t n_variants, double stream_fps)
 {
-    parsed p = {0};
     for (cc_group *g = gs->head; g; g = g->next) {
+        bool sends = due_now(g, stream_fps);
+        if (g->planned < PLAN_MAX) {
+            g->plan |= (uint8_t)(sends << g->planned);
+            g->planned++;
+        }
+        if (g->variant < n_variants) {
+            held[g->variant] |= g->mask;
+            if (sends)
+                due[g->variant] |= g->mask;
+        }
+    }
+}
+
+/* The decision taken when the tick started, or, for a group younger than
+ * the tick, whether its bundle is there. */
+static bool next_decision(cc_group *g, const cc_bundle *mine)
+{
+    if (g->planned == 0)
+        return mine != NULL;
+    bool sends = g->plan & 1;
+    g->plan >>= 1;
+    g->planned--;
+    return sends;
+}
+
+void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants)
+{
+    parsed p[CC_GROUP_VARIANTS];
+    for (size_t v = 0; v < n_variants && v < CC_GROUP_VARIANTS; v++)
+        p[v].done = false;
+    for (cc_group *g = gs->head; g; g = g->next) {
+        bool known = g->variant < n_variants && g->variant < CC_GROUP_VARIANTS;
+        cc_bundle *mine = known ? b[g->variant] : NULL;
         g->now = NULL;
-        g->failed = false;
-        bool sends = due(g, stream_fps);
-        uint64_t mine = g->mask & b->cameras;
-        if (sends && mine == b->cameras && !owes(g, mine)) {
-            cc_bundle_ref(b); /* everything, as muxed: shared as it is */
-            g->now = b;
-        } else if (!parse(&p, b)) {
+        bool sends = next_decision(g, mine);
+        g->failed = sends && !mine; /* out of memory when it was made */
+        if (!mine)
+            continue;
+        parsed *pv = &p[g->variant];
+        uint64_t ours = g->mask & mine->cameras;
+        if (sends && ours == mine->cameras && !owes(g, ours)) {
+            cc_bundle_ref(mine); /* everything, as muxed: shared as it is */
+            g->now = mine;
+        } else if (!parse(pv, mine)) {
             g->failed = sends; /* cannot happen: the mux wrote it */
         } else if (!sends) {
-            owe(g, &p);
+            owe(g, pv);
         } else {
-            g->now = build(gs, g, b, &p);
+            g->now = build(gs, g, mine, pv);
             g->failed = !g->now;
             if (!g->now)
-                owe(g, &p);
+                owe(g, pv);
         }
     }
 }
@@ -176,5 +219,14 @@ void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *a
     for (cc_group *g = gs->head; g; g = g->next) {
         g->mask = new_mask(g->mask, arg);
         memset(g->owed, 0, sizeof g->owed);
+    }
+}
+
+void cc_group_remap_variants(cc_group_set *gs, const int *old_to_new, size_t n_old)
+{
+    for (cc_group *g = gs->head; g; g = g->next) {
+        int v = g->variant < n_old ? old_to_new[g->variant] : -1;
+        g->variant = v >= 0 ? (unsigned)v : 0;
+        g->plan = g->planned = 0;
     }
 }

@@ -1,5 +1,6 @@
-/* Groups of clients that get the same bytes: the same cameras at the same
- * rate (PROTOCOL.md 1.1, "Per-client rate and variant").
+/* Groups of clients that get the same bytes: the same cameras of the same
+ * variant at the same rate (PROTOCOL.md 1.1, "Per-client rate and
+ * variant").
  *
  * A group's bundle is built once per tick it sends and shared by all its
  * members, as the full bundle is shared by the clients that want
@@ -7,7 +8,12 @@
  * bundle itself, no copy. A group at max_fps sends on evenly spread ticks
  * (a credit of max_fps / stream_fps per tick) and keeps, per camera, the
  * frames it did not send since its last entry, so that entry's `dropped`
- * counts them all. Loop thread only.
+ * counts them all.
+ *
+ * Whether a group sends on a tick is decided when the tick starts
+ * (cc_group_plan), so that a variant is encoded only for the ticks a group
+ * of it sends on; the decisions wait in a short queue until the tick's
+ * bundles come (cc_group_tick, in the same order). Loop thread only.
  */
 #ifndef CC_GROUP_H
 #define CC_GROUP_H
@@ -21,6 +27,9 @@
 typedef struct cc_group {
     uint64_t mask;                 /* cameras */
     double max_fps;                /* 0: every tick */
+    unsigned variant;              /* the mux's index; 0: full */
+    uint8_t plan;                  /* bit k: sends on the k-th tick to come */
+    uint8_t planned;               /* decisions in plan */
     double credit;                 /* ticks' worth of sending earned */
     uint32_t owed[CC_MAX_CAMERAS]; /* frames not sent since its last entry */
     cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
@@ -38,15 +47,22 @@ void cc_group_set_init(cc_group_set *gs);
 /* Every group must have been left. */
 void cc_group_set_destroy(cc_group_set *gs);
 
-/* One more member of the group for (mask, max_fps), made if there is none;
- * NULL when out of memory. */
-cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps);
+/* One more member of the group for (mask, max_fps, variant), made if there
+ * is none; NULL when out of memory. */
+cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
+                        unsigned variant);
 /* One member less; the group goes with its last. */
 void cc_group_leave(cc_group_set *gs, cc_group *g);
 
-/* A tick with bundle b: sets each group's now (NULL when its rate skips
- * this tick, or when out of memory: then failed). */
-void cc_group_tick(cc_group_set *gs, cc_bundle *b, double stream_fps);
+/* A tick starts: decides which groups send on it; due[v] and held[v] get
+ * the cameras of variant v that groups sending on it / any group want. */
+void cc_group_plan(cc_group_set *gs, uint64_t *due, uint64_t *held,
+                   size_t n_variants, double stream_fps);
+/* A tick's bundles came, b[v] for variant v (NULL: not made): sets each
+ * group's now (NULL when it does not send on this tick, or when its bundle
+ * is missing: then failed). A group that joined after the tick started
+ * sends if its variant's bundle is there. */
+void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants);
 /* After the tick's sends: drops the references now holds. */
 void cc_group_tick_end(cc_group_set *gs);
 
@@ -54,5 +70,8 @@ void cc_group_tick_end(cc_group_set *gs);
  * mask; what was owed is forgotten (indexes changed). */
 void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *arg),
                     void *arg);
+/* After a reload: group variants follow their names (old_to_new[v], -1:
+ * gone, then full), and ticks planned before it are forgotten. */
+void cc_group_remap_variants(cc_group_set *gs, const int *old_to_new, size_t n_old);
 
 #endif

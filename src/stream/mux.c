@@ -3,6 +3,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "camcast/framebundle.h"
@@ -14,14 +15,20 @@ static uint64_t realtime_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Worker thread. The release half of the fetch_or publishes this job's
- * output; the loop thread's acquire exchange in collect() pairs with it.
- * Wakeups coalesce, so the bits carry which jobs finished. */
+/* Worker thread. The last job of a camera's frame marks it finished: the
+ * acq_rel countdown makes every job's output visible to that worker, whose
+ * release fetch_or publishes them all; the loop thread's acquire exchange
+ * in collect() pairs with it. Wakeups coalesce, so the bits carry which
+ * cameras finished. */
 static void on_encoded(cc_encode_job *job, void *arg)
 {
-    cc_mux_tick *t = arg;
-    size_t i = (size_t)((cc_mux_entry *)job - t->entries);
-    atomic_fetch_or_explicit(&t->finished, UINT64_C(1) << i, memory_order_acq_rel);
+    (void)job;
+    cc_mux_entry *e = arg;
+    if (atomic_fetch_sub_explicit(&e->left, 1, memory_order_acq_rel) != 1)
+        return;
+    cc_mux_tick *t = e->tick;
+    atomic_fetch_or_explicit(&t->finished, UINT64_C(1) << e->index,
+                             memory_order_acq_rel);
     uv_async_send(&t->mux->done);
 }
 
@@ -50,9 +57,34 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
     e->seq = f->seq;
     e->frame_id = f->frame_id;
     e->capture_ns = f->capture_ns;
-    e->job.frame = f;
     m->slots[i].busy = (int)(t - m->ticks);
-    cc_encoder_submit(m->enc, &e->job);
+    atomic_store_explicit(&e->left, (unsigned)__builtin_popcount(e->wanted),
+                          memory_order_relaxed);
+    for (size_t v = 0; v < m->n_var; v++) {
+        if (e->wanted >> v & 1) {
+            e->jobs[v].frame = f;
+            cc_encoder_submit(m->enc, &e->jobs[v]);
+        }
+    }
+}
+
+/* Which variants each camera encodes on tick t: full always, the others
+ * where someone wants them. */
+static void plan_variants(cc_mux *m, cc_mux_tick *t)
+{
+    uint64_t due[CC_MUX_VARIANTS] = {0}, held[CC_MUX_VARIANTS] = {0};
+    if (m->want) /* the groups plan every tick, variants or not */
+        m->want(due, held, m->n_var, m->want_arg);
+    for (size_t i = 0; i < m->n; i++) {
+        uint32_t wanted = 1;
+        for (size_t v = 1; v < m->n_var; v++) {
+            if (due[v] >> i & 1)
+                wanted |= UINT32_C(1) << v;
+            if (!(held[v] >> i & 1))
+                m->slots[i].last_seq[v] = 0;
+        }
+        t->entries[i].wanted = wanted;
+    }
 }
 
 static void start_tick(cc_mux *m, cc_mux_tick *t)
@@ -60,6 +92,7 @@ static void start_tick(cc_mux *m, cc_mux_tick *t)
     t->active = true;
     t->order = ++m->ticks_started;
     t->waiting = m->n;
+    plan_variants(m, t);
     for (size_t i = 0; i < m->n; i++) {
         cc_mux_entry *e = &t->entries[i];
         e->has_frame = e->done = e->deferred = false;
@@ -80,80 +113,120 @@ static cc_mux_tick *free_tick(cc_mux *m)
 
 /* ---- muxing a finished tick ---- */
 
-static size_t tick_bytes(const cc_mux_tick *t, size_t n, size_t *entries)
+/* Entries of variant v in tick t: taken, wanted for v, encoded. */
+static bool in_bundle(const cc_mux_entry *e, size_t v)
 {
-    size_t payload = 0;
-    *entries = 0;
+    return e->has_frame && (e->wanted >> v & 1) && e->jobs[v].err == 0;
+}
+
+static size_t tick_bytes(const cc_mux_tick *t, size_t n, size_t v)
+{
+    size_t payload = 0, entries = 0;
     for (size_t i = 0; i < n; i++) {
         const cc_mux_entry *e = &t->entries[i];
-        if (e->has_frame && e->job.err == 0) {
-            payload += e->job.jpeg_size;
-            (*entries)++;
+        if (in_bundle(e, v)) {
+            payload += e->jobs[v].jpeg_size;
+            entries++;
         }
     }
-    return cc_fb_bundle_size(*entries, payload);
+    return cc_fb_bundle_size(entries, payload);
 }
 
 static void count_entry(cc_mux_camera *s, const cc_mux_entry *e, uint64_t skipped)
 {
+    const cc_encode_job *job = &e->jobs[0];
     s->encoded++;
     s->dropped += skipped;
-    s->jpeg_bytes += e->job.jpeg_size;
-    s->last_jpeg_bytes = e->job.jpeg_size;
+    s->jpeg_bytes += job->jpeg_size;
+    s->last_jpeg_bytes = job->jpeg_size;
     s->last_capture_ns = e->capture_ns;
-    uint64_t us = e->job.encode_ns / 1000;
+    uint64_t us = job->encode_ns / 1000;
     s->encode_us[s->encode_next] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
     s->encode_next = (s->encode_next + 1) % CC_MUX_ENCODE_SAMPLES;
     if (s->encode_samples < CC_MUX_ENCODE_SAMPLES)
         s->encode_samples++;
 }
 
-static void add_entry(cc_fb_writer *w, cc_mux_camera *s, const cc_mux_entry *e,
-                      unsigned index)
+/* Camera index's entry of variant v; dropped counts the frames since that
+ * variant's previous entry of the camera. */
+static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
+                      unsigned index, size_t v)
 {
-    uint64_t skipped = e->seq - s->last_seq - 1;
+    cc_mux_camera *s = &m->slots[index];
+    const cc_encode_job *job = &e->jobs[v];
+    uint64_t skipped = v > 0 && s->last_seq[v] == 0 ? 0 : e->seq - s->last_seq[v] - 1;
     cc_fb_entry fe = {
         .camera_index = (uint16_t)index,
-        .width = e->job.width,
-        .height = e->job.height,
+        .width = job->width,
+        .height = job->height,
         .codec = CC_FB_CODEC_JPEG,
-        .flags = e->job.gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
+        .flags = job->gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
         .frame_id = e->frame_id,
         .capture_time_ns = e->capture_ns,
-        .payload_size = (uint32_t)e->job.jpeg_size,
+        .payload_size = (uint32_t)job->jpeg_size,
         .dropped = skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped,
-        .payload = e->job.jpeg,
+        .payload = job->jpeg,
     };
     /* The bundle was sized for exactly these entries. */
     int rc = cc_fb_writer_add(w, &fe);
     assert(rc == CC_FB_OK);
     (void)rc;
-    s->last_seq = e->seq;
-    count_entry(s, e, skipped);
+    s->last_seq[v] = e->seq;
+    m->vars[v].encoded++;
+    m->vars[v].jpeg_bytes += job->jpeg_size;
+    m->vars[v].encode_ns += job->encode_ns;
+    if (v == 0)
+        count_entry(s, e, skipped);
 }
 
-static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t)
+/* Whether variant v was encoded for any camera on tick t. */
+static bool tick_has(const cc_mux *m, const cc_mux_tick *t, size_t v)
 {
-    size_t entries;
-    cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(t, m->n, &entries));
+    for (size_t i = 0; i < m->n; i++)
+        if (t->entries[i].wanted >> v & 1)
+            return true;
+    return v == 0;
+}
+
+static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
+{
+    cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(t, m->n, v));
     if (!b)
         return NULL;
     cc_fb_writer w;
-    cc_fb_writer_begin(&w, b->data, b->cap, ++m->seq, realtime_ns());
+    cc_fb_writer_begin(&w, b->data, b->cap, m->seq, realtime_ns());
     for (size_t i = 0; i < m->n; i++) {
         const cc_mux_entry *e = &t->entries[i];
-        if (!e->has_frame)
+        if (!e->has_frame || !(e->wanted >> v & 1))
             continue;
-        if (e->job.err != 0) {
-            m->slots[i].encode_errors++;
+        if (e->jobs[v].err != 0) {
+            if (v == 0)
+                m->slots[i].encode_errors++;
+            m->vars[v].encode_errors++;
             continue;
         }
-        add_entry(&w, &m->slots[i], e, (unsigned)i);
+        add_entry(m, &w, e, (unsigned)i, v);
         b->cameras |= UINT64_C(1) << i;
     }
     b->len = cc_fb_writer_end(&w);
     b->seq = m->seq;
+    b->variant = (unsigned)v;
+    m->vars[v].ticks++;
     return b;
+}
+
+/* The tick's bundles, one per variant encoded, handed on together. */
+static void emit_tick(cc_mux *m, cc_mux_tick *t)
+{
+    cc_bundle *b[CC_MUX_VARIANTS] = {0};
+    ++m->seq;
+    for (size_t v = 0; v < m->n_var; v++)
+        if (tick_has(m, t, v))
+            b[v] = mux_bundle(m, t, v);
+    m->on_bundle(b, m->n_var, m->arg);
+    for (size_t v = 0; v < m->n_var; v++)
+        if (b[v])
+            cc_bundle_unref(b[v]);
 }
 
 /* ---- completions, on the loop ---- */
@@ -190,12 +263,8 @@ static void emit_ready(cc_mux *m)
 {
     cc_mux_tick *t;
     while ((t = oldest_active(m)) && t->waiting == 0) {
-        cc_bundle *b = mux_bundle(m, t);
+        emit_tick(m, t);
         t->active = false;
-        if (b) {
-            m->on_bundle(b, m->arg);
-            cc_bundle_unref(b);
-        }
         if (m->tick_due && !m->stopped) {
             m->tick_due = false;
             start_tick(m, free_tick(m));
@@ -265,6 +334,35 @@ static unsigned strips_per_frame(const cc_mux *m)
     return workers / gcd(cams, workers);
 }
 
+static const cc_encode_color encode_colors[] = {
+    [CC_COLOR_AUTO] = CC_ENCODE_AUTO,
+    [CC_COLOR_GRAY] = CC_ENCODE_GRAY,
+    [CC_COLOR_YUV] = CC_ENCODE_YUV,
+};
+
+/* Camera i's job for variant v (0: full). */
+static int init_job(cc_mux *m, cc_mux_entry *e, size_t i, size_t v)
+{
+    const cc_source *src = m->cams[i].source;
+    cc_encode_job *job = &e->jobs[v];
+    cc_encode_opts opts = {.painted = src->painted,
+                           .max_parts = strips_per_frame(m)};
+    int quality = m->quality;
+    if (v > 0) {
+        const cc_variant_config *vc = &m->cfg->variants[v - 1];
+        opts.scale = cc_variant_scale(vc, src->width);
+        opts.color = encode_colors[vc->color];
+        quality = vc->quality;
+    }
+    int rc = cc_encode_job_init(job, src->width, src->height, src->fmt, &opts);
+    if (rc < 0)
+        return rc;
+    job->quality = quality;
+    job->done = on_encoded;
+    job->arg = e;
+    return 0;
+}
+
 static int init_tick(cc_mux *m, cc_mux_tick *t)
 {
     *t = (cc_mux_tick){.mux = m};
@@ -273,17 +371,15 @@ static int init_tick(cc_mux *m, cc_mux_tick *t)
     if (!t->entries)
         return -ENOMEM;
     for (size_t i = 0; i < m->n; i++) {
-        const cc_source *src = m->cams[i].source;
-        cc_encode_job *job = &t->entries[i].job;
-        cc_encode_opts opts = {.painted = src->painted,
-                               .max_parts = strips_per_frame(m)};
-        int rc = cc_encode_job_init(job, src->width, src->height, src->fmt,
-                                    &opts);
-        if (rc < 0)
-            return rc;
-        job->quality = m->quality;
-        job->done = on_encoded;
-        job->arg = t;
+        cc_mux_entry *e = &t->entries[i];
+        e->tick = t;
+        e->index = (unsigned)i;
+        atomic_init(&e->left, 0);
+        for (size_t v = 0; v < m->n_var; v++) {
+            int rc = init_job(m, e, i, v);
+            if (rc < 0)
+                return rc;
+        }
     }
     return 0;
 }
@@ -296,6 +392,9 @@ static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
     m->n = n;
     m->enc = enc;
     m->quality = cfg->jpeg_quality;
+    m->cfg = cfg;
+    m->n_var = 1 + cfg->n_variants;
+    memset(m->vars, 0, sizeof m->vars);
     m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
     m->slots = calloc(n ? n : 1, sizeof *m->slots);
     if (!m->slots)
@@ -314,7 +413,8 @@ static void free_slots(cc_mux *m)
         cc_mux_tick *t = &m->ticks[k];
         if (t->entries) {
             for (size_t i = 0; i < m->n; i++)
-                cc_encode_job_destroy(&t->entries[i].job);
+                for (size_t v = 0; v < CC_MUX_VARIANTS; v++)
+                    cc_encode_job_destroy(&t->entries[i].jobs[v]);
             free(t->entries);
         }
         t->entries = NULL;
@@ -358,6 +458,12 @@ void cc_mux_start(cc_mux *m)
     m->stopped = false;
     m->next_tick_ns = uv_hrtime() + m->period_ns;
     schedule(m);
+}
+
+void cc_mux_set_want(cc_mux *m, cc_mux_want_fn want, void *arg)
+{
+    m->want = want;
+    m->want_arg = arg;
 }
 
 void cc_mux_stop(cc_mux *m)

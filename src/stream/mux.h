@@ -15,6 +15,13 @@
  * ring lends its consumer one frame at a time). Bundles go out in tick
  * order. A tick that comes due while both are busy starts as soon as one is
  * done: an overloaded daemon streams as fast as it encodes, without a queue.
+ *
+ * Variants ([variant NAME], PROTOCOL.md 1.1) are encoded from the same ring
+ * frame as the full stream, by the same workers, on the ticks someone wants
+ * them: at the start of each tick the mux asks (want) which cameras each
+ * variant is wanted for, and the frame goes back to its ring when all of
+ * its jobs are done. Each tick then gives one bundle per variant that was
+ * wanted (same bundle_seq), the full one always.
  */
 #ifndef CC_MUX_H
 #define CC_MUX_H
@@ -29,16 +36,30 @@
 #include "config.h"
 #include "encode/encoder.h"
 
-/* Receives each bundle with one reference it must not drop (the mux drops
- * it after the call); take another to keep the bundle. */
-typedef void (*cc_mux_bundle_fn)(cc_bundle *b, void *arg);
-
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
 #define CC_MUX_TICKS 2            /* ticks in flight at most */
+#define CC_MUX_VARIANTS (1 + CC_MAX_VARIANTS) /* "full", then the config's */
+
+/* Receives a tick's bundles: b[v] for variant v (0: full, always there
+ * unless out of memory; the others NULL on ticks nobody wanted them), each
+ * with one reference it must not drop (the mux drops them after the call);
+ * take another to keep a bundle. Called once for every tick started. */
+typedef void (*cc_mux_bundle_fn)(cc_bundle *const *b, size_t n_variants, void *arg);
+/* At the start of a tick: due[v] (v >= 1) gets the cameras variant v is
+ * wanted for on this tick, held[v] those someone subscribes to at all
+ * (due or not); both arrive zeroed. */
+typedef void (*cc_mux_want_fn)(uint64_t *due, uint64_t *held, size_t n_variants,
+                               void *arg);
+
+struct cc_mux_tick;
 
 /* One camera in one tick. */
 typedef struct cc_mux_entry {
-    cc_encode_job job;  /* first: the job's done callback finds the entry */
+    cc_encode_job jobs[CC_MUX_VARIANTS]; /* jobs[v]: variant v */
+    struct cc_mux_tick *tick;
+    unsigned index;     /* the camera's */
+    uint32_t wanted;    /* bit v: variant v is encoded this tick */
+    atomic_uint left;   /* jobs not finished; the last sets tick->finished */
     bool has_frame;     /* a frame was taken and submitted */
     bool deferred;      /* the camera was busy in the other tick */
     bool done;
@@ -58,7 +79,9 @@ typedef struct cc_mux_tick {
 /* One camera across ticks. Loop thread only. */
 typedef struct cc_mux_camera {
     int busy;                  /* tick holding its ring frame, or -1 */
-    uint64_t last_seq;         /* grab seq of the last streamed frame */
+    /* Grab seq of each variant's last entry; 0 while nobody holds the
+     * variant, so a first entry after an idle spell says dropped 0. */
+    uint64_t last_seq[CC_MUX_VARIANTS];
     /* For /stats. */
     uint64_t encoded;
     uint64_t encode_errors;
@@ -71,6 +94,15 @@ typedef struct cc_mux_camera {
     unsigned encode_next;
 } cc_mux_camera;
 
+/* One variant across cameras and ticks, for /stats. Loop thread only. */
+typedef struct cc_mux_variant {
+    uint64_t ticks;            /* ticks it was encoded on */
+    uint64_t encoded;          /* entries */
+    uint64_t encode_errors;
+    uint64_t jpeg_bytes;
+    uint64_t encode_ns;        /* worker time, all its entries */
+} cc_mux_variant;
+
 typedef struct cc_mux {
     uv_timer_t timer;
     uv_async_t done;
@@ -80,6 +112,11 @@ typedef struct cc_mux {
     size_t n;
     cc_encoder *enc;
     int quality;
+    const cc_server_config *cfg; /* its variants */
+    size_t n_var;               /* 1 + the config's variants */
+    cc_mux_variant vars[CC_MUX_VARIANTS];
+    cc_mux_want_fn want;
+    void *want_arg;
     uint64_t period_ns;
     uint64_t next_tick_ns;
     uint64_t ticks_started;
@@ -103,6 +140,8 @@ int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
 int cc_mux_reset(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                  const cc_server_config *cfg);
 void cc_mux_start(cc_mux *m);
+/* Who wants variants (without it, none is encoded). */
+void cc_mux_set_want(cc_mux *m, cc_mux_want_fn want, void *arg);
 /* Stops ticking. Call before the encoder is freed; after that, call
  * cc_mux_release to give held frames back, then cc_mux_close. */
 void cc_mux_stop(cc_mux *m);

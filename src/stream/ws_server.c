@@ -371,16 +371,22 @@ static void queue_error(client *c, const char *message)
  * keep theirs. A subscribe that cannot be honoured changes nothing. */
 static void subscribe(client *c, const cc_control *ctl)
 {
-    if (ctl->has_variant && strcmp(ctl->variant, "full") != 0) {
-        char shown[CC_CONTROL_TYPE_SHOWN + 1], err[96];
-        cc_control_quote(ctl->variant, shown, sizeof shown);
-        snprintf(err, sizeof err, "subscribe: no variant \"%s\" (see the hello)", shown);
-        queue_error(c, err);
-        return;
+    unsigned variant = c->group->variant;
+    if (ctl->has_variant) {
+        int v = strcmp(ctl->variant, "full") == 0
+                    ? 0 : cc_variant_find(c->srv->cfg, ctl->variant) + 1;
+        if (v <= 0 && strcmp(ctl->variant, "full") != 0) {
+            char shown[CC_CONTROL_TYPE_SHOWN + 1], err[96];
+            cc_control_quote(ctl->variant, shown, sizeof shown);
+            snprintf(err, sizeof err, "subscribe: no variant \"%s\" (see the hello)", shown);
+            queue_error(c, err);
+            return;
+        }
+        variant = (unsigned)v;
     }
     uint64_t mask = ctl->has_cameras ? ctl->cameras : c->group->mask;
     double fps = ctl->has_max_fps ? ctl->max_fps : c->group->max_fps;
-    cc_group *g = cc_group_join(&c->srv->groups, mask, fps);
+    cc_group *g = cc_group_join(&c->srv->groups, mask, fps, variant);
     if (!g) {
         queue_error(c, "subscribe: out of memory");
         return;
@@ -526,7 +532,7 @@ static void upgrade(client *c)
     }
     /* Built now, so it tells which cameras are online now. */
     char *hello = s->hello(s->hello_arg);
-    cc_group *g = hello ? cc_group_join(&s->groups, s->all_cameras, 0) : NULL;
+    cc_group *g = hello ? cc_group_join(&s->groups, s->all_cameras, 0, 0) : NULL;
     if (!g || ws_start(c) < 0) {
         free(hello);
         cc_group_leave(&s->groups, g);
@@ -927,9 +933,14 @@ static void check_stall(client *c)
     ws_fail(c, CLOSE_POLICY, "not reading");
 }
 
-void cc_server_broadcast(cc_server *s, cc_bundle *b)
+void cc_server_plan_tick(cc_server *s, uint64_t *due, uint64_t *held, size_t n_variants)
 {
-    cc_group_tick(&s->groups, b, s->cfg->stream_fps);
+    cc_group_plan(&s->groups, due, held, n_variants, s->cfg->stream_fps);
+}
+
+void cc_server_broadcast(cc_server *s, cc_bundle *const *b, size_t n_variants)
+{
+    cc_group_tick(&s->groups, b, n_variants);
     for (client *c = s->clients; c; c = c->next) {
         if (c->state != CONN_WS || c->closing || wslay_event_get_close_sent(c->ws))
             continue;
@@ -1074,6 +1085,11 @@ void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to
     free(hello);
 }
 
+void cc_server_variants_changed(cc_server *s, const int *old_to_new, size_t n_old)
+{
+    cc_group_remap_variants(&s->groups, old_to_new, n_old);
+}
+
 void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg)
 {
     s->page = fn;
@@ -1095,6 +1111,8 @@ void cc_server_foreach_client(const cc_server *s,
             .bundles_skipped = c->bundles_skipped,
             .queued_bytes = uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp),
             .cameras = c->group->mask,
+            .variant = c->group->variant,
+            .max_fps = c->group->max_fps,
         };
         fn(&info, arg);
     }

@@ -49,14 +49,23 @@ typedef struct cc_client_info {
     uint64_t bundles_skipped;
     size_t queued_bytes;     /* written, not yet taken by the kernel */
     uint64_t cameras;        /* subscription mask */
+    unsigned variant;        /* 0: full; v: the config's variant v - 1 */
+    double max_fps;          /* 0: every tick */
 } cc_client_info;
 
 void cc_server_foreach_client(const cc_server *s,
                               void (*fn)(const cc_client_info *info, void *arg),
                               void *arg);
 
-/* Sends the bundle to every client that can take it now. */
-void cc_server_broadcast(cc_server *s, cc_bundle *b);
+/* A tick starts: which cameras of each variant its clients want on it
+ * (the mux's want callback, mux.h). */
+void cc_server_plan_tick(cc_server *s, uint64_t *due, uint64_t *held, size_t n_variants);
+/* Sends a tick's bundles (b[v]: variant v, or NULL) to every client that
+ * can take its own now. */
+void cc_server_broadcast(cc_server *s, cc_bundle *const *b, size_t n_variants);
+/* After a reload changed the variants: old_to_new[v] is the new index of
+ * old variant v (by name), or -1: its clients go to full. */
+void cc_server_variants_changed(cc_server *s, const int *old_to_new, size_t n_old);
 /* Stops listening, sends close 1001 to every client, and calls done once
  * every connection is closed. */
 void cc_server_shutdown(cc_server *s, void (*done)(void *arg), void *arg);

@@ -45,17 +45,26 @@ static long dropped_of(const cc_bundle *b, unsigned cam)
     return -1;
 }
 
+/* A tick of the full stream only: planned, then its bundle. */
+static void tick(cc_group_set *gs, cc_bundle *m)
+{
+    uint64_t due[1] = {0}, held[1] = {0};
+    cc_group_plan(gs, due, held, 1, 30);
+    cc_bundle *b[1] = {m};
+    cc_group_tick(gs, b, 1);
+}
+
 static void test_join_share_leave(void)
 {
     cc_group_set gs;
     cc_group_set_init(&gs);
-    cc_group *a = cc_group_join(&gs, 7, 0), *b = cc_group_join(&gs, 7, 0);
-    cc_group *c = cc_group_join(&gs, 5, 0), *d = cc_group_join(&gs, 7, 10);
+    cc_group *a = cc_group_join(&gs, 7, 0, 0), *b = cc_group_join(&gs, 7, 0, 0);
+    cc_group *c = cc_group_join(&gs, 5, 0, 0), *d = cc_group_join(&gs, 7, 10, 0);
     CHECK(a == b && a != c && a != d && c != d);
     CHECK_EQ_INT(a->members, 2);
     /* Everything at every tick: the muxed bundle itself, no copy. */
     cc_bundle *m = bundle(7, NULL);
-    cc_group_tick(&gs, m, 30);
+    tick(&gs, m);
     CHECK(a->now == m);
     CHECK(c->now && c->now != m && c->now->cameras == 5);
     CHECK_EQ_INT(dropped_of(c->now, 1), -1);
@@ -75,7 +84,7 @@ static void test_rate_and_dropped(void)
 {
     cc_group_set gs;
     cc_group_set_init(&gs);
-    cc_group *g = cc_group_join(&gs, 3, 10);
+    cc_group *g = cc_group_join(&gs, 3, 10, 0);
     uint32_t dropped[64] = {0};
     dropped[0] = 12; /* camera 0 grabs 13 frames per tick, 1 streamed */
     int sent = 0, last = -1;
@@ -83,7 +92,7 @@ static void test_rate_and_dropped(void)
     for (int t = 0; t < 30; t++) {
         /* camera 1 has a frame only on even ticks */
         cc_bundle *m = bundle(t % 2 ? 1 : 3, dropped);
-        cc_group_tick(&gs, m, 30);
+        tick(&gs, m);
         if (g->now) {
             CHECK(last < 0 || t - last == 3);
             last = t;
@@ -117,13 +126,13 @@ static void test_remap_forgets_owed(void)
 {
     cc_group_set gs;
     cc_group_set_init(&gs);
-    cc_group *g = cc_group_join(&gs, 1, 1);
+    cc_group *g = cc_group_join(&gs, 1, 1, 0);
     cc_bundle *m = bundle(1, NULL);
-    cc_group_tick(&gs, m, 30); /* the first tick goes out */
+    tick(&gs, m); /* the first tick goes out */
     cc_group_tick_end(&gs);
     cc_bundle_unref(m);
     m = bundle(1, NULL);
-    cc_group_tick(&gs, m, 30); /* owed now */
+    tick(&gs, m); /* owed now */
     CHECK(g->now == NULL && g->owed[0] == 1);
     cc_group_tick_end(&gs);
     cc_bundle_unref(m);
@@ -134,12 +143,68 @@ static void test_remap_forgets_owed(void)
     cc_group_set_destroy(&gs);
 }
 
+/* A variant is wanted only on the ticks its groups send on, and those
+ * groups get its bundle; the full stream's groups get theirs. */
+static void test_variant_plan(void)
+{
+    cc_group_set gs;
+    cc_group_set_init(&gs);
+    cc_group *full = cc_group_join(&gs, 3, 0, 0);
+    cc_group *slow = cc_group_join(&gs, 1, 10, 1);
+    cc_group *fast = cc_group_join(&gs, 2, 0, 2);
+    int slow_sent = 0;
+    for (int t = 0; t < 30; t++) {
+        uint64_t due[3] = {0}, held[3] = {0};
+        cc_group_plan(&gs, due, held, 3, 30);
+        CHECK_EQ_INT(held[1], 1);
+        CHECK_EQ_INT(held[2], 2);
+        CHECK_EQ_INT(due[2], 2);
+        CHECK(due[1] == 0 || due[1] == 1);
+        /* The mux makes a variant's bundle only when it is due. */
+        cc_bundle *b[3] = {bundle(3, NULL), due[1] ? bundle(1, NULL) : NULL,
+                           bundle(2, NULL)};
+        cc_group_tick(&gs, b, 3);
+        CHECK(full->now == b[0]);
+        CHECK(fast->now == b[2]);
+        CHECK(slow->now == b[1] && !slow->failed);
+        slow_sent += slow->now != NULL;
+        cc_group_tick_end(&gs);
+        for (int v = 0; v < 3; v++)
+            if (b[v])
+                cc_bundle_unref(b[v]);
+    }
+    CHECK_EQ_INT(slow_sent, 10);
+    /* Younger than the tick: sends what is there, nothing when it is not. */
+    uint64_t due[3] = {0}, held[3] = {0};
+    cc_group_plan(&gs, due, held, 3, 30);
+    cc_group *late = cc_group_join(&gs, 1, 0, 1);
+    cc_bundle *b[3] = {bundle(3, NULL), NULL, bundle(2, NULL)};
+    cc_group_tick(&gs, b, 3);
+    CHECK(late->now == NULL && !late->failed);
+    cc_group_tick_end(&gs);
+    /* A reload that removes variant 1: its groups fall back to full. */
+    int old_to_new[3] = {0, -1, 1};
+    cc_group_remap_variants(&gs, old_to_new, 3);
+    CHECK_EQ_INT(slow->variant, 0);
+    CHECK_EQ_INT(fast->variant, 1);
+    CHECK_EQ_INT(slow->planned, 0);
+    for (int v = 0; v < 3; v++)
+        if (b[v])
+            cc_bundle_unref(b[v]);
+    cc_group_leave(&gs, full);
+    cc_group_leave(&gs, slow);
+    cc_group_leave(&gs, fast);
+    cc_group_leave(&gs, late);
+    cc_group_set_destroy(&gs);
+}
+
 int main(void)
 {
     cc_bundle_pool_init(&pool);
     RUN(test_join_share_leave);
     RUN(test_rate_and_dropped);
     RUN(test_remap_forgets_owed);
+    RUN(test_variant_plan);
     CHECK_EQ_INT(pool.live, 0);
     cc_bundle_pool_destroy(&pool);
     return CHECK_DONE();
