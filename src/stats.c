@@ -281,8 +281,9 @@ static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
         cJSON_AddNumberToObject(o, "encoded", (double)k->encoded);
         cJSON_AddNumberToObject(o, "encode_errors", (double)k->encode_errors);
         cJSON_AddNumberToObject(o, "jpeg_bytes", (double)k->jpeg_bytes);
-        cJSON_AddNumberToObject(o, "encode_ms_mean",
-                                k->encoded ? (double)k->encode_ns / 1e6 / (double)k->encoded : 0);
+        double n = k->encoded ? (double)k->encoded : 1;
+        cJSON_AddNumberToObject(o, "encode_ms_mean", (double)k->encode_ns / 1e6 / n);
+        cJSON_AddNumberToObject(o, "convert_ms_mean", (double)k->convert_ns / 1e6 / n);
     }
 }
 

@@ -67,18 +67,31 @@ static inline uint8_t mean(uint32_t s, divisor d)
     return (uint8_t)(((uint64_t)(s + d.half) * d.m) >> 24);
 }
 
+/* The full boxes of a gray row, k a constant where inlined: the compiler
+ * unrolls the sum and turns the loop into shuffles and adds. */
+static inline void gray_boxes(const uint16_t *restrict acc, uint32_t n_out, unsigned k,
+                              divisor box, uint8_t *restrict out)
+{
+    for (uint32_t ox = 0; ox < n_out; ox++) {
+        const uint16_t *a = acc + (size_t)ox * k;
+        uint32_t s = 0;
+        for (unsigned j = 0; j < k; j++)
+            s += a[j];
+        out[ox] = mean(s, box);
+    }
+}
+
 static void sum_columns_gray(const cc_downscale *d, const uint16_t *acc,
                              unsigned n_rows, uint8_t *out)
 {
     unsigned k = d->k;
     uint32_t full = d->in_w / k;
-    divisor recip = divisor_of(k * n_rows);
-    for (uint32_t ox = 0; ox < full; ox++) {
-        const uint16_t *a = acc + (size_t)ox * k;
-        uint32_t s = 0;
-        for (unsigned j = 0; j < k; j++)
-            s += a[j];
-        out[ox] = mean(s, recip);
+    divisor box = divisor_of(k * n_rows);
+    switch (k) { /* the usual boxes, specialised */
+    case 2: gray_boxes(acc, full, 2, box, out); break;
+    case 3: gray_boxes(acc, full, 3, box, out); break;
+    case 4: gray_boxes(acc, full, 4, box, out); break;
+    default: gray_boxes(acc, full, k, box, out); break;
     }
     unsigned rest = d->in_w - full * k;
     if (rest) {
@@ -89,25 +102,45 @@ static void sum_columns_gray(const cc_downscale *d, const uint16_t *acc,
     }
 }
 
-static void sum_columns_rgb(const cc_downscale *d, const uint16_t *acc,
-                            unsigned n_rows, uint8_t *out)
+static inline void rgb_boxes(const uint16_t *restrict acc, uint32_t n_out, unsigned k,
+                             divisor box, uint8_t *restrict out)
 {
-    unsigned k = d->k;
-    divisor box = divisor_of(k * n_rows);
-    for (uint32_t ox = 0; ox < d->out_w; ox++) {
-        uint32_t x0 = ox * k;
-        unsigned n = x0 + k <= d->in_w ? k : d->in_w - x0;
-        divisor recip = n == k ? box : divisor_of(n * n_rows);
-        const uint16_t *a = acc + (size_t)x0 * 3;
+    for (uint32_t ox = 0; ox < n_out; ox++) {
+        const uint16_t *a = acc + (size_t)ox * k * 3;
         uint32_t s0 = 0, s1 = 0, s2 = 0;
-        for (unsigned j = 0; j < n; j++) {
+        for (unsigned j = 0; j < k; j++) {
             s0 += a[3 * j];
             s1 += a[3 * j + 1];
             s2 += a[3 * j + 2];
         }
-        out[3 * ox] = mean(s0, recip);
-        out[3 * ox + 1] = mean(s1, recip);
-        out[3 * ox + 2] = mean(s2, recip);
+        out[3 * ox] = mean(s0, box);
+        out[3 * ox + 1] = mean(s1, box);
+        out[3 * ox + 2] = mean(s2, box);
+    }
+}
+
+static void sum_columns_rgb(const cc_downscale *d, const uint16_t *acc,
+                            unsigned n_rows, uint8_t *out)
+{
+    unsigned k = d->k;
+    uint32_t full = d->in_w / k;
+    divisor box = divisor_of(k * n_rows);
+    switch (k) {
+    case 2: rgb_boxes(acc, full, 2, box, out); break;
+    case 3: rgb_boxes(acc, full, 3, box, out); break;
+    case 4: rgb_boxes(acc, full, 4, box, out); break;
+    default: rgb_boxes(acc, full, k, box, out); break;
+    }
+    unsigned rest = d->in_w - full * k;
+    if (rest) {
+        const uint16_t *a = acc + (size_t)full * k * 3;
+        divisor edge = divisor_of(rest * n_rows);
+        for (unsigned c = 0; c < 3; c++) {
+            uint32_t s = 0;
+            for (unsigned j = 0; j < rest; j++)
+                s += a[3 * j + c];
+            out[3 * full + c] = mean(s, edge);
+        }
     }
 }
 

@@ -175,6 +175,7 @@ static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
     m->vars[v].encoded++;
     m->vars[v].jpeg_bytes += job->jpeg_size;
     m->vars[v].encode_ns += job->encode_ns;
+    m->vars[v].convert_ns += job->convert_ns;
     if (v == 0)
         count_entry(s, e, skipped);
 }

@@ -101,6 +101,7 @@ typedef struct cc_mux_variant {
     uint64_t encode_errors;
     uint64_t jpeg_bytes;
     uint64_t encode_ns;        /* worker time, all its entries */
+    uint64_t convert_ns;       /* of it: painting, converting, downscaling */
 } cc_mux_variant;
 
 typedef struct cc_mux {

@@ -136,8 +136,9 @@ static int jobs_init(cc_encode_job *jobs, unsigned n, const cc_enc_spec *spec,
                      runner *r)
 {
     for (unsigned i = 0; i < n; i++) {
+        cc_encode_opts opts = {.scale = spec->scale};
         int rc = cc_encode_job_init(&jobs[i], spec->width, spec->height,
-                                    spec->fmt, NULL);
+                                    spec->fmt, &opts);
         if (rc < 0) {
             while (i-- > 0)
                 cc_encode_job_destroy(&jobs[i]);
@@ -205,6 +206,10 @@ int cc_enc_run(const cc_enc_spec *spec, unsigned threads, double seconds,
 const char *cc_enc_spec_name(const cc_enc_spec *spec, char *buf, size_t cap)
 {
     const char *fmt = cc_pixfmt_name(spec->fmt);
-    snprintf(buf, cap, "%ux%u %s", spec->width, spec->height, fmt ? fmt : "?");
+    if (spec->scale > 1)
+        snprintf(buf, cap, "%ux%u %s 1/%u", spec->width, spec->height, fmt ? fmt : "?",
+                 spec->scale);
+    else
+        snprintf(buf, cap, "%ux%u %s", spec->width, spec->height, fmt ? fmt : "?");
     return buf;
 }

@@ -15,6 +15,7 @@ typedef struct cc_enc_spec {
     cc_pixfmt fmt;
     cc_pattern pattern; /* 0: scroll, bars and checker frames in turn */
     int quality;
+    unsigned scale;     /* 0 or 1: full size; k: a variant's k x k box */
 } cc_enc_spec;
 
 typedef struct cc_enc_result {

@@ -55,7 +55,7 @@ static void print_encode_row(const cc_enc_spec *spec, const cc_enc_result *r, bo
     cc_enc_spec_name(spec, name, sizeof name);
     double ms = r->threads * 1e3 / r->fps;
     if (!json) {
-        printf("  %-18s %7u %10.1f %9.2f %12.2f %9.1f %8.1f\n", name, r->threads, r->fps,
+        printf("  %-22s %7u %10.1f %9.2f %12.2f %9.1f %8.1f\n", name, r->threads, r->fps,
                ms, r->cpu_ms_per_frame, r->mpix_per_s, r->jpeg_bytes / 1e3);
         return;
     }
@@ -64,6 +64,7 @@ static void print_encode_row(const cc_enc_spec *spec, const cc_enc_result *r, bo
     cJSON_AddStringToObject(o, "format", name);
     cJSON_AddNumberToObject(o, "width", spec->width);
     cJSON_AddNumberToObject(o, "height", spec->height);
+    cJSON_AddNumberToObject(o, "scale", spec->scale > 1 ? spec->scale : 1);
     cJSON_AddNumberToObject(o, "threads", r->threads);
     cJSON_AddNumberToObject(o, "frames", (double)r->frames);
     cJSON_AddNumberToObject(o, "fps", r->fps);
@@ -76,16 +77,19 @@ static void print_encode_row(const cc_enc_spec *spec, const cc_enc_result *r, bo
 static int run_encode(const encode_opts *o)
 {
     const cc_enc_spec specs[] = {
-        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality},
-        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality},
-        {640, 480, CC_PIX_RGB8, 0, (int)o->quality},
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 1},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 1},
+        {640, 480, CC_PIX_RGB8, 0, (int)o->quality, 1},
+        /* The sample's preview variant (640 wide): box filter + encode. */
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 3},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 3},
     };
     unsigned counts[2] = {1, (unsigned)o->threads};
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "results");
     if (!o->json)
         printf("encode: camcastd's encoder pool (TurboJPEG), quality %lu, test-pattern "
                "frames (scroll, bars, checker)\n"
-               "  %-18s %7s %10s %9s %12s %9s %8s\n",
+               "  %-22s %7s %10s %9s %12s %9s %8s\n",
                o->quality, "format", "threads", "frames/s", "ms/frame", "CPU ms/frame",
                "MPixel/s", "JPEG kB");
     int status = 0;
