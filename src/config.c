@@ -42,6 +42,11 @@ enum { V_MAX_WIDTH, V_SCALE, V_QUALITY, V_COLOR };
 static const char *const variant_keys[] = {"max_width", "scale", "quality",
                                            "color"};
 
+enum { R_LISTEN, R_PORT, R_FPS, R_VARIANT };
+static const char *const rtsp_keys[] = {"listen", "port", "fps", "variant"};
+
+#define RTSP_DEFAULT_PORT 8554
+
 enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
        S_MAX_CLIENTS, S_ARAVIS_FAKE, S_TOKEN_FILE, S_ALLOWED_ORIGINS,
        S_MAX_CLIENTS_PER_ADDRESS, S_MAX_PENDING, S_HANDSHAKE_TIMEOUT,
@@ -668,8 +673,51 @@ static void set_variant(load_state *st, int key, const char *value)
     }
 }
 
+static int split_listen(const char *arg, char *addr, size_t size,
+                        const char **port);
+
+static void set_rtsp(load_state *st, int key, const char *value)
+{
+    cc_rtsp_config *r = &st->cfg->server.rtsp;
+    char addr[sizeof r->listen];
+    const char *port;
+    long n = RTSP_DEFAULT_PORT;
+    switch (key) {
+    case R_LISTEN:
+        if (split_listen(value, addr, sizeof addr, &port) || !valid_address(addr) ||
+            (port && parse_long(port, 0, 65535, &n))) {
+            key_error(st, "expected ADDR, ADDR:PORT or [IPV6]:PORT, got '%s'", value);
+            break;
+        }
+        memcpy(r->listen, addr, sizeof addr);
+        if (port && r->port_line)
+            key_error(st, "the port is set at line %d already", r->port_line);
+        else if (port) {
+            r->port = (uint16_t)n;
+            r->port_line = st->line;
+        }
+        break;
+    case R_PORT:
+        if (r->port_line)
+            key_error(st, "the port is set at line %d already", r->port_line);
+        else if (!get_long(st, value, 0, 65535, &n)) {
+            r->port = (uint16_t)n;
+            r->port_line = st->line;
+        }
+        break;
+    case R_FPS:
+        get_double(st, value, 0, 1000, &r->fps);
+        break;
+    case R_VARIANT:
+        set_text(st, r->variant, sizeof r->variant, value);
+        r->variant_line = st->line;
+        break;
+    }
+}
+
 static const section_type server_type = {server_keys, N_OF(server_keys),
                                          set_server};
+static const section_type rtsp_type = {rtsp_keys, N_OF(rtsp_keys), set_rtsp};
 static const section_type camera_type = {camera_keys, N_OF(camera_keys),
                                          set_camera};
 static const section_type variant_type = {variant_keys, N_OF(variant_keys),
@@ -793,6 +841,19 @@ static void begin_server(load_state *st)
 
 static int valid_camera_name(const char *name, size_t len);
 
+static void begin_rtsp(load_state *st)
+{
+    cc_rtsp_config *r = &st->cfg->server.rtsp;
+    if (r->enabled) {
+        fail(st, st->line, "duplicate section [rtsp] (first defined at line %d)", r->line);
+        return;
+    }
+    *r = (cc_rtsp_config){.enabled = true, .line = st->line, .port = RTSP_DEFAULT_PORT,
+                          .variant = "full"};
+    snprintf(st->sec.label, sizeof st->sec.label, "[rtsp]");
+    enter_section(st, &rtsp_type);
+}
+
 static void begin_variant(load_state *st, const char *name, size_t len)
 {
     cc_server_config *s = &st->cfg->server;
@@ -900,6 +961,8 @@ static void begin_section(load_state *st, const char *text)
         return;
     if (len == 6 && memcmp(text, "server", 6) == 0)
         begin_server(st);
+    else if (len == 4 && memcmp(text, "rtsp", 4) == 0)
+        begin_rtsp(st);
     else if (len >= 6 && memcmp(text, "camera", 6) == 0 &&
              (len == 6 || text[6] == ' ')) {
         size_t skip = len > 6 ? 7 : 6; /* "[camera]" has an empty name */
@@ -910,7 +973,7 @@ static void begin_section(load_state *st, const char *text)
         begin_variant(st, text + skip, len - skip);
     } else
         fail(st, st->line, "unknown section [%.*s] (expected [server], "
-             "[camera NAME] or [variant NAME])", (int)len, text);
+             "[camera NAME], [variant NAME] or [rtsp])", (int)len, text);
 }
 
 /* inih line reader. Handing out one physical line per call keeps inih's line
@@ -997,6 +1060,29 @@ static unsigned online_cores(void)
     return n > MAX_ENCODER_WORKERS ? MAX_ENCODER_WORKERS : (unsigned)n;
 }
 
+/* The JPEGs RTSP sends: the chosen variant when it is YCbCr already, else
+ * one like it made YCbCr for RTSP alone. */
+static void resolve_rtsp(load_state *st, cc_server_config *s)
+{
+    cc_rtsp_config *r = &s->rtsp;
+    int v = strcmp(r->variant, "full") == 0 ? -1 : cc_variant_find(s, r->variant);
+    if (v < 0 && strcmp(r->variant, "full") != 0) {
+        fail(st, r->variant_line, "[rtsp] variant: no [variant %s] (give \"full\" or "
+             "the name of a [variant NAME] section)", r->variant);
+        return;
+    }
+    r->has_own = v < 0 || s->variants[v].color != CC_COLOR_YUV;
+    if (!r->has_own) {
+        r->mux_variant = (unsigned)v + 1;
+        return;
+    }
+    r->own = v < 0 ? (cc_variant_config){.scale = 1, .quality = s->jpeg_quality}
+                   : s->variants[v];
+    snprintf(r->own.name, sizeof r->own.name, "rtsp");
+    r->own.color = CC_COLOR_YUV;
+    r->mux_variant = (unsigned)s->n_variants + 1;
+}
+
 /* ret is ini_parse_stream's: 0 or the first line inih found bad. */
 static void finish(load_state *st, int ret)
 {
@@ -1015,6 +1101,8 @@ static void finish(load_state *st, int ret)
     for (size_t i = 0; !st->rc && i < s->n_variants; i++)
         if (s->variants[i].quality == 0)
             s->variants[i].quality = s->jpeg_quality;
+    if (!st->rc && s->rtsp.enabled)
+        resolve_rtsp(st, s);
 }
 
 static const cc_server_config server_defaults = {
@@ -1278,6 +1366,14 @@ void cc_config_write(const cc_config *cfg, FILE *out)
         fprintf(out, "tcp_congestion = %s\n", s->tcp_congestion);
     for (size_t i = 0; i < s->n_variants; i++)
         write_variant(&s->variants[i], out);
+    if (s->rtsp.enabled) {
+        fputs("\n[rtsp]\n", out);
+        if (s->rtsp.listen[0])
+            fprintf(out, "listen = %s\n", s->rtsp.listen);
+        fprintf(out, "port = %u\nfps = %s\n", s->rtsp.port,
+                format_double(num, sizeof num, s->rtsp.fps));
+        write_text_key(out, "", "variant", s->rtsp.variant);
+    }
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         fputc('\n', out);
         cc_camera_config_write(&cfg->cameras[i], out);
@@ -1304,6 +1400,16 @@ unsigned cc_variant_scale(const cc_variant_config *v, uint32_t width)
     if (!k)
         k = v->max_width ? (width + v->max_width - 1) / v->max_width : 1;
     return k < 1 ? 1 : k > CC_MAX_SCALE ? CC_MAX_SCALE : k;
+}
+
+size_t cc_variant_count(const cc_server_config *s)
+{
+    return s->n_variants + (s->rtsp.enabled && s->rtsp.has_own);
+}
+
+const cc_variant_config *cc_variant_at(const cc_server_config *s, size_t v)
+{
+    return v >= 1 && v <= s->n_variants ? &s->variants[v - 1] : &s->rtsp.own;
 }
 
 int cc_variant_find(const cc_server_config *s, const char *name)

@@ -124,6 +124,25 @@ typedef struct cc_variant_config {
  * smallest k with width / k <= max_width, at most CC_MAX_SCALE. */
 unsigned cc_variant_scale(const cc_variant_config *v, uint32_t width);
 
+/* The [rtsp] section (docs/rtsp.md): each camera at rtsp://HOST:PORT/NAME,
+ * Motion JPEG from the encoder pool. */
+typedef struct cc_rtsp_config {
+    bool enabled;              /* the file has an [rtsp] section */
+    int line;
+    char listen[CC_NAME_MAX];  /* "": the server's address */
+    uint16_t port;
+    int port_line;             /* where the port was set (listen or port) */
+    double fps;                /* 0: stream_fps */
+    char variant[CC_NAME_MAX]; /* "full" or a [variant NAME] */
+    int variant_line;
+    /* Resolved at load. RFC 2435 carries YCbCr only: when the chosen
+     * variant is not color = yuv, RTSP gets one of its own, like it but
+     * YCbCr ("own", the mux's variant after the config's). */
+    bool has_own;
+    cc_variant_config own;
+    unsigned mux_variant;      /* the mux's index of RTSP's JPEGs */
+} cc_rtsp_config;
+
 typedef struct cc_server_config {
     char listen[CC_NAME_MAX]; /* IPv4 or IPv6 address */
     uint16_t port;            /* 0: pick a free port (tests) */
@@ -150,6 +169,7 @@ typedef struct cc_server_config {
     /* Variants, in file order (the hello lists "full" first, then these) */
     cc_variant_config variants[CC_MAX_VARIANTS];
     size_t n_variants;
+    cc_rtsp_config rtsp;
 } cc_server_config;
 
 typedef struct cc_config {
@@ -191,6 +211,10 @@ void cc_camera_config_error(const cc_camera_config *c, int line,
 
 /* Index of the variant called name, or -1. */
 int cc_variant_find(const cc_server_config *s, const char *name);
+/* Variants the encoder makes: the config's, and RTSP's own if it has one. */
+size_t cc_variant_count(const cc_server_config *s);
+/* The mux's variant v >= 1: the config's v - 1, or RTSP's own. */
+const cc_variant_config *cc_variant_at(const cc_server_config *s, size_t v);
 
 const char *cc_source_kind_name(cc_source_kind kind);
 const char *cc_variant_color_name(cc_variant_color color);

@@ -202,7 +202,7 @@ typedef struct client_walk {
 
 static const char *variant_name(const cc_mux *m, unsigned v)
 {
-    return v == 0 || v >= m->n_var ? "full" : m->cfg->variants[v - 1].name;
+    return v == 0 || v >= m->n_var ? "full" : cc_variant_at(m->cfg, v)->name;
 }
 
 static void client_json(const cc_client_info *info, void *arg)

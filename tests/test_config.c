@@ -350,6 +350,56 @@ static void test_variants(void)
     expect_error(many, 2 * CC_MAX_VARIANTS + 1, "[variant v8] too many variants (at most 8)");
 }
 
+static void test_rtsp(void)
+{
+    cc_config cfg;
+    char err[512], text[1024];
+    /* full: RTSP gets a YCbCr variant of its own, at full size. */
+    snprintf(text, sizeof text, "[rtsp]\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    const cc_rtsp_config *r = &cfg.server.rtsp;
+    CHECK(r->enabled && r->has_own);
+    CHECK_EQ_INT(r->port, 8554);
+    CHECK(r->listen[0] == '\0' && r->fps == 0);
+    CHECK_EQ_INT(r->own.scale, 1);
+    CHECK_EQ_INT(r->own.color, CC_COLOR_YUV);
+    CHECK_EQ_INT(r->mux_variant, 1);
+    CHECK_EQ_INT(cc_variant_count(&cfg.server), 1);
+    CHECK(cc_variant_at(&cfg.server, 1) == &r->own);
+    CHECK_EQ_INT(cc_variant_find(&cfg.server, "rtsp"), -1); /* not for clients */
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    /* A YCbCr variant is shared; another one is copied as YCbCr. */
+    snprintf(text, sizeof text, "[variant p]\nmax_width = 640\ncolor = yuv\n"
+             "[rtsp]\nlisten = 127.0.0.1:9554\nfps = 10\nvariant = p\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(!r->has_own);
+    CHECK_EQ_INT(r->mux_variant, 1);
+    CHECK_EQ_INT(r->port, 9554);
+    CHECK(strcmp(r->listen, "127.0.0.1") == 0 && r->fps == 10);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+    snprintf(text, sizeof text, "[variant p]\nscale = 1/2\nquality = 60\n"
+             "[rtsp]\nvariant = p\nport = 0\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->has_own && r->own.scale == 2 && r->own.quality == 60);
+    CHECK_EQ_INT(r->mux_variant, 2);
+    CHECK_EQ_INT(r->port, 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    snprintf(text, sizeof text, "[rtsp]\nvariant = nope\n%s", cam16);
+    expect_error(text, 2, "[rtsp] variant: no [variant nope] (give \"full\" or the name "
+                 "of a [variant NAME] section)");
+    expect_error("[rtsp]\nlisten = 1.2.3.4:80\nport = 5\n", 3,
+                 "[rtsp] port: the port is set at line 2 already");
+    expect_error("[rtsp]\nlisten = example.com\n", 2, "[rtsp] listen: expected ADDR, "
+                 "ADDR:PORT or [IPV6]:PORT, got 'example.com'");
+    expect_error("[rtsp]\n[rtsp]\n", 2, "duplicate section [rtsp] (first defined at line 1)");
+    expect_error("[rtsp]\nfps = -1\n", 2, "[rtsp] fps: expected a number 0..1000, got '-1'");
+}
+
 static void test_file_errors(void)
 {
     cc_config cfg;
@@ -375,9 +425,9 @@ static void test_file_errors(void)
 static void test_section_errors(void)
 {
     expect_error("[foo]\n", 1,
-                 "unknown section [foo] (expected [server], [camera NAME] or [variant NAME])");
+                 "unknown section [foo] (expected [server], [camera NAME], [variant NAME] or [rtsp])");
     expect_error("[server]\n[cameras x]\n", 2, "unknown section [cameras x] "
-                 "(expected [server], [camera NAME] or [variant NAME])");
+                 "(expected [server], [camera NAME], [variant NAME] or [rtsp])");
     expect_error("port = 1\n[server]\n", 1, "key 'port' outside any section "
                  "(start with [server] or [camera NAME])");
     expect_error("[server]\nport = 1\n\n[server]\n", 4,
@@ -1000,6 +1050,7 @@ int main(int argc, char **argv)
     RUN(test_file_errors);
     RUN(test_section_errors);
     RUN(test_variants);
+    RUN(test_rtsp);
     RUN(test_camera_errors);
     RUN(test_too_many_cameras);
     RUN(test_bad_values);

@@ -6,7 +6,7 @@
 
 #include "camcast/framebundle.h"
 
-#define CC_GROUP_VARIANTS (1 + CC_MAX_VARIANTS)
+#define CC_GROUP_VARIANTS (2 + CC_MAX_VARIANTS) /* as the mux's */
 
 void cc_group_set_init(cc_group_set *gs)
 {

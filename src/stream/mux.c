@@ -350,7 +350,7 @@ static int init_job(cc_mux *m, cc_mux_entry *e, size_t i, size_t v)
                            .max_parts = strips_per_frame(m)};
     int quality = m->quality;
     if (v > 0) {
-        const cc_variant_config *vc = &m->cfg->variants[v - 1];
+        const cc_variant_config *vc = cc_variant_at(m->cfg, v);
         opts.scale = cc_variant_scale(vc, src->width);
         opts.color = encode_colors[vc->color];
         quality = vc->quality;
@@ -394,7 +394,7 @@ static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
     m->enc = enc;
     m->quality = cfg->jpeg_quality;
     m->cfg = cfg;
-    m->n_var = 1 + cfg->n_variants;
+    m->n_var = 1 + cc_variant_count(cfg);
     memset(m->vars, 0, sizeof m->vars);
     m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
     m->slots = calloc(n ? n : 1, sizeof *m->slots);

@@ -38,7 +38,8 @@
 
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
 #define CC_MUX_TICKS 2            /* ticks in flight at most */
-#define CC_MUX_VARIANTS (1 + CC_MAX_VARIANTS) /* "full", then the config's */
+/* "full", the config's, and RTSP's own (config.h, cc_variant_at) */
+#define CC_MUX_VARIANTS (2 + CC_MAX_VARIANTS)
 
 /* Receives a tick's bundles: b[v] for variant v (0: full, always there
  * unless out of memory; the others NULL on ticks nobody wanted them), each
@@ -114,7 +115,7 @@ typedef struct cc_mux {
     cc_encoder *enc;
     int quality;
     const cc_server_config *cfg; /* its variants */
-    size_t n_var;               /* 1 + the config's variants */
+    size_t n_var;               /* 1 + cc_variant_count(cfg) */
     cc_mux_variant vars[CC_MUX_VARIANTS];
     cc_mux_want_fn want;
     void *want_arg;
