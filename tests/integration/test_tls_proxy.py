@@ -10,6 +10,12 @@ token and receives the hello and FrameBundles; without the token it gets
 401 through the proxy; a browser-like request with the proxy's own origin
 passes the default origin check (nginx keeps Host), a foreign one gets
 403; /healthz answers through TLS.
+
+Then packaging/nginx/camcast-several.conf: two daemons under /line1/ and
+/line2/ of one name. Each path reaches its own daemon (the hello names its
+cameras), the page is served under the prefix, and a page of one daemon
+may connect to the other: same origin through the proxy, so both default
+origin checks pass.
 """
 
 import asyncio
@@ -31,6 +37,7 @@ import websockets  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SITE = os.path.join(ROOT, "packaging", "nginx", "camcast-tls.conf")
+SEVERAL = os.path.join(ROOT, "packaging", "nginx", "camcast-several.conf")
 TOKEN = "tls-test-" + os.urandom(12).hex()
 
 
@@ -63,6 +70,60 @@ def site_config(port, upstream_port, cert, key):
         site, n = re.subn(old, new, site)
         T.check(n == 1, f"{SITE}: expected one '{old}'")
     return site
+
+
+def several_config(port, upstreams, cert, key):
+    """camcast-several.conf with this test's port, certificate, upstreams."""
+    with open(SEVERAL) as f:
+        site = f.read()
+    subs = [(r"listen 443 ssl;", f"listen {T.HOST}:{port} ssl;"),
+            (r"ssl_certificate\s+/\S+;", f"ssl_certificate {cert};"),
+            (r"ssl_certificate_key\s+/\S+;", f"ssl_certificate_key {key};"),
+            (r"proxy_pass http://127\.0\.0\.1:8765/;",
+             f"proxy_pass http://127.0.0.1:{upstreams[0]}/;"),
+            (r"proxy_pass http://10\.0\.0\.12:8765/;",
+             f"proxy_pass http://127.0.0.1:{upstreams[1]}/;")]
+    for old, new in subs:
+        site, n = re.subn(old, new, site)
+        T.check(n == 1, f"{SEVERAL}: expected one '{old}'")
+    return site
+
+
+async def hello_over_tls(uri, ctx, headers):
+    async with websockets.connect(uri, ssl=ctx, max_size=None,
+                                  extra_headers=headers) as ws:
+        hello = json.loads(await T.recv_text(ws))
+        T.parse_bundle(await T.recv_binary(ws), len(hello["cameras"]))
+        return [c["name"] for c in hello["cameras"]]
+
+
+def check_several(binary, tmp, cert, key, ctx):
+    cams = {"line1": [("left", T.camera(320, 240, "Mono8", "scroll", grab_fps=60))],
+            "line2": [("dock", T.camera(160, 120, "RGB8", "bars", grab_fps=60))]}
+    with T.Daemon(binary, T.make_config(T.server_section(), cams["line1"])) as a, \
+            T.Daemon(binary, T.make_config(T.server_section(), cams["line2"])) as b:
+        port = free_port()
+        nginx = Nginx(tmp, nginx_config(tmp, several_config(port, (a.port, b.port), cert,
+                                                            key)), port)
+        try:
+            nginx.wait_listening()
+            # A page of line1 connecting to both: the browser's Origin.
+            origin = {"Origin": f"https://{T.HOST}:{port}"}
+            for path, want in (("line1", ["left"]), ("line2", ["dock"])):
+                names = asyncio.run(hello_over_tls(f"wss://{T.HOST}:{port}/{path}/stream",
+                                                   ctx, origin))
+                T.check_eq(names, want, f"/{path}/stream reaches its own daemon")
+            status, headers, body = https_get(port, ctx, "/line2/")
+            T.check_eq(status, 200, "the page under /line2/")
+            T.check(b"camcast.js" in body, "the page under a prefix")
+            status, headers, _ = https_get(port, ctx, "/line1")
+            T.check_eq(status, 301, "/line1 without its slash")
+            T.log("several daemons behind one name: each path its own daemon, one "
+                  "origin for all")
+        finally:
+            nginx.stop()
+        T.check_eq(a.stop(), 0, "line1 exit status")
+        T.check_eq(b.stop(), 0, "line2 exit status")
 
 
 def nginx_config(tmp, site):
@@ -187,6 +248,7 @@ def main(binary):
             nginx.stop()
         T.check_eq(d.stop(), 0, "exit status")
         T.check(TOKEN not in d.stderr_text(), "the token in camcastd's log")
+    check_several(binary, tmp, cert, key, ctx)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
