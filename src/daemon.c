@@ -14,6 +14,9 @@
 #include "stats.h"
 #include "version.h"
 #include "stream/ws_server.h"
+#if CC_HAVE_RTSP
+#include "stream/rtsp_feed.h"
+#endif
 
 typedef struct app {
     cc_config *cfg;
@@ -32,18 +35,62 @@ typedef struct app {
     bool stats_ready;
     char status[128];
     int exit_status; /* when start fails: 2 if a camera refused the config */
+#if CC_HAVE_RTSP
+    cc_rtsp_feed rtsp; /* [rtsp]: rtsp.rtsp NULL when off */
+#endif
 } app;
 
 static void on_bundles(cc_bundle *const *b, size_t n_variants, void *arg)
 {
     app *d = arg;
     cc_server_broadcast(d->srv, b, n_variants);
+#if CC_HAVE_RTSP
+    cc_rtsp_feed_tick(&d->rtsp, b, n_variants);
+#endif
 }
 
 static void on_want(uint64_t *due, uint64_t *held, size_t n_variants, void *arg)
 {
     app *d = arg;
     cc_server_plan_tick(d->srv, due, held, n_variants);
+#if CC_HAVE_RTSP
+    cc_rtsp_feed_plan(&d->rtsp, due, held, n_variants);
+#endif
+}
+
+/* [rtsp]: the RTSP server on its own thread, fed by the tick. */
+static int start_rtsp(app *d)
+{
+    const cc_server_config *scfg = &d->cfg->server;
+    if (!scfg->rtsp.enabled)
+        return 0;
+#if CC_HAVE_RTSP
+    char err[256];
+    int rc = cc_rtsp_feed_start(&d->rtsp, scfg, d->cams, d->n_cams, err, sizeof err);
+    if (rc < 0) {
+        cc_error("%s:%d: [rtsp] cannot start: %s", d->cfg->path, scfg->rtsp.line, err);
+        return -1;
+    }
+    cc_info("RTSP on rtsp://%s:%u/NAME (%s, %g fps)",
+            scfg->rtsp.listen[0] ? scfg->rtsp.listen : scfg->listen,
+            cc_rtsp_port(d->rtsp.rtsp), cc_variant_at(scfg, scfg->rtsp.mux_variant)->name,
+            d->rtsp.fps);
+    return 0;
+#else
+    cc_error("%s:%d: [rtsp]: this camcastd was built without RTSP (GStreamer's RTSP "
+             "server library; meson setup -Drtsp=enabled)", d->cfg->path, scfg->rtsp.line);
+    d->exit_status = 2;
+    return -1;
+#endif
+}
+
+static void stop_rtsp(app *d)
+{
+#if CC_HAVE_RTSP
+    cc_rtsp_feed_stop(&d->rtsp);
+#else
+    (void)d;
+#endif
 }
 
 /* Stops ticking, encoding and grabbing. Cameras with keep[i] >= 0 are
@@ -98,6 +145,7 @@ static void on_signal(uv_signal_t *h, int signum)
     cc_notify_stopping();
     stop_signals(d);
     stop_pipeline(d);
+    stop_rtsp(d);
     cc_server_shutdown(d->srv, close_rest, d);
 }
 
@@ -190,6 +238,10 @@ static char *hello_now(void *arg)
 static int start(app *d)
 {
     const cc_server_config *scfg = &d->cfg->server;
+#if !CC_HAVE_RTSP
+    if (scfg->rtsp.enabled)
+        return start_rtsp(d); /* refused before anything starts */
+#endif
     if (open_cameras(d) < 0)
         return -1;
     int rc = cc_encoder_new(&d->enc, scfg->encoder_workers);
@@ -223,6 +275,8 @@ static int start(app *d)
         return -1;
     }
     cc_server_set_pages(d->srv, cc_stats_page, &d->stats);
+    if (start_rtsp(d) < 0)
+        return -1;
     for (size_t i = 0; i < d->n_cams; i++) {
         rc = cc_camera_start(&d->cams[i]);
         if (rc < 0) {
@@ -291,6 +345,14 @@ static int load_next(const app *d, cc_config *next)
         cc_config_destroy(next);
         return -1;
     }
+#if !CC_HAVE_RTSP
+    if (next->server.rtsp.enabled) {
+        cc_error("SIGHUP: configuration refused, the running one stays: %s:%d: [rtsp]: "
+                 "this camcastd was built without RTSP", next->path, next->server.rtsp.line);
+        cc_config_destroy(next);
+        return -1;
+    }
+#endif
     /* The listening socket and its clients stay: a new address needs a
      * restart. */
     const cc_server_config *cur = &d->cfg->server;
@@ -376,6 +438,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     size_t n_old = d->n_cams;
 
     stop_pipeline_keeping(d, keep);
+    stop_rtsp(d); /* its mounts are the cameras' names: started again below */
     cc_camera *old_cams = d->cams;
     d->cams = NULL;
     d->n_cams = 0;
@@ -408,6 +471,8 @@ static void on_sighup(uv_signal_t *h, int signum)
     } else {
         cc_config_destroy(&old);
     }
+    if (start_rtsp(d) < 0)
+        cc_error("SIGHUP: RTSP stays off until the next reload");
     cc_server_variants_changed(d->srv, var_map, n_old_var);
     cc_server_cameras_changed(d->srv, d->n_cams, old_to_new, n_old);
     log_reloaded(d, keep, n_old);
@@ -416,6 +481,7 @@ static void on_sighup(uv_signal_t *h, int signum)
 
 static void destroy(app *d)
 {
+    stop_rtsp(d);
     if (d->stats_ready)
         cc_stats_destroy(&d->stats);
     if (d->mux_ready)
