@@ -61,7 +61,7 @@ def run(args, timeout=90):
 def smoke_encode(micro):
     out = run([micro, "encode", "--frames", "4", "--threads", "2", "--json"])
     rows = out["results"]
-    check(len(rows) == 6, f"6 results (3 formats x 1 and 2 threads), got {len(rows)}")
+    check(len(rows) == 10, f"10 results (5 formats x 1 and 2 threads), got {len(rows)}")
     for r in rows:
         check(r["frames"] >= 4, f"{r['format']}: frames {r['frames']}")
         check(r["fps"] > 0 and r["jpeg_kb"] > 0, f"{r['format']}: {r}")
@@ -70,6 +70,9 @@ def smoke_encode(micro):
     big = [r for r in rows if r["width"] == 1920 and r["format"].endswith("RGB8")][0]
     small = [r for r in rows if r["width"] == 640][0]
     check(big["jpeg_kb"] > small["jpeg_kb"], "1920x1200 JPEG larger than 640x480")
+    # The preview variant (1/3): a smaller JPEG of the same frames.
+    third = [r for r in rows if r.get("scale") == 3 and r["format"].endswith("RGB8 1/3")][0]
+    check(third["jpeg_kb"] < big["jpeg_kb"] / 3, f"1/3 JPEG smaller: {third}")
 
 
 def smoke_ring(micro):
