@@ -1,8 +1,13 @@
 #include "bench_client.h"
 
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+
+#include "proc_stats.h"
 
 #define MAX_MESSAGE (64u << 20)
 
@@ -31,28 +36,144 @@ static void on_open(cc_ws_client *ws, void *arg)
     c->shared->changed(c->shared->arg);
 }
 
+/* Only errors answer a subscribe (PROTOCOL.md); pongs and the rest are
+ * not the bench's. */
+static void on_reply(cc_bench_client *c, const char *msg, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(msg, len);
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(root, "message");
+    if (cJSON_IsString(type) && strcmp(type->valuestring, "error") == 0) {
+        c->sub_errors++;
+        snprintf(c->sub_error, sizeof c->sub_error, "%s",
+                 cJSON_IsString(text) ? text->valuestring : "(no message)");
+    }
+    cJSON_Delete(root);
+}
+
+/* The group's subscription, right after the hello; nothing for a plain
+ * reader, which gets what the server sends by default. */
+static void subscribe(cc_bench_client *c)
+{
+    const cc_bench_sub *sub = &c->group->sub;
+    double fps = c->shared->hello.stream_fps;
+    c->group->step = sub->max_fps > 0 && sub->max_fps < fps ? fps / sub->max_fps : 1;
+    if (!sub->variant && sub->max_fps <= 0)
+        return;
+    char msg[256];
+    int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\"");
+    /* Variant names are checked as the daemon's ([A-Za-z0-9_.-]): no
+     * escaping needed. */
+    if (sub->variant)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"variant\":\"%s\"", sub->variant);
+    if (sub->max_fps > 0)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"max_fps\":%g", sub->max_fps);
+    snprintf(msg + n, sizeof msg - (size_t)n, "}");
+    int rc = cc_ws_client_send_text(c->ws, msg);
+    if (rc < 0) {
+        c->sub_errors++;
+        snprintf(c->sub_error, sizeof c->sub_error, "sending subscribe: %s",
+                 strerror(-rc));
+    }
+}
+
 static void on_text(cc_ws_client *ws, const char *msg, size_t len, void *arg)
 {
     (void)ws;
     cc_bench_client *c = arg;
     cc_bench_shared *s = c->shared;
-    if (c->got_hello)
-        return; /* replies to control messages: the bench sends none */
+    if (c->got_hello) {
+        on_reply(c, msg, len);
+        return;
+    }
     if (!s->have_hello && cc_hello_parse(msg, len, &s->hello) == 0)
         s->have_hello = true;
     c->got_hello = true;
     s->hellos++;
+    if (c->group && s->have_hello)
+        subscribe(c);
+}
+
+/* ---- reading at a rate ---- */
+
+static void on_resume(uv_timer_t *t)
+{
+    cc_bench_client *c = t->data;
+    c->paused = false;
+    if (c->closed)
+        return;
+    /* From when it was due, not when the timer ran: lateness is not
+     * charged to the next bundle, so the rate holds on average. */
+    c->read_from = c->resume_at;
+    cc_ws_client_set_reading(c->ws, true);
+}
+
+/* Bytes/s of its own subscription: the mean size of the bundles it gets
+ * while reading freely, at its nominal rate (stream_fps, or max_fps below
+ * it), as test_fanout.py's throttled reader; the time they took to come
+ * would carry the jitter of a busy host into the rate. */
+static void calibrate(cc_bench_client *c, size_t len)
+{
+    unsigned k = c->calib_n++;
+    if (k < CC_BENCH_CALIBRATE_SKIP)
+        return;
+    c->calib_bytes += len;
+    if (k + 1 == CC_BENCH_CALIBRATE_SKIP + CC_BENCH_CALIBRATE) {
+        double fps = c->shared->hello.stream_fps / c->group->step;
+        c->rate = c->group->sub.read_rate * fps * (double)c->calib_bytes / CC_BENCH_CALIBRATE;
+    }
+}
+
+/* A bundle of len bytes was read since read_from: at the rate it takes
+ * len / rate, so reading pauses until then (as test_fanout.py's throttled
+ * reader sleeps after each bundle). */
+static void pace(cc_bench_client *c, size_t len)
+{
+    double now = cc_mono_s();
+    if (c->rate <= 0) {
+        calibrate(c, len);
+        c->read_from = now;
+        return;
+    }
+    /* A bundle that came in the same read as the one that paused it is
+     * charged after that one. */
+    double until = (c->paused ? c->resume_at : c->read_from) + (double)len / c->rate;
+    if (until <= now) {
+        c->read_from = now;
+        return;
+    }
+    c->resume_at = until;
+    if (!c->paused)
+        cc_ws_client_set_reading(c->ws, false);
+    c->paused = true;
+    uv_update_time(c->loop); /* the timeout counts from now */
+    uv_timer_start(&c->resume, on_resume, (uint64_t)ceil((until - now) * 1e3), 0);
+}
+
+/* ---- bundles ---- */
+
+static void note_size(cc_bench_client *c, uint32_t width, uint32_t height)
+{
+    for (unsigned i = 0; i < c->n_sizes; i++)
+        if (c->sizes[i].width == width && c->sizes[i].height == height)
+            return;
+    if (c->n_sizes == CC_BENCH_MAX_SIZES)
+        c->more_sizes = true;
+    else
+        c->sizes[c->n_sizes++] = (cc_entry_size){width, height};
 }
 
 static void count_entry(cc_bench_client *c, const cc_fb_entry *e, uint64_t mux_ns,
                         uint64_t now)
 {
     cc_cam_stats *cs = &c->cams[e->camera_index];
-    if (c->index == 0) /* the same for every client */
+    if (c->probe) /* the same for every client of its variant */
         latency(c->shared, &c->shared->capture_mux_us, mux_ns, e->capture_time_ns);
-    latency(c->shared, &c->shared->capture_us, now, e->capture_time_ns);
-    latency(c->shared, &c->shared->cam_capture_us[e->camera_index], now,
-            e->capture_time_ns);
+    latency(c->shared, &c->group->capture_us, now, e->capture_time_ns);
+    if (c->primary)
+        latency(c->shared, &c->shared->cam_capture_us[e->camera_index], now,
+                e->capture_time_ns);
+    note_size(c, e->width, e->height);
     cs->entries++;
     cs->dropped += e->dropped;
     cs->bytes += e->payload_size;
@@ -89,17 +210,24 @@ static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *ar
         c->malformed += s->measuring;
         return;
     }
-    uint64_t gap = c->have_seq && h.bundle_seq > c->last_seq + 1
-                       ? h.bundle_seq - c->last_seq - 1 : 0;
+    uint64_t step = c->have_seq && h.bundle_seq > c->last_seq ? h.bundle_seq - c->last_seq : 1;
     c->have_seq = true;
     c->last_seq = h.bundle_seq;
+    if (!c->group)
+        return; /* stalled: read by accident with the handshake */
+    if (c->group->sub.read_rate > 0)
+        pace(c, len);
     if (!s->measuring)
         return;
-    c->gaps += gap;
+    c->gaps += step - 1;
+    /* At max_fps the server spreads its bundles over the ticks: a step of
+     * stream_fps / max_fps is its rate, a multiple of it a skip. */
+    long missed = lround((double)step / c->group->step) - 1;
+    c->skips += missed > 0 ? (uint64_t)missed : 0;
     c->bundles++;
     c->bytes += len;
     c->entries += h.entry_count;
-    latency(s, &s->mux_us, now, h.mux_time_ns);
+    latency(s, &c->group->mux_us, now, h.mux_time_ns);
     for (unsigned i = 0; i < h.entry_count; i++)
         count_entry(c, &s->entries[i], h.mux_time_ns, now);
 }
@@ -109,6 +237,8 @@ static void on_close(cc_ws_client *ws, int code, const char *reason, void *arg)
     (void)ws;
     cc_bench_client *c = arg;
     c->closed = true;
+    if (c->has_timer)
+        uv_timer_stop(&c->resume);
     c->close_code = code;
     snprintf(c->reason, sizeof c->reason, "%s", reason);
     c->shared->closed++;
@@ -118,18 +248,37 @@ static void on_close(cc_ws_client *ws, int code, const char *reason, void *arg)
 static const cc_ws_client_callbacks callbacks = {on_open, on_text, on_binary, on_close};
 
 int cc_bench_client_init(cc_bench_client *c, uv_loop_t *loop, cc_bench_shared *shared,
-                         unsigned index, bool stalled, const char *token)
+                         unsigned index, cc_bench_group *group, const char *token)
 {
     memset(c, 0, sizeof *c);
+    c->loop = loop;
     c->shared = shared;
+    c->group = group;
     c->index = index;
-    c->stalled = stalled;
+    c->stalled = group == NULL;
     int rc = cc_ws_client_new(&c->ws, loop, &callbacks, c, MAX_MESSAGE);
     if (rc == 0 && token)
         rc = cc_ws_client_set_token(c->ws, token);
-    if (rc == 0 && stalled)
+    if (rc == 0 && c->stalled)
         cc_ws_client_set_reading(c->ws, false); /* applies once open */
+    /* A throttled reader's small window shows the server its pace. */
+    if (rc == 0 && group && group->sub.read_rate > 0)
+        rc = cc_ws_client_set_recv_buffer(c->ws, CC_BENCH_THROTTLED_RCVBUF);
+    if (rc == 0 && group && group->sub.read_rate > 0) {
+        rc = uv_timer_init(loop, &c->resume);
+        c->resume.data = c;
+        c->has_timer = rc == 0;
+    }
     return rc;
+}
+
+bool cc_bench_client_ready(const cc_bench_client *c)
+{
+    if (c->closed)
+        return true;
+    if (c->stalled)
+        return c->opened;
+    return c->got_hello && (c->group->sub.read_rate <= 0 || c->rate > 0);
 }
 
 int cc_bench_client_connect(cc_bench_client *c, const char *url)
@@ -139,8 +288,16 @@ int cc_bench_client_connect(cc_bench_client *c, const char *url)
 
 void cc_bench_client_reset(cc_bench_client *c)
 {
-    c->bundles = c->entries = c->bytes = c->gaps = c->malformed = 0;
+    c->bundles = c->entries = c->bytes = c->gaps = c->malformed = c->skips = 0;
+    c->n_sizes = 0;
+    c->more_sizes = false;
     memset(c->cams, 0, sizeof c->cams);
+}
+
+void cc_bench_client_close_handles(cc_bench_client *c)
+{
+    if (c->has_timer && !uv_is_closing((uv_handle_t *)&c->resume))
+        uv_close((uv_handle_t *)&c->resume, NULL);
 }
 
 void cc_bench_client_destroy(cc_bench_client *c)

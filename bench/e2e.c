@@ -8,6 +8,7 @@
 
 #include "bench_client.h"
 #include "daemon_proc.h"
+#include "daemon_stats.h"
 #include "e2e_report.h"
 #include "proc_stats.h"
 #include "reference.h"
@@ -16,6 +17,8 @@
 #define START_S 20.0       /* daemon: until it listens */
 #define STOP_S 15.0        /* daemon: SIGTERM to exit */
 #define CLOSE_S 10.0       /* clients: close handshakes */
+#define READY_S 30.0       /* read-rate clients: measuring their rate */
+#define STATS_MS 5000      /* GET /stats */
 
 typedef struct e2e {
     const cc_e2e_options *o;
@@ -27,6 +30,16 @@ typedef struct e2e {
     cc_bench_shared shared;
     cc_bench_client *clients;
     unsigned n, next_connect;
+    /* The reading clients' groups: --clients (when not 0), then each
+     * --group; group k has clients [first[k], first[k] + gin[k].n). */
+    cc_bench_group groups[1 + CC_E2E_MAX_GROUPS];
+    cc_e2e_group_in gin[1 + CC_E2E_MAX_GROUPS];
+    unsigned n_groups;
+    unsigned first[1 + CC_E2E_MAX_GROUPS];
+    /* /stats around the window, when the hello lists variants */
+    cc_stats_get get;
+    cc_daemon_stats stats0, stats1;
+    bool have_stats;
     cc_reference ref;
     bool have_ref;
     /* the window */
@@ -34,7 +47,7 @@ typedef struct e2e {
     uint64_t bytes0, bytes1;
     cc_proc_sample d0, d1;
     cc_machine_sample m0, m1;
-    unsigned normal_open, stalled_open;
+    unsigned stalled_open;
     /* progress */
     uv_timer_t progress;
     bool tty;
@@ -132,21 +145,63 @@ static void pump_connects(void *arg)
     }
 }
 
+/* Group k's spec and subscription: the plain clients, or a --group. */
+static void add_group(e2e *r, const char *spec, bool plain, const cc_bench_sub *sub,
+                      unsigned count, unsigned first)
+{
+    unsigned k = r->n_groups++;
+    r->groups[k].sub = *sub;
+    r->groups[k].step = 1;
+    r->first[k] = first;
+    r->gin[k] = (cc_e2e_group_in){.spec = spec, .plain = plain, .group = &r->groups[k],
+                                  .n = count};
+}
+
+static void make_groups(e2e *r)
+{
+    const cc_e2e_options *o = r->o;
+    unsigned next = 0;
+    if (o->clients) {
+        add_group(r, "plain", true, &(cc_bench_sub){0}, o->clients, next);
+        next += o->clients;
+    }
+    for (unsigned i = 0; i < o->n_groups; i++) {
+        const cc_e2e_group_opt *g = &o->groups[i];
+        cc_bench_sub sub = {.variant = g->variant[0] ? g->variant : NULL,
+                            .max_fps = g->max_fps, .read_rate = g->read_rate};
+        add_group(r, g->spec, false, &sub, g->count, next);
+        next += g->count;
+    }
+}
+
 static int make_clients(e2e *r)
 {
-    r->n = r->o->clients + r->o->stalled;
+    make_groups(r);
+    unsigned reading = 0;
+    for (unsigned k = 0; k < r->n_groups; k++)
+        reading += r->gin[k].n;
+    r->n = reading + r->o->stalled;
     r->clients = calloc(r->n, sizeof *r->clients);
     r->prev_bundles = calloc(r->n, sizeof *r->prev_bundles);
     if (!r->clients || !r->prev_bundles)
         return -ENOMEM;
     r->shared.changed = pump_connects;
     r->shared.arg = r;
+    unsigned k = 0;
     for (unsigned i = 0; i < r->n; i++) {
-        int rc = cc_bench_client_init(&r->clients[i], &r->loop, &r->shared, i,
-                                      i >= r->o->clients, r->o->token);
+        while (k < r->n_groups && i >= r->first[k] + r->gin[k].n)
+            k++;
+        cc_bench_group *g = i < reading ? &r->groups[k] : NULL;
+        int rc = cc_bench_client_init(&r->clients[i], &r->loop, &r->shared, i, g,
+                                      r->o->token);
         if (rc < 0)
             return rc;
+        /* The primary group (the first) gives the per-camera figures. */
+        r->clients[i].primary = g && k == 0;
+        r->clients[i].probe = i == 0 && g;
     }
+    for (k = 0; k < r->n_groups; k++)
+        r->gin[k].clients = &r->clients[r->first[k]];
     return 0;
 }
 
@@ -159,6 +214,14 @@ static bool all_connected(e2e *r)
         if (!c->closed && !(c->stalled ? c->opened : c->got_hello))
             return false;
     }
+    return true;
+}
+
+static bool all_ready(e2e *r)
+{
+    for (unsigned i = 0; i < r->next_connect; i++)
+        if (!cc_bench_client_ready(&r->clients[i]))
+            return false;
     return true;
 }
 
@@ -177,6 +240,9 @@ static void close_clients(e2e *r)
             cc_ws_client_close(r->clients[i].ws, 1000);
     if (!run_until(r, all_closed, CLOSE_S))
         fprintf(stderr, "camcast-bench: clients not closed within %.0f s\n", CLOSE_S);
+    for (unsigned i = 0; i < r->n; i++)
+        cc_bench_client_close_handles(&r->clients[i]);
+    uv_run(&r->loop, UV_RUN_NOWAIT); /* their close callbacks */
 }
 
 static void free_clients(e2e *r)
@@ -200,7 +266,7 @@ static void print_progress(e2e *r, double elapsed, double dt)
     for (unsigned i = 0; i < r->n; i++) {
         cc_bench_client *c = &r->clients[i];
         open += !c->closed;
-        if (c->stalled)
+        if (!c->primary)
             continue;
         uint64_t d = c->bundles - r->prev_bundles[i];
         r->prev_bundles[i] = c->bundles;
@@ -219,7 +285,7 @@ static void print_progress(e2e *r, double elapsed, double dt)
                     "  mux->rx p99 %.2f ms%s%s",
             r->tty ? "\r" : "", r->o->label, elapsed, r->o->seconds, open, r->n,
             normal ? (double)total / normal / dt : 0, normal ? (double)min / dt : 0,
-            cc_hist_quantile(&r->shared.mux_us, 0.99) / 1e3, cpu,
+            cc_hist_quantile(&r->groups[0].mux_us, 0.99) / 1e3, cpu,
             r->tty ? "\033[K" : "\n");
 }
 
@@ -245,13 +311,11 @@ static bool warmed_up(e2e *r)
 
 static void count_open(e2e *r)
 {
-    for (unsigned i = 0; i < r->n; i++) {
-        const cc_bench_client *c = &r->clients[i];
-        if (!c->closed && c->stalled)
-            r->stalled_open++;
-        else if (!c->closed)
-            r->normal_open++;
-    }
+    for (unsigned i = 0; i < r->n; i++)
+        r->stalled_open += !r->clients[i].closed && r->clients[i].stalled;
+    for (unsigned k = 0; k < r->n_groups; k++)
+        for (unsigned i = 0; i < r->gin[k].n; i++)
+            r->gin[k].open_at_end += !r->gin[k].clients[i].closed;
 }
 
 static void reset_counts(e2e *r)
@@ -260,8 +324,10 @@ static void reset_counts(e2e *r)
         cc_bench_client_reset(&r->clients[i]);
         r->prev_bundles[i] = 0;
     }
-    cc_hist_reset(&r->shared.capture_us);
-    cc_hist_reset(&r->shared.mux_us);
+    for (unsigned k = 0; k < r->n_groups; k++) {
+        cc_hist_reset(&r->groups[k].capture_us);
+        cc_hist_reset(&r->groups[k].mux_us);
+    }
     cc_hist_reset(&r->shared.capture_mux_us);
     for (unsigned i = 0; i < CC_BENCH_MAX_CAMERAS; i++)
         cc_hist_reset(&r->shared.cam_capture_us[i]);
@@ -298,13 +364,46 @@ static void window_end(e2e *r)
         fputc('\n', stderr);
 }
 
+static bool stats_got(e2e *r)
+{
+    return cc_stats_get_done(&r->get);
+}
+
+/* The daemon's /stats on the loop (the clients keep reading): 0, or -1
+ * with the reason printed. */
+static int fetch_stats(e2e *r, cc_daemon_stats *out)
+{
+    char err[256];
+    int rc = cc_stats_get_start(&r->get, &r->loop, r->url, r->o->token, STATS_MS);
+    if (rc < 0) {
+        fprintf(stderr, "camcast-bench: GET /stats: %s\n", uv_strerror(rc));
+        return -1;
+    }
+    /* Its own timer ends it first; its handles are open until then. */
+    if (!run_until(r, stats_got, STATS_MS / 1e3 + 5)) {
+        fprintf(stderr, "camcast-bench: GET /stats did not end\n");
+        return -1;
+    }
+    rc = cc_stats_get_result(&r->get, out, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "camcast-bench: %s\n", err);
+    cc_stats_get_free(&r->get);
+    return rc < 0 ? -1 : 0;
+}
+
 static void measure(e2e *r)
 {
+    /* Variants' encodes are seen by the daemon alone. */
+    bool stats = r->shared.hello.listed_variants;
     r->t0 = cc_mono_s() + r->o->warmup;
     run_until(r, warmed_up, r->o->warmup + 1);
+    if (stats)
+        stats = fetch_stats(r, &r->stats0) == 0;
     window_start(r);
     run_until(r, window_over, r->o->seconds + 1);
     window_end(r);
+    if (stats)
+        r->have_stats = fetch_stats(r, &r->stats1) == 0;
 }
 
 /* ---- report ---- */
@@ -314,7 +413,9 @@ static int report(e2e *r)
     cc_e2e_input in = {
         .label = r->o->label, .url = r->url, .window_s = r->t1 - r->t0,
         .shared = &r->shared, .clients = r->clients, .n_clients = r->n,
-        .normal_open_at_end = r->normal_open, .stalled_open_at_end = r->stalled_open,
+        .groups = r->gin, .n_groups = r->n_groups, .stalled_open_at_end = r->stalled_open,
+        .stats0 = r->have_stats ? &r->stats0 : NULL,
+        .stats1 = r->have_stats ? &r->stats1 : NULL,
         .bytes_window = r->bytes1 - r->bytes0, .self_cpu_s = r->self1 - r->self0,
         .pid = r->pid, .d0 = r->d0, .d1 = r->d1, .m0 = r->m0, .m1 = r->m1,
         .ref = r->have_ref ? &r->ref : NULL,
@@ -339,6 +440,33 @@ static void load_reference(e2e *r)
     r->have_ref = rc == 0;
 }
 
+/* What the groups ask for exists, and was set up: 0, or -1 with the
+ * reason printed. */
+static int check_groups(e2e *r)
+{
+    const cc_hello *h = &r->shared.hello;
+    for (unsigned k = 0; k < r->n_groups; k++) {
+        const char *v = r->groups[k].sub.variant;
+        if (v && cc_hello_variant_find(h, v) < 0) {
+            fprintf(stderr, "camcast-bench: group %s: the server offers no variant '%s' "
+                            "(it offers:", r->gin[k].spec, v);
+            for (size_t i = 0; i < h->n_variants; i++)
+                fprintf(stderr, " %s", h->variants[i].name);
+            fputs(")\n", stderr);
+            return -1;
+        }
+    }
+    for (unsigned i = 0; i < r->next_connect; i++) {
+        const cc_bench_client *c = &r->clients[i];
+        if (c->sub_errors) {
+            fprintf(stderr, "camcast-bench: the server refused a subscription: %s\n",
+                    c->sub_error);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Connect, measure, close: 0, or -1 with the reason printed. */
 static int stream(e2e *r)
 {
@@ -354,6 +482,13 @@ static int stream(e2e *r)
         const cc_bench_client *c = &r->clients[0];
         fprintf(stderr, "camcast-bench: no client got a hello from %s%s%s%s\n", r->url,
                 c->closed ? " (" : "", c->closed ? c->reason : "", c->closed ? ")" : "");
+        close_clients(r);
+        return -1;
+    }
+    if (!run_until(r, all_ready, READY_S))
+        fprintf(stderr, "camcast-bench: not every read-rate client measured its stream "
+                        "in time\n");
+    if (check_groups(r) < 0) {
         close_clients(r);
         return -1;
     }

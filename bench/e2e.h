@@ -5,6 +5,19 @@
 
 #include <stdbool.h>
 
+#include "hello.h"
+
+#define CC_E2E_MAX_GROUPS 8
+
+/* --group COUNT[:variant=NAME][:max_fps=F][:read_rate=R] */
+typedef struct cc_e2e_group_opt {
+    const char *spec;         /* as given, for the report */
+    unsigned count;
+    char variant[CC_BENCH_NAME_MAX]; /* "": the full frames */
+    double max_fps;           /* 0: every tick */
+    double read_rate;         /* 0: reads everything */
+} cc_e2e_group_opt;
+
 typedef struct cc_e2e_options {
     const char *daemon_path;  /* start this camcastd ... */
     const char *config_path;  /* ... with this config */
@@ -12,7 +25,9 @@ typedef struct cc_e2e_options {
     const char *token;        /* access token every client presents, or NULL */
     int pid;                  /* the attached daemon, for /proc (0: none) */
     const char *label;        /* scenario name in the report */
-    unsigned clients;         /* clients that read everything */
+    unsigned clients;         /* clients that read everything, as sent */
+    cc_e2e_group_opt groups[CC_E2E_MAX_GROUPS]; /* clients that subscribe */
+    unsigned n_groups;
     unsigned stalled;         /* clients that never read once open */
     double seconds;           /* measurement window */
     double warmup;            /* before the window */

@@ -11,31 +11,102 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sorts v (n values) and gives its min, median and max. */
+static void spread(double *v, unsigned n, double *min, double *median, double *max)
+{
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof *v, cmp_double);
+    *min = v[0];
+    *median = v[n / 2];
+    *max = v[n - 1];
+}
+
+static void add_sizes(cc_e2e_group_sum *g, const cc_bench_client *c)
+{
+    g->more_sizes |= c->more_sizes;
+    for (unsigned i = 0; i < c->n_sizes; i++) {
+        unsigned k = 0;
+        while (k < g->n_sizes && (g->sizes[k].width != c->sizes[i].width ||
+                                  g->sizes[k].height != c->sizes[i].height))
+            k++;
+        if (k == g->n_sizes && k == CC_BENCH_MAX_SIZES)
+            g->more_sizes = true;
+        else if (k == g->n_sizes)
+            g->sizes[g->n_sizes++] = c->sizes[i];
+    }
+}
+
+static void summarize_group(const cc_e2e_input *in, const cc_e2e_group_in *gi,
+                            cc_e2e_group_sum *g)
+{
+    double *bps = malloc((gi->n + 1) * sizeof *bps);
+    double *mbps = malloc((gi->n + 1) * sizeof *mbps);
+    uint64_t bytes = 0, bundles = 0;
+    unsigned throttled = 0;
+    double rates = 0;
+    g->count = gi->n;
+    g->open_at_end = gi->open_at_end;
+    for (unsigned i = 0; i < gi->n; i++) {
+        const cc_bench_client *c = &gi->clients[i];
+        if (bps && mbps) {
+            bps[i] = (double)c->bundles / in->window_s;
+            mbps[i] = (double)c->bytes / in->window_s / 1e6;
+        }
+        g->gaps += c->gaps;
+        g->skips += c->skips;
+        g->malformed += c->malformed;
+        g->clients_with_skips += c->skips > 0;
+        g->sub_errors += c->sub_errors;
+        if (c->sub_errors && !g->sub_error)
+            g->sub_error = c->sub_error;
+        bytes += c->bytes;
+        bundles += c->bundles;
+        if (c->rate > 0) {
+            rates += c->rate;
+            throttled++;
+        }
+        add_sizes(g, c);
+    }
+    if (bps && mbps) {
+        spread(bps, gi->n, &g->bps_min, &g->bps_median, &g->bps_max);
+        double lo, hi;
+        spread(mbps, gi->n, &lo, &g->client_mb_per_s, &hi);
+    }
+    free(bps);
+    free(mbps);
+    double fps = in->shared->hello.stream_fps, max_fps = gi->group->sub.max_fps;
+    g->expected_bps = max_fps > 0 && max_fps < fps ? max_fps : fps;
+    g->mb_per_s = (double)bytes / in->window_s / 1e6;
+    g->bundle_kb = bundles ? (double)bytes / (double)bundles / 1e3 : 0;
+    g->read_rate_mb_per_s = throttled ? rates / throttled / 1e6 : 0;
+}
+
+/* The top-level figures are the primary group's (the plain clients as
+ * before groups existed); the camera figures its fullest client's. */
 static void summarize_clients(const cc_e2e_input *in, cc_e2e_summary *s)
 {
-    double *bps = malloc((in->n_clients + 1) * sizeof *bps);
-    for (unsigned i = 0; i < in->n_clients; i++) {
-        const cc_bench_client *c = &in->clients[i];
-        if (c->stalled) {
-            s->stalled++;
-            continue;
-        }
-        if (bps)
-            bps[s->normal] = (double)c->bundles / in->window_s;
-        s->normal++;
-        s->gaps += c->gaps;
-        s->malformed += c->malformed;
+    for (unsigned i = 0; i < in->n_clients; i++)
+        s->stalled += in->clients[i].stalled;
+    for (unsigned k = 0; k < in->n_groups; k++)
+        summarize_group(in, &in->groups[k], &s->groups[k]);
+    if (in->n_groups == 0)
+        return;
+    const cc_e2e_group_in *gi = &in->groups[0];
+    const cc_e2e_group_sum *g = &s->groups[0];
+    s->normal = g->count;
+    s->normal_open_at_end = g->open_at_end;
+    s->bps_min = g->bps_min;
+    s->bps_median = g->bps_median;
+    s->bps_max = g->bps_max;
+    s->gaps = g->gaps;
+    s->malformed = g->malformed;
+    for (unsigned i = 0; i < gi->n; i++) {
+        const cc_bench_client *c = &gi->clients[i];
         s->clients_with_gaps += c->gaps > 0;
         if (!s->ref_client || c->entries > s->ref_client->entries)
             s->ref_client = c;
     }
-    if (bps && s->normal) {
-        qsort(bps, s->normal, sizeof *bps, cmp_double);
-        s->bps_min = bps[0];
-        s->bps_median = bps[s->normal / 2];
-        s->bps_max = bps[s->normal - 1];
-    }
-    free(bps);
 }
 
 static void summarize_camera(const cc_cam_stats *cs, double window_s, cc_e2e_camera *out)
@@ -80,6 +151,87 @@ static void summarize_daemon(const cc_e2e_input *in, cc_e2e_summary *s)
     s->hwm_kb = b->hwm_kb;
 }
 
+/* A variant's encodes between the two /stats. */
+static void summarize_variant(const cc_daemon_stats_variant *a,
+                              const cc_daemon_stats_variant *b, cc_e2e_variant_sum *v)
+{
+    v->name = b->name;
+    v->clients = b->clients;
+    v->run_encode_ms_mean = b->encode_ms_mean;
+    v->convert_ms_mean = -1;
+    if (!a)
+        return;
+    v->ticks = b->ticks - a->ticks;
+    v->encoded = b->encoded - a->encoded;
+    if (v->encoded <= 0)
+        return;
+    /* The means are over the whole run: their totals differ by the window's. */
+    v->encode_ms_mean = (b->encode_ms_mean * b->encoded - a->encode_ms_mean * a->encoded) /
+                        v->encoded;
+    if (a->convert_ms_mean >= 0 && b->convert_ms_mean >= 0)
+        v->convert_ms_mean = (b->convert_ms_mean * b->encoded -
+                              a->convert_ms_mean * a->encoded) / v->encoded;
+    v->jpeg_kb = (b->jpeg_bytes - a->jpeg_bytes) / v->encoded / 1e3;
+}
+
+static void summarize_variants(const cc_e2e_input *in, cc_e2e_summary *s)
+{
+    if (!in->stats0 || !in->stats1)
+        return;
+    const cc_daemon_stats *b = in->stats1;
+    for (size_t v = 0; v < b->n_variants; v++)
+        summarize_variant(cc_daemon_stats_variant_find(in->stats0, b->variants[v].name),
+                          &b->variants[v], &s->variants[v]);
+    s->n_variants = b->n_variants;
+    const cc_e2e_variant_sum *full = &s->variants[0];
+    for (size_t v = 0; v < s->n_variants; v++)
+        if (full->encode_ms_mean > 0)
+            s->variants[v].cost_vs_full = s->variants[v].encode_ms_mean / full->encode_ms_mean;
+}
+
+/* The reference CPU time of what the daemon encoded in the window. From
+ * the client with the most entries without variants; with variants, from
+ * /stats, since no client sees every variant (and the full frames are
+ * encoded on every tick whoever watches): each camera's full frames at
+ * its reference cost, a variant's entries at the full frames' mean
+ * reference cost scaled by what the daemon spent on the variant per entry
+ * against a full frame (camcast-microbench's reference is of full frames
+ * only). Returns the frames, 0 when there is no fair figure. */
+static uint64_t reference_cost(const cc_e2e_input *in, const cc_e2e_summary *s,
+                               double *expected)
+{
+    const cc_reference *ref = in->ref;
+    uint64_t frames = 0;
+    *expected = 0;
+    for (size_t i = 0; i < ref->n_cameras; i++)
+        if (ref->cpu_s[i] <= 0)
+            return 0; /* a camera without reference */
+    if (s->n_variants == 0) {
+        for (size_t i = 0; i < ref->n_cameras; i++) {
+            *expected += (double)s->cams[i].entries * ref->cpu_s[i];
+            frames += s->cams[i].entries;
+        }
+        return frames;
+    }
+    const cc_daemon_stats *a = in->stats0, *b = in->stats1;
+    if (a->n_cameras != ref->n_cameras || b->n_cameras != ref->n_cameras)
+        return 0;
+    for (size_t i = 0; i < ref->n_cameras; i++) {
+        double n = b->frames_encoded[i] - a->frames_encoded[i];
+        *expected += n * ref->cpu_s[i];
+        frames += (uint64_t)n;
+    }
+    if (frames == 0)
+        return 0;
+    double per_full = *expected / (double)frames;
+    for (size_t v = 1; v < s->n_variants; v++) {
+        const cc_e2e_variant_sum *k = &s->variants[v];
+        *expected += k->encoded * per_full * k->cost_vs_full;
+        frames += (uint64_t)k->encoded;
+    }
+    return frames;
+}
+
 /* Frames per CPU-second of the daemon against the reference's, weighted by
  * what each camera streamed. */
 static void summarize_encode(const cc_e2e_input *in, cc_e2e_summary *s)
@@ -87,18 +239,16 @@ static void summarize_encode(const cc_e2e_input *in, cc_e2e_summary *s)
     const cc_reference *ref = in->ref;
     if (!ref || !s->have_daemon || !s->ref_client)
         return;
-    double expected = 0, per_bundle = 0;
-    for (size_t i = 0; i < ref->n_cameras; i++) {
-        if (ref->cpu_s[i] <= 0)
-            return; /* a camera without reference: no fair figure */
-        expected += (double)s->cams[i].entries * ref->cpu_s[i];
+    double expected, per_bundle = 0;
+    uint64_t frames = reference_cost(in, s, &expected);
+    for (size_t i = 0; i < ref->n_cameras; i++)
         per_bundle += ref->cpu_s[i];
-        s->frames += s->cams[i].entries;
-    }
     double cpu = in->d1.cpu_s - in->d0.cpu_s;
     double enc_cpu = in->d1.encode_s - in->d0.encode_s;
-    if (s->frames == 0 || cpu <= 0 || enc_cpu <= 0)
+    if (frames == 0 || expected <= 0 || cpu <= 0 || enc_cpu <= 0)
         return;
+    s->frames = frames;
+    s->encode_from_stats = s->n_variants > 0;
     s->have_efficiency = true;
     s->frames_per_cpu_s = (double)s->frames / cpu;
     s->ref_frames_per_cpu_s = (double)s->frames / expected;
@@ -118,8 +268,14 @@ void cc_e2e_summarize(const cc_e2e_input *in, cc_e2e_summary *s)
         summarize_camera(&s->ref_client->cams[i], in->window_s, &s->cams[i]);
     for (size_t i = 0; i < n; i++)
         quantiles(&in->shared->cam_capture_us[i], s->cams[i].capture_ms);
-    quantiles(&in->shared->capture_us, s->capture_ms);
-    quantiles(&in->shared->mux_us, s->mux_ms);
+    for (unsigned k = 0; k < in->n_groups; k++) {
+        quantiles(&in->groups[k].group->capture_us, s->groups[k].capture_ms);
+        quantiles(&in->groups[k].group->mux_us, s->groups[k].mux_ms);
+    }
+    if (in->n_groups) {
+        memcpy(s->capture_ms, s->groups[0].capture_ms, sizeof s->capture_ms);
+        memcpy(s->mux_ms, s->groups[0].mux_ms, sizeof s->mux_ms);
+    }
     quantiles(&in->shared->capture_mux_us, s->capture_mux_ms);
     uint64_t bytes = 0, bundles = 0;
     for (unsigned i = 0; i < in->n_clients; i++) {
@@ -129,6 +285,7 @@ void cc_e2e_summarize(const cc_e2e_input *in, cc_e2e_summary *s)
     s->mb_per_s = (double)bytes / in->window_s / 1e6;
     s->bundle_kb = bundles ? (double)bytes / (double)bundles / 1e3 : 0;
     summarize_daemon(in, s);
+    summarize_variants(in, s);
     summarize_encode(in, s);
     s->self_pct = in->self_cpu_s / in->window_s * 100;
     double busy = in->m1.busy_s - in->m0.busy_s;
@@ -201,8 +358,9 @@ static void print_encode(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *
                  "reference %.1f (1 thread)\n",
             (unsigned long long)s->frames, s->frames_per_cpu_s, s->ref_frames_per_cpu_s);
     fprintf(out, "  efficiency         %.3f (encoder threads alone %.3f); "
-                 "beyond encoding %.1f%% of a core\n",
-            s->efficiency, s->encoder_efficiency, s->beyond_pct);
+                 "beyond encoding %.1f%% of a core%s\n",
+            s->efficiency, s->encoder_efficiency, s->beyond_pct,
+            s->encode_from_stats ? " (frames of every variant, from /stats)" : "");
     fprintf(out, "  encode ceiling     %.1f bundles/s on %u cores; achieved %.1f%%\n",
             s->ceiling_bps, in->cores, s->ceiling_ratio * 100);
     for (size_t i = 0; i < in->ref->n_cameras; i++)
@@ -210,25 +368,83 @@ static void print_encode(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *
                 in->ref->cpu_s[i] * 1e3, in->ref->exact ? "" : " (pattern guessed)");
 }
 
+static void sizes_text(const cc_e2e_group_sum *g, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < g->n_sizes && n < cap; i++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%ux%u", i ? " " : "",
+                              g->sizes[i].width, g->sizes[i].height);
+    if (g->more_sizes && n < cap)
+        snprintf(buf + n, cap - n, " ...");
+}
+
+static void print_group(const cc_e2e_group_in *gi, const cc_e2e_group_sum *g, FILE *out)
+{
+    char sizes[128];
+    sizes_text(g, sizes, sizeof sizes);
+    fprintf(out, "  group %s: %u clients, open at end %u\n", gi->spec, g->count,
+            g->open_at_end);
+    fprintf(out, "    bundles/s/client min %.2f  median %.2f  max %.2f (its rate %g)\n",
+            g->bps_min, g->bps_median, g->bps_max, g->expected_bps);
+    fprintf(out, "    skips            %llu (%u clients), seq gaps %llu; malformed %llu; "
+                 "subscribe errors %u%s%s\n",
+            (unsigned long long)g->skips, g->clients_with_skips,
+            (unsigned long long)g->gaps, (unsigned long long)g->malformed, g->sub_errors,
+            g->sub_error ? ": " : "", g->sub_error ? g->sub_error : "");
+    fprintf(out, "    capture->receive p50 %7.2f  p99 %7.2f  max %7.2f ms\n", g->capture_ms[0],
+            g->capture_ms[2], g->capture_ms[3]);
+    fprintf(out, "    mux->receive     p50 %7.2f  p99 %7.2f  max %7.2f ms\n", g->mux_ms[0],
+            g->mux_ms[2], g->mux_ms[3]);
+    fprintf(out, "    received         %.1f MB/s (%.2f per client), %.1f kB per bundle; "
+                 "entries %s\n",
+            g->mb_per_s, g->client_mb_per_s, g->bundle_kb, sizes);
+    if (gi->group->sub.read_rate > 0)
+        fprintf(out, "    read rate        %.2f MB/s per client (%g of its stream)\n",
+                g->read_rate_mb_per_s, gi->group->sub.read_rate);
+}
+
+static void print_variants(const cc_e2e_summary *s, FILE *out)
+{
+    for (size_t v = 0; v < s->n_variants; v++) {
+        const cc_e2e_variant_sum *k = &s->variants[v];
+        char cost[48] = "", convert[32] = "";
+        if (v > 0 && k->cost_vs_full > 0)
+            snprintf(cost, sizeof cost, " = %.0f%% of full's", k->cost_vs_full * 100);
+        if (k->convert_ms_mean >= 0)
+            snprintf(convert, sizeof convert, ", convert %.2f", k->convert_ms_mean);
+        fprintf(out, "  variant %-10s %.0f entries, %.2f ms each%s%s, %.1f kB; "
+                     "%.0f clients (/stats)\n",
+                k->name, k->encoded, k->encode_ms_mean, cost, convert, k->jpeg_kb,
+                k->clients);
+    }
+}
+
 void cc_e2e_print_table(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
 {
     const cc_hello *h = &in->shared->hello;
-    fprintf(out, "e2e [%s] %s, %.1f s, %s at %g fps, %u clients + %u stalled\n",
+    bool grouped = in->n_groups && !in->groups[0].plain;
+    fprintf(out, "e2e [%s] %s, %.1f s, %s at %g fps, %u clients%s%s%s + %u stalled\n",
             in->label, in->url, in->window_s, h->server, h->stream_fps, s->normal,
+            grouped ? " (group " : "", grouped ? in->groups[0].spec : "", grouped ? ")" : "",
             s->stalled);
     fprintf(out, "  bundles/s/client   min %.2f  median %.2f  max %.2f\n", s->bps_min,
             s->bps_median, s->bps_max);
     fprintf(out, "  seq gaps           %llu (%u clients); malformed %llu; "
                  "open at end %u/%u, stalled %u/%u\n",
             (unsigned long long)s->gaps, s->clients_with_gaps,
-            (unsigned long long)s->malformed, in->normal_open_at_end, s->normal,
+            (unsigned long long)s->malformed, s->normal_open_at_end, s->normal,
             in->stalled_open_at_end, s->stalled);
     print_latency(out, "capture->receive", s->capture_ms);
     print_latency(out, "  capture->mux", s->capture_mux_ms);
     print_latency(out, "  mux->receive", s->mux_ms);
-    fprintf(out, "  received           %.1f MB/s, %.1f kB per bundle\n", s->mb_per_s,
-            s->bundle_kb);
+    fprintf(out, "  received           %.1f MB/s, %.1f kB per bundle%s\n", s->mb_per_s,
+            s->bundle_kb, in->n_groups > 1 ? " (all groups)" : "");
     print_cameras(in, s, out);
+    for (unsigned k = 0; k < in->n_groups; k++)
+        if (in->n_groups > 1 || !in->groups[k].plain)
+            print_group(&in->groups[k], &s->groups[k], out);
+    print_variants(s, out);
     print_daemon(in, s, out);
     print_encode(in, s, out);
     fprintf(out, "  bench process      %.1f%% of a core, %.2f ms CPU per MB received\n",
@@ -254,7 +470,7 @@ static void add_clients(cJSON *root, const cc_e2e_input *in, const cc_e2e_summar
     cJSON *c = cJSON_AddObjectToObject(root, "clients");
     cJSON_AddNumberToObject(c, "count", s->normal);
     cJSON_AddNumberToObject(c, "stalled", s->stalled);
-    cJSON_AddNumberToObject(c, "open_at_end", in->normal_open_at_end);
+    cJSON_AddNumberToObject(c, "open_at_end", s->normal_open_at_end);
     cJSON_AddNumberToObject(c, "stalled_open_at_end", in->stalled_open_at_end);
     cJSON *b = cJSON_AddObjectToObject(c, "bundles_per_s");
     cJSON_AddNumberToObject(b, "min", s->bps_min);
@@ -322,6 +538,7 @@ static void add_encode(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary
     cJSON_AddNumberToObject(e, "efficiency", s->efficiency);
     cJSON_AddNumberToObject(e, "encoder_thread_efficiency", s->encoder_efficiency);
     cJSON_AddNumberToObject(e, "beyond_encoding_percent", s->beyond_pct);
+    cJSON_AddBoolToObject(e, "frames_from_stats", s->encode_from_stats);
     cJSON_AddNumberToObject(e, "ceiling_bundles_per_s", s->ceiling_bps);
     cJSON_AddNumberToObject(e, "ceiling_ratio", s->ceiling_ratio);
     cJSON_AddNumberToObject(e, "cores", in->cores);
@@ -329,6 +546,72 @@ static void add_encode(cJSON *root, const cc_e2e_input *in, const cc_e2e_summary
     for (size_t i = 0; in->ref && i < in->ref->n_cameras; i++)
         cJSON_AddItemToArray(refs, cJSON_CreateNumber(in->ref->cpu_s[i] * 1e3));
     cJSON_AddBoolToObject(e, "reference_exact", in->ref && in->ref->exact);
+}
+
+static void add_group(cJSON *arr, const cc_e2e_group_in *gi, const cc_e2e_group_sum *g)
+{
+    const cc_bench_sub *sub = &gi->group->sub;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return;
+    cJSON_AddItemToArray(arr, o);
+    cJSON_AddStringToObject(o, "spec", gi->spec);
+    cJSON_AddBoolToObject(o, "plain", gi->plain);
+    cJSON_AddStringToObject(o, "variant", sub->variant ? sub->variant : "full");
+    cJSON_AddNumberToObject(o, "max_fps", sub->max_fps);
+    cJSON_AddNumberToObject(o, "read_rate", sub->read_rate);
+    cJSON_AddNumberToObject(o, "count", g->count);
+    cJSON_AddNumberToObject(o, "open_at_end", g->open_at_end);
+    cJSON *b = cJSON_AddObjectToObject(o, "bundles_per_s");
+    cJSON_AddNumberToObject(b, "min", g->bps_min);
+    cJSON_AddNumberToObject(b, "median", g->bps_median);
+    cJSON_AddNumberToObject(b, "max", g->bps_max);
+    cJSON_AddNumberToObject(b, "expected", g->expected_bps);
+    cJSON_AddNumberToObject(o, "skips", (double)g->skips);
+    cJSON_AddNumberToObject(o, "clients_with_skips", g->clients_with_skips);
+    cJSON_AddNumberToObject(o, "seq_gaps", (double)g->gaps);
+    cJSON_AddNumberToObject(o, "malformed", (double)g->malformed);
+    cJSON_AddNumberToObject(o, "subscribe_errors", g->sub_errors);
+    if (g->sub_error)
+        cJSON_AddStringToObject(o, "subscribe_error", g->sub_error);
+    cJSON *lat = cJSON_AddObjectToObject(o, "latency_ms");
+    add_quantiles(lat, "capture_to_receive", g->capture_ms);
+    add_quantiles(lat, "mux_to_receive", g->mux_ms);
+    cJSON_AddNumberToObject(o, "mb_per_s", g->mb_per_s);
+    cJSON_AddNumberToObject(o, "mb_per_s_per_client", g->client_mb_per_s);
+    cJSON_AddNumberToObject(o, "bundle_kb", g->bundle_kb);
+    if (sub->read_rate > 0)
+        cJSON_AddNumberToObject(o, "read_rate_mb_per_s", g->read_rate_mb_per_s);
+    cJSON *sizes = cJSON_AddArrayToObject(o, "entry_sizes");
+    for (unsigned i = 0; i < g->n_sizes; i++) {
+        cJSON *z = cJSON_CreateObject();
+        cJSON_AddItemToArray(sizes, z);
+        cJSON_AddNumberToObject(z, "width", g->sizes[i].width);
+        cJSON_AddNumberToObject(z, "height", g->sizes[i].height);
+    }
+    cJSON_AddBoolToObject(o, "more_entry_sizes", g->more_sizes);
+}
+
+static void add_variants(cJSON *root, const cc_e2e_summary *s)
+{
+    cJSON *arr = cJSON_AddArrayToObject(root, "variants");
+    for (size_t v = 0; v < s->n_variants; v++) {
+        const cc_e2e_variant_sum *k = &s->variants[v];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return;
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", k->name);
+        cJSON_AddNumberToObject(o, "clients", k->clients);
+        cJSON_AddNumberToObject(o, "ticks", k->ticks);
+        cJSON_AddNumberToObject(o, "encoded", k->encoded);
+        cJSON_AddNumberToObject(o, "encode_ms_mean", k->encode_ms_mean);
+        if (k->convert_ms_mean >= 0)
+            cJSON_AddNumberToObject(o, "convert_ms_mean", k->convert_ms_mean);
+        cJSON_AddNumberToObject(o, "jpeg_kb", k->jpeg_kb);
+        cJSON_AddNumberToObject(o, "cost_vs_full", k->cost_vs_full);
+        cJSON_AddNumberToObject(o, "run_encode_ms_mean", k->run_encode_ms_mean);
+    }
 }
 
 int cc_e2e_print_json(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
@@ -350,6 +633,10 @@ int cc_e2e_print_json(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out
     cJSON_AddNumberToObject(root, "mb_per_s", s->mb_per_s);
     cJSON_AddNumberToObject(root, "bundle_kb", s->bundle_kb);
     add_cameras(root, in, s);
+    cJSON *groups = cJSON_AddArrayToObject(root, "groups");
+    for (unsigned k = 0; k < in->n_groups; k++)
+        add_group(groups, &in->groups[k], &s->groups[k]);
+    add_variants(root, s);
     add_daemon(root, in, s);
     add_encode(root, in, s);
     cJSON *b = cJSON_AddObjectToObject(root, "bench_process");

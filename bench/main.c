@@ -1,7 +1,8 @@
 /* camcast-bench: the FPS/latency harness (docs/performance.md).
  *
  *   camcast-bench e2e    (--daemon PATH --config FILE | --url URL [--pid PID])
- *                        [--clients N] [--stalled N] [--seconds S]
+ *                        [--clients N] [--group COUNT[:KEY=VALUE]...]...
+ *                        [--stalled N] [--seconds S]
  *                        [--reference FILE] [--token-file PATH] ...
  *
  * A client of the stream: it links the client library (lib/) alone. The
@@ -11,6 +12,7 @@
  * machines; progress and errors on stderr.
  */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +33,18 @@ static void usage(FILE *out)
           "  e2e      WebSocket clients against camcastd\n"
           "           --daemon PATH --config FILE   start camcastd on 127.0.0.1:0\n"
           "           --url ws://HOST:PORT/stream   or attach (--pid PID for /proc)\n"
-          "           --clients N (1), --stalled N (0): clients that never read\n"
+          "           --clients N: clients that read everything they are sent (1;\n"
+          "             0 when --group is given)\n"
+          "           --group COUNT[:variant=NAME][:max_fps=F][:read_rate=R]\n"
+          "             (repeatable, up to 8): COUNT clients that subscribe after\n"
+          "             the hello to variant NAME and/or at most F bundles/s;\n"
+          "             read_rate=R: each reads at most R times its own stream's\n"
+          "             bytes/s (0.5: half; its first bundles' mean size at its\n"
+          "             rate), with a 32 KiB receive buffer, pausing between\n"
+          "             bundles to hold the rate. Each group is reported apart;\n"
+          "             the top-level figures are the --clients ones, or the\n"
+          "             first group's with --clients 0\n"
+          "           --stalled N (0): clients that never read\n"
           "           --seconds S (10), --warmup S (1), --label NAME (e2e)\n"
           "           --reference FILE: encode reference per camera, as written\n"
           "             by camcast-microbench reference --json (efficiency figures)\n"
@@ -44,6 +57,65 @@ static void usage(FILE *out)
 }
 
 /* ---- e2e ---- */
+
+/* As the daemon's variant names (src/config.c): safe in JSON as they are. */
+static bool variant_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n >= CC_BENCH_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr("_.-", s[i]))
+            return false;
+    return true;
+}
+
+/* One KEY=VALUE of --group; false for anything else. */
+static bool group_key(cc_e2e_group_opt *g, const char *kv, size_t n)
+{
+    char buf[128];
+    if (n >= sizeof buf)
+        return false;
+    memcpy(buf, kv, n);
+    buf[n] = '\0';
+    char *value = strchr(buf, '=');
+    if (!value)
+        return false;
+    *value++ = '\0';
+    if (strcmp(buf, "variant") == 0 && variant_name_ok(value, strlen(value))) {
+        snprintf(g->variant, sizeof g->variant, "%s", value);
+        return true;
+    }
+    if (strcmp(buf, "max_fps") == 0)
+        return cc_arg_double(value, 0, &g->max_fps);
+    if (strcmp(buf, "read_rate") == 0)
+        return cc_arg_double(value, 0, &g->read_rate) && g->read_rate > 0;
+    return false;
+}
+
+/* COUNT[:variant=NAME][:max_fps=F][:read_rate=R] */
+static bool parse_group(const char *spec, cc_e2e_group_opt *g)
+{
+    memset(g, 0, sizeof *g);
+    g->spec = spec;
+    const char *colon = strchr(spec, ':');
+    size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+    char count[16];
+    unsigned long v;
+    if (n == 0 || n >= sizeof count)
+        return false;
+    memcpy(count, spec, n);
+    count[n] = '\0';
+    if (!cc_arg_uint(count, 1, 10000, &v))
+        return false;
+    g->count = (unsigned)v;
+    while (colon) {
+        const char *kv = colon + 1;
+        colon = strchr(kv, ':');
+        if (!group_key(g, kv, colon ? (size_t)(colon - kv) : strlen(kv)))
+            return false;
+    }
+    return true;
+}
 
 /* Reads the token file (if any), then runs; the token is never printed. */
 static int run_e2e(cc_e2e_options *o, const char *token_file)
@@ -71,6 +143,7 @@ static int cmd_e2e(int argc, char **argv)
         {"seconds", required_argument, NULL, 's'}, {"warmup", required_argument, NULL, 'w'},
         {"label", required_argument, NULL, 'l'},   {"reference", required_argument, NULL, 'r'},
         {"token-file", required_argument, NULL, 't'},
+        {"group", required_argument, NULL, 'g'},
         {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},       {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0},
@@ -78,6 +151,7 @@ static int cmd_e2e(int argc, char **argv)
     cc_e2e_options o = {.label = "e2e", .clients = 1, .seconds = 10, .warmup = 1,
 };
     const char *token_file = NULL;
+    bool clients_given = false;
     unsigned long v;
     int opt;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -86,13 +160,26 @@ static int cmd_e2e(int argc, char **argv)
         case 'c': o.config_path = optarg; break;
         case 'u': o.url = optarg; break;
         case 'p': if (!cc_arg_uint(optarg, 1, 4194304, &v)) return cc_arg_bad(PROG, "pid", optarg); o.pid = (int)v; break;
-        case 'n': if (!cc_arg_uint(optarg, 0, 10000, &v)) return cc_arg_bad(PROG, "clients", optarg); o.clients = (unsigned)v; break;
+        case 'n':
+            if (!cc_arg_uint(optarg, 0, 10000, &v))
+                return cc_arg_bad(PROG, "clients", optarg);
+            o.clients = (unsigned)v;
+            clients_given = true;
+            break;
         case 'S': if (!cc_arg_uint(optarg, 0, 10000, &v)) return cc_arg_bad(PROG, "stalled", optarg); o.stalled = (unsigned)v; break;
         case 's': if (!cc_arg_double(optarg, 0.1, &o.seconds)) return cc_arg_bad(PROG, "seconds", optarg); break;
         case 'w': if (!cc_arg_double(optarg, 0, &o.warmup)) return cc_arg_bad(PROG, "warmup", optarg); break;
         case 'l': o.label = optarg; break;
         case 'r': o.reference_path = optarg; break;
         case 't': token_file = optarg; break;
+        case 'g':
+            if (o.n_groups == CC_E2E_MAX_GROUPS) {
+                fprintf(stderr, "camcast-bench e2e: at most %d --group\n", CC_E2E_MAX_GROUPS);
+                return CC_EXIT_USAGE;
+            }
+            if (!parse_group(optarg, &o.groups[o.n_groups++]))
+                return cc_arg_bad(PROG, "group", optarg);
+            break;
         case 'j': o.json = true; break;
         case 'v': o.verbose = true; break;
         case 'h': usage(stdout); return 0;
@@ -105,8 +192,10 @@ static int cmd_e2e(int argc, char **argv)
         fputs("camcast-bench e2e: give --daemon PATH --config FILE, or --url URL\n", stderr);
         return CC_EXIT_USAGE;
     }
-    if (o.clients == 0) {
-        fputs("camcast-bench e2e: --clients must be at least 1\n", stderr);
+    if (o.n_groups && !clients_given)
+        o.clients = 0;
+    if (o.clients == 0 && o.n_groups == 0) {
+        fputs("camcast-bench e2e: --clients must be at least 1 without --group\n", stderr);
         return CC_EXIT_USAGE;
     }
     return run_e2e(&o, token_file);

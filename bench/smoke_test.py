@@ -1,5 +1,7 @@
 """Smoke test of camcast-bench: a real run with a tiny budget, its JSON
-checked for structure and sanity (never for speed).
+checked for structure and sanity (never for speed). The e2e mode also runs
+client groups (--group) against a config with a variant: one on the
+variant at a lower rate, one reading at half rate.
 
     /usr/bin/python3 bench/smoke_test.py encode|ring|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
 """
@@ -32,6 +34,10 @@ pixel_format = RGB8
 grab_fps = 200
 pattern = bars
 """
+
+
+# The same cameras with a variant half as wide (320 -> 160).
+VARIANT = "\n[variant preview]\nmax_width = 160\nquality = 70\n"
 
 
 def fail(msg):
@@ -101,6 +107,7 @@ def smoke_e2e(bench, micro, daemon):
         out = run([bench, "e2e", "--daemon", daemon, "--config", cfg, "--clients", "2",
                    "--seconds", "2", "--warmup", "0.5", "--reference", ref_path,
                    "--label", "smoke", "--json"])
+        smoke_groups(bench, daemon, tmp, ref_path)
     c = out["clients"]
     check(out["scenario"] == "smoke", "label")
     check(c["count"] == 2 and c["open_at_end"] == 2, f"clients: {c}")
@@ -127,6 +134,64 @@ def smoke_e2e(bench, micro, daemon):
           f"daemon exit: {d}")
     check(out["encode"]["available"] and out["encode"]["frames"] > 0,
           f"encode: {out['encode']}")
+    check(out["groups"][0]["plain"] and len(out["groups"]) == 1, f"groups: {out['groups']}")
+    check(out["variants"] == [], "no /stats figures without variants")
+
+
+def group(out, spec):
+    found = [g for g in out["groups"] if g["spec"] == spec]
+    check(len(found) == 1, f"group {spec}: {out['groups']}")
+    return found[0]
+
+
+def smoke_groups(bench, daemon, tmp, ref_path):
+    """Groups: the subscription reaches the server (entries of the variant's
+    size, at most max_fps), a read-rate reader is held back, and the
+    variants' encodes come from the daemon's /stats."""
+    cfg = os.path.join(tmp, "variant.ini")
+    with open(cfg, "w") as f:
+        f.write(CONFIG.replace("[camera a]", VARIANT.lstrip() + "\n[camera a]"))
+    preview, slow = "2:variant=preview:max_fps=10", "1:read_rate=0.5"
+    out = run([bench, "e2e", "--daemon", daemon, "--config", cfg, "--clients", "1",
+               "--group", preview, "--group", slow, "--seconds", "2", "--warmup", "0.5",
+               "--reference", ref_path, "--label", "smoke-groups", "--json"])
+    check(out["clients"]["count"] == 1, f"plain clients: {out['clients']}")
+    check([g["spec"] for g in out["groups"]] == ["plain", preview, slow],
+          f"groups: {out['groups']}")
+    for g in out["groups"]:
+        check(g["open_at_end"] == g["count"], f"{g['spec']}: open at end {g}")
+        check(g["malformed"] == 0 and g["subscribe_errors"] == 0, f"{g['spec']}: {g}")
+        check(g["bundles_per_s"]["min"] > 0, f"{g['spec']}: no bundles {g}")
+        q = g["latency_ms"]["mux_to_receive"]
+        check(0 <= q["p50"] <= q["p99"] <= q["max"], f"{g['spec']}: {q}")
+    p = group(out, preview)
+    check(p["variant"] == "preview" and p["max_fps"] == 10, f"preview group: {p}")
+    check(p["entry_sizes"] == [{"width": 160, "height": 120}],
+          f"preview entries: {p['entry_sizes']}")
+    b = p["bundles_per_s"]
+    check(b["expected"] == 10 and b["max"] <= 11, f"preview group above max_fps: {b}")
+    full = out["groups"][0]
+    check(full["entry_sizes"] == [{"width": 320, "height": 240}], f"plain: {full}")
+    s = group(out, slow)
+    check(s["read_rate_mb_per_s"] > 0, f"read-rate group: {s}")
+    # Held to half its bytes/s: well below the stream's 30 bundles/s.
+    check(s["bundles_per_s"]["max"] < 22, f"read-rate group not held back: {s}")
+    names = [v["name"] for v in out["variants"]]
+    check(names == ["full", "preview"], f"variants from /stats: {out['variants']}")
+    for v in out["variants"]:
+        check(v["encoded"] > 0 and v["encode_ms_mean"] > 0, f"variant {v}")
+    check(0 < out["variants"][1]["cost_vs_full"], f"variants: {out['variants']}")
+    e = out["encode"]
+    check(e["available"] and e["frames_from_stats"], f"encode: {e}")
+    d = out["daemon"]
+    check(d["exited"] and d["exit_status"] == 0, f"daemon exit: {d}")
+    # A variant the server does not offer: refused before measuring.
+    print("+ camcast-bench e2e ... --group 1:variant=nope", flush=True)
+    p = subprocess.run([bench, "e2e", "--daemon", daemon, "--config", cfg,
+                        "--group", "1:variant=nope", "--seconds", "1", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 1 and "no variant 'nope'" in p.stderr,
+          f"unknown variant: status {p.returncode}, {p.stderr}")
 
 
 def main():

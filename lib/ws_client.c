@@ -72,6 +72,7 @@ struct cc_ws_client {
     void *arg;
     size_t max_message;
     size_t max_text;
+    int rcvbuf;         /* SO_RCVBUF of new connections; 0: the system's */
     char token[CC_TOKEN_MAX + 1]; /* "" for none */
     int http_status;    /* of the last handshake response */
     bool detached;      /* no socket: ws_client_internal.h */
@@ -899,12 +900,23 @@ static void connect_next(cc_ws_client *c)
 {
     struct addrinfo *ai = c->next_addr;
     c->next_addr = ai->ai_next;
-    uv_tcp_init(c->loop, &c->tcp);
+    /* The socket now, not at connect: its receive buffer goes first. */
+    int rc = uv_tcp_init_ex(c->loop, &c->tcp, (unsigned)ai->ai_family);
+    if (rc < 0) { /* no socket (EMFILE...): no handle to close either */
+        set_result(c, 0, "socket: %s", uv_strerror(rc));
+        c->st = ST_RESOLVING;
+        teardown(c);
+        return;
+    }
     c->tcp.data = c;
     c->open_handles++;
     c->read_started = false;
     c->connect.data = c;
-    int rc = uv_tcp_connect(&c->connect, &c->tcp, ai->ai_addr, on_connected);
+    int bytes = c->rcvbuf;
+    if (bytes > 0)
+        rc = uv_recv_buffer_size((uv_handle_t *)&c->tcp, &bytes);
+    if (rc == 0)
+        rc = uv_tcp_connect(&c->connect, &c->tcp, ai->ai_addr, on_connected);
     if (rc < 0)
         connect_failed(c, rc);
 }
@@ -962,6 +974,14 @@ int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text)
     if (max_text == 0)
         return -EINVAL;
     c->max_text = max_text < c->max_message ? max_text : c->max_message;
+    return 0;
+}
+
+int cc_ws_client_set_recv_buffer(cc_ws_client *c, int bytes)
+{
+    if (bytes < 0)
+        return -EINVAL;
+    c->rcvbuf = bytes;
     return 0;
 }
 

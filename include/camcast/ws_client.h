@@ -58,6 +58,11 @@ int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text);
  * "Authorization: Bearer TOKEN" (NULL: none). Copied, never logged. Returns
  * 0, or -EINVAL for a string cc_token_valid refuses (camcast/token.h). */
 int cc_ws_client_set_token(cc_ws_client *c, const char *token);
+/* The socket receive buffer (SO_RCVBUF) of the next connections, in bytes;
+ * 0: the system's (autotuned). Set before connecting, so that TCP picks
+ * its window for it: a small one makes a slow reader visible to the
+ * server at once (benchmarks, tests). Returns 0, or -EINVAL below 0. */
+int cc_ws_client_set_recv_buffer(cc_ws_client *c, int bytes);
 /* The HTTP status of the last handshake's response: 101 once open, 401
  * when the server wants a token (or another one: on_close then says "wrong
  * access token"), 0 before a response. */
