@@ -48,7 +48,7 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
 {
     cc_mux_entry *e = &t->entries[i];
     e->deferred = false;
-    const cc_frame *f = cc_ring_take_newest(m->cams[i].ring, NULL);
+    const cc_frame *f = e->wanted ? cc_ring_take_newest(m->cams[i].ring, NULL) : NULL;
     if (!f) {
         entry_done(t, e);
         return;
@@ -68,20 +68,21 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
     }
 }
 
-/* Which variants each camera encodes on tick t: full always, the others
- * where someone wants them. */
+/* Which variants each camera encodes on tick t: those someone due on it
+ * wants, full included (without a want callback, full always). A camera
+ * nobody wants is not even taken from its ring. */
 static void plan_variants(cc_mux *m, cc_mux_tick *t)
 {
     uint64_t due[CC_MUX_VARIANTS] = {0}, held[CC_MUX_VARIANTS] = {0};
     if (m->want) /* the groups plan every tick, variants or not */
         m->want(due, held, m->n_var, m->want_arg);
     for (size_t i = 0; i < m->n; i++) {
-        uint32_t wanted = 1;
-        for (size_t v = 1; v < m->n_var; v++) {
+        uint32_t wanted = m->want ? 0 : 1;
+        for (size_t v = m->want ? 0 : 1; v < m->n_var; v++) {
             if (due[v] >> i & 1)
                 wanted |= UINT32_C(1) << v;
             if (!(held[v] >> i & 1))
-                m->slots[i].last_seq[v] = 0;
+                m->slots[i].last_seq[v] = 0; /* dropped restarts at 0 */
         }
         t->entries[i].wanted = wanted;
     }
@@ -154,7 +155,7 @@ static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
 {
     cc_mux_camera *s = &m->slots[index];
     const cc_encode_job *job = &e->jobs[v];
-    uint64_t skipped = v > 0 && s->last_seq[v] == 0 ? 0 : e->seq - s->last_seq[v] - 1;
+    uint64_t skipped = s->last_seq[v] == 0 && s->encoded ? 0 : e->seq - s->last_seq[v] - 1;
     cc_fb_entry fe = {
         .camera_index = (uint16_t)index,
         .width = job->width,
@@ -176,17 +177,18 @@ static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
     m->vars[v].jpeg_bytes += job->jpeg_size;
     m->vars[v].encode_ns += job->encode_ns;
     m->vars[v].convert_ns += job->convert_ns;
-    if (v == 0)
+    /* The camera's own figures: once per frame, by its first variant. */
+    if (v == (size_t)__builtin_ctz(e->wanted))
         count_entry(s, e, skipped);
 }
 
-/* Whether variant v was encoded for any camera on tick t. */
+/* Whether variant v was wanted for any camera on tick t. */
 static bool tick_has(const cc_mux *m, const cc_mux_tick *t, size_t v)
 {
     for (size_t i = 0; i < m->n; i++)
         if (t->entries[i].wanted >> v & 1)
             return true;
-    return v == 0;
+    return false;
 }
 
 static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
