@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "variant.h"
 
 /* Every wait is bounded; cc_mailbox_close() ends one early. */
 #define TAKE_TIMEOUT_MS 200
@@ -108,13 +109,14 @@ static void note_seq(cc_bundle_decoder *bd, uint64_t seq)
     bd->last_seq = seq;
 }
 
-/* Why e cannot be a frame of cam, or NULL. A variant (protocol 1.1) is
- * smaller than the camera, never larger. */
-static const char *entry_misfit(const cc_hello_camera *cam, const cc_fb_entry *e)
+/* Why e cannot be a frame of cam, or NULL. A variant's entries (protocol
+ * 1.1) are smaller than the camera, never larger: the sizes variant.h
+ * accepts. */
+static const char *entry_misfit(const cc_hello *h, const cc_hello_camera *cam,
+                                const cc_fb_entry *e)
 {
-    if (e->width == 0 || e->height == 0 || e->width > cam->width ||
-        e->height > cam->height)
-        return "image size not within the hello's";
+    if (!cc_variant_entry_fits(h, cam, e->width, e->height))
+        return "image size not within the hello's (not the camera's, nor a variant's)";
     uint64_t max = (uint64_t)e->width * e->height * 3 + PAYLOAD_SLACK;
     if (e->payload_size == 0 || e->payload_size > max)
         return "payload size implausible for the image size";
@@ -143,7 +145,7 @@ static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
                       e->codec);
         return false;
     }
-    const char *why = entry_misfit(&bd->hello.cameras[tile], e);
+    const char *why = entry_misfit(&bd->hello, &bd->hello.cameras[tile], e);
     if (why) {
         reject(bd, e, why);
         return false;

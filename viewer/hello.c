@@ -41,8 +41,64 @@ static void copy_str(char *dst, size_t cap, const cJSON *v)
             *p = '?';
 }
 
-static int parse_camera(const cJSON *o, size_t i, cc_hello_camera *c,
-                        char *err, size_t errlen)
+static bool variant_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= CC_HELLO_VARIANT_NAME_CAP)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+              (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* "variants": what the viewer can ask for. Only names it can send back
+ * as they are (and show) are kept; the others are skipped, since a stream
+ * without variants still works. */
+static void parse_variants(const cJSON *list, cc_hello *out)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+        if (out->n_variants == CC_HELLO_MAX_VARIANTS)
+            return;
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+        if (!cJSON_IsString(name) || !variant_name_ok(name->valuestring) ||
+            cc_hello_variant_of(out, name->valuestring) >= 0)
+            continue;
+        cc_hello_variant *v = &out->variants[out->n_variants++];
+        snprintf(v->name, sizeof v->name, "%s", name->valuestring);
+        double d;
+        v->max_width = get_int(item, "max_width", 1, CC_HELLO_MAX_SIDE, &d) ? (uint32_t)d : 0;
+        const cJSON *scale = cJSON_GetObjectItemCaseSensitive(item, "scale");
+        v->scale = cJSON_IsNumber(scale) && scale->valuedouble > 0 &&
+                           scale->valuedouble <= 1 ? scale->valuedouble : 0;
+        v->quality = get_int(item, "quality", 1, 100, &d) ? (int)d : 0;
+    }
+}
+
+/* "variant_sizes": {"NAME": {"width": W, "height": H}, ...}. A size for a
+ * variant the hello does not list, or larger than the camera, is ignored:
+ * entries of that size would be rejected anyway. */
+static void parse_variant_sizes(const cJSON *o, const cc_hello *h, cc_hello_camera *c)
+{
+    const cJSON *sizes = cJSON_GetObjectItemCaseSensitive(o, "variant_sizes");
+    const cJSON *item;
+    if (!cJSON_IsObject(sizes))
+        return;
+    cJSON_ArrayForEach(item, sizes) {
+        int v = item->string ? cc_hello_variant_of(h, item->string) : -1;
+        double w, hh;
+        if (v < 0 || !get_int(item, "width", 1, c->width, &w) ||
+            !get_int(item, "height", 1, c->height, &hh))
+            continue;
+        c->variant_w[v] = (uint16_t)w;
+        c->variant_h[v] = (uint16_t)hh;
+    }
+}
+
+static int parse_camera(const cJSON *o, size_t i, const cc_hello *hello,
+                        cc_hello_camera *c, char *err, size_t errlen)
 {
     double index, w, h;
     if (!cJSON_IsObject(o))
@@ -67,6 +123,7 @@ static int parse_camera(const cJSON *o, size_t i, cc_hello_camera *c,
     c->grab_fps = cJSON_IsNumber(fps) ? fps->valuedouble : 0;
     /* Only an explicit false marks a camera offline. */
     c->online = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "online"));
+    parse_variant_sizes(o, hello, c);
     return 0;
 }
 
@@ -82,7 +139,7 @@ static int parse_cameras(const cJSON *list, cc_hello *out, char *err,
     const cJSON *item;
     cJSON_ArrayForEach(item, list) {
         size_t i = out->n_cameras;
-        int rc = parse_camera(item, i, &out->cameras[i], err, errlen);
+        int rc = parse_camera(item, i, out, &out->cameras[i], err, errlen);
         if (rc)
             return rc;
         if (cc_hello_tile_of(out, out->cameras[i].index) >= 0)
@@ -115,6 +172,10 @@ static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen
     out->stream_fps = cJSON_IsNumber(fps) ? fps->valuedouble : 0;
     copy_str(out->server, sizeof out->server,
              cJSON_GetObjectItemCaseSensitive(root, "server"));
+    /* Before the cameras: their variant_sizes refer to these by name. */
+    const cJSON *variants = cJSON_GetObjectItemCaseSensitive(root, "variants");
+    if (cJSON_IsArray(variants))
+        parse_variants(variants, out);
     return parse_cameras(list, out, err, errlen);
 }
 
@@ -141,6 +202,14 @@ int cc_hello_copy(cc_hello *dst, const cc_hello *src)
     }
     memcpy(dst->cameras, src->cameras, src->n_cameras * sizeof *dst->cameras);
     return 0;
+}
+
+int cc_hello_variant_of(const cc_hello *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_variants; i++)
+        if (strcmp(h->variants[i].name, name) == 0)
+            return (int)i;
+    return -1;
 }
 
 void cc_hello_destroy(cc_hello *h)

@@ -15,6 +15,10 @@
 #define CC_HELLO_MAX_CAMERAS 64
 /* JPEG's own limit on a side. */
 #define CC_HELLO_MAX_SIDE 65535
+/* Variants the viewer keeps from a hello ("full" included); camcastd has
+ * at most 8 besides "full". Names are short words the viewer sends back. */
+#define CC_HELLO_MAX_VARIANTS 12
+#define CC_HELLO_VARIANT_NAME_CAP 32
 
 typedef struct cc_hello_camera {
     uint16_t index;                /* camera_index in FrameBundle entries */
@@ -23,7 +27,20 @@ typedef struct cc_hello_camera {
     char pixel_format[16];         /* "" when absent */
     double grab_fps;               /* 0 when absent */
     bool online;                   /* "online": false marks it offline */
+    /* "variant_sizes": the exact size of this camera's entries in variant
+     * v (the hello's variants[v]); 0 x 0 when the hello does not say. */
+    uint16_t variant_w[CC_HELLO_MAX_VARIANTS], variant_h[CC_HELLO_MAX_VARIANTS];
 } cc_hello_camera;
+
+/* One of the hello's "variants" (protocol 1.1): a reduced encoding the
+ * server makes on request. */
+typedef struct cc_hello_variant {
+    char name[CC_HELLO_VARIANT_NAME_CAP]; /* [A-Za-z0-9_.-]+ */
+    uint32_t max_width;  /* 0 when absent */
+    double scale;        /* the fraction of the camera's size, (0, 1]
+                            (camcastd: 1/k for a k x k box); 0 when absent */
+    int quality;         /* 0 when absent */
+} cc_hello_variant;
 
 typedef struct cc_hello {
     int protocol;
@@ -31,6 +48,12 @@ typedef struct cc_hello {
     char server[64];    /* "" when absent */
     size_t n_cameras;
     cc_hello_camera *cameras; /* in hello order: the tile order */
+    /* "variants" as listed, "full" included when listed; none listed:
+     * n_variants 0 (only full frames). A variant the viewer cannot use (no
+     * name, a name it could not send back, a repeated name) is skipped, not
+     * fatal: the stream works without it. */
+    size_t n_variants;
+    cc_hello_variant variants[CC_HELLO_MAX_VARIANTS];
 } cc_hello;
 
 /* Parses a hello message. Unknown keys are ignored; type "hello",
@@ -46,5 +69,8 @@ void cc_hello_destroy(cc_hello *h);
 /* The tile showing camera_index (its position in cameras), or -1 for an
  * index the hello does not list. */
 int cc_hello_tile_of(const cc_hello *h, unsigned camera_index);
+
+/* The position of the variant called name in h->variants, or -1. */
+int cc_hello_variant_of(const cc_hello *h, const char *name);
 
 #endif

@@ -35,9 +35,12 @@ int main(int argc, char *argv[])
         puts("camcast-viewer " CC_VIEWER_VERSION);
         return EXIT_SUCCESS;
     }
-    if (check_url(o.url) < 0) {
-        fprintf(stderr, "camcast-viewer: %s: not a ws://HOST[:PORT][/PATH] URL\n", o.url);
-        return EXIT_USAGE;
+    for (size_t i = 0; i < o.n_urls; i++) {
+        if (check_url(o.urls[i]) < 0) {
+            fprintf(stderr, "camcast-viewer: %s: not a ws://HOST[:PORT][/PATH] URL\n",
+                    o.urls[i]);
+            return EXIT_USAGE;
+        }
     }
     cc_vlog_init(o.verbose);
     return cc_viewer_run(&o);

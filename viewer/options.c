@@ -7,13 +7,15 @@
 
 const char *cc_viewer_usage(void)
 {
-    return "usage: camcast-viewer [options] [ws://HOST[:PORT]/stream]\n"
+    return "usage: camcast-viewer [options] [ws://HOST[:PORT]/stream ...]\n"
            "\n"
-           "Shows every camera of a camcastd stream live, in a grid.\n"
+           "Shows every camera of a camcastd stream live, in a grid; with several\n"
+           "URLs (up to 8), the cameras of every server in one grid.\n"
            "Default URL: " CC_VIEWER_DEFAULT_URL "\n"
            "\n"
            "  --token-file PATH     present the access token in PATH (its first\n"
            "                        line; the file must not be readable by all)\n"
+           "                        to every server\n"
            "  --same-clock          show capture-to-display latency even for a\n"
            "                        remote server (clocks synchronised, e.g. PTP);\n"
            "                        automatic for 127.0.0.1, ::1 and localhost\n"
@@ -141,9 +143,15 @@ static int parse_arg(cc_viewer_options *o, int argc, char **argv, int *i,
 {
     const char *arg = argv[*i];
     if (arg[0] != '-') {
-        if (*have_url)
-            return bad(err, errlen, arg, "only one URL, please");
-        o->url = arg;
+        if (!*have_url)
+            o->n_urls = 0; /* the first URL given replaces the default */
+        if (o->n_urls == CC_VIEWER_MAX_URLS)
+            return bad(err, errlen, arg, "at most 8 URLs, please");
+        for (size_t k = 0; k < o->n_urls; k++)
+            if (!strcmp(o->urls[k], arg))
+                return bad(err, errlen, arg, "the same URL twice");
+        o->urls[o->n_urls++] = arg;
+        o->url = o->urls[0];
         *have_url = true;
         return CC_OPTIONS_RUN;
     }
@@ -171,6 +179,8 @@ int cc_viewer_options_parse(cc_viewer_options *o, int argc, char **argv,
 {
     *o = (cc_viewer_options){
         .url = CC_VIEWER_DEFAULT_URL,
+        .urls = {CC_VIEWER_DEFAULT_URL},
+        .n_urls = 1,
         .save_dir = ".",
         .width = 1280,
         .height = 720,
@@ -182,8 +192,9 @@ int cc_viewer_options_parse(cc_viewer_options *o, int argc, char **argv,
         if (rc != CC_OPTIONS_RUN)
             return rc;
     }
-    if (strncmp(o->url, "ws://", 5) != 0)
-        return bad(err, errlen, o->url, "expected a ws:// URL");
+    for (size_t k = 0; k < o->n_urls; k++)
+        if (strncmp(o->urls[k], "ws://", 5) != 0)
+            return bad(err, errlen, o->urls[k], "expected a ws:// URL");
     return CC_OPTIONS_RUN;
 }
 
@@ -191,4 +202,11 @@ bool cc_host_is_local(const char *host)
 {
     return !strcmp(host, "localhost") || !strcmp(host, "::1") ||
            !strncmp(host, "127.", 4);
+}
+
+void cc_url_label(char *buf, size_t cap, const char *url)
+{
+    const char *host = strncmp(url, "ws://", 5) == 0 ? url + 5 : url;
+    size_t len = strcspn(host, "/?#");
+    snprintf(buf, cap, "%.*s", (int)len, host);
 }

@@ -7,9 +7,13 @@
 #include <stdint.h>
 
 #define CC_VIEWER_DEFAULT_URL "ws://127.0.0.1:8765/stream"
+/* Servers one viewer shows in one grid (net.h: CC_NET_MAX_CONNS). */
+#define CC_VIEWER_MAX_URLS 8
 
 typedef struct cc_viewer_options {
-    const char *url;
+    const char *url;         /* the first of urls */
+    const char *urls[CC_VIEWER_MAX_URLS];
+    size_t n_urls;           /* 1 or more */
     const char *token_file;  /* the access token's file, or NULL */
     uint64_t headless;       /* > 0: no visible window, quit after N bundles */
     const char *screenshot;  /* BMP file written after `after` bundles */
@@ -32,6 +36,10 @@ int cc_viewer_options_parse(cc_viewer_options *o, int argc, char **argv,
 /* True when host (as in a URL, without brackets) is this machine: the
  * viewer and the server then share one clock, so latency is measurable. */
 bool cc_host_is_local(const char *host);
+
+/* The server part of a ws:// URL as written, "HOST:PORT" or "HOST" (what
+ * tiles and log lines are labelled with when there are several). */
+void cc_url_label(char *buf, size_t cap, const char *url);
 
 /* The usage text. */
 const char *cc_viewer_usage(void);

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 cc_tile_status cc_tile_status_of(bool streaming, bool camera_online,
                                  const cc_tile_stats *s, uint64_t since_ms,
@@ -50,8 +51,14 @@ static void timing(char *buf, size_t cap, const cc_tile_stats *s, bool same_cloc
 void cc_overlay_tile(const cc_overlay_tile_in *in,
                      char out[CC_OVERLAY_LINES][CC_OVERLAY_LINE_CAP])
 {
-    char scale[24] = "";
-    if (in->scale_num != in->scale_denom)
+    char scale[64] = "";
+    bool scaled = in->scale_num != in->scale_denom;
+    if (in->variant && scaled)
+        snprintf(scale, sizeof scale, " (%s, decoded %d/%d)", in->variant,
+                 in->scale_num, in->scale_denom);
+    else if (in->variant)
+        snprintf(scale, sizeof scale, " (%s)", in->variant);
+    else if (scaled)
         snprintf(scale, sizeof scale, " (decoded %d/%d)", in->scale_num,
                  in->scale_denom);
     snprintf(out[0], CC_OVERLAY_LINE_CAP, "%d %s  %ux%u %s%s", in->number,
@@ -63,12 +70,28 @@ void cc_overlay_tile(const cc_overlay_tile_in *in,
              in->stats->server_dropped, in->viewer_dropped);
 }
 
+/* ", variant preview" when the server was asked for one, "" for full. */
+static bool on_variant(const cc_session_status *st)
+{
+    return st->variant[0] && strcmp(st->variant, "full") != 0;
+}
+
+static const char *variant_sep(const cc_session_status *st)
+{
+    return on_variant(st) ? ", variant " : "";
+}
+
+static const char *variant_name(const cc_session_status *st)
+{
+    return on_variant(st) ? st->variant : "";
+}
+
 static void state_text(char *buf, size_t cap, const cc_overlay_status_in *in)
 {
     const cc_session_status *st = in->session;
     if (st->state == CC_CONN_STREAMING) {
-        snprintf(buf, cap, "streaming, %zu cameras, %.0f fps", in->n_cameras,
-                 in->stream_fps);
+        snprintf(buf, cap, "streaming, %zu cameras, %.0f fps%s%s", in->n_cameras,
+                 in->stream_fps, variant_sep(st), variant_name(st));
     } else if (st->state == CC_CONN_WAITING) {
         uint64_t left = st->retry_at_ms > in->now_ms ? st->retry_at_ms - in->now_ms : 0;
         snprintf(buf, cap, "offline (%s), retry in %.1f s", st->reason,
@@ -78,15 +101,52 @@ static void state_text(char *buf, size_t cap, const cc_overlay_status_in *in)
     }
 }
 
+/* One of several servers, in short. */
+static size_t conn_text(char *buf, size_t cap, const cc_overlay_conn *c, uint64_t now_ms)
+{
+    const cc_session_status *st = c->session;
+    int n;
+    if (st->state == CC_CONN_STREAMING) {
+        n = snprintf(buf, cap, "%s streaming, %zu cameras%s%s", c->label, c->n_cameras,
+                     variant_sep(st), variant_name(st));
+    } else if (st->state == CC_CONN_WAITING) {
+        uint64_t left = st->retry_at_ms > now_ms ? st->retry_at_ms - now_ms : 0;
+        n = snprintf(buf, cap, "%s offline, retry in %.1f s", c->label,
+                     (double)left / 1000.0);
+    } else {
+        n = snprintf(buf, cap, "%s %s", c->label, cc_conn_state_name(st->state));
+    }
+    return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
+}
+
+static void conns_text(char *buf, size_t cap, const cc_overlay_status_in *in)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < in->n_conns && len + 4 < cap; i++) {
+        if (i) {
+            memcpy(buf + len, " | ", 4);
+            len += 3;
+        }
+        len += conn_text(buf + len, cap - len, &in->conns[i], in->now_ms);
+    }
+}
+
 void cc_overlay_status(char *buf, size_t cap, const cc_overlay_status_in *in)
 {
-    char state[192], skipped[40] = "";
-    state_text(state, sizeof state, in);
+    char state[320], skipped[40] = "";
+    if (in->n_conns > 1)
+        conns_text(state, sizeof state, in);
+    else
+        state_text(state, sizeof state, in);
     if (in->skipped)
         snprintf(skipped, sizeof skipped, ", %" PRIu64 " bundles skipped",
                  in->skipped);
-    snprintf(buf, cap, "%s  %s%s%s", in->url, state, skipped,
-             in->paused ? "  PAUSED" : "");
+    if (in->n_conns > 1)
+        snprintf(buf, cap, "%s%s%s", state, skipped, in->paused ? "  PAUSED" : "");
+    else
+        snprintf(buf, cap, "%s  %s%s%s", in->url, state, skipped,
+                 in->paused ? "  PAUSED" : "");
 }
 
 const char *cc_overlay_keys(void)

@@ -37,6 +37,8 @@ typedef struct cc_overlay_tile_in {
     uint32_t width, height;    /* the camera's image size */
     const char *pixel_format;
     int scale_num, scale_denom;/* decoded at this fraction */
+    const char *variant;       /* the variant of the frame shown, or NULL
+                                  for full frames */
     const cc_tile_stats *stats;
     bool same_clock;           /* latency if true, else jitter */
     uint64_t viewer_dropped;   /* decoded frames replaced before display */
@@ -49,6 +51,15 @@ typedef struct cc_overlay_tile_in {
 void cc_overlay_tile(const cc_overlay_tile_in *in,
                      char out[CC_OVERLAY_LINES][CC_OVERLAY_LINE_CAP]);
 
+/* One server's connection. */
+typedef struct cc_overlay_conn {
+    const char *url;
+    const char *label;     /* "HOST:PORT": what several are called */
+    const cc_session_status *session;
+    size_t n_cameras;
+    double stream_fps;
+} cc_overlay_conn;
+
 typedef struct cc_overlay_status_in {
     const char *url;
     const cc_session_status *session;
@@ -57,9 +68,15 @@ typedef struct cc_overlay_status_in {
     uint64_t skipped;      /* bundles the viewer never decoded */
     bool paused;
     uint64_t now_ms;
+    /* With two servers or more: each one's, instead of the four above
+     * (then each says "LABEL streaming, N cameras" or "LABEL offline,
+     * retry in S s"; the reasons are in the log). */
+    const cc_overlay_conn *conns;
+    size_t n_conns;
 } cc_overlay_status_in;
 
-/* The status line: server URL and the state of the connection. */
+/* The status line: server URL and the state of the connection (with the
+ * variant asked for, if not full); or each server's state in short. */
 void cc_overlay_status(char *buf, size_t cap, const cc_overlay_status_in *in);
 
 /* The keys, for the right end of the status line. */

@@ -7,6 +7,7 @@
 int cc_session_init(cc_session *s)
 {
     memset(s, 0, sizeof *s);
+    snprintf(s->status.variant, sizeof s->status.variant, "full");
     s->lock = SDL_CreateMutex();
     return s->lock ? 0 : -ENOMEM;
 }
@@ -26,6 +27,8 @@ uint64_t cc_session_set_hello(cc_session *s, cc_hello *h)
     s->hello = *h;
     memset(h, 0, sizeof *h);
     uint64_t gen = ++s->status.gen;
+    /* A new connection: the server sends full frames until asked. */
+    snprintf(s->status.variant, sizeof s->status.variant, "full");
     SDL_UnlockMutex(s->lock);
     return gen;
 }
@@ -63,4 +66,38 @@ cc_session_status cc_session_get_status(cc_session *s)
     cc_session_status st = s->status;
     SDL_UnlockMutex(s->lock);
     return st;
+}
+
+void cc_session_set_clock(cc_session *s, bool have, int64_t offset_ns,
+                          uint64_t rtt_ns)
+{
+    SDL_LockMutex(s->lock);
+    s->status.have_clock = have;
+    s->status.clock_offset_ns = offset_ns;
+    s->status.clock_rtt_ns = rtt_ns;
+    SDL_UnlockMutex(s->lock);
+}
+
+void cc_session_set_variant(cc_session *s, const char *name)
+{
+    SDL_LockMutex(s->lock);
+    snprintf(s->status.variant, sizeof s->status.variant, "%s", name);
+    SDL_UnlockMutex(s->lock);
+}
+
+void cc_session_want_variant(cc_session *s, uint64_t gen, const char *name)
+{
+    SDL_LockMutex(s->lock);
+    snprintf(s->want_variant, sizeof s->want_variant, "%s", name);
+    s->want_gen = gen;
+    SDL_UnlockMutex(s->lock);
+}
+
+uint64_t cc_session_wanted_variant(cc_session *s, char name[CC_HELLO_VARIANT_NAME_CAP])
+{
+    SDL_LockMutex(s->lock);
+    memcpy(name, s->want_variant, CC_HELLO_VARIANT_NAME_CAP);
+    uint64_t gen = s->want_gen;
+    SDL_UnlockMutex(s->lock);
+    return gen;
 }

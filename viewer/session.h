@@ -1,10 +1,14 @@
-/* What the network thread knows, for the other threads: the current
- * hello (with a generation that changes with every hello) and the state
- * of the connection. Guarded by one mutex; read a few times per frame. */
+/* One connection's shared state. What the network thread knows, for the
+ * other threads: the current hello (with a generation that changes with
+ * every hello), the state of the connection, the server's clock offset and
+ * the variant it sends. And what the render thread wants from it: the
+ * variant its tiles call for. Guarded by one mutex; read a few times per
+ * frame. */
 #ifndef CC_VIEWER_SESSION_H
 #define CC_VIEWER_SESSION_H
 
 #include <SDL.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hello.h"
@@ -16,12 +20,23 @@ typedef struct cc_session_status {
     uint32_t retry_ms;     /* WAITING: the delay before the next attempt */
     uint64_t retry_at_ms;  /* WAITING: SDL_GetTicks64() of the next attempt */
     char reason[128];      /* why the last connection ended */
+    /* The server's clock = ours + clock_offset_ns, to clock_rtt_ns / 2
+     * (ping/pong, clock.h); have_clock false until measured. */
+    bool have_clock;
+    int64_t clock_offset_ns;
+    uint64_t clock_rtt_ns;
+    /* The variant last asked for on this connection and not refused
+     * ("full" after each hello: the server's default). */
+    char variant[CC_HELLO_VARIANT_NAME_CAP];
 } cc_session_status;
 
 typedef struct cc_session {
     SDL_mutex *lock;
     cc_hello hello;
     cc_session_status status;
+    /* The render thread's wish, for the hello of generation want_gen. */
+    char want_variant[CC_HELLO_VARIANT_NAME_CAP];
+    uint64_t want_gen;
 } cc_session;
 
 int cc_session_init(cc_session *s);
@@ -37,5 +52,17 @@ void cc_session_set_state(cc_session *s, cc_conn_state state);
 void cc_session_set_waiting(cc_session *s, const char *reason,
                             uint32_t retry_ms, uint64_t retry_at_ms);
 cc_session_status cc_session_get_status(cc_session *s);
+
+/* Network thread: the clock offset (clock.h), and the variant the server
+ * sends. */
+void cc_session_set_clock(cc_session *s, bool have, int64_t offset_ns,
+                          uint64_t rtt_ns);
+void cc_session_set_variant(cc_session *s, const char *name);
+
+/* Render thread: the variant its tiles want, picked from the hello of
+ * generation gen. Network thread: that wish (name "" when there is none)
+ * and its generation. */
+void cc_session_want_variant(cc_session *s, uint64_t gen, const char *name);
+uint64_t cc_session_wanted_variant(cc_session *s, char name[CC_HELLO_VARIANT_NAME_CAP]);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,41 +21,74 @@
 #include "session.h"
 #include "text.h"
 #include "tile.h"
+#include "variant.h"
 
 #define IDLE_WAIT_MS 100 /* redraw at least this often: clocks in overlays */
 #define GAP 4            /* pixels between tiles */
 #define NOTICE_MS 3000   /* how long "saved ..." stays on the status bar */
 
+/* A short wait before asking for another variant: a window being
+ * resized goes through many sizes, the server needs one request. */
+#define VARIANT_DEBOUNCE_MS 300
+/* A tile's name: "HOST:PORT/camera" with several servers. */
+#define TILE_NAME_CAP (96 + CC_HELLO_NAME_CAP)
+
+/* One server: its connection's shared state, the decode thread behind it
+ * and its tiles. Each has its own mailbox and decode thread: bundles of
+ * one server never replace another's, and servers decode in parallel. */
+typedef struct source {
+    const char *url;
+    char label[96];           /* "HOST:PORT" with several servers, else "" */
+    bool same_clock;          /* local, or --same-clock: offset 0 */
+    cc_session session;
+    cc_frames *frames;
+    cc_raw_bundle raw[3];
+    cc_mailbox bundles;
+    cc_bundle_decoder dec;
+
+    cc_hello hello;
+    uint64_t gen;
+    cc_session_status st;     /* this pass's copy */
+    cc_tile tiles[CC_MAX_TILES];
+    cc_tile_status shown[CC_MAX_TILES]; /* the state last logged */
+    uint32_t entry_w[CC_MAX_TILES], entry_h[CC_MAX_TILES]; /* size last logged */
+    char names[CC_MAX_TILES][TILE_NAME_CAP];
+    size_t n_tiles;
+    bool have_seq;
+    uint64_t last_seq;
+    bool latency_ok;          /* the clocks compared last pass */
+    /* The variant the tiles call for, and since when; the one published. */
+    char pick[CC_HELLO_VARIANT_NAME_CAP];
+    uint64_t pick_gen, pick_since_ms;
+    char published[CC_HELLO_VARIANT_NAME_CAP];
+    uint64_t published_gen;
+} source;
+
 typedef struct viewer {
     const cc_viewer_options *opt;
-    bool same_clock;
     SDL_Window *win;
     SDL_Renderer *ren;
     cc_text text;
     Uint32 wake_event;
     SDL_atomic_t wake_pending;
 
-    cc_session session;
-    cc_frames *frames;
-    cc_raw_bundle raw[3];
-    cc_mailbox bundles;
-    cc_bundle_decoder dec;
+    source src[CC_VIEWER_MAX_URLS];
+    size_t n_src;
     cc_net net;
 
-    cc_hello hello;
-    uint64_t gen;
-    cc_tile tiles[CC_MAX_TILES];
-    size_t n_tiles;
-    int solo; /* the tile shown alone, or -1 for the grid */
+    /* The tile shown alone (source and tile), or solo_src -1: the grid. */
+    int solo_src, solo_tile;
     bool paused, quit;
-    char layout_sig[64];
+    char layout_sig[96];
     char notice[160];
     uint64_t notice_until_ms;
+    /* Layout scratch, one entry per tile of every source. */
+    cc_size sizes[CC_VIEWER_MAX_URLS * CC_MAX_TILES];
+    cc_rect cells[CC_VIEWER_MAX_URLS * CC_MAX_TILES];
+    cc_rect images[CC_VIEWER_MAX_URLS * CC_MAX_TILES];
 
     uint64_t start_ms;
     uint64_t bundles_shown, frames_shown, upload_failures;
-    bool have_seq;
-    uint64_t last_seq;
     bool screenshot_done;
     int status;
 } viewer;
@@ -80,7 +114,11 @@ static int open_window(viewer *v)
     if (o->fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     char title[300];
-    snprintf(title, sizeof title, "camcast-viewer %s", o->url);
+    if (o->n_urls > 1)
+        snprintf(title, sizeof title, "camcast-viewer %s and %zu more", o->url,
+                 o->n_urls - 1);
+    else
+        snprintf(title, sizeof title, "camcast-viewer %s", o->url);
     v->win = SDL_CreateWindow(title, SDL_WINDOWPOS_UNDEFINED, SDL_WINDOWPOS_UNDEFINED,
                               o->width, o->height, flags);
     if (!v->win)
@@ -112,7 +150,7 @@ static int init_sdl(viewer *v)
     return open_window(v);
 }
 
-/* Decode thread: frames are ready. One wake event at a time is enough. */
+/* A decode thread: frames are ready. One wake event at a time is enough. */
 static void wake_render(void *arg)
 {
     viewer *v = arg;
@@ -122,44 +160,67 @@ static void wake_render(void *arg)
     SDL_PushEvent(&ev);
 }
 
-static int init_pipeline(viewer *v, const char *token)
+static int init_source(viewer *v, source *s)
 {
-    int rc = cc_session_init(&v->session);
+    int rc = cc_session_init(&s->session);
     if (!rc)
-        rc = cc_frames_new(&v->frames);
+        rc = cc_frames_new(&s->frames);
     for (int i = 0; i < 3; i++)
-        cc_raw_bundle_init(&v->raw[i]);
+        cc_raw_bundle_init(&s->raw[i]);
     if (!rc)
-        rc = cc_mailbox_init(&v->bundles, &v->raw[2]);
+        rc = cc_mailbox_init(&s->bundles, &s->raw[2]);
     if (!rc)
-        rc = cc_bundle_decoder_init(&v->dec, &v->session, v->frames);
+        rc = cc_bundle_decoder_init(&s->dec, &s->session, s->frames);
     if (rc)
         return rc;
-    v->dec.on_frames = wake_render;
-    v->dec.arg = v;
-    rc = cc_bundle_decoder_start(&v->dec, &v->bundles, &v->raw[1]);
-    if (!rc)
-        rc = cc_net_start(&v->net, v->opt->url, token, &v->session, &v->bundles,
-                          &v->raw[0]);
-    return rc;
+    s->dec.on_frames = wake_render;
+    s->dec.arg = v;
+    return cc_bundle_decoder_start(&s->dec, &s->bundles, &s->raw[1]);
+}
+
+static int init_pipeline(viewer *v, const char *token)
+{
+    cc_net_target targets[CC_VIEWER_MAX_URLS];
+    for (size_t i = 0; i < v->n_src; i++) {
+        source *s = &v->src[i];
+        int rc = init_source(v, s);
+        if (rc)
+            return rc;
+        targets[i] = (cc_net_target){
+            .url = s->url,
+            .label = s->label,
+            .ping_clock = !s->same_clock,
+            .session = &s->session,
+            .out = &s->bundles,
+            .slot = &s->raw[0],
+        };
+    }
+    return cc_net_start(&v->net, targets, v->n_src, token);
+}
+
+static void teardown_source(source *s)
+{
+    cc_bundle_decoder_stop(&s->dec);
+    cc_bundle_decoder_destroy(&s->dec);
+    if (s->bundles.lock)
+        cc_mailbox_destroy(&s->bundles);
+    for (int i = 0; i < 3; i++)
+        cc_raw_bundle_destroy(&s->raw[i]);
+    for (size_t i = 0; i < CC_MAX_TILES; i++)
+        cc_tile_destroy(&s->tiles[i]);
+    cc_frames_free(s->frames);
+    s->frames = NULL;
+    cc_hello_destroy(&s->hello);
+    if (s->session.lock)
+        cc_session_destroy(&s->session);
 }
 
 static void teardown(viewer *v)
 {
-    /* Producers first: the net thread feeds the decoder, which feeds us. */
+    /* Producers first: the net thread feeds the decoders, which feed us. */
     cc_net_stop(&v->net);
-    cc_bundle_decoder_stop(&v->dec);
-    cc_bundle_decoder_destroy(&v->dec);
-    if (v->bundles.lock)
-        cc_mailbox_destroy(&v->bundles);
-    for (int i = 0; i < 3; i++)
-        cc_raw_bundle_destroy(&v->raw[i]);
-    for (size_t i = 0; i < CC_MAX_TILES; i++)
-        cc_tile_destroy(&v->tiles[i]);
-    cc_frames_free(v->frames);
-    cc_hello_destroy(&v->hello);
-    if (v->session.lock)
-        cc_session_destroy(&v->session);
+    for (size_t i = 0; i < v->n_src; i++)
+        teardown_source(&v->src[i]);
     cc_text_destroy(&v->text);
     if (v->ren)
         SDL_DestroyRenderer(v->ren);
@@ -168,26 +229,41 @@ static void teardown(viewer *v)
     SDL_Quit();
 }
 
-/* ---- the session's hello and the frames ---- */
+/* ---- each server's hello and frames ---- */
 
-static void sync_hello(viewer *v, uint64_t now_ms)
+static void name_tiles(source *s)
 {
-    cc_session_status st = cc_session_get_status(&v->session);
-    if (st.gen == v->gen)
+    for (size_t i = 0; i < s->n_tiles; i++) {
+        const char *cam = s->hello.cameras[i].name;
+        if (s->label[0])
+            snprintf(s->names[i], sizeof s->names[i], "%s/%s", s->label, cam);
+        else
+            snprintf(s->names[i], sizeof s->names[i], "%s", cam);
+    }
+}
+
+static void sync_hello(viewer *v, source *s, uint64_t now_ms)
+{
+    if (s->st.gen == s->gen)
         return;
     cc_hello h;
     uint64_t gen;
-    if (cc_session_hello(&v->session, &h, &gen))
+    if (cc_session_hello(&s->session, &h, &gen))
         return; /* out of memory: try again next frame */
-    cc_hello_destroy(&v->hello);
-    v->hello = h;
-    v->gen = gen;
-    v->n_tiles = h.n_cameras < CC_MAX_TILES ? h.n_cameras : CC_MAX_TILES;
-    for (size_t i = 0; i < CC_MAX_TILES; i++)
-        cc_tile_reset(&v->tiles[i], now_ms);
-    if (v->solo >= (int)v->n_tiles)
-        v->solo = -1;
-    v->have_seq = false; /* a new server counts bundles from its own start */
+    cc_hello_destroy(&s->hello);
+    s->hello = h;
+    s->gen = gen;
+    s->n_tiles = h.n_cameras < CC_MAX_TILES ? h.n_cameras : CC_MAX_TILES;
+    for (size_t i = 0; i < CC_MAX_TILES; i++) {
+        cc_tile_reset(&s->tiles[i], now_ms);
+        s->shown[i] = CC_TILE_WAITING;
+        s->entry_w[i] = s->entry_h[i] = 0;
+    }
+    name_tiles(s);
+    int si = (int)(s - v->src);
+    if (v->solo_src == si && v->solo_tile >= (int)s->n_tiles)
+        v->solo_src = -1;
+    s->have_seq = false; /* a new server counts bundles from its own start */
     v->layout_sig[0] = '\0';
 }
 
@@ -195,38 +271,69 @@ static void sync_hello(viewer *v, uint64_t now_ms)
  * bundle numbers of the frames taken. Bundles are decoded in order, so a
  * bundle at or below the last one counted was counted in an earlier pass
  * (its other tiles were taken then). */
-static void count_bundles(viewer *v, uint64_t *seqs, size_t n)
+static void count_bundles(viewer *v, source *s, const uint64_t *seqs, size_t n)
 {
-    uint64_t max = v->last_seq;
+    uint64_t max = s->last_seq;
     for (size_t i = 0; i < n; i++) {
-        bool seen = v->have_seq && seqs[i] <= v->last_seq;
+        bool seen = s->have_seq && seqs[i] <= s->last_seq;
         for (size_t j = 0; j < i && !seen; j++)
             seen = seqs[j] == seqs[i];
         if (seen)
             continue;
         v->bundles_shown++;
-        max = !v->have_seq || seqs[i] > max ? seqs[i] : max;
+        max = !s->have_seq || seqs[i] > max ? seqs[i] : max;
     }
     if (n) {
-        v->have_seq = true;
-        v->last_seq = max;
+        s->have_seq = true;
+        s->last_seq = max;
     }
 }
 
-static void take_frames(viewer *v, uint64_t now_ms)
+/* Latency needs the server's clock: ours where it is shared, ours plus the
+ * measured offset where not. When that becomes possible the smoothed
+ * value starts over, without the samples taken on the wrong clock. */
+static bool latency_clock(source *s, int64_t *offset_ns)
 {
-    uint64_t now_ns = cc_wall_ns(), seqs[CC_MAX_TILES];
+    bool ok = s->same_clock || s->st.have_clock;
+    *offset_ns = s->same_clock ? 0 : s->st.clock_offset_ns;
+    if (ok && !s->latency_ok)
+        for (size_t i = 0; i < s->n_tiles; i++)
+            s->tiles[i].stats.have_latency = false;
+    s->latency_ok = ok;
+    return ok;
+}
+
+/* A tile's frames changed size: the server switched variants (or the
+ * first frame came). Logged once per change, with the variant's name. */
+static void log_entry_size(source *s, size_t i, size_t number, const cc_fb_entry *e)
+{
+    if (e->width == s->entry_w[i] && e->height == s->entry_h[i])
+        return;
+    s->entry_w[i] = e->width;
+    s->entry_h[i] = e->height;
+    const char *variant =
+        cc_variant_of_size(&s->hello, &s->hello.cameras[i], e->width, e->height);
+    cc_vlog_info("tile %zu %s: frames %" PRIu32 "x%" PRIu32 " (%s)", number,
+                 s->names[i], e->width, e->height, variant ? variant : "reduced");
+}
+
+/* base: the tiles of the servers before this one. */
+static void take_frames(viewer *v, source *s, size_t base, uint64_t now_ms)
+{
+    int64_t offset;
+    latency_clock(s, &offset);
+    uint64_t now_ns = cc_wall_ns() + (uint64_t)offset, seqs[CC_MAX_TILES];
     size_t n = 0;
-    for (size_t i = 0; i < v->n_tiles; i++) {
-        if (!cc_frames_take(v->frames, i))
+    for (size_t i = 0; i < s->n_tiles; i++) {
+        if (!cc_frames_take(s->frames, i))
             continue;
-        const cc_frame *f = v->frames->consumer[i];
-        cc_tile *t = &v->tiles[i];
-        if (f->gen != v->gen)
+        const cc_frame *f = s->frames->consumer[i];
+        cc_tile *t = &s->tiles[i];
+        if (f->gen != s->gen)
             continue; /* decoded for the previous hello */
         if (cc_tile_upload(t, v->ren, f)) {
             if (cc_vlog_sample(++v->upload_failures))
-                cc_vlog_warn("tile %zu: texture: %s (%" PRIu64 " failures)", i + 1,
+                cc_vlog_warn("tile %s: texture: %s (%" PRIu64 " failures)", s->names[i],
                              SDL_GetError(), v->upload_failures);
             continue;
         }
@@ -234,123 +341,219 @@ static void take_frames(viewer *v, uint64_t now_ms)
                             f->mux_time_ns, f->recv_ns, f->entry.dropped);
         v->frames_shown++;
         seqs[n++] = f->bundle_seq;
+        log_entry_size(s, i, base + i + 1, &f->entry);
     }
-    count_bundles(v, seqs, n);
+    count_bundles(v, s, seqs, n);
 }
 
 /* ---- layout ---- */
 
+static size_t total_tiles(const viewer *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_src; i++)
+        n += v->src[i].n_tiles;
+    return n;
+}
+
 static void log_layout(viewer *v, int out_w, int out_h)
 {
-    char sig[64];
-    snprintf(sig, sizeof sig, "%dx%d/%zu/%d/%" PRIu64, out_w, out_h, v->n_tiles,
-             v->solo, v->gen);
+    uint64_t gens = 0;
+    for (size_t k = 0; k < v->n_src; k++)
+        gens += v->src[k].gen; /* they only grow: any new hello changes it */
+    char sig[96];
+    snprintf(sig, sizeof sig, "%dx%d/%zu/%d.%d/%" PRIu64, out_w, out_h, total_tiles(v),
+             v->solo_src, v->solo_tile, gens);
     if (!strcmp(sig, v->layout_sig))
         return;
     snprintf(v->layout_sig, sizeof v->layout_sig, "%s", sig);
     /* Tests find the tiles in screenshots from these lines. */
-    for (size_t i = 0; i < v->n_tiles; i++) {
-        const cc_tile *t = &v->tiles[i];
-        if (t->image.w > 0)
-            cc_vlog_info("layout %dx%d: tile %zu %s: cell %d,%d %dx%d image %d,%d %dx%d",
-                         out_w, out_h, i + 1, v->hello.cameras[i].name, t->cell.x,
-                         t->cell.y, t->cell.w, t->cell.h, t->image.x, t->image.y,
-                         t->image.w, t->image.h);
+    size_t number = 0;
+    for (size_t k = 0; k < v->n_src; k++) {
+        const source *s = &v->src[k];
+        for (size_t i = 0; i < s->n_tiles; i++) {
+            const cc_tile *t = &s->tiles[i];
+            number++;
+            if (t->image.w > 0)
+                cc_vlog_info("layout %dx%d: tile %zu %s: cell %d,%d %dx%d image %d,%d %dx%d",
+                             out_w, out_h, number, s->names[i], t->cell.x, t->cell.y,
+                             t->cell.w, t->cell.h, t->image.x, t->image.y, t->image.w,
+                             t->image.h);
+        }
     }
 }
 
-static void layout(viewer *v, cc_rect area)
+/* Asks a server for the variant its tiles now call for, once the pick
+ * has held for VARIANT_DEBOUNCE_MS (the network thread sends it). */
+static void wish_variant(viewer *v, source *s, const cc_size *want, uint64_t now_ms)
 {
-    cc_size sizes[CC_MAX_TILES];
-    cc_rect cells[CC_MAX_TILES], images[CC_MAX_TILES];
-    for (size_t i = 0; i < v->n_tiles; i++)
-        sizes[i] = (cc_size){(int)v->hello.cameras[i].width,
-                             (int)v->hello.cameras[i].height};
-    if (v->solo >= 0) {
-        for (size_t i = 0; i < v->n_tiles; i++)
-            cells[i] = images[i] = (cc_rect){0, 0, 0, 0};
-        cc_layout_grid(1, &sizes[v->solo], area, GAP, &cells[v->solo], &images[v->solo]);
-    } else {
-        cc_layout_grid(v->n_tiles, sizes, area, GAP, cells, images);
+    if (s->gen == 0)
+        return;
+    bool solo = v->solo_src == (int)(s - v->src);
+    const char *pick = cc_variant_pick(&s->hello, want, s->n_tiles, solo);
+    if (s->pick_gen != s->gen || strcmp(pick, s->pick)) {
+        snprintf(s->pick, sizeof s->pick, "%s", pick);
+        s->pick_gen = s->gen;
+        s->pick_since_ms = now_ms;
     }
-    for (size_t i = 0; i < v->n_tiles; i++) {
-        v->tiles[i].cell = cells[i];
-        v->tiles[i].image = images[i];
-        /* A hidden tile still decodes, at the smallest scale. */
-        int w = images[i].w > 0 ? images[i].w : 1, h = images[i].h > 0 ? images[i].h : 1;
-        cc_frames_set_want(v->frames, i, w, h);
+    if (now_ms - s->pick_since_ms < VARIANT_DEBOUNCE_MS ||
+        (s->published_gen == s->gen && !strcmp(s->published, s->pick)))
+        return;
+    memcpy(s->published, s->pick, sizeof s->published);
+    s->published_gen = s->gen;
+    cc_session_want_variant(&s->session, s->gen, s->pick);
+    cc_net_kick(&v->net);
+}
+
+/* One grid for the tiles of every server, in the order of the URLs. */
+static void layout(viewer *v, cc_rect area, uint64_t now_ms)
+{
+    size_t n = 0, solo = SIZE_MAX;
+    for (size_t k = 0; k < v->n_src; k++) {
+        const source *s = &v->src[k];
+        for (size_t i = 0; i < s->n_tiles; i++, n++) {
+            v->sizes[n] = (cc_size){(int)s->hello.cameras[i].width,
+                                    (int)s->hello.cameras[i].height};
+            v->cells[n] = v->images[n] = (cc_rect){0, 0, 0, 0};
+            if (v->solo_src == (int)k && v->solo_tile == (int)i)
+                solo = n;
+        }
+    }
+    if (solo != SIZE_MAX)
+        cc_layout_grid(1, &v->sizes[solo], area, GAP, &v->cells[solo], &v->images[solo]);
+    else
+        cc_layout_grid(n, v->sizes, area, GAP, v->cells, v->images);
+    n = 0;
+    for (size_t k = 0; k < v->n_src; k++) {
+        source *s = &v->src[k];
+        cc_size *want = &v->sizes[n]; /* reused: the sizes are read above */
+        for (size_t i = 0; i < s->n_tiles; i++, n++) {
+            cc_rect img = v->images[n];
+            s->tiles[i].cell = v->cells[n];
+            s->tiles[i].image = img;
+            want[i] = (cc_size){img.w > 0 ? img.w : 0, img.h > 0 ? img.h : 0};
+            /* A hidden tile still decodes, at the smallest scale. */
+            cc_frames_set_want(s->frames, i, img.w > 0 ? img.w : 1, img.h > 0 ? img.h : 1);
+        }
+        wish_variant(v, s, want, now_ms);
     }
 }
 
 /* ---- drawing ---- */
 
-static void draw_tile(viewer *v, size_t i, bool streaming, uint64_t now_ms)
+static void log_tile_state(source *s, size_t i, int number, cc_tile_status st,
+                           const char *banner)
 {
-    cc_tile *t = &v->tiles[i];
-    const cc_hello_camera *cam = &v->hello.cameras[i];
-    const cc_frame *f = v->frames->consumer[i];
+    if (st == s->shown[i])
+        return;
+    s->shown[i] = st;
+    /* Each change once: tests and operators see a server's tiles go
+     * offline and come back. */
+    cc_vlog_info("tile %d %s: %s", number, s->names[i],
+                 st == CC_TILE_LIVE ? "live" : banner);
+}
+
+static void draw_tile(viewer *v, source *s, size_t i, int number, uint64_t now_ms)
+{
+    cc_tile *t = &s->tiles[i];
+    const cc_hello_camera *cam = &s->hello.cameras[i];
+    const cc_frame *f = s->frames->consumer[i];
     cc_tile_stats_tick(&t->stats, now_ms);
+    bool streaming = s->st.state == CC_CONN_STREAMING;
     cc_tile_status st = cc_tile_status_of(streaming, cam->online, &t->stats,
                                           t->since_ms, now_ms);
     char banner[64], lines[CC_OVERLAY_LINES][CC_OVERLAY_LINE_CAP];
     cc_overlay_banner(banner, sizeof banner, st, &t->stats, now_ms);
-    bool shown = t->has_frame && f->gen == v->gen;
+    log_tile_state(s, i, number, st, banner);
+    bool shown = t->has_frame && f->gen == s->gen;
+    const char *variant = NULL;
+    if (shown && (f->entry.width != cam->width || f->entry.height != cam->height)) {
+        variant = cc_variant_of_size(&s->hello, cam, f->entry.width, f->entry.height);
+        variant = variant ? variant : "reduced";
+    }
     cc_overlay_tile_in in = {
-        .number = (int)i + 1,
-        .name = cam->name,
+        .number = number,
+        .name = s->names[i],
         .width = shown ? f->entry.width : cam->width,
         .height = shown ? f->entry.height : cam->height,
         .pixel_format = cam->pixel_format,
         .scale_num = shown ? f->scale_num : 1,
         .scale_denom = shown ? f->scale_denom : 1,
+        .variant = variant,
         .stats = &t->stats,
-        .same_clock = v->same_clock,
-        .viewer_dropped = cc_frames_replaced(v->frames, i),
+        .same_clock = s->latency_ok,
+        .viewer_dropped = cc_frames_replaced(s->frames, i),
     };
     cc_overlay_tile(&in, lines);
     cc_render_tile(v->ren, &v->text, t, lines, banner);
 }
 
-static void draw_status(viewer *v, cc_rect bar, const cc_session_status *st,
-                        uint64_t now_ms)
+static void draw_status(viewer *v, cc_rect bar, uint64_t now_ms)
 {
-    char left[320];
+    cc_overlay_conn conns[CC_VIEWER_MAX_URLS];
+    uint64_t skipped = 0;
+    for (size_t k = 0; k < v->n_src; k++) {
+        source *s = &v->src[k];
+        skipped += cc_bundle_decoder_counts(&s->dec).skipped;
+        conns[k] = (cc_overlay_conn){
+            .url = s->url,
+            .label = s->label,
+            .session = &s->st,
+            .n_cameras = s->hello.n_cameras,
+            .stream_fps = s->hello.stream_fps,
+        };
+    }
+    char left[400];
     cc_overlay_status_in in = {
-        .url = v->opt->url,
-        .session = st,
-        .n_cameras = v->hello.n_cameras,
-        .stream_fps = v->hello.stream_fps,
-        .skipped = cc_bundle_decoder_counts(&v->dec).skipped,
+        .url = v->src[0].url,
+        .session = &v->src[0].st,
+        .n_cameras = v->src[0].hello.n_cameras,
+        .stream_fps = v->src[0].hello.stream_fps,
+        .skipped = skipped,
         .paused = v->paused,
         .now_ms = now_ms,
+        .conns = conns,
+        .n_conns = v->n_src,
     };
     cc_overlay_status(left, sizeof left, &in);
     const char *right = now_ms < v->notice_until_ms ? v->notice : cc_overlay_keys();
     cc_render_status(v->ren, &v->text, bar, left, right);
 }
 
+/* What the window says when it has no tile to show. */
+static const char *empty_text(const viewer *v)
+{
+    bool any_hello = false, all_offline = true;
+    for (size_t k = 0; k < v->n_src; k++) {
+        any_hello |= v->src[k].gen != 0;
+        all_offline &= v->src[k].st.state == CC_CONN_WAITING;
+    }
+    if (any_hello)
+        return v->n_src > 1 ? "the servers have no cameras" : "the server has no cameras";
+    return all_offline ? "offline" : "connecting";
+}
+
 static void draw(viewer *v, uint64_t now_ms)
 {
     int out_w, out_h;
+    /* Framebuffer pixels (HiDPI: more than the window's points): what the
+     * tiles and the variants are sized in. */
     SDL_GetRendererOutputSize(v->ren, &out_w, &out_h);
     int bar_h = cc_render_status_height(out_w);
     cc_rect area = {0, 0, out_w, out_h - bar_h > 0 ? out_h - bar_h : 0};
     cc_rect bar = {0, area.h, out_w, bar_h};
-    cc_session_status st = cc_session_get_status(&v->session);
-    layout(v, area);
+    layout(v, area, now_ms);
     log_layout(v, out_w, out_h);
 
     cc_render_clear(v->ren);
-    bool streaming = st.state == CC_CONN_STREAMING;
-    for (size_t i = 0; i < v->n_tiles; i++)
-        draw_tile(v, i, streaming, now_ms);
-    if (v->gen == 0)
+    int number = 0;
+    for (size_t k = 0; k < v->n_src; k++)
+        for (size_t i = 0; i < v->src[k].n_tiles; i++)
+            draw_tile(v, &v->src[k], i, ++number, now_ms);
+    if (number == 0)
         cc_render_centered(v->ren, &v->text, area, cc_render_text_scale(area.w) + 1,
-                           st.state == CC_CONN_WAITING ? "offline" : "connecting");
-    else if (v->n_tiles == 0)
-        cc_render_centered(v->ren, &v->text, area, cc_render_text_scale(area.w) + 1,
-                           "the server has no cameras");
-    draw_status(v, bar, &st, now_ms);
+                           empty_text(v));
+    draw_status(v, bar, now_ms);
 }
 
 /* ---- keys ---- */
@@ -361,26 +564,36 @@ static void notice(viewer *v, uint64_t now_ms, const char *msg)
     v->notice_until_ms = now_ms + NOTICE_MS;
 }
 
-static void save_frames(viewer *v, uint64_t now_ms)
+static int save_source(viewer *v, source *s, int *failed)
 {
-    int saved = 0, failed = 0;
-    for (size_t i = 0; i < v->n_tiles; i++) {
-        const cc_frame *f = v->frames->consumer[i];
-        if (!v->tiles[i].has_frame || f->gen != v->gen)
+    int saved = 0;
+    for (size_t i = 0; i < s->n_tiles; i++) {
+        const cc_frame *f = s->frames->consumer[i];
+        if (!s->tiles[i].has_frame || f->gen != s->gen)
             continue;
         char path[1024];
-        int rc = cc_save_path(path, sizeof path, v->opt->save_dir,
-                              v->hello.cameras[i].name, f->entry.frame_id);
+        /* With several servers the name has the server in it: two
+         * servers' "left" cameras are two files. */
+        int rc = cc_save_path(path, sizeof path, v->opt->save_dir, s->names[i],
+                              f->entry.frame_id);
         if (!rc)
             rc = cc_save_file(path, f->jpeg, f->entry.payload_size);
         if (rc) {
-            cc_vlog_error("saving camera %s: %s", v->hello.cameras[i].name, strerror(-rc));
-            failed++;
+            cc_vlog_error("saving camera %s: %s", s->names[i], strerror(-rc));
+            (*failed)++;
         } else {
             cc_vlog_debug("saved %s (%" PRIu32 " bytes)", path, f->entry.payload_size);
             saved++;
         }
     }
+    return saved;
+}
+
+static void save_frames(viewer *v, uint64_t now_ms)
+{
+    int saved = 0, failed = 0;
+    for (size_t k = 0; k < v->n_src; k++)
+        saved += save_source(v, &v->src[k], &failed);
     char msg[160];
     snprintf(msg, sizeof msg, "saved %d frames to %s%s", saved, v->opt->save_dir,
              failed ? " (some failed: see the log)" : "");
@@ -403,6 +616,19 @@ static void toggle_pause(viewer *v)
     cc_vlog_info("%s", v->paused ? "paused" : "resumed");
 }
 
+/* Key 1-9: the tile of that number in the grid, whichever server's. */
+static void show_alone(viewer *v, size_t number)
+{
+    for (size_t k = 0; k < v->n_src; k++) {
+        if (number < v->src[k].n_tiles) {
+            v->solo_src = (int)k;
+            v->solo_tile = (int)number;
+            return;
+        }
+        number -= v->src[k].n_tiles;
+    }
+}
+
 static void on_key(viewer *v, SDL_Keycode key, uint64_t now_ms)
 {
     if (key == SDLK_q || key == SDLK_ESCAPE)
@@ -414,9 +640,9 @@ static void on_key(viewer *v, SDL_Keycode key, uint64_t now_ms)
     else if (key == SDLK_s)
         save_frames(v, now_ms);
     else if (key == SDLK_0)
-        v->solo = -1;
-    else if (key >= SDLK_1 && key <= SDLK_9 && (size_t)(key - SDLK_1) < v->n_tiles)
-        v->solo = (int)(key - SDLK_1);
+        v->solo_src = -1;
+    else if (key >= SDLK_1 && key <= SDLK_9)
+        show_alone(v, (size_t)(key - SDLK_1));
 }
 
 static void handle_event(viewer *v, const SDL_Event *ev, uint64_t now_ms)
@@ -475,9 +701,15 @@ static void run_loop(viewer *v)
     while (!v->quit) {
         pump_events(v);
         uint64_t now_ms = SDL_GetTicks64();
-        sync_hello(v, now_ms);
-        if (!v->paused)
-            take_frames(v, now_ms);
+        size_t base = 0;
+        for (size_t k = 0; k < v->n_src; k++) {
+            source *s = &v->src[k];
+            s->st = cc_session_get_status(&s->session);
+            sync_hello(v, s, now_ms);
+            if (!v->paused)
+                take_frames(v, s, base, now_ms);
+            base += s->n_tiles;
+        }
         draw(v, now_ms);
         take_screenshot(v);
         SDL_RenderPresent(v->ren);
@@ -493,7 +725,7 @@ static bool url_is_local(const char *url)
            cc_host_is_local(host);
 }
 
-/* Zeroes the token's copy once the client has its own (volatile: not
+/* Zeroes the token's copy once the clients have their own (volatile: not
  * optimised away; explicit_bzero is not on every platform the viewer
  * builds on). */
 static void forget(char *s, size_t n)
@@ -515,13 +747,36 @@ static int read_token(const cc_viewer_options *o, char token[CC_TOKEN_MAX + 1])
     return rc;
 }
 
+static void init_sources(viewer *v)
+{
+    const cc_viewer_options *o = v->opt;
+    v->n_src = o->n_urls;
+    for (size_t k = 0; k < v->n_src; k++) {
+        source *s = &v->src[k];
+        s->url = o->urls[k];
+        s->same_clock = o->same_clock || url_is_local(s->url);
+        /* One server: plain camera names, as always. */
+        if (v->n_src > 1)
+            cc_url_label(s->label, sizeof s->label, s->url);
+    }
+}
+
+static void log_start(const viewer *v)
+{
+    for (size_t k = 0; k < v->n_src; k++)
+        cc_vlog_info("viewer for %s (%s)", v->src[k].url,
+                     v->src[k].same_clock ? "same clock: latency"
+                                          : "other clock: jitter, latency once "
+                                            "ping/pong has measured the offset");
+}
+
 int cc_viewer_run(const cc_viewer_options *o)
 {
     static viewer v; /* big (tiles, frames): not on the stack */
     memset(&v, 0, sizeof v);
     v.opt = o;
-    v.solo = -1;
-    v.same_clock = o->same_clock || url_is_local(o->url);
+    v.solo_src = -1;
+    init_sources(&v);
     char token[CC_TOKEN_MAX + 1] = "";
     if (read_token(o, token) < 0)
         return 1;
@@ -536,11 +791,16 @@ int cc_viewer_run(const cc_viewer_options *o)
     forget(token, sizeof token);
     if (v.status == 0) {
         v.start_ms = SDL_GetTicks64();
-        cc_vlog_info("viewer for %s (%s)", o->url,
-                     v.same_clock ? "same clock: latency" : "other clock: jitter");
+        log_start(&v);
         run_loop(&v);
     }
-    cc_bundle_counts c = cc_bundle_decoder_counts(&v.dec);
+    cc_bundle_counts c = {0};
+    for (size_t k = 0; k < v.n_src; k++) {
+        cc_bundle_counts s = cc_bundle_decoder_counts(&v.src[k].dec);
+        c.malformed += s.malformed;
+        c.undecodable += s.undecodable;
+        c.rejected += s.rejected;
+    }
     teardown(&v);
     printf("displayed %" PRIu64 " bundles, %" PRIu64 " frames, %" PRIu64
            " malformed, %" PRIu64 " undecodable, %" PRIu64 " rejected\n",

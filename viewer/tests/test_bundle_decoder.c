@@ -346,6 +346,49 @@ static void smaller_entry_decoded(void)
     teardown(&f);
 }
 
+/* A hello that lists variants (protocol 1.1): an entry of a variant's
+ * exact size is decoded, and scaled further for a small tile; a size that
+ * is neither the camera's nor a variant's is rejected, even when it is
+ * smaller than the camera. */
+static void variant_entries(void)
+{
+    fixture f;
+    setup(&f);
+    static const char text[] =
+        "{\"type\":\"hello\",\"protocol\":1,\"variants\":["
+        "{\"name\":\"full\"},{\"name\":\"preview\",\"max_width\":32}],"
+        "\"cameras\":[{\"index\":5,\"name\":\"a\",\"width\":64,\"height\":48,"
+        "\"variant_sizes\":{\"preview\":{\"width\":32,\"height\":24}}},"
+        "{\"index\":2,\"name\":\"b\",\"width\":64,\"height\":48,"
+        "\"variant_sizes\":{\"preview\":{\"width\":32,\"height\":24}}}]}";
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(cc_hello_parse(&h, text, strlen(text), err, sizeof err), 0);
+    f.raw.gen = cc_session_set_hello(&f.session, &h);
+    jpeg preview = encode(W / 2, H / 2, true, 120, 0, 0);
+    jpeg odd = encode(W / 4, H / 4, true, 60, 0, 0);
+    cc_frames_set_want(f.frames, 0, 8, 6);   /* a tiny tile: 1/4 more */
+    cc_frames_set_want(f.frames, 1, 16, 12);
+    cc_fb_entry e[2] = {entry(5, &preview, W / 2, H / 2, true),
+                        entry(2, &odd, W / 4, H / 4, true)};
+    make_bundle(&f.raw, 1, e, 2);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    cc_bundle_counts c = cc_bundle_decoder_counts(&f.bd);
+    CHECK_EQ_INT(c.rejected, 1);
+    CHECK_EQ_INT(c.undecodable, 0);
+    CHECK(cc_frames_take(f.frames, 0));
+    const cc_frame *fr = f.frames->consumer[0];
+    CHECK_EQ_INT(fr->entry.width, W / 2);
+    CHECK_EQ_INT(fr->w, 8);
+    CHECK_EQ_INT(fr->h, 6);
+    CHECK_EQ_INT(fr->scale_denom, 4);
+    CHECK(channel(pixel(fr, 4, 3), 0) > 100);
+    CHECK(!cc_frames_take(f.frames, 1)); /* 16x12: no variant's size */
+    tjFree(preview.data);
+    tjFree(odd.data);
+    teardown(&f);
+}
+
 /* Offset of the last SOS marker of a JPEG, or 0. */
 static size_t last_sos(const uint8_t *p, size_t n)
 {
@@ -504,6 +547,7 @@ int main(void)
     RUN(payload_too_large);
     RUN(jpeg_size_differs_from_entry);
     RUN(smaller_entry_decoded);
+    RUN(variant_entries);
     RUN(too_many_scans);
     RUN(scaled_for_small_tiles);
     RUN(pick_scale);

@@ -236,6 +236,62 @@ static void max_cameras(void)
     free(text);
 }
 
+/* Protocol 1.1: variants and each camera's variant_sizes. What the viewer
+ * cannot use is skipped, never fatal. */
+static void variants(void)
+{
+    const char *text =
+        "{\"type\":\"hello\",\"protocol\":1,\"variants\":["
+        "{\"name\":\"full\"},"
+        "{\"name\":\"preview\",\"max_width\":640,\"quality\":70},"
+        "{\"name\":\"thumb\",\"scale\":0.125},"
+        "{\"name\":\"bad name\"},{\"name\":\"a\\\"b\"},{\"max_width\":5},7,"
+        "{\"name\":\"preview\",\"max_width\":9},"
+        "{\"name\":\"x\",\"max_width\":-1,\"scale\":2,\"quality\":101}],"
+        "\"cameras\":["
+        "{\"index\":0,\"name\":\"a\",\"width\":1920,\"height\":1200,"
+        "\"variant_sizes\":{\"preview\":{\"width\":640,\"height\":400},"
+        "\"thumb\":{\"width\":4000,\"height\":150},\"nope\":{\"width\":1,\"height\":1},"
+        "\"x\":\"big\"}},"
+        "{\"index\":1,\"name\":\"b\",\"width\":64,\"height\":48}]}";
+    cc_hello h;
+    char err[128] = "";
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_variants, 4);
+    CHECK_STR_CONTAINS(h.variants[0].name, "full");
+    CHECK_STR_CONTAINS(h.variants[1].name, "preview");
+    CHECK_EQ_INT(h.variants[1].max_width, 640); /* the first "preview" */
+    CHECK_EQ_INT(h.variants[1].quality, 70);
+    CHECK(h.variants[2].scale == 0.125);
+    CHECK_STR_CONTAINS(h.variants[3].name, "x");
+    CHECK_EQ_INT(h.variants[3].max_width, 0);
+    CHECK(h.variants[3].scale == 0);
+    CHECK_EQ_INT(h.variants[3].quality, 0);
+    CHECK_EQ_INT(cc_hello_variant_of(&h, "thumb"), 2);
+    CHECK_EQ_INT(cc_hello_variant_of(&h, "bad name"), -1);
+    CHECK_EQ_INT(h.cameras[0].variant_w[1], 640);
+    CHECK_EQ_INT(h.cameras[0].variant_h[1], 400);
+    CHECK_EQ_INT(h.cameras[0].variant_w[2], 0); /* wider than the camera */
+    CHECK_EQ_INT(h.cameras[0].variant_w[3], 0);
+    CHECK_EQ_INT(h.cameras[1].variant_w[1], 0);
+    cc_hello copy;
+    CHECK_EQ_INT(cc_hello_copy(&copy, &h), 0);
+    CHECK_EQ_INT(copy.n_variants, 4);
+    CHECK_EQ_INT(copy.cameras[0].variant_h[1], 400);
+    cc_hello_destroy(&copy);
+    cc_hello_destroy(&h);
+
+    /* No "variants", or not an array: only full frames. */
+    CHECK_EQ_INT(parse(&h, example, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_variants, 0);
+    cc_hello_destroy(&h);
+    const char *odd = "{\"type\":\"hello\",\"protocol\":1,\"variants\":{\"a\":1},"
+                      "\"cameras\":[]}";
+    CHECK_EQ_INT(parse(&h, odd, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_variants, 0);
+    cc_hello_destroy(&h);
+}
+
 static void empty_camera_list(void)
 {
     cc_hello h;
@@ -261,5 +317,6 @@ int main(void)
     RUN(max_cameras);
     RUN(bounds);
     RUN(empty_camera_list);
+    RUN(variants);
     return CHECK_DONE();
 }

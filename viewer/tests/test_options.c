@@ -1,5 +1,6 @@
-/* The command line: defaults, every option, bad values. */
+/* The command line: defaults, every option, several URLs, bad values. */
 #include <errno.h>
+#include <string.h>
 
 #include "../../tests/check.h"
 #include "options.h"
@@ -23,6 +24,8 @@ static void defaults(void)
     CHECK_EQ_INT(parse_argv(&o, err, (char *[]){"camcast-viewer", NULL}),
                  CC_OPTIONS_RUN);
     CHECK_STR_CONTAINS(o.url, "ws://127.0.0.1:8765/stream");
+    CHECK_EQ_INT(o.n_urls, 1);
+    CHECK_STR_CONTAINS(o.urls[0], "ws://127.0.0.1:8765/stream");
     CHECK_STR_CONTAINS(o.save_dir, ".");
     CHECK_EQ_INT(o.width, 1280);
     CHECK_EQ_INT(o.height, 720);
@@ -52,6 +55,31 @@ static void all_options(void)
     CHECK_EQ_INT(o.height, 600);
     CHECK(o.timeout_s == 2.5);
     CHECK_STR_CONTAINS(o.url, "ws://cams:9000/stream");
+    CHECK_EQ_INT(o.n_urls, 1);
+}
+
+static void several_urls(void)
+{
+    cc_viewer_options o;
+    char err[128];
+    CHECK_EQ_INT(PARSE(&o, err, "ws://a:1/stream", "--size", "800x600", "ws://b/stream"),
+                 CC_OPTIONS_RUN);
+    CHECK_EQ_INT(o.n_urls, 2);
+    CHECK_STR_CONTAINS(o.url, "ws://a:1/stream");
+    CHECK_STR_CONTAINS(o.urls[1], "ws://b/stream");
+    CHECK_EQ_INT(PARSE(&o, err, "ws://a/", "ws://b/", "ws://c/", "ws://d/", "ws://e/",
+                       "ws://f/", "ws://g/", "ws://h/"),
+                 CC_OPTIONS_RUN);
+    CHECK_EQ_INT(o.n_urls, CC_VIEWER_MAX_URLS);
+
+    char label[64];
+    cc_url_label(label, sizeof label, "ws://10.0.0.7:8765/stream");
+    CHECK_STR_CONTAINS(label, "10.0.0.7:8765");
+    CHECK(strchr(label, '/') == NULL);
+    cc_url_label(label, sizeof label, "ws://cams.example/stream?x=1");
+    CHECK(strcmp(label, "cams.example") == 0);
+    cc_url_label(label, sizeof label, "ws://[::1]:9000");
+    CHECK(strcmp(label, "[::1]:9000") == 0);
 }
 
 #define EXPECT_BAD(reason, ...)                                  \
@@ -76,7 +104,10 @@ static void bad_values(void)
     EXPECT_BAD("unknown option", "--frobnicate");
     EXPECT_BAD("unknown option", "--same-clock=1");
     EXPECT_BAD("ws://", "http://x/");
-    EXPECT_BAD("one URL", "ws://a/", "ws://b/");
+    EXPECT_BAD("the same URL twice", "ws://a/", "ws://b/", "ws://a/");
+    EXPECT_BAD("at most 8", "ws://a/", "ws://b/", "ws://c/", "ws://d/", "ws://e/",
+               "ws://f/", "ws://g/", "ws://h/", "ws://i/");
+    EXPECT_BAD("ws://", "ws://a/", "http://b/");
 }
 
 static void help_and_version(void)
@@ -106,6 +137,7 @@ int main(void)
 {
     RUN(defaults);
     RUN(all_options);
+    RUN(several_urls);
     RUN(bad_values);
     RUN(help_and_version);
     RUN(local_hosts);

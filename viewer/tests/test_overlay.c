@@ -106,6 +106,17 @@ static void tile_lines(void)
     CHECK(strstr(lines[0], "decoded") == NULL);
     CHECK_STR_CONTAINS(lines[1], "jitter -"); /* one frame: no spacing yet */
     CHECK(strstr(lines[1], "latency") == NULL);
+    /* A variant's frame, and a tile named after its server. */
+    in.name = "cams:8765/center";
+    in.width = 640;
+    in.height = 400;
+    in.variant = "preview";
+    cc_overlay_tile(&in, lines);
+    CHECK_STR_CONTAINS(lines[0], "2 cams:8765/center  640x400 Mono8 (preview)");
+    in.scale_num = 1;
+    in.scale_denom = 2;
+    cc_overlay_tile(&in, lines);
+    CHECK_STR_CONTAINS(lines[0], "(preview, decoded 1/2)");
 }
 
 static void status_line(void)
@@ -117,7 +128,14 @@ static void status_line(void)
     cc_overlay_status(buf, sizeof buf, &in);
     CHECK_STR_CONTAINS(buf, "ws://cam-host:8765/stream");
     CHECK_STR_CONTAINS(buf, "streaming, 3 cameras, 30 fps");
+    CHECK(strstr(buf, "variant") == NULL);
     CHECK(strstr(buf, "PAUSED") == NULL);
+    snprintf(st.variant, sizeof st.variant, "full");
+    cc_overlay_status(buf, sizeof buf, &in);
+    CHECK(strstr(buf, "variant") == NULL);
+    snprintf(st.variant, sizeof st.variant, "preview");
+    cc_overlay_status(buf, sizeof buf, &in);
+    CHECK_STR_CONTAINS(buf, "streaming, 3 cameras, 30 fps, variant preview");
     in.paused = true;
     in.skipped = 5;
     cc_overlay_status(buf, sizeof buf, &in);
@@ -139,6 +157,33 @@ static void status_line(void)
     CHECK_STR_CONTAINS(cc_overlay_keys(), "Q quit");
 }
 
+/* Several servers: each one's state in short, by its label. */
+static void status_line_several(void)
+{
+    cc_session_status up = {.state = CC_CONN_STREAMING, .gen = 1};
+    cc_session_status down = {.state = CC_CONN_WAITING, .gen = 1, .retry_at_ms = 11500};
+    snprintf(down.reason, sizeof down.reason, "connection refused");
+    cc_overlay_conn conns[2] = {
+        {.url = "ws://a:8765/stream", .label = "a:8765", .session = &up, .n_cameras = 3},
+        {.url = "ws://b:8766/stream", .label = "b:8766", .session = &down, .n_cameras = 2},
+    };
+    cc_overlay_status_in in = {.url = "ws://a:8765/stream", .session = &up,
+                               .now_ms = 10000, .conns = conns, .n_conns = 2,
+                               .skipped = 4};
+    char buf[256];
+    cc_overlay_status(buf, sizeof buf, &in);
+    CHECK_STR_CONTAINS(buf, "a:8765 streaming, 3 cameras | b:8766 offline, retry in 1.5 s");
+    snprintf(up.variant, sizeof up.variant, "preview");
+    cc_overlay_status(buf, sizeof buf, &in);
+    CHECK_STR_CONTAINS(buf, "a:8765 streaming, 3 cameras, variant preview | b:8766");
+    CHECK_STR_CONTAINS(buf, "4 bundles skipped");
+    CHECK(strstr(buf, "ws://") == NULL);
+    /* A short buffer: cut, never overrun. */
+    char small[24];
+    cc_overlay_status(small, sizeof small, &in);
+    CHECK_EQ_INT(strlen(small), sizeof small - 1);
+}
+
 int main(void)
 {
     RUN(tile_states);
@@ -147,5 +192,6 @@ int main(void)
     RUN(latency_and_jitter);
     RUN(tile_lines);
     RUN(status_line);
+    RUN(status_line_several);
     return CHECK_DONE();
 }

@@ -2,7 +2,10 @@
 
 1. --headless N with no DISPLAY (SDL's offscreen driver), and again with
    SDL_VIDEODRIVER=dummy: N bundles displayed, the count line, status 0.
-2. Reconnect: the daemon stops (close 1001) while the viewer runs; the
+2. Two connections at once (the same daemon through two URLs): two
+   clients, two decode threads (this test runs under TSan too), every
+   tile live under its HOST:PORT/camera label.
+3. Reconnect: the daemon stops (close 1001) while the viewer runs; the
    viewer goes offline and retries with growing delays (0.5 s, 1 s, ...);
    a new daemon on the same port brings it back (a second hello) and the
    run completes. Meanwhile a viewer that gets nothing ends at --timeout
@@ -36,6 +39,23 @@ def headless_runs(viewer_bin, url):
         check(60 <= bundles <= 62, f"displayed {bundles} bundles for --headless 60")
         check(bundles <= frames <= 2 * bundles, f"{frames} frames for {bundles} bundles")
         check_eq((malformed, undecodable), (0, 0), "malformed / undecodable")
+
+
+def two_connections_run(viewer_bin, d):
+    urls = [d.uri(), d.uri("/")]
+    v = vt.run_viewer(viewer_bin, [*urls, "--headless", "120", "--timeout", "60"],
+                      env=vt.headless_env())
+    check_eq(v.rc, 0, f"exit status with two URLs; stderr:\n{v.stderr_text()}")
+    bundles, frames, malformed, undecodable = v.counts()
+    log(f"two URLs: {v.stdout.strip()}")
+    check(bundles >= 120, f"displayed {bundles} bundles for --headless 120")
+    check_eq((malformed, undecodable), (0, 0), "malformed / undecodable")
+    label = f"{lib.HOST}:{d.port}"
+    hellos = [ln for ln in v.lines if f"{label}: hello from camcastd" in ln]
+    check_eq(len(hellos), 2, "hellos (one per connection)")
+    for n, cam in enumerate(("a", "b", "a", "b"), 1):
+        check(any(f"tile {n} {label}/{cam}: live" in ln for ln in v.lines),
+              f"tile {n} ({cam}) never live:\n{v.stderr_text()}")
 
 
 def reconnect_run(camcastd, viewer_bin, d):
@@ -82,6 +102,7 @@ def main(camcastd, viewer_bin):
     config = lib.make_config(lib.server_section(), CAMERAS)
     d = lib.Daemon(camcastd, config).start()
     headless_runs(viewer_bin, d.uri())
+    two_connections_run(viewer_bin, d)
     reconnect_run(camcastd, viewer_bin, d)
 
 

@@ -13,6 +13,11 @@ viewer (headless) must keep going, count the bad ones, and show in its
 screenshot: "live" live, "dark" offline (a banner, no image), "fading"
 stale (a banner over its last image).
 
+Then a server that lists variants (protocol 1.1) but refuses the subscribe
+the viewer sends for its tiny window: the viewer must log the refusal and
+ask that connection for no other variant, not even after a second hello
+(a reload) whose variants would suit its tiles better.
+
 Then servers that answer 401: without a token, and to a wrong one. The
 viewer must say why, and retry no faster than its backoff (0.5 s, then
 doubling). A token file every user may read is refused.
@@ -252,6 +257,141 @@ class UnauthorizedServer:
         check(not self.thread.is_alive(), "the 401 server did not stop")
 
 
+def read_client_frame(conn):
+    """One frame from the viewer (masked, as every client frame) ->
+    (opcode, payload), or None at the end."""
+    def exactly(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = conn.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+    head = exactly(2)
+    if head is None:
+        return None
+    n = head[1] & 0x7F
+    if n == 126:
+        n = struct.unpack("!H", exactly(2))[0]
+    elif n == 127:
+        n = struct.unpack("!Q", exactly(8))[0]
+    mask = exactly(4) if head[1] & 0x80 else b"\0\0\0\0"
+    data = exactly(n) or b""
+    return head[0] & 0x0F, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+
+
+class RefusingServer:
+    """Lists variants, refuses every subscribe, and after RELOAD_AT bundles
+    sends a second hello whose variants suit the viewer's tiles better;
+    notes every text message the viewer sends."""
+
+    RELOAD_AT = 45
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(20)
+        self.port = self.sock.getsockname()[1]
+        self.texts = []
+        self.error = None
+        self.send_lock = threading.Lock()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _send(self, conn, opcode, payload):
+        with self.send_lock:
+            conn.sendall(ws_frame(opcode, payload))
+
+    def _read(self, conn):
+        try:
+            while True:
+                frame = read_client_frame(conn)
+                if frame is None or frame[0] == 0x8:
+                    return
+                if frame[0] != 0x1:
+                    continue
+                self.texts.append(frame[1].decode())
+                if json.loads(frame[1]).get("type") == "subscribe":
+                    self._send(conn, 0x1, b'{"type":"error","message":"subscribe: '
+                                          b'variants are off today"}')
+        except (OSError, ValueError):
+            pass
+
+    @staticmethod
+    def hello(variants, sizes):
+        cam = {"index": 0, "name": "cam", "width": W, "height": H,
+               "pixel_format": "Mono8", "variant_sizes": sizes}
+        return json.dumps({"type": "hello", "protocol": 1, "stream_fps": FPS,
+                           "variants": variants, "cameras": [cam]}).encode()
+
+    def _run(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(10)
+                head = read_head(conn)
+                key = header(head, "Sec-WebSocket-Key").encode()
+                accept = base64.b64encode(hashlib.sha1(
+                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
+                             b"\r\n\r\n")
+                reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
+                reader.start()
+                gray = images()[0]
+                # A tiny window's tile is smaller than half (80x60)...
+                self._send(conn, 0x1, self.hello(
+                    [{"name": "full"}, {"name": "half", "scale": 0.5}],
+                    {"half": {"width": W // 2, "height": H // 2}}))
+                start = time.monotonic()
+                for k in range(1, MAX_BUNDLES):
+                    if time.monotonic() - start > DEADLINE:
+                        break
+                    if k == self.RELOAD_AT:
+                        # ... and than "small" (64x48), which a reload adds.
+                        self._send(conn, 0x1, self.hello(
+                            [{"name": "full"}, {"name": "half", "scale": 0.5},
+                             {"name": "small", "max_width": 64}],
+                            {"half": {"width": W // 2, "height": H // 2},
+                             "small": {"width": 64, "height": 48}}))
+                    try:
+                        self._send(conn, 0x2, bundle(k, [(0, 1, k, gray)]))
+                    except OSError:
+                        break  # the viewer is done and gone
+                    time.sleep(1 / FPS)
+                reader.join(5)
+        except Exception as e:  # reported by the test, not lost in a thread
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def join(self):
+        self.thread.join(DEADLINE + 10)
+        check(not self.thread.is_alive(), "the refusing server did not stop")
+        check(self.error is None, f"refusing server failed: {self.error!r}")
+
+
+def check_variant_refused(viewer_bin):
+    server = RefusingServer()
+    v = vt.run_viewer(viewer_bin, [f"ws://127.0.0.1:{server.port}/stream", "--size", "64x64",
+                                   "--headless", "120", "--timeout", "30"],
+                      env=vt.headless_env())
+    server.join()
+    log(f"the viewer sent {server.texts}")
+    check_eq(v.rc, 0, f"viewer exit status; stderr:\n{v.stderr_text()}")
+    text = "\n".join(v.lines)
+    check("refused variant half (subscribe: variants are off today)" in text,
+          f"the refusal is not logged:\n{v.stderr_text()}")
+    hellos = [ln for ln in v.lines if "hello from" in ln]
+    check_eq(len(hellos), 2, "hellos (the second one a reload)")
+    subs = [json.loads(t) for t in server.texts if json.loads(t).get("type") == "subscribe"]
+    check_eq(subs, [{"type": "subscribe", "variant": "half"}],
+             "subscribes: one, refused, then none")
+    check("0 rejected" in v.stdout, f"entries rejected: {v.stdout}")
+
+
 def write_token(path, token, mode=0o600):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w") as f:
@@ -342,6 +482,7 @@ def check_stream(viewer_bin, tmp):
 def main(viewer_bin):
     with tempfile.TemporaryDirectory(prefix="camcast-viewer-") as tmp:
         check_stream(viewer_bin, tmp)
+        check_variant_refused(viewer_bin)
         check_unauthorized(viewer_bin, tmp, None,
                            "server wants an access token (HTTP 401): give --token-file")
         check_unauthorized(viewer_bin, tmp, "wrong-token-0123456789",
