@@ -1,17 +1,23 @@
-/* CameraCast page: every camera of a camcastd stream, live (docs/browser.md).
+/* CameraCast page: every camera of one or more camcastd streams, live
+ * (docs/browser.md).
  *
- *   WebSocket (this thread)  hello -> tiles; each FrameBundle parsed
- *      │                     (framebundle.js) and its entries put in a
+ *   WebSocket per daemon     hello -> tiles; each FrameBundle parsed
+ *   (this thread)            (framebundle.js) and its entries put in a
  *      │                     one-slot mailbox per tile: newest wins
  *      ▼
- *   decode-worker.js         one job at a time: JPEG -> ImageBitmap, scaled
- *      │                     to the tile's size
+ *   decode-worker.js         one job at a time, the tiles of every daemon:
+ *      │                     JPEG -> ImageBitmap, scaled to the tile's size
  *      ▼
  *   requestAnimationFrame    the newest bitmap of each tile drawn on its canvas
  *
  * Nothing queues: while a job decodes, a newer entry replaces the one
  * waiting in its tile's slot (counted as a page drop), and a decoded frame
  * not yet drawn is replaced by a newer one the same way.
+ *
+ * The page's own daemon is the first "source"; ?add=ws://... (and the
+ * daemons list in the bar) adds others. Each source has its own
+ * connection, reconnection, hello, subscription, variant and clock offset;
+ * their tiles share one grid, one decoder and the keys.
  */
 "use strict";
 
@@ -30,9 +36,13 @@ const CLOCK_KEEP_MS = 120000;    // a better old sample beats a worse new one th
 const DECODE_TIMEOUT_MS = 5000;  // a decoder that takes longer is restarted
 const ERROR_SHOWN_MS = 15000;    // the error banner stays this long after the last error
 const HIDDEN_MAX_FPS = 1;        // what a hidden tab asks the server for
-const MAX_TILES = 64;            // as camcast-viewer; a hello with more than 1024 is refused
+const MAX_TILES = 64;            // as camcast-viewer, over all daemons; a hello with
+                                 //   more than 1024 cameras is refused
+const MAX_DAEMONS = 8;           // the page's own and 7 others
+const MAX_URL = 2000;            // characters of an added daemon's URL
 const MAX_SIDE = 16384;          // entries claiming larger images are not decoded
 const GAP = 4;                   // pixels between tiles
+const PLACEHOLDER = [640, 400];  // the aspect of a daemon's tile while it has no camera
 const VARIANT_DEBOUNCE_MS = 300;
 const ECONOMY_SLACK = 1.15;      // economy: a tile may be up to 15% larger than its decode
 const ECONOMY_SETTLE_JOBS = 30;  // jobs at a decode size before judging it
@@ -40,10 +50,14 @@ const ECONOMY_TRIAL_JOBS = 300;  // jobs in economy before trying the larger siz
 
 const $ = (id) => document.getElementById(id);
 const ui = { bar: $("bar"), state: $("state"), counts: $("counts"), choice: $("choice"),
-             grid: $("grid"), error: $("error") };
+             grid: $("grid"), error: $("error"), daemons: $("daemons"),
+             daemonsSummary: $("daemons-summary"), daemonsList: $("daemons-list"),
+             daemonsForm: $("daemons-form"), daemonsUrl: $("daemons-url"),
+             daemonsMsg: $("daemons-msg"), daemonsHint: $("daemons-hint") };
 
-/* The token the page was opened with goes on to the stream, the worker and
- * the probe: a browser cannot put it in a header on a WebSocket. */
+/* The token the page was opened with goes on to its own stream, the worker
+ * and the probe: a browser cannot put it in a header on a WebSocket. Other
+ * daemons' tokens are in their own URLs (?add=ws://h:p/stream?token=T). */
 const TOKEN = new URLSearchParams(location.search).get("token");
 const QUERY = TOKEN === null ? "" : "?token=" + encodeURIComponent(TOKEN);
 
@@ -57,56 +71,176 @@ const stats = {
   arrivalMs: null,              // mux -> received by the page, smoothed (server clock)
   pageMs: null,                 // received -> drawn, smoothed (page clock)
 };
-let conn = null;        // the current WebSocket attempt (see connect())
-let session = null;     // from the latest hello: cameras, tiles
-let sessionGen = 0;
-let retryMs = RETRY_FIRST_MS;
-let retryAt = 0;        // performance.now() of the next attempt, while offline
-let state = { name: "connecting", text: "connecting…" };
-let singleIndex = -1;   // position in session.tiles of the enlarged camera, or -1
+const sources = [];     // the daemons shown: the page's own first (see makeSource())
+let tiles = [];         // every source's camera tiles, in grid order
+let singleTile = null;  // the enlarged camera's tile, or null: the grid
 let paused = false;
 let hidden = document.hidden;
-const unticked = new Set(); // camera names the user does not want, across hellos
-const clock = { offsetMs: null, rttMs: null, at: 0 };
+const unticked = new Set(); // "daemon\ncamera name" the user does not want, across hellos
 let errorUntil = 0;
 let note = null;        // a short-lived status bar message (after S)
-let offlineWhy = "";    // why the last connection ended
 
 const now = () => performance.now();
 /* The page's wall clock in epoch ms, at performance.now() precision. */
 const epochNow = () => performance.timeOrigin + performance.now();
+const multi = () => sources.length > 1;
 
-/* ---- Connection ---- */
+/* ---- Sources: the daemons of the page ---- */
 
-function streamUrl() {
+/* A daemon's name on the page, as camcast-viewer's: "host:port" of its
+ * ws: or wss: URL ("host" alone on the scheme's default port), and the
+ * path before "/stream" when there is one (daemons behind one TLS proxy:
+ * "proxy/hall"). */
+function daemonLabel(u) {
+  return u.host + u.pathname.replace(/\/stream$/, "").replace(/\/+$/, "");
+}
+
+/* A daemon's URL as the page shows it: never its token. */
+function shownUrl(u) {
+  return `${u.protocol}//${u.host}${u.pathname}` +
+         (u.searchParams.has("token") ? " (with a token)" : "");
+}
+
+/* A value of ?add= or of the daemons field: for the user, never its query
+ * nor a user:password@ (they may hold secrets), and short. */
+function shownValue(text) {
+  const s = String(text).split(/[?#]/)[0].replace(/\/\/[^/]*@/, "//…@");
+  return JSON.stringify(s.length > 80 ? s.slice(0, 80) + "…" : s);
+}
+
+/* Another daemon's stream URL, or a thrown reason. Only ws: and wss: (the
+ * page's Content-Security-Policy allows nothing else anyway); "host:port"
+ * alone means ws://host:port/stream. The URL is only ever given to
+ * WebSocket(), never evaluated or put on the page as HTML. */
+function parseDaemonUrl(text) {
+  text = String(text).trim();
+  if (!text)
+    throw new Error("empty");
+  if (text.length > MAX_URL)
+    throw new Error(`longer than ${MAX_URL} characters`);
+  if (/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(text))
+    text = `ws://${text}/stream`;
+  let u;
+  try {
+    u = new URL(text);
+  } catch (e) {
+    throw new Error("not a URL (ws://host:port/stream)");
+  }
+  if (u.protocol !== "ws:" && u.protocol !== "wss:")
+    throw new Error(`only ws:// and wss:// URLs, not ${u.protocol}`);
+  if (u.protocol === "ws:" && location.protocol === "https:")
+    throw new Error("this page came over https: the browser allows it wss:// only");
+  if (u.username || u.password)
+    throw new Error("no user:password@ (a token goes in ?token=)");
+  u.hash = "";
+  return u;
+}
+
+function makeSource(u, own) {
+  return {
+    url: u.href, own, label: daemonLabel(u), shown: shownUrl(u),
+    conn: null,        // the current WebSocket attempt (see connect())
+    info: null,        // the latest hello, read (readHello())
+    tiles: [], byIndex: new Map(), placeholder: null, gen: 0,
+    retryMs: RETRY_FIRST_MS, retryAt: 0, timer: 0, offlineWhy: "",
+    state: { name: "connecting", text: "connecting…" },
+    clock: { offsetMs: null, rttMs: null, at: 0 },
+    n: { connects: 0, bundles: 0, malformed: 0, skipped: 0 },
+    lastError: null, removed: false, row: null,
+  };
+}
+
+/* The page's own daemon: "stream" next to the page's URL. */
+function ownUrl() {
   const u = new URL("stream" + QUERY, location.href);
   u.protocol = location.protocol === "https:" ? "wss:" : "ws:";
-  return u.href;
+  return u;
 }
 
-function setState(name, text) {
-  state = { name, text };
-  ui.state.className = "state " + name;
-  ui.state.textContent = text;
+/* Adds a daemon (from ?add= or the field), or throws why not. */
+function addSource(text) {
+  const u = parseDaemonUrl(text);
+  const src = makeSource(u, false);
+  if (sources.some((s) => s.label === src.label))
+    throw new Error(`${src.label} is already shown`);
+  if (sources.length >= MAX_DAEMONS)
+    throw new Error(`at most ${MAX_DAEMONS} daemons`);
+  sources.push(src);
+  connect(src);
+  rebuildGrid();
+  return src;
+}
+
+function removeSource(src) {
+  const i = sources.indexOf(src);
+  if (i <= 0)
+    return; // not the page's own
+  sources.splice(i, 1);
+  src.removed = true;
+  clearTimeout(src.timer);
+  const c = src.conn;
+  src.conn = null;
+  if (c) {
+    clearTimeout(c.pingTimer);
+    clearTimeout(c.clockTimer);
+    try { c.ws.close(1000); } catch (e) { /* closing anyway */ }
+  }
+  clearSourceTiles(src);
+  rebuildGrid();
+  syncAll(); // the others' variants: the tiles are larger now
+}
+
+/* The list of added daemons into the page's URL (history.replaceState, no
+ * reload): a reload or a bookmark keeps it. The token first: camcastd
+ * reads 1024 bytes of a query, a token after a long list would be cut. */
+function syncUrl() {
+  const old = new URLSearchParams(location.search);
+  const p = new URLSearchParams();
+  if (old.has("token"))
+    p.append("token", old.get("token"));
+  for (const s of sources)
+    if (!s.own)
+      p.append("add", s.url);
+  for (const [k, v] of old)
+    if (k !== "token" && k !== "add")
+      p.append(k, v);
+  const q = p.toString();
+  const url = location.pathname + (q ? "?" + q : "") + location.hash;
+  if (url !== location.pathname + location.search + location.hash)
+    history.replaceState(history.state, "", url);
+}
+
+/* ---- Connection (one per source) ---- */
+
+/* quiet: the tiles and the list are updated by the caller (the countdown). */
+function setState(src, name, text, quiet) {
+  src.state = { name, text };
+  if (src.own) {
+    ui.state.className = "state " + name;
+    setText(ui.state, text);
+  }
+  if (quiet)
+    return;
   updateOverlays(); // the tiles' banners follow the connection at once
+  updateDaemons();
 }
 
-function connect() {
-  retryAt = 0;
-  setState("connecting", "connecting…");
-  const c = { ws: null, opened: false, hello: false, why: null, lastSeq: null,
+function connect(src) {
+  src.retryAt = 0;
+  setState(src, "connecting", "connecting…");
+  const c = { src, ws: null, opened: false, hello: false, why: null, lastSeq: null,
               sent: null, ping: null, pingTimer: 0, clockTimer: 0, bursts: 0 };
-  conn = c;
+  src.conn = c;
   try {
-    c.ws = new WebSocket(streamUrl());
+    c.ws = new WebSocket(src.url);
   } catch (e) {
     c.why = String(e.message || e);
     setTimeout(() => onClose(c, { code: 1006, reason: "" }), 0);
     return;
   }
   c.ws.binaryType = "arraybuffer";
-  c.ws.onopen = () => { if (conn === c) c.opened = true; };
-  c.ws.onmessage = (ev) => { if (conn === c) onMessage(c, ev.data); };
+  c.ws.onopen = () => { if (src.conn === c) c.opened = true; };
+  c.ws.onmessage = (ev) => { if (src.conn === c) onMessage(c, ev.data); };
   c.ws.onclose = (ev) => onClose(c, ev);
   c.ws.onerror = () => {}; // onclose follows, with what there is to say
 }
@@ -119,22 +253,32 @@ function drop(c, why) {
 }
 
 function onClose(c, ev) {
-  if (conn !== c)
+  const src = c.src;
+  if (src.conn !== c)
     return;
   clearTimeout(c.pingTimer);
   clearTimeout(c.clockTimer);
-  conn = null;
+  src.conn = null;
   let why = c.why;
   if (!why && c.opened)
     why = `closed by the server, code ${ev.code}` + (ev.reason ? `: ${ev.reason}` : "");
   if (!why)
     why = "cannot connect";
   if (c.hello) {
-    retryMs = RETRY_FIRST_MS; // it worked once: start again quickly
+    src.retryMs = RETRY_FIRST_MS; // it worked once: start again quickly
   } else if (!c.why) {
-    // A 401 or 403 answer is invisible to a WebSocket: ask plain HTTP why.
-    why = c.opened ? "closed by the server before the hello" : "no connection";
-    probe(c);
+    // A 401 or 403 answer is invisible to a WebSocket. The page's own
+    // server can be asked why over plain HTTP; another one cannot (the
+    // page may only open WebSockets to other hosts, and their /stats
+    // sends no CORS headers): say what it may be.
+    if (src.own) {
+      why = c.opened ? "closed by the server before the hello" : "no connection";
+      probe(c);
+    } else {
+      why = c.opened ? "closed by the server before the hello"
+        : "no connection: not running, unreachable, or refusing this page " +
+          `(its allowed_origins must list ${location.origin}; a token goes in the URL)`;
+    }
   }
   offline(c, why);
 }
@@ -142,30 +286,35 @@ function onClose(c, ev) {
 /* Backoff with jitter: many pages reconnecting after a daemon restart must
  * not all arrive in the same millisecond. */
 function offline(c, why) {
-  const delay = retryMs * (0.5 + 0.5 * Math.random());
+  const src = c.src;
+  const delay = src.retryMs * (0.5 + 0.5 * Math.random());
   if (!c.hello)
-    retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
-  retryAt = now() + delay;
-  setTimeout(connect, delay);
-  showOffline(why);
+    src.retryMs = Math.min(src.retryMs * 2, RETRY_MAX_MS);
+  src.retryAt = now() + delay;
+  src.timer = setTimeout(() => connect(src), delay);
+  showOffline(src, why);
 }
 
 /* "closed (...)" when the server refuses this page, "offline (...)" for
  * everything that may go away by itself; with the time to the next try. */
-function showOffline(why) {
-  offlineWhy = why;
-  const left = Math.max(0, retryAt - now()) / 1000;
+function showOffline(src, why, quiet) {
+  src.offlineWhy = why;
+  const left = Math.max(0, src.retryAt - now()) / 1000;
   const name = why.startsWith("closed (") || why.startsWith("closed before") ? "closed"
                                                                              : "offline";
-  setState(name, `${name === "closed" ? why : `offline (${why})`}, retry in ${left.toFixed(1)} s`);
-  document.title = "CameraCast (offline)";
+  setState(src, name,
+           `${name === "closed" ? why : `offline (${why})`}, retry in ${left.toFixed(1)} s`,
+           quiet);
+  if (src.own)
+    document.title = "CameraCast (offline)";
 }
 
-/* What plain HTTP says about this server and token, after a failure
- * before the hello: /stats answers 200 when the token is right. A plain
- * same-origin GET carries no Origin header, the WebSocket does: a 403 for
- * the origin shows only on the stream. */
+/* What plain HTTP says about the page's own server and token, after a
+ * failure before the hello: /stats answers 200 when the token is right. A
+ * plain same-origin GET carries no Origin header, the WebSocket does: a
+ * 403 for the origin shows only on the stream. */
 async function probe(c) {
+  const src = c.src;
   let why;
   try {
     const r = await fetch("stats" + QUERY, { cache: "no-store" });
@@ -182,9 +331,9 @@ async function probe(c) {
   } catch (e) {
     why = "cannot reach the server";
   }
-  if (!conn && retryAt) {
-    stats.lastError = why;
-    showOffline(why);
+  if (!src.conn && src.retryAt) {
+    stats.lastError = src.lastError = why;
+    showOffline(src, why);
   }
 }
 
@@ -219,22 +368,43 @@ function onText(c, text) {
     onServerError(c, String(msg.message));
 }
 
+/* An error of the page, named after its daemon when there are several. */
+function sourceError(src, why) {
+  const text = multi() ? `${src.label}: ${why}` : why;
+  stats.lastError = src.lastError = text;
+  return text;
+}
+
 /* The server says no to a control message. A 1.0 server does not know
  * max_fps or variant: stop asking, it keeps its previous settings. */
 function onServerError(c, message) {
-  stats.lastError = "server: " + message;
+  const text = sourceError(c.src, "server: " + message);
   if (/max_fps/.test(message))
     c.noMaxFps = true;
   else if (/variant/.test(message))
     c.noVariant = true;
   else
-    showError("server: " + message);
+    showError(text);
 }
 
 /* ---- The hello ---- */
 
 function isCount(v, max) {
   return Number.isInteger(v) && v >= 0 && v <= max;
+}
+
+/* "variant_sizes": {"preview": {"width": 640, "height": 400}}: the exact
+ * size of each variant's entries for this camera (a Map: names come from
+ * the network and are never an object's keys). */
+function readVariantSizes(v) {
+  const sizes = new Map();
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    return sizes;
+  for (const [name, s] of Object.entries(v))
+    if (s && isCount(s.width, MAX_SIDE) && s.width > 0 && isCount(s.height, MAX_SIDE) &&
+        s.height > 0)
+      sizes.set(name, { width: s.width, height: s.height });
+  return sizes;
 }
 
 /* The cameras of a hello, or a thrown reason. Keys we do not know are
@@ -260,6 +430,7 @@ function readHello(msg) {
       pixelFormat: typeof cam.pixel_format === "string" ? cam.pixel_format : "",
       grabFps: typeof cam.grab_fps === "number" ? cam.grab_fps : null,
       online: cam.online !== false,
+      variantSizes: readVariantSizes(cam.variant_sizes),
     };
   });
   const variants = Array.isArray(msg.variants)
@@ -273,23 +444,25 @@ function readHello(msg) {
 }
 
 function onHello(c, msg, text) {
+  const src = c.src;
   let hello;
   try {
     hello = readHello(msg);
   } catch (e) {
     stats.badHellos++;
     const why = "bad hello: " + e.message;
-    stats.lastError = why;
-    showError(`${why} (${JSON.stringify(text.slice(0, 80))})`);
+    showError(`${sourceError(src, why)} (${JSON.stringify(text.slice(0, 80))})`);
     drop(c, why);
     return;
   }
   if (!c.hello) {
     c.hello = true;
     stats.connects++;
+    src.n.connects++;
     c.sent = { cameras: hello.cameras.map((cam) => cam.index).join(","), maxFps: 0,
                variant: "full" };
-    clock.offsetMs = clock.rttMs = null; // perhaps another server, another clock
+    // Perhaps another server behind the same address, another clock.
+    Object.assign(src.clock, { offsetMs: null, rttMs: null, at: 0 });
     startClock(c);
   } else {
     // A reload on the server (SIGHUP): new cameras, the same connection.
@@ -297,24 +470,25 @@ function onHello(c, msg, text) {
     c.sent.cameras = null;
   }
   c.lastSeq = null;
-  newSession(hello);
+  newSession(src, hello);
   const n = hello.cameras.length;
-  setState("streaming", `streaming, ${n} camera${n === 1 ? "" : "s"}` +
+  setState(src, "streaming", `streaming, ${n} camera${n === 1 ? "" : "s"}` +
            (hello.streamFps ? `, ${hello.streamFps} fps` : ""));
-  document.title = "CameraCast";
-  syncSubscription();
+  if (src.own)
+    document.title = "CameraCast";
+  syncSubscription(src);
 }
 
-/* ---- Subscription: cameras, rate, variant ---- */
+/* ---- Subscription: cameras, rate, variant (per source) ---- */
 
 /* Sends what differs from what this connection asked for so far, one key
  * per message: a server that refuses one (1.0 does not know max_fps)
  * still takes the others. */
-function syncSubscription() {
-  const c = conn;
-  if (!c || !c.hello || !session)
+function syncSubscription(src) {
+  const c = src.conn;
+  if (!c || !c.hello || !src.info)
     return;
-  const cameras = session.tiles.filter((t) => t.enabled).map((t) => t.cam.index).join(",");
+  const cameras = src.tiles.filter((t) => t.enabled).map((t) => t.cam.index).join(",");
   if (cameras !== c.sent.cameras) {
     c.sent.cameras = cameras;
     send(c, { type: "subscribe", cameras: cameras ? cameras.split(",").map(Number) : [] });
@@ -324,44 +498,81 @@ function syncSubscription() {
     c.sent.maxFps = maxFps;
     send(c, { type: "subscribe", max_fps: maxFps });
   }
-  const variant = pickVariant();
+  const variant = pickVariant(src);
   if (variant !== c.sent.variant && !c.noVariant) {
     c.sent.variant = variant;
     send(c, { type: "subscribe", variant });
   }
 }
 
-/* The smallest variant at least as wide as the widest tile on screen, in
- * device pixels; "full" for an enlarged camera or when none is that wide. */
-function pickVariant() {
-  if (!session || !session.variants || singleIndex >= 0)
+function syncAll() {
+  for (const s of sources)
+    syncSubscription(s);
+}
+
+/* The size of a camera's entries in variant v: the hello's variant_sizes
+ * when it has them (exact: a server rounds to a fraction of the camera),
+ * else what max_width implies; null when neither says. */
+function variantSize(cam, v) {
+  const exact = cam.variantSizes.get(v.name);
+  if (exact)
+    return exact;
+  if (typeof v.max_width !== "number" || !(v.max_width > 0))
+    return null;
+  const width = Math.min(cam.width, v.max_width);
+  return { width, height: Math.round((cam.height * width) / cam.width) };
+}
+
+/* This daemon's variant: the one with the fewest pixels whose entries are
+ * at least as wide as each of its tiles on screen (in device pixels), or
+ * as the camera when the tile is wider; "full" for its camera enlarged,
+ * or when none is that wide. Tiles not on screen (another daemon's camera
+ * enlarged) only need the smallest. */
+function pickVariant(src) {
+  const info = src.info;
+  if (!info || !info.variants || (singleTile && singleTile.src === src))
     return "full";
-  const need = Math.max(0, ...shownTiles().map((t) => t.canvas.width));
-  let best = null;
-  for (const v of session.variants)
-    if (typeof v.max_width === "number" && v.max_width >= need &&
-        (!best || v.max_width < best.max_width))
+  const onScreen = shownTiles().filter((t) => t.src === src);
+  const judged = onScreen.length ? onScreen : src.tiles;
+  let best = null, bestCost = Infinity;
+  for (const v of info.variants) {
+    if (v.name === "full")
+      continue;
+    let cost = 0;
+    for (const t of judged) {
+      const size = variantSize(t.cam, v);
+      if (!size || (onScreen.length && size.width < Math.min(t.canvas.width, t.cam.width))) {
+        cost = Infinity;
+        break;
+      }
+      cost += size.width * size.height;
+    }
+    if (cost < bestCost) {
       best = v;
+      bestCost = cost;
+    }
+  }
   return best ? best.name : "full";
 }
 
 let variantTimer = 0;
 function syncVariantSoon() {
   clearTimeout(variantTimer);
-  variantTimer = setTimeout(syncSubscription, VARIANT_DEBOUNCE_MS);
+  variantTimer = setTimeout(syncAll, VARIANT_DEBOUNCE_MS);
 }
 
-/* ---- Clock offset (server - page), from ping/pong ---- */
+/* ---- Clock offset (server - page), from ping/pong, per source ---- */
 
 /* A burst of pings, one at a time; the sample with the shortest round trip
- * bounds the error best (by half its round trip). */
+ * bounds the error best (by half its round trip). Each daemon has its own
+ * clock: each source its own offset. */
 function startClock(c) {
   c.burst = { left: PING_COUNT, best: null };
   sendPing(c);
 }
 
 function sendPing(c) {
-  if (conn !== c)
+  if (c.src.conn !== c)
     return;
   c.ping = epochNow();
   send(c, { type: "ping" });
@@ -377,17 +588,18 @@ function onPong(c, msg) {
   pingDone(c, sample);
 }
 
-function adoptClock(sample) {
+function adoptClock(clock, sample) {
   Object.assign(clock, { offsetMs: sample.offset, rttMs: sample.rtt, at: now() });
 }
 
 function pingDone(c, sample) {
   c.ping = null;
   const b = c.burst;
+  const clock = c.src.clock;
   if (sample && (!b.best || sample.rtt < b.best.rtt))
     b.best = sample;
   if (b.best && clock.offsetMs === null)
-    adoptClock(b.best); // the first figure at once
+    adoptClock(clock, b.best); // the first figure at once
   if (--b.left > 0) {
     c.pingTimer = setTimeout(() => sendPing(c), PING_GAP_MS);
     return;
@@ -395,7 +607,7 @@ function pingDone(c, sample) {
   // A pong may wait behind bundles on its way: the uncertainty is half the
   // round trip. Keep the best sample, unless it is old (clocks drift).
   if (b.best && (b.best.rtt <= clock.rttMs || now() - clock.at > CLOCK_KEEP_MS))
-    adoptClock(b.best);
+    adoptClock(clock, b.best);
   // Soon again while no good sample came (10 times: a far server is slow).
   const poor = clock.rttMs === null || clock.rttMs > CLOCK_GOOD_RTT_MS;
   const again = poor && ++c.bursts < 10 ? CLOCK_RETRY_MS : CLOCK_REDO_MS;
@@ -404,24 +616,69 @@ function pingDone(c, sample) {
 
 /* ---- Tiles ---- */
 
-function newSession(hello) {
-  if (session)
-    for (const t of session.tiles)
-      clearTile(t);
-  sessionGen++;
-  const cams = hello.cameras.slice(0, MAX_TILES);
-  session = { gen: sessionGen, hello, variants: hello.variants, tiles: [],
-              byIndex: new Map() };
-  ui.grid.replaceChildren();
+/* A hello: this source's tiles anew; the other sources' stay as they are. */
+function newSession(src, hello) {
+  clearSourceTiles(src);
+  src.gen++;
+  src.info = hello;
+  const others = sources.reduce((n, s) => n + (s === src ? 0 : s.tiles.length), 0);
+  for (const cam of hello.cameras.slice(0, Math.max(0, MAX_TILES - others))) {
+    const t = makeTile(src, cam);
+    src.tiles.push(t);
+    src.byIndex.set(cam.index, t);
+  }
+  rebuildGrid();
+}
+
+/* Drops a source's tiles (a new hello, the daemon removed). */
+function clearSourceTiles(src) {
+  for (const t of src.tiles) {
+    clearTile(t);
+    t.dead = true; // a decoded frame still in the worker is thrown away
+    t.frame.remove();
+    t.choice.remove();
+  }
+  src.tiles = [];
+  src.byIndex = new Map();
+  if (src.placeholder) {
+    src.placeholder.frame.remove();
+    src.placeholder = null;
+  }
+}
+
+/* The grid's tiles in order: the page's own daemon's cameras first, then
+ * each added daemon's; keys, labels and checkboxes follow. A daemon
+ * without cameras (no hello yet, refused, down) has a placeholder tile
+ * that says why, while there are several. */
+function rebuildGrid() {
+  tiles = sources.flatMap((s) => s.tiles);
   ui.choice.replaceChildren();
-  cams.forEach((cam, i) => {
-    const t = makeTile(cam, i);
-    session.tiles.push(t);
-    session.byIndex.set(cam.index, t);
+  tiles.forEach((t, i) => {
+    t.pos = i;
+    t.key = i + 1;
+    t.label = multi() ? `${t.src.label}/${t.cam.name}` : t.cam.name;
+    ui.grid.appendChild(t.frame); // moves it: its canvas keeps its frame
+    setText(t.choiceText, `${t.key} ${t.cam.name}`); // the bar is short: the key tells
+    t.choice.title = t.label;
+    ui.choice.appendChild(t.choice);
   });
-  if (singleIndex >= session.tiles.length)
-    singleIndex = -1;
+  for (const s of sources) {
+    const need = multi() && !s.tiles.length;
+    if (need && !s.placeholder)
+      s.placeholder = makePlaceholder(s);
+    else if (!need && s.placeholder) {
+      s.placeholder.frame.remove();
+      s.placeholder = null;
+    }
+    if (s.placeholder)
+      ui.grid.appendChild(s.placeholder.frame);
+  }
+  if (singleTile && singleTile.dead) // a new hello: the same camera, if it still is
+    singleTile = singleTile.src.tiles.find((t) => t.cam.name === singleTile.cam.name) || null;
+  if (singleTile && !singleTile.enabled)
+    singleTile = null;
   layout();
+  renderDaemons();
 }
 
 function el(tag, cls, parent) {
@@ -433,15 +690,19 @@ function el(tag, cls, parent) {
   return e;
 }
 
-function makeTile(cam, pos) {
+function untickKey(src, cam) {
+  return `${src.own ? "" : src.label}\n${cam.name}`;
+}
+
+function makeTile(src, cam) {
   const t = {
-    cam, pos, key: pos + 1, enabled: !unticked.has(cam.name),
-    pending: null, next: null, shown: null,
+    src, cam, pos: 0, key: 0, label: cam.name, enabled: !unticked.has(untickKey(src, cam)),
+    dead: false, pending: null, next: null, shown: null,
     entries: 0, framesDrawn: 0, serverDropped: 0, pageDropped: 0, undecodable: 0,
     fpsCount: 0, fpsStart: now(), fps: 0, latencyMs: null, latencyShown: null, lastEntryAt: 0,
     since: now(), jpegBytes: 0, imgW: 0, imgH: 0, frameId: null, scale: 8,
   };
-  t.frame = el("div", "frame", ui.grid);
+  t.frame = el("div", "frame");
   t.canvas = el("canvas", null, t.frame);
   t.canvas.width = t.canvas.height = 1;
   t.ctx = t.canvas.getContext("2d", { alpha: false });
@@ -449,15 +710,26 @@ function makeTile(cam, pos) {
   t.lines = [el("div", "name", t.overlay), el("div", null, t.overlay),
              el("div", null, t.overlay)];
   t.banner = el("div", "banner", t.frame);
-  t.frame.addEventListener("click", () => showSingle(singleIndex === pos ? -1 : pos));
+  t.frame.addEventListener("click", () => showSingle(singleTile === t ? -1 : t.pos));
 
-  const label = el("label", null, ui.choice);
-  t.checkbox = el("input", null, label);
+  t.choice = el("label");
+  t.checkbox = el("input", null, t.choice);
   t.checkbox.type = "checkbox";
   t.checkbox.checked = t.enabled;
-  label.append(`${t.key} ${cam.name}`);
+  t.choiceText = el("span", null, t.choice);
   t.checkbox.addEventListener("change", () => setEnabled(t, t.checkbox.checked));
   return t;
+}
+
+/* A daemon's tile while it has no camera to show: its name and state. */
+function makePlaceholder(src) {
+  const p = { src, cam: { width: PLACEHOLDER[0], height: PLACEHOLDER[1] } };
+  p.frame = el("div", "frame placeholder");
+  p.frame.dataset.source = src.label;
+  p.title = el("div", "overlay name", p.frame);
+  p.title.textContent = src.label;
+  p.banner = el("div", "banner wide", p.frame);
+  return p;
 }
 
 /* Drops everything a tile holds (a new hello, an unticked camera). */
@@ -476,38 +748,42 @@ function clearTile(t) {
 function setEnabled(t, on) {
   t.enabled = on;
   if (on) {
-    unticked.delete(t.cam.name);
+    unticked.delete(untickKey(t.src, t.cam));
   } else {
-    unticked.add(t.cam.name);
+    unticked.add(untickKey(t.src, t.cam));
     clearTile(t);
-    if (singleIndex === t.pos)
-      singleIndex = -1;
+    if (singleTile === t)
+      singleTile = null;
   }
   layout();
-  syncSubscription();
+  syncSubscription(t.src);
 }
 
 /* The tiles on screen now: ticked, and the enlarged one alone if any. */
 function shownTiles() {
-  if (!session)
-    return [];
-  if (singleIndex >= 0)
-    return [session.tiles[singleIndex]];
-  return session.tiles.filter((t) => t.enabled);
+  if (singleTile)
+    return [singleTile];
+  return tiles.filter((t) => t.enabled);
 }
 
+/* pos: a position in the grid (key - 1), or -1 for the grid. */
 function showSingle(pos) {
-  if (!session || (pos >= 0 && !(pos < session.tiles.length && session.tiles[pos].enabled)))
+  if (pos >= 0 && !(pos < tiles.length && tiles[pos].enabled))
     return;
-  singleIndex = pos;
+  const was = singleTile;
+  singleTile = pos >= 0 ? tiles[pos] : null;
   // The others stay subscribed (switching back is instant) but are not decoded.
-  for (const t of session.tiles)
-    if (pos >= 0 && t.pos !== pos && t.pending) {
+  for (const t of tiles)
+    if (singleTile && t !== singleTile && t.pending) {
       release(t.pending.rec, false);
       t.pending = null;
     }
   layout();
-  syncSubscription();
+  // At once, not after the layout's debounce: the enlarged camera's daemon
+  // asks for "full", the others for their smallest variant (not on screen),
+  // and back in the grid each for what its tiles need.
+  if (was !== singleTile)
+    syncAll();
 }
 
 /* ---- Layout: a grid like camcast-viewer's ---- */
@@ -542,20 +818,30 @@ function gridLayout(sizes, W, H) {
   });
 }
 
+function place(frame, r) {
+  Object.assign(frame.style, { left: `${Math.round(r.x)}px`, top: `${Math.round(r.y)}px`,
+                               width: `${Math.round(r.w)}px`, height: `${Math.round(r.h)}px` });
+}
+
 function layout() {
-  if (!session)
-    return;
   const shown = shownTiles();
+  // Daemons without cameras keep a place in the grid, to say why.
+  const holders = singleTile ? [] : sources.filter((s) => s.placeholder).map((s) => s.placeholder);
+  const all = [...shown, ...holders];
   const W = ui.grid.clientWidth, H = ui.grid.clientHeight;
-  const rects = gridLayout(shown.map((t) => [t.cam.width, t.cam.height]), W, H);
+  const rects = gridLayout(all.map((t) => [t.cam.width, t.cam.height]), W, H);
   const dpr = window.devicePixelRatio || 1;
-  ui.grid.classList.toggle("single", singleIndex >= 0);
-  for (const t of session.tiles)
+  ui.grid.classList.toggle("single", singleTile !== null);
+  for (const t of tiles)
     t.frame.hidden = !shown.includes(t);
-  shown.forEach((t, i) => {
+  for (const s of sources)
+    if (s.placeholder)
+      s.placeholder.frame.hidden = !holders.includes(s.placeholder);
+  all.forEach((t, i) => {
     const r = rects[i];
-    Object.assign(t.frame.style, { left: `${Math.round(r.x)}px`, top: `${Math.round(r.y)}px`,
-                                   width: `${Math.round(r.w)}px`, height: `${Math.round(r.h)}px` });
+    place(t.frame, r);
+    if (!t.canvas)
+      return; // a placeholder
     const bw = Math.max(1, Math.round(r.w * dpr)), bh = Math.max(1, Math.round(r.h * dpr));
     if (t.canvas.width !== bw || t.canvas.height !== bh) {
       t.canvas.width = bw; // clears the canvas: draw the shown frame again
@@ -582,36 +868,40 @@ function decoding() {
 }
 
 function onBundle(c, buffer) {
+  const src = c.src;
   if (!c.hello)
     return; // a bundle before the hello: nothing to show it in
   let b;
   try {
-    b = CamcastFB.parse(buffer, session.hello.cameras.length);
+    b = CamcastFB.parse(buffer, src.info.cameras.length);
   } catch (e) {
     stats.malformed++;
-    const why = `malformed bundle (${e.code || "?"}): ${e.message}`;
-    stats.lastError = why;
+    src.n.malformed++;
+    const why = sourceError(src, `malformed bundle (${e.code || "?"}): ${e.message}`);
     showError(`${why} (${stats.malformed} so far)`);
     return;
   }
   stats.bundlesReceived++;
+  src.n.bundles++;
   // A jump in bundle_seq: the server skipped this page; not counted while
   // we asked for fewer bundles (max_fps), which makes jumps by design.
-  if (c.lastSeq !== null && b.seq > c.lastSeq + 1 && c.sent.maxFps === 0)
+  if (c.lastSeq !== null && b.seq > c.lastSeq + 1 && c.sent.maxFps === 0) {
     stats.skipped += b.seq - c.lastSeq - 1;
+    src.n.skipped += b.seq - c.lastSeq - 1;
+  }
   c.lastSeq = b.seq;
   const received = epochNow();
-  if (clock.offsetMs !== null)
-    stats.arrivalMs = smooth(stats.arrivalMs, received + clock.offsetMs - b.muxMs);
+  if (src.clock.offsetMs !== null)
+    stats.arrivalMs = smooth(stats.arrivalMs, received + src.clock.offsetMs - b.muxMs);
   const rec = { live: 0, drawn: false, received };
   const shown = shownTiles();
   for (const e of b.entries)
-    takeEntry(e, buffer, rec, shown);
+    takeEntry(src, e, buffer, rec, shown);
   pump();
 }
 
-function takeEntry(e, buffer, rec, shown) {
-  const t = session.byIndex.get(e.camera);
+function takeEntry(src, e, buffer, rec, shown) {
+  const t = src.byIndex.get(e.camera);
   if (!t || e.codec !== CamcastFB.CODEC_JPEG || !e.width || !e.height ||
       e.width > MAX_SIDE || e.height > MAX_SIDE) {
     stats.ignoredEntries++; // a camera or codec we do not know, as the viewer does
@@ -663,10 +953,11 @@ function restartWorker(why) {
   setTimeout(startWorker, Math.max(0, workerStarted + 2000 - now()));
 }
 
-/* Gives the worker the waiting frames of the tiles on screen, unless it is
- * busy: then they wait in their slots and newer ones replace them. */
+/* Gives the worker the waiting frames of the tiles on screen, of every
+ * daemon, unless it is busy: then they wait in their slots and newer ones
+ * replace them. */
 function pump() {
-  if (job || !worker || !session || !decoding())
+  if (job || !worker || !decoding())
     return;
   const items = [], buffers = [];
   for (const t of shownTiles()) {
@@ -687,7 +978,7 @@ function pump() {
   }
   if (!items.length)
     return;
-  job = { id: ++jobSeq, gen: session.gen, items, posted: now() };
+  job = { id: ++jobSeq, items, posted: now() };
   job.timer = setTimeout(() => restartWorker("decoder did not answer: restarted"),
                          DECODE_TIMEOUT_MS);
   worker.postMessage({ job: job.id, buffers, items: items.map((it) => it.msg) }, buffers);
@@ -698,10 +989,12 @@ function pump() {
  * most 15% larger than that (3/8 -> 2/8 for 1920-pixel cameras in
  * 542-pixel tiles: about half the decoding), and tries the larger size
  * again every 10 s: on a machine shared with other work a job's time
- * follows the load more than the decode size, so only a trial tells. */
+ * follows the load more than the decode size, so only a trial tells. The
+ * tick is the fastest daemon's. */
 const economy = { on: false, jobs: 0, ms: null };
 function adaptDecodeSize(ms) {
-  const tick = 1000 / ((session && session.hello.streamFps) || 30);
+  const fps = Math.max(0, ...sources.map((s) => (s.info && s.info.streamFps) || 0)) || 30;
+  const tick = 1000 / fps;
   economy.ms = smooth(economy.ms, ms);
   economy.jobs++;
   const flip = economy.on ? economy.jobs >= ECONOMY_TRIAL_JOBS
@@ -728,16 +1021,16 @@ function onDecoded({ job: id, buffers, results, ms }) {
   adaptDecodeSize(now() - done.posted);
   results.forEach((r, i) => {
     const it = done.items[i];
-    if (done.gen !== sessionGen || !it.tile.enabled) {
+    const t = it.tile;
+    if (t.dead || !t.enabled) { // a new hello, a daemon removed, a camera unticked
       if (r.bitmap)
         r.bitmap.close();
       return;
     }
-    const t = it.tile;
     if (r.error) {
       t.undecodable++;
       stats.undecodable++;
-      stats.lastError = `${t.cam.name}: JPEG not decodable (${r.error})`;
+      sourceError(t.src, `${t.cam.name}: JPEG not decodable (${r.error})`);
       release(it.rec, false);
       return;
     }
@@ -766,10 +1059,10 @@ function requestDraw() {
 
 function draw() {
   drawRequested = false;
-  if (!session || paused)
+  if (paused)
     return; // paused: the tiles keep their frame; next waits for resume
   const at = epochNow();
-  for (const t of session.tiles) {
+  for (const t of tiles) {
     if (!t.next)
       continue;
     const f = t.next;
@@ -789,6 +1082,8 @@ function paint(t, bitmap) {
   t.ctx.drawImage(bitmap, 0, 0, t.canvas.width, t.canvas.height);
 }
 
+/* The latency is on the tile's own daemon's clock: each source has its
+ * offset, so hosts whose clocks disagree each show theirs right. */
 function frameDrawn(t, f, at) {
   t.framesDrawn++;
   t.fpsCount++;
@@ -798,6 +1093,7 @@ function frameDrawn(t, f, at) {
   t.jpegBytes = f.entry.size;
   t.frameId = f.entry.frameId;
   t.scale = f.scale;
+  const clock = t.src.clock;
   if (clock.offsetMs !== null) {
     t.latencyMs = at + clock.offsetMs - f.entry.captureMs;
     t.latencyShown = smooth(t.latencyShown, t.latencyMs); // the overlay's: steadier
@@ -832,7 +1128,8 @@ function updateFps(t, at) {
 
 /* What is wrong with a tile, or "" when it is live. */
 function tileBanner(t, at) {
-  if (!conn || !conn.hello)
+  const c = t.src.conn;
+  if (!c || !c.hello)
     return "offline";
   if (!t.cam.online)
     return "offline (camera)";
@@ -843,17 +1140,15 @@ function tileBanner(t, at) {
 }
 
 function updateOverlays() {
-  if (!session)
-    return;
   const at = now();
-  const fps = session.hello.streamFps;
-  for (const t of session.tiles) {
+  for (const t of tiles) {
     updateFps(t, at);
     const c = t.cam;
+    const fps = t.src.info && t.src.info.streamFps;
     const sent = t.imgW && (t.imgW !== c.width || t.imgH !== c.height)
       ? ` (sent ${t.imgW}x${t.imgH})` : "";
     const scaled = t.scale < 8 ? ` (decoded ${t.scale}/8)` : "";
-    setText(t.lines[0], `${t.key} ${c.name}  ${c.width}x${c.height} ${c.pixelFormat}` +
+    setText(t.lines[0], `${t.key} ${t.label}  ${c.width}x${c.height} ${c.pixelFormat}` +
             sent + scaled);
     setText(t.lines[1], `${fmt(t.fps, 1)} fps` + (fps ? ` of ${fps}` : "") +
             `  grab ${fmt(c.grabFps, 0)} fps  latency ${fmt(t.latencyShown, 1)} ms`);
@@ -864,12 +1159,19 @@ function updateOverlays() {
     t.banner.hidden = !banner;
     t.frame.classList.toggle("dim", banner !== "");
   }
+  for (const s of sources)
+    if (s.placeholder) {
+      const c = s.conn;
+      setText(s.placeholder.banner, c && c.hello ? "no cameras" : s.state.text);
+    }
 }
 
 function updateBar() {
   const at = now();
-  if (!conn && retryAt)
-    showOffline(offlineWhy); // the countdown
+  for (const s of sources)
+    if (!s.conn && s.retryAt)
+      showOffline(s, s.offlineWhy, true); // the countdown: tick() shows it
+  const own = sources[0];
   const parts = [];
   if (stats.malformed)
     parts.push(`${stats.malformed} malformed`);
@@ -877,8 +1179,8 @@ function updateBar() {
     parts.push(`${stats.undecodable} undecodable`);
   if (stats.skipped)
     parts.push(`${stats.skipped} bundles skipped`);
-  if (clock.rttMs !== null && conn && conn.hello)
-    parts.push(`clock ±${fmt(clock.rttMs / 2, 1)} ms`);
+  if (own.clock.rttMs !== null && own.conn && own.conn.hello)
+    parts.push(`clock ±${fmt(own.clock.rttMs / 2, 1)} ms`);
   if (note && at < note.until)
     parts.push(note.text);
   const text = parts.join(" · ");
@@ -900,8 +1202,91 @@ function showError(text) {
 }
 
 function tick() {
-  updateOverlays();
   updateBar();
+  updateOverlays();
+  updateDaemons();
+}
+
+/* ---- The daemons list (the bar's "daemons" panel) ---- */
+
+/* One row per daemon: its state, and a button to remove an added one. */
+function renderDaemons() {
+  ui.daemonsList.replaceChildren();
+  for (const s of sources) {
+    const li = el("li", null, ui.daemonsList);
+    const dot = el("span", "state", li);
+    const name = el("span", "daemon-url", li);
+    name.textContent = s.own ? `${s.shown} (this page's)` : s.shown;
+    const text = el("span", "daemon-state", li);
+    s.row = { dot, text };
+    if (!s.own) {
+      const rm = el("button", "remove", li);
+      rm.type = "button";
+      rm.textContent = "remove";
+      rm.title = `stop showing ${s.label}`;
+      rm.addEventListener("click", () => {
+        removeSource(s);
+        syncUrl();
+        setMessage(`removed ${s.label}`, false);
+      });
+    }
+  }
+  updateDaemons();
+}
+
+function updateDaemons() {
+  let streaming = 0;
+  for (const s of sources) {
+    if (s.state.name === "streaming")
+      streaming++;
+    if (!s.row)
+      continue;
+    s.row.dot.className = "state " + s.state.name;
+    const clock = s.clock.offsetMs === null ? ""
+      : `; clock ${s.clock.offsetMs >= 0 ? "+" : ""}${fmt(s.clock.offsetMs, 1)} ms ` +
+        `±${fmt(s.clock.rttMs / 2, 1)}`;
+    setText(s.row.text, s.state.text + clock);
+  }
+  setText(ui.daemonsSummary, multi() ? `daemons ${streaming}/${sources.length}` : "daemons");
+  ui.daemonsSummary.classList.toggle("bad", multi() && streaming < sources.length);
+}
+
+function setMessage(text, bad) {
+  ui.daemonsMsg.textContent = text;
+  ui.daemonsMsg.classList.toggle("bad", bad);
+}
+
+function onAddDaemon(ev) {
+  ev.preventDefault(); // never a navigation: the field's text is only a URL
+  try {
+    const src = addSource(ui.daemonsUrl.value);
+    syncUrl();
+    ui.daemonsUrl.value = "";
+    setMessage(`added ${src.label}`, false);
+  } catch (e) {
+    setMessage(`not added: ${e.message}`, true);
+  }
+}
+
+/* ?add=URL (repeatable, percent-encoded): the daemons to show besides the
+ * page's own. One that is refused is said so, and left out of the URL. */
+function addFromUrl() {
+  const adds = new URLSearchParams(location.search).getAll("add");
+  const refused = [];
+  for (const a of adds) {
+    try {
+      addSource(a);
+    } catch (e) {
+      refused.push(`${shownValue(a)}: ${e.message}`);
+    }
+  }
+  if (refused.length) {
+    const text = `add= refused: ${refused.join("; ")}`;
+    stats.lastError = text;
+    showError(text);
+    setMessage(text, true);
+    syncUrl();
+  }
 }
 
 /* ---- Keys, pause, full screen, save ---- */
@@ -909,6 +1294,9 @@ function tick() {
 function onKey(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey)
     return;
+  const target = ev.target;
+  if (target instanceof HTMLInputElement && target.type === "text")
+    return; // typing a daemon's URL
   const k = ev.key;
   if (k >= "1" && k <= "9") {
     showSingle(Number(k) - 1);
@@ -956,7 +1344,9 @@ function save() {
     const url = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
     const a = el("a", null, document.body);
     a.href = url;
-    a.download = `camcast-${t.cam.name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${f.entry.frameId}.jpg`;
+    const name = (multi() ? `${t.src.label}-${t.cam.name}` : t.cam.name)
+      .replace(/[^A-Za-z0-9_.-]/g, "_");
+    a.download = `camcast-${name}-${f.entry.frameId}.jpg`;
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 60000);
@@ -969,20 +1359,20 @@ function save() {
 
 /* Paused or hidden: what waits for the decoder is not wanted any more. */
 function dropPending() {
-  for (const t of session ? session.tiles : [])
+  for (const t of tiles)
     if (t.pending) {
       release(t.pending.rec, false);
       t.pending = null;
     }
 }
 
-/* ---- A hidden tab: no decoding, and ask the server for less ---- */
+/* ---- A hidden tab: no decoding, and ask the servers for less ---- */
 
 function onVisibility() {
   hidden = document.hidden;
   if (hidden)
     dropPending();
-  syncSubscription();
+  syncAll();
   if (!hidden) {
     pump();
     requestDraw();
@@ -991,25 +1381,43 @@ function onVisibility() {
 
 /* ---- Diagnostics for tests and the curious: window.camcastStats ---- */
 
+function sourceSnapshot(s) {
+  const c = s.conn;
+  return Object.freeze({
+    label: s.label, url: s.shown, own: s.own, state: s.state.name, stateText: s.state.text,
+    connects: s.n.connects, bundlesReceived: s.n.bundles, malformed: s.n.malformed,
+    skipped: s.n.skipped, lastError: s.lastError, cameras: s.tiles.length,
+    subscribed: c && c.sent ? Object.freeze({ ...c.sent }) : null,
+    clockOffsetMs: s.clock.offsetMs, clockRttMs: s.clock.rttMs,
+  });
+}
+
+/* The page's own daemon gives state, subscribed and the clock; counters
+ * are over all daemons; sources[] has each daemon's. */
 function snapshot() {
   const at = now();
+  const own = sources[0];
+  const shown = shownTiles();
   return Object.freeze({
-    state: state.name,
-    stateText: state.text,
+    state: own.state.name,
+    stateText: own.state.text,
     ...stats,
     paused,
     hidden,
-    view: singleIndex >= 0 ? session.tiles[singleIndex].cam.index : "grid",
-    subscribed: conn && conn.sent ? Object.freeze({ ...conn.sent }) : null,
-    clockOffsetMs: clock.offsetMs,
-    clockRttMs: clock.rttMs,
+    view: singleTile ? singleTile.cam.index : "grid",
+    viewLabel: singleTile ? singleTile.label : null,
+    subscribed: own.conn && own.conn.sent ? Object.freeze({ ...own.conn.sent }) : null,
+    clockOffsetMs: own.clock.offsetMs,
+    clockRttMs: own.clock.rttMs,
     decoding: job !== null,
     economy: economy.on,
-    cameras: session ? session.tiles.map((t) => {
+    sources: sources.map(sourceSnapshot),
+    cameras: tiles.map((t) => {
       updateFps(t, at);
       return Object.freeze({
-        index: t.cam.index, name: t.cam.name, width: t.cam.width, height: t.cam.height,
-        enabled: t.enabled, shown: shownTiles().includes(t),
+        index: t.cam.index, name: t.cam.name, source: t.src.label, label: t.label,
+        width: t.cam.width, height: t.cam.height,
+        enabled: t.enabled, shown: shown.includes(t),
         entries: t.entries, framesDrawn: t.framesDrawn, fps: t.fps,
         grabFps: t.cam.grabFps, latencyMs: t.latencyMs,
         dropped: t.serverDropped + t.pageDropped, serverDropped: t.serverDropped,
@@ -1017,7 +1425,7 @@ function snapshot() {
         frameId: t.frameId, imageWidth: t.imgW, imageHeight: t.imgH, decodedEighths: t.scale,
         canvasWidth: t.canvas.width, canvasHeight: t.canvas.height,
       });
-    }) : [],
+    }),
   });
 }
 
@@ -1029,8 +1437,18 @@ function main() {
   window.addEventListener("keydown", onKey, true);
   document.addEventListener("visibilitychange", onVisibility);
   new ResizeObserver(layout).observe(ui.grid);
+  ui.daemonsForm.addEventListener("submit", onAddDaemon);
+  ui.daemonsHint.textContent =
+    `Another camcastd's [server] section must allow this page: ` +
+    `"allowed_origins = ${location.origin}". With a token: ` +
+    `ws://host:8765/stream?token=TOKEN. At most ${MAX_DAEMONS} daemons; the list is kept ` +
+    `in this page's URL.`;
   setInterval(tick, 250);
-  connect();
+  const own = makeSource(ownUrl(), true);
+  sources.push(own);
+  connect(own);
+  addFromUrl();
+  renderDaemons();
 }
 
 main();
