@@ -9,17 +9,21 @@ build-essential meson ninja-build pkg-config
 libturbojpeg0-dev libuv1-dev libwslay-dev libinih-dev libhttp-parser-dev
 nettle-dev libcjson-dev libsystemd-dev
 libaravis-dev libusb-1.0-0-dev libsdl2-dev
+libgstrtspserver-1.0-dev
 "
 # Running and testing: Aravis' fake GigE camera and network namespaces,
 # Xvfb for the viewer's window, a WebSocket client, a browser, nginx and
 # openssl (TLS in front of camcastd, tests/integration/test_tls_proxy.py); clang for the
 # fuzz build (libclang-rt-dev holds libFuzzer and clang's sanitizers: only
 # recommended by clang, so named here; llvm has llvm-symbolizer, which
-# puts file:line in clang's sanitizer reports).
+# puts file:line in clang's sanitizer reports); GStreamer's RTP/RTSP
+# elements (the RTSP server's pipeline: appsrc, rtpjpegpay), gst-launch-1.0
+# and ffmpeg/ffprobe, the RTSP clients of tests/stream/test_rtsp_server.c.
 TEST_PKGS="
 aravis-tools iproute2 xvfb libxtst6
 python3 python3-websockets chromium nginx-light openssl
 clang libclang-rt-dev llvm
+gstreamer1.0-plugins-good gstreamer1.0-plugins-base gstreamer1.0-tools ffmpeg
 "
 
 case "${1:-}" in

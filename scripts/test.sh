@@ -31,8 +31,10 @@ meson test -C build-asan --print-errorlogs || status=1
 setup build-tsan -Dwerror=true -Db_sanitize=thread -Db_lundef=false
 meson test -C build-tsan --suite threads --print-errorlogs || status=1
 
-# Each packaging check ends with one "test-NAME: PASS|FAIL" line; so does
-# the viewer-only build (-Ddaemon=false, as on Windows).
+# Each packaging check ends with one "test-NAME: PASS|FAIL" line; so do
+# the viewer-only build (-Ddaemon=false, as on Windows) and the build
+# without RTSP (-Drtsp=disabled: the unit tests pass, an [rtsp] section is
+# refused, test_rtsp.py skips).
 checks_log=build-release/check-results.txt
 packaging_checks="test-install test-service test-dockerfile test-deb"
 : > "$checks_log"
@@ -40,6 +42,13 @@ if setup build-viewer-only -Dwerror=true -Ddaemon=false; then
     echo "viewer-only-build: PASS" >> "$checks_log"
 else
     echo "viewer-only-build: FAIL" >> "$checks_log"
+fi
+if setup build-no-rtsp -Dwerror=true -Drtsp=disabled &&
+        meson test -C build-no-rtsp --suite unit >/dev/null &&
+        meson test -C build-no-rtsp integration-rtsp integration-variants >/dev/null; then
+    echo "no-rtsp-build: PASS" >> "$checks_log"
+else
+    echo "no-rtsp-build: FAIL" >> "$checks_log"
 fi
 for t in $packaging_checks; do
     ./packaging/$t.sh > build-release/$t.log 2>&1 || cat build-release/$t.log
@@ -67,7 +76,7 @@ fi
 
 /usr/bin/python3 scripts/test_summary.py \
     --results "$checks_log" \
-    "$(($(echo $packaging_checks | wc -w) + 1 + 1 + fuzz_harnesses))" \
+    "$(($(echo $packaging_checks | wc -w) + 1 + 1 + 1 + fuzz_harnesses))" \
     build-release/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json \
     build-tsan/meson-logs/testlog.json || status=1
