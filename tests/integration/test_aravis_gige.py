@@ -25,6 +25,10 @@ Checks:
     is reopened (no online/offline line), and all stream on within 5 s;
   - SIGTERM: the daemon exits 0 and logs each camera's transport counters
     (buffers completed, ...).
+  - With RTSP (CC_TEST_RTSP=1, set by meson when camcastd has it): an RTSP
+    reader of c1 keeps receiving while c2 is gone, a reader of c2 keeps its
+    media open through the loss, and once c2 is back a new RTSP client of
+    c2 gets frames: a lost camera does not wedge its RTSP media.
 """
 
 import asyncio
@@ -35,6 +39,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -56,6 +61,44 @@ CAMS = [
 ]
 LOST = 1  # index of the camera that is killed and restarted
 BACK_WITHIN = 15.0
+RTSP = os.environ.get("CC_TEST_RTSP") == "1" and shutil.which("ffmpeg") is not None
+RTSP_URL = "rtsp://127.0.0.1:8554/"  # the namespace is private: a fixed port
+RTSP_CONFIG = "\n[rtsp]\nlisten = 127.0.0.1\nport = 8554\n"
+
+
+class RtspReader:
+    """ffmpeg receiving a camera's RTSP stream (no decoding), frames counted."""
+
+    def __init__(self, name, seconds):
+        self.proc = subprocess.Popen(
+            ["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp", "-i",
+             RTSP_URL + name, "-t", str(seconds), "-c", "copy", "-f", "null", "-",
+             "-progress", "pipe:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        self.frames = 0
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            if line.startswith("frame="):
+                self.frames = int(line.split("=", 1)[1])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(10)
+
+
+def rtsp_frames(name, n, timeout=20):
+    """A new RTSP client of camera name: exit status of reading n frames."""
+    try:
+        return subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "tcp",
+                               "-i", RTSP_URL + name, "-frames:v", str(n), "-c", "copy",
+                               "-f", "null", "-"], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def enter_netns(binary):
@@ -195,6 +238,11 @@ async def scenario(d, fakes, tj):
             await reader.wait_entries(range(3), 5, 0, 20)
             check_images(reader, cams, tj)
             T.log("three GigE Vision cameras stream their ramps")
+            players = [RtspReader("c1", 120), RtspReader("c2", 120)] if RTSP else []
+            if players:
+                await asyncio.sleep(3)
+                T.check(all(p.frames > 0 for p in players),
+                        f"RTSP readers of c1, c2 before the loss: {[p.frames for p in players]}")
 
             n0 = d.line_count()
             fakes[LOST].kill()
@@ -227,6 +275,10 @@ async def scenario(d, fakes, tj):
                                    "within 30 s")
             await reader.wait_entries([0, 2], 10, time.time_ns(), 15)
             T.check(d.alive(), "the daemon died while c2 was gone")
+            if players:
+                before = players[0].frames
+                await asyncio.sleep(2)
+                T.check(players[0].frames > before, "the RTSP reader of c1 while c2 is gone")
             n1 = d.line_count()
             restart = time.monotonic()
             fakes[LOST].start()
@@ -244,6 +296,14 @@ async def scenario(d, fakes, tj):
             status, body = health(d)
             T.check_eq(status, 200, f"/healthz after c2 came back ({body!r})")
             T.log("c2 streams its ramp again, frame_ids still growing")
+            if players:
+                rc = await asyncio.get_running_loop().run_in_executor(
+                    None, rtsp_frames, "c2", 10)
+                T.check_eq(rc, 0, "a new RTSP client of c2 after it came back")
+                for p in players:
+                    p.stop()
+                T.log("RTSP: c1 read on through c2's loss; c2's media (kept open by a "
+                      "reader) serves a new client once c2 is back")
 
             # SIGHUP with the same file: every camera keeps its device
             # open (no reconnection) and goes on within a few ticks.
@@ -277,6 +337,8 @@ def run(binary):
         for f in fakes:
             f.start()
         cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS, encoder_workers=2), CAMS)
+        if RTSP:
+            cfg += RTSP_CONFIG
         tj = T.TurboJPEG()
         with T.Daemon(binary, cfg, name="gige.ini") as d:
             for name, _c in CAMS:
