@@ -512,6 +512,13 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
         cc_rtsp_free(r);
         return -ENOMEM;
     }
+    /* Clients on this loop's thread, not on a thread of GLib's pool (the
+     * default): requests, auth and the stats then run where we know. */
+    GstRTSPThreadPool *tp = gst_rtsp_server_get_thread_pool(r->server);
+    if (tp) {
+        gst_rtsp_thread_pool_set_max_threads(tp, 0);
+        g_object_unref(tp);
+    }
     char service[16];
     snprintf(service, sizeof service, "%u", o->port);
     gst_rtsp_server_set_address(r->server, o->listen);
