@@ -84,6 +84,45 @@ static int start_rtsp(app *d)
 #endif
 }
 
+/* A reload keeps the RTSP server (and its clients) when it would mount the
+ * same names on the same address. */
+static bool rtsp_kept(const app *d, const cc_config *next)
+{
+#if CC_HAVE_RTSP
+    const cc_server_config *a = &d->cfg->server, *b = &next->server;
+    if (!d->rtsp.rtsp || !b->rtsp.enabled || a->rtsp.port != b->rtsp.port ||
+        strcmp(a->rtsp.listen[0] ? a->rtsp.listen : a->listen,
+               b->rtsp.listen[0] ? b->rtsp.listen : b->listen) != 0 ||
+        d->cfg->n_cameras != next->n_cameras)
+        return false;
+    for (size_t i = 0; i < next->n_cameras; i++)
+        if (strcmp(d->cfg->cameras[i].name, next->cameras[i].name) != 0)
+            return false;
+    return true;
+#else
+    (void)d;
+    (void)next;
+    return false;
+#endif
+}
+
+/* After a reload: the kept RTSP server gets the new settings, or a new
+ * one starts. */
+static void restart_rtsp(app *d, bool kept)
+{
+#if CC_HAVE_RTSP
+    if (kept) {
+        if (cc_rtsp_feed_update(&d->rtsp, &d->cfg->server) < 0)
+            cc_error("SIGHUP: RTSP refused the new token; it keeps the old one");
+        return;
+    }
+#else
+    (void)kept;
+#endif
+    if (start_rtsp(d) < 0)
+        cc_error("SIGHUP: RTSP stays off until the next reload");
+}
+
 static void stop_rtsp(app *d)
 {
 #if CC_HAVE_RTSP
@@ -436,9 +475,11 @@ static void on_sighup(uv_signal_t *h, int signum)
     match_variants(&d->cfg->server, &next.server, var_map);
     find_kept(d->cfg, &next, old_to_new, keep);
     size_t n_old = d->n_cams;
+    bool keep_rtsp = rtsp_kept(d, &next);
 
     stop_pipeline_keeping(d, keep);
-    stop_rtsp(d); /* its mounts are the cameras' names: started again below */
+    if (!keep_rtsp)
+        stop_rtsp(d); /* its mounts are the cameras' names: started again below */
     cc_camera *old_cams = d->cams;
     d->cams = NULL;
     d->n_cams = 0;
@@ -471,8 +512,7 @@ static void on_sighup(uv_signal_t *h, int signum)
     } else {
         cc_config_destroy(&old);
     }
-    if (start_rtsp(d) < 0)
-        cc_error("SIGHUP: RTSP stays off until the next reload");
+    restart_rtsp(d, keep_rtsp);
     cc_server_variants_changed(d->srv, var_map, n_old_var);
     cc_server_cameras_changed(d->srv, d->n_cams, old_to_new, n_old);
     log_reloaded(d, keep, n_old);

@@ -5,16 +5,30 @@
 
 #include "camcast/framebundle.h"
 
+/* What the feed takes from cfg; the plan starts again (ticks in flight
+ * were dropped by the reload). */
+static void configure(cc_rtsp_feed *f, const cc_server_config *cfg)
+{
+    const cc_rtsp_config *r = &cfg->rtsp;
+    f->variant = r->mux_variant;
+    f->fps = r->fps > 0 && r->fps < cfg->stream_fps ? r->fps : cfg->stream_fps;
+    f->stream_fps = cfg->stream_fps;
+    f->credit = 1;
+    f->plan = f->planned = 0;
+}
+
+int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg)
+{
+    configure(f, cfg);
+    return f->rtsp ? cc_rtsp_set_token(f->rtsp, cfg->token[0] ? cfg->token : NULL) : 0;
+}
+
 int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                        const cc_camera *cams, size_t n, char *err, size_t errlen)
 {
     const cc_rtsp_config *r = &cfg->rtsp;
-    *f = (cc_rtsp_feed){.variant = r->mux_variant,
-                        .fps = r->fps > 0 && r->fps < cfg->stream_fps ? r->fps
-                                                                       : cfg->stream_fps,
-                        .stream_fps = cfg->stream_fps,
-                        .credit = 1,
-                        .n_cams = n};
+    *f = (cc_rtsp_feed){.n_cams = n};
+    configure(f, cfg);
     const char *names[CC_MAX_CAMERAS];
     if (n > CC_MAX_CAMERAS) {
         snprintf(err, errlen, "too many cameras");

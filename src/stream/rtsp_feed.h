@@ -34,6 +34,10 @@ typedef struct cc_rtsp_feed {
  * or a negative errno with a message in err. */
 int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                        const cc_camera *cams, size_t n, char *err, size_t errlen);
+/* After a reload that kept the RTSP server (same address, same camera
+ * names): the new variant, rate and token; its clients stay. Returns 0 or
+ * -EINVAL (a token the RTSP server refuses). */
+int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg);
 /* The mux's want callback, after the server's (mux.h). */
 void cc_rtsp_feed_plan(cc_rtsp_feed *f, uint64_t *due, uint64_t *held, size_t n_variants);
 /* The tick's bundles (mux.h): pushes RTSP's entries if it took the tick. */

@@ -17,7 +17,9 @@ RTSP (half size, color = yuv) and [rtsp] at 10 fps on 127.0.0.1:
     ffmpeg listening), which decodes it;
   - nobody playing: the RTSP variant is not encoded;
   - with an access token: no credentials -> the client fails (401); Basic
-    credentials (any user, the token as password) or ?token= play.
+    credentials (any user, the token as password) or ?token= play; a SIGHUP
+    that rotates the token keeps the RTSP server and its playing client,
+    and new clients need the new token.
 Skipped (77) when the daemon was built without RTSP or ffprobe/ffmpeg/
 gst-launch-1.0 are missing. Every wait is bounded.
 """
@@ -26,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -126,10 +129,10 @@ def variant(port, name):
 class Player:
     """ffmpeg decoding an RTSP stream for `seconds`, counting frames."""
 
-    def __init__(self, port, name, seconds, transport="tcp"):
+    def __init__(self, port, name, seconds, transport="tcp", auth=""):
         self.proc = subprocess.Popen(
             ["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", transport, "-i",
-             f"rtsp://127.0.0.1:{port}/{name}", "-t", str(seconds), "-f", "null", "-",
+             f"rtsp://{auth}127.0.0.1:{port}/{name}", "-t", str(seconds), "-f", "null", "-",
              "-progress", "pipe:1"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.frames = 0
@@ -234,8 +237,33 @@ def check_token(binary, tmp):
         rc, out, err = probe(f"rtsp://127.0.0.1:{port}/color?token={TOKEN}", "tcp")
         T.check(rc == 0, f"?token=: exit {rc}: {err.strip()[-300:]}")
         T.log("token: refused without it (401), plays with Basic (any user) or ?token=")
+
+        # Rotating the token: the server and its playing client stay.
+        player = Player(port, "gray", 30, auth=f"a:{TOKEN}@")
+        deadline = time.monotonic() + 15
+        while player.frames < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        T.check(player.frames >= 5, "a player with the token before the reload")
+        new = TOKEN[::-1] + "x"
+        with open(path, "w") as f:
+            f.write(new + "\n")
+        n = d.line_count()
+        d.send_signal(signal.SIGHUP)
+        T.check(d.wait_for_line(r"SIGHUP: reloaded", 15, n) is not None, "reloaded")
+        before = player.frames
+        time.sleep(2)
+        T.check(player.frames > before + 10, f"the RTSP player across the reload: "
+                                             f"{before} -> {player.frames} frames")
+        player.proc.kill()
+        player.wait(10)
+        rc, _, _ = probe(f"rtsp://a:{TOKEN}@127.0.0.1:{port}/gray", "tcp")
+        T.check(rc != 0, "the old token after the rotation")
+        check_probe(port, "gray", "tcp", auth=f"a:{new}@")
+        T.log("SIGHUP rotating the token: the RTSP client plays on; new clients need "
+              "the new token")
         T.check_eq(d.stop(), 0, "exit status")
-        T.check(TOKEN not in d.stderr_text(), "the token in camcastd's log")
+        T.check(TOKEN not in d.stderr_text() and new not in d.stderr_text(),
+                "a token in camcastd's log")
 
 
 def main(binary):
