@@ -84,6 +84,24 @@ static int start_rtsp(app *d)
 #endif
 }
 
+#if CC_HAVE_RTSP
+static bool rtsp_figures(cc_stats_rtsp *out, void *arg)
+{
+    const app *d = arg;
+    if (!d->rtsp.rtsp)
+        return false;
+    cc_rtsp_stats k;
+    cc_rtsp_get_stats(d->rtsp.rtsp, &k);
+    *out = (cc_stats_rtsp){.clients = k.clients_now, .sessions = k.sessions_now,
+                           .media = k.media_now, .clients_total = k.clients_total,
+                           .refused_token = k.refused_token,
+                           .frames_pushed = k.frames_pushed,
+                           .frames_dropped = k.frames_dropped,
+                           .frames_replaced = k.frames_replaced};
+    return true;
+}
+#endif
+
 /* A reload keeps the RTSP server (and its clients) when it would mount the
  * same names on the same address. */
 static bool rtsp_kept(const app *d, const cc_config *next)
@@ -314,6 +332,9 @@ static int start(app *d)
         return -1;
     }
     cc_server_set_pages(d->srv, cc_stats_page, &d->stats);
+#if CC_HAVE_RTSP
+    cc_stats_set_rtsp(&d->stats, rtsp_figures, d);
+#endif
     if (start_rtsp(d) < 0)
         return -1;
     for (size_t i = 0; i < d->n_cams; i++) {

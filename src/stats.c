@@ -287,6 +287,21 @@ static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
     }
 }
 
+static void rtsp_json(cJSON *root, const cc_stats *st)
+{
+    cc_stats_rtsp r;
+    if (!st->rtsp || !st->rtsp(&r, st->rtsp_arg))
+        return;
+    cJSON *o = cJSON_AddObjectToObject(root, "rtsp");
+    cJSON_AddNumberToObject(o, "clients", (double)r.clients);
+    cJSON_AddNumberToObject(o, "sessions", (double)r.sessions);
+    cJSON_AddNumberToObject(o, "cameras_playing", (double)r.media);
+    cJSON_AddNumberToObject(o, "clients_total", (double)r.clients_total);
+    cJSON_AddNumberToObject(o, "refused_token", (double)r.refused_token);
+    cJSON_AddNumberToObject(o, "frames_pushed", (double)r.frames_pushed);
+    cJSON_AddNumberToObject(o, "frames_replaced", (double)r.frames_replaced);
+}
+
 static char *stats_json(const cc_stats *st)
 {
     uint64_t now = realtime_ns();
@@ -310,6 +325,7 @@ static char *stats_json(const cc_stats *st)
                      .mux = st->mux};
     cc_server_foreach_client(st->srv, client_json, &w);
     variants_json(cJSON_AddArrayToObject(root, "variants"), st->mux, &w);
+    rtsp_json(root, st);
 
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
     cJSON_AddNumberToObject(t, "clients", (double)w.count);
@@ -498,6 +514,17 @@ static void variant_metrics(text *t, const cc_mux *m)
                 variant_name(m, v), m->vars[v].jpeg_bytes);
 }
 
+static void rtsp_metrics(text *t, const cc_stats *st)
+{
+    cc_stats_rtsp r;
+    if (!st->rtsp || !st->rtsp(&r, st->rtsp_arg))
+        return;
+    family(t, "rtsp_clients", "gauge", "RTSP connections open");
+    appendf(t, "camcast_rtsp_clients %" PRIu64 "\n", r.clients);
+    family(t, "rtsp_frames_pushed_total", "counter", "JPEGs handed to RTSP media");
+    appendf(t, "camcast_rtsp_frames_pushed_total %" PRIu64 "\n", r.frames_pushed);
+}
+
 static char *stats_metrics(const cc_stats *st)
 {
     text t = {0};
@@ -523,6 +550,7 @@ static char *stats_metrics(const cc_stats *st)
     family(&t, "client_queued_bytes", "gauge", "Bytes written to a client, not yet sent");
     cc_server_foreach_client(st->srv, client_metric, &t);
     variant_metrics(&t, st->mux);
+    rtsp_metrics(&t, st);
     limit_metrics(&t, st->srv);
     if (t.failed) {
         free(t.buf);
@@ -551,6 +579,12 @@ int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
     }
     snprintf(reason, cap, "ok: %zu/%zu cameras online\n", online, st->n);
     return 200;
+}
+
+void cc_stats_set_rtsp(cc_stats *st, cc_stats_rtsp_fn fn, void *arg)
+{
+    st->rtsp = fn;
+    st->rtsp_arg = arg;
 }
 
 int cc_stats_page(const char *path, cc_http_page *page, void *arg)

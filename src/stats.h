@@ -8,6 +8,7 @@
 #ifndef CC_STATS_H
 #define CC_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -22,8 +23,19 @@ typedef struct cc_stats_rate {
     double fps;       /* over the last sample period */
 } cc_stats_rate;
 
+/* The RTSP server's figures, when it runs ([rtsp]). */
+typedef struct cc_stats_rtsp {
+    uint64_t clients, sessions, media;     /* now */
+    uint64_t clients_total, refused_token; /* since it started */
+    uint64_t frames_pushed, frames_dropped, frames_replaced;
+} cc_stats_rtsp;
+/* Fills out and returns true, or false when RTSP is off. */
+typedef bool (*cc_stats_rtsp_fn)(cc_stats_rtsp *out, void *arg);
+
 typedef struct cc_stats {
     uv_timer_t timer;
+    cc_stats_rtsp_fn rtsp;
+    void *rtsp_arg;
     bool timer_open;
     uint64_t started_ns; /* CLOCK_REALTIME */
     const cc_camera *cams;
@@ -38,6 +50,8 @@ int cc_stats_init(cc_stats *st, uv_loop_t *loop, const cc_camera *cams, size_t n
                   const cc_mux *mux, const cc_server *srv);
 /* After a reload: the new cameras. Returns 0 or -ENOMEM. */
 int cc_stats_reset(cc_stats *st, const cc_camera *cams, size_t n);
+/* Where /stats and /metrics get RTSP's figures. */
+void cc_stats_set_rtsp(cc_stats *st, cc_stats_rtsp_fn fn, void *arg);
 /* The pages, as the server asks for them (see cc_page_fn). */
 int cc_stats_page(const char *path, cc_http_page *page, void *arg);
 /* 200 when every required camera is online, else 503; reason: one line. */

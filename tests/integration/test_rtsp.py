@@ -161,6 +161,9 @@ def check_shared(d, port):
     ws = [T.RawWS(d.port), T.RawWS(d.port)]
     players = [Player(port, "gray", 6), Player(port, "gray", 6), Player(port, "color", 6)]
     time.sleep(2.0)  # all playing
+    r = stats(d.port).get("rtsp", {})
+    T.check(r.get("clients", 0) >= 3 and r.get("cameras_playing") == 2,
+            f"/stats rtsp with 3 players on 2 cameras: {r}")
     a = variant(d.port, "rtsp")
     t0 = time.monotonic()
     time.sleep(2.0)
