@@ -130,7 +130,7 @@ static void restart_rtsp(app *d, bool kept)
 {
 #if CC_HAVE_RTSP
     if (kept) {
-        if (cc_rtsp_feed_update(&d->rtsp, &d->cfg->server) < 0)
+        if (cc_rtsp_feed_update(&d->rtsp, &d->cfg->server, d->cams) < 0)
             cc_error("SIGHUP: RTSP refused the new token; it keeps the old one");
         return;
     }

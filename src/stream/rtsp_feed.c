@@ -1,6 +1,7 @@
 #include "rtsp_feed.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "camcast/framebundle.h"
@@ -17,9 +18,10 @@ static void configure(cc_rtsp_feed *f, const cc_server_config *cfg)
     f->plan = f->planned = 0;
 }
 
-int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg)
+int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg, const cc_camera *cams)
 {
     configure(f, cfg);
+    f->cams = cams;
     return f->rtsp ? cc_rtsp_set_token(f->rtsp, cfg->token[0] ? cfg->token : NULL) : 0;
 }
 
@@ -27,7 +29,7 @@ int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                        const cc_camera *cams, size_t n, char *err, size_t errlen)
 {
     const cc_rtsp_config *r = &cfg->rtsp;
-    *f = (cc_rtsp_feed){.n_cams = n};
+    *f = (cc_rtsp_feed){.n_cams = n, .cams = cams};
     configure(f, cfg);
     const char *names[CC_MAX_CAMERAS];
     if (n > CC_MAX_CAMERAS) {
@@ -40,6 +42,7 @@ int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                       .port = r->port,
                       .token = cfg->token[0] ? cfg->token : NULL,
                       .fps = f->fps};
+    cc_rtsp_limits_default(&o.limits);
     return cc_rtsp_new(&f->rtsp, &o, names, n, err, errlen);
 }
 
@@ -62,9 +65,11 @@ void cc_rtsp_feed_plan(cc_rtsp_feed *f, uint64_t *due_cams, uint64_t *held, size
     if (!f->rtsp || f->variant >= n_variants)
         return;
     uint64_t playing = 0;
-    for (size_t i = 0; i < f->n_cams; i++)
+    for (size_t i = 0; i < f->n_cams; i++) {
+        cc_rtsp_set_online(f->rtsp, i, atomic_load(&f->cams[i].online));
         if (cc_rtsp_wants(f->rtsp, i))
             playing |= UINT64_C(1) << i;
+    }
     bool takes = playing && due(f);
     if (f->planned < 8) {
         f->plan |= (uint8_t)(takes << f->planned);

@@ -22,6 +22,7 @@
 
 typedef struct cc_rtsp_feed {
     cc_rtsp *rtsp;
+    const cc_camera *cams; /* whether each is online, told the server every tick */
     unsigned variant;   /* the mux's index (cc_rtsp_config.mux_variant) */
     size_t n_cams;
     double fps, stream_fps;
@@ -35,10 +36,12 @@ typedef struct cc_rtsp_feed {
 int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                        const cc_camera *cams, size_t n, char *err, size_t errlen);
 /* After a reload that kept the RTSP server (same address, same camera
- * names): the new variant, rate and token; its clients stay. Returns 0 or
- * -EINVAL (a token the RTSP server refuses). */
-int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg);
-/* The mux's want callback, after the server's (mux.h). */
+ * names): the new cameras (same names), variant, rate and token; its
+ * clients stay, but those that gave another token. Returns 0 or -EINVAL
+ * (a token the RTSP server refuses). */
+int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg, const cc_camera *cams);
+/* The mux's want callback, after the server's (mux.h). Tells the RTSP
+ * server which cameras are online. */
 void cc_rtsp_feed_plan(cc_rtsp_feed *f, uint64_t *due, uint64_t *held, size_t n_variants);
 /* The tick's bundles (mux.h): pushes RTSP's entries if it took the tick. */
 void cc_rtsp_feed_tick(cc_rtsp_feed *f, cc_bundle *const *b, size_t n_variants);
