@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "camcast/token.h"
+#include "stream/rtsp_server.h" /* [rtsp]'s defaults: cc_rtsp_limits */
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -42,8 +43,14 @@ enum { V_MAX_WIDTH, V_SCALE, V_QUALITY, V_COLOR };
 static const char *const variant_keys[] = {"max_width", "scale", "quality",
                                            "color"};
 
-enum { R_LISTEN, R_PORT, R_FPS, R_VARIANT };
-static const char *const rtsp_keys[] = {"listen", "port", "fps", "variant"};
+enum { R_LISTEN, R_PORT, R_FPS, R_VARIANT, R_MAX_CLIENTS, R_MAX_CLIENTS_PER_ADDRESS,
+       R_MAX_SESSIONS, R_MAX_SESSIONS_PER_CLIENT, R_SESSION_TIMEOUT, R_AUTH_TIMEOUT,
+       R_MAX_REQUEST, R_STALL_TIMEOUT, R_RTP_PORTS };
+static const char *const rtsp_keys[] = {
+    "listen", "port", "fps", "variant", "max_clients", "max_clients_per_address",
+    "max_sessions", "max_sessions_per_client", "session_timeout", "auth_timeout",
+    "max_request", "stall_timeout", "rtp_ports",
+};
 
 #define RTSP_DEFAULT_PORT 8554
 
@@ -676,6 +683,38 @@ static void set_variant(load_state *st, int key, const char *value)
 static int split_listen(const char *arg, char *addr, size_t size,
                         const char **port);
 
+/* rtp_ports: "MIN-MAX" (MIN even, at least two ports) or "any". */
+static void set_rtp_ports(load_state *st, cc_rtsp_config *r, const char *value)
+{
+    if (strcmp(value, "any") == 0) {
+        r->rtp_port_min = r->rtp_port_max = 0;
+        return;
+    }
+    char lo[16];
+    const char *dash = strchr(value, '-');
+    size_t len = dash ? (size_t)(dash - value) : 0;
+    long a = 0, b = 0;
+    if (!dash || len == 0 || len >= sizeof lo) {
+        key_error(st, "expected MIN-MAX (e.g. 40000-40999) or any, got '%s'", value);
+        return;
+    }
+    memcpy(lo, value, len);
+    lo[len] = '\0';
+    if (parse_long(lo, 1024, 65534, &a) || parse_long(dash + 1, 1025, 65535, &b) || b <= a) {
+        key_error(st, "expected MIN-MAX with 1024 <= MIN < MAX <= 65535, got '%s'", value);
+        return;
+    }
+    r->rtp_port_min = (uint16_t)a;
+    r->rtp_port_max = (uint16_t)b;
+}
+
+static void set_unsigned(load_state *st, const char *value, long min, long max, unsigned *out)
+{
+    long n;
+    if (!get_long(st, value, min, max, &n))
+        *out = (unsigned)n;
+}
+
 static void set_rtsp(load_state *st, int key, const char *value)
 {
     cc_rtsp_config *r = &st->cfg->server.rtsp;
@@ -683,6 +722,33 @@ static void set_rtsp(load_state *st, int key, const char *value)
     const char *port;
     long n = RTSP_DEFAULT_PORT;
     switch (key) {
+    case R_MAX_CLIENTS:
+        set_unsigned(st, value, 1, 65535, &r->max_clients);
+        break;
+    case R_MAX_CLIENTS_PER_ADDRESS:
+        set_unsigned(st, value, 0, 65535, &r->max_clients_per_address);
+        break;
+    case R_MAX_SESSIONS:
+        set_unsigned(st, value, 1, 65535, &r->max_sessions);
+        break;
+    case R_MAX_SESSIONS_PER_CLIENT:
+        set_unsigned(st, value, 1, 64, &r->max_sessions_per_client);
+        break;
+    case R_MAX_REQUEST:
+        set_unsigned(st, value, 512, 1 << 20, &r->max_request);
+        break;
+    case R_SESSION_TIMEOUT:
+        get_double(st, value, 1, 86400, &r->session_timeout_s);
+        break;
+    case R_AUTH_TIMEOUT:
+        get_double(st, value, 0.1, 3600, &r->auth_timeout_s);
+        break;
+    case R_STALL_TIMEOUT:
+        get_double(st, value, 0, 3600, &r->stall_timeout_s);
+        break;
+    case R_RTP_PORTS:
+        set_rtp_ports(st, r, value);
+        break;
     case R_LISTEN:
         if (split_listen(value, addr, sizeof addr, &port) || !valid_address(addr) ||
             (port && parse_long(port, 0, 65535, &n))) {
@@ -848,8 +914,19 @@ static void begin_rtsp(load_state *st)
         fail(st, st->line, "duplicate section [rtsp] (first defined at line %d)", r->line);
         return;
     }
-    *r = (cc_rtsp_config){.enabled = true, .line = st->line, .port = RTSP_DEFAULT_PORT,
-                          .variant = "full"};
+    *r = (cc_rtsp_config){.enabled = true,
+                          .line = st->line,
+                          .port = RTSP_DEFAULT_PORT,
+                          .variant = "full",
+                          .max_clients = CC_RTSP_MAX_CLIENTS,
+                          .max_sessions = CC_RTSP_MAX_SESSIONS,
+                          .max_sessions_per_client = CC_RTSP_MAX_SESSIONS_PER_CLIENT,
+                          .max_request = CC_RTSP_MAX_REQUEST,
+                          .session_timeout_s = CC_RTSP_SESSION_TIMEOUT_S,
+                          .auth_timeout_s = CC_RTSP_AUTH_TIMEOUT_S,
+                          .stall_timeout_s = -1,
+                          .rtp_port_min = CC_RTSP_RTP_PORT_MIN,
+                          .rtp_port_max = CC_RTSP_RTP_PORT_MAX};
     snprintf(st->sec.label, sizeof st->sec.label, "[rtsp]");
     enter_section(st, &rtsp_type);
 }
@@ -1065,6 +1142,8 @@ static unsigned online_cores(void)
 static void resolve_rtsp(load_state *st, cc_server_config *s)
 {
     cc_rtsp_config *r = &s->rtsp;
+    if (r->stall_timeout_s < 0)
+        r->stall_timeout_s = s->stall_timeout_s;
     int v = strcmp(r->variant, "full") == 0 ? -1 : cc_variant_find(s, r->variant);
     if (v < 0 && strcmp(r->variant, "full") != 0) {
         fail(st, r->variant_line, "[rtsp] variant: no [variant %s] (give \"full\" or "
@@ -1337,6 +1416,22 @@ static void write_variant(const cc_variant_config *v, FILE *out)
             cc_variant_color_name(v->color));
 }
 
+static void write_rtsp_limits(const cc_rtsp_config *r, FILE *out)
+{
+    char num[32];
+    fprintf(out, "max_clients = %u\nmax_clients_per_address = %u\nmax_sessions = %u\n"
+            "max_sessions_per_client = %u\nmax_request = %u\n", r->max_clients,
+            r->max_clients_per_address, r->max_sessions, r->max_sessions_per_client,
+            r->max_request);
+    fprintf(out, "session_timeout = %s\n", format_double(num, sizeof num, r->session_timeout_s));
+    fprintf(out, "auth_timeout = %s\n", format_double(num, sizeof num, r->auth_timeout_s));
+    fprintf(out, "stall_timeout = %s\n", format_double(num, sizeof num, r->stall_timeout_s));
+    if (r->rtp_port_max)
+        fprintf(out, "rtp_ports = %u-%u\n", r->rtp_port_min, r->rtp_port_max);
+    else
+        fputs("rtp_ports = any\n", out);
+}
+
 void cc_config_write(const cc_config *cfg, FILE *out)
 {
     const cc_server_config *s = &cfg->server;
@@ -1373,6 +1468,7 @@ void cc_config_write(const cc_config *cfg, FILE *out)
         fprintf(out, "port = %u\nfps = %s\n", s->rtsp.port,
                 format_double(num, sizeof num, s->rtsp.fps));
         write_text_key(out, "", "variant", s->rtsp.variant);
+        write_rtsp_limits(&s->rtsp, out);
     }
     for (size_t i = 0; i < cfg->n_cameras; i++) {
         fputc('\n', out);

@@ -141,6 +141,12 @@ typedef struct cc_rtsp_config {
     bool has_own;
     cc_variant_config own;
     unsigned mux_variant;      /* the mux's index of RTSP's JPEGs */
+    /* Limits (docs/rtsp.md, "Limits"; cc_rtsp_limits). */
+    unsigned max_clients, max_clients_per_address, max_sessions, max_sessions_per_client;
+    unsigned max_request;      /* bytes */
+    double session_timeout_s, auth_timeout_s;
+    double stall_timeout_s;    /* < 0 in the file's absence: [server] stall_timeout */
+    uint16_t rtp_port_min, rtp_port_max; /* 0, 0: any */
 } cc_rtsp_config;
 
 typedef struct cc_server_config {

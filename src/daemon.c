@@ -97,7 +97,13 @@ static bool rtsp_figures(cc_stats_rtsp *out, void *arg)
                            .refused_token = k.refused_token,
                            .frames_pushed = k.frames_pushed,
                            .frames_dropped = k.frames_dropped,
-                           .frames_replaced = k.frames_replaced};
+                           .frames_replaced = k.frames_replaced,
+                           .frames_skipped = k.frames_skipped};
+    for (size_t i = 0; i < CC_RTSP_N_LIMITS && i < CC_STATS_RTSP_LIMITS; i++) {
+        out->limited_name[i] = cc_rtsp_limit_name((cc_rtsp_limit)i);
+        out->limited[i] = k.limited[i];
+        out->n_limited = i + 1;
+    }
     return true;
 }
 #endif
@@ -111,7 +117,8 @@ static bool rtsp_kept(const app *d, const cc_config *next)
     if (!d->rtsp.rtsp || !b->rtsp.enabled || a->rtsp.port != b->rtsp.port ||
         strcmp(a->rtsp.listen[0] ? a->rtsp.listen : a->listen,
                b->rtsp.listen[0] ? b->rtsp.listen : b->listen) != 0 ||
-        d->cfg->n_cameras != next->n_cameras)
+        d->cfg->n_cameras != next->n_cameras ||
+        !cc_rtsp_feed_same_limits(&a->rtsp, &b->rtsp))
         return false;
     for (size_t i = 0; i < next->n_cameras; i++)
         if (strcmp(d->cfg->cameras[i].name, next->cameras[i].name) != 0)

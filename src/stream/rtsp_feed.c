@@ -18,6 +18,33 @@ static void configure(cc_rtsp_feed *f, const cc_server_config *cfg)
     f->plan = f->planned = 0;
 }
 
+/* [rtsp]'s limits as the server takes them. */
+static cc_rtsp_limits limits_of(const cc_rtsp_config *r)
+{
+    return (cc_rtsp_limits){.max_clients = r->max_clients,
+                            .max_clients_per_address = r->max_clients_per_address,
+                            .max_sessions = r->max_sessions,
+                            .max_sessions_per_client = r->max_sessions_per_client,
+                            .session_timeout_s = r->session_timeout_s,
+                            .auth_timeout_s = r->auth_timeout_s,
+                            .max_request = r->max_request,
+                            .stall_timeout_s = r->stall_timeout_s,
+                            .rtp_port_min = r->rtp_port_min,
+                            .rtp_port_max = r->rtp_port_max};
+}
+
+bool cc_rtsp_feed_same_limits(const cc_rtsp_config *a, const cc_rtsp_config *b)
+{
+    cc_rtsp_limits x = limits_of(a), y = limits_of(b);
+    return x.max_clients == y.max_clients &&
+           x.max_clients_per_address == y.max_clients_per_address &&
+           x.max_sessions == y.max_sessions &&
+           x.max_sessions_per_client == y.max_sessions_per_client &&
+           x.session_timeout_s == y.session_timeout_s && x.auth_timeout_s == y.auth_timeout_s &&
+           x.max_request == y.max_request && x.stall_timeout_s == y.stall_timeout_s &&
+           x.rtp_port_min == y.rtp_port_min && x.rtp_port_max == y.rtp_port_max;
+}
+
 int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg, const cc_camera *cams)
 {
     configure(f, cfg);
@@ -42,7 +69,7 @@ int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
                       .port = r->port,
                       .token = cfg->token[0] ? cfg->token : NULL,
                       .fps = f->fps};
-    cc_rtsp_limits_default(&o.limits);
+    o.limits = limits_of(r);
     return cc_rtsp_new(&f->rtsp, &o, names, n, err, errlen);
 }
 

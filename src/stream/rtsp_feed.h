@@ -40,6 +40,9 @@ int cc_rtsp_feed_start(cc_rtsp_feed *f, const cc_server_config *cfg,
  * clients stay, but those that gave another token. Returns 0 or -EINVAL
  * (a token the RTSP server refuses). */
 int cc_rtsp_feed_update(cc_rtsp_feed *f, const cc_server_config *cfg, const cc_camera *cams);
+/* Whether two [rtsp] sections set the same limits: the server takes them
+ * when it starts, so a reload that changes them starts a new one. */
+bool cc_rtsp_feed_same_limits(const cc_rtsp_config *a, const cc_rtsp_config *b);
 /* The mux's want callback, after the server's (mux.h). Tells the RTSP
  * server which cameras are online. */
 void cc_rtsp_feed_plan(cc_rtsp_feed *f, uint64_t *due, uint64_t *held, size_t n_variants);
