@@ -46,6 +46,7 @@ struct cc_rtsp_peer {
     GSource *guard, *deadline;  /* until authenticated */
     unsigned auth_gen;          /* token generation it gave; 0: none (a->lock) */
     atomic_bool closing;
+    bool abort;                 /* reset, not close: what it has not read is dropped */
     cc_rtsp_peer *prev, *next;  /* a->peers (a->lock) */
 };
 
@@ -303,7 +304,16 @@ static void close_peer(cc_rtsp_peer *p)
 
 static gboolean close_later(gpointer data)
 {
-    close_peer(data);
+    cc_rtsp_peer *p = data;
+    /* A client too slow to take the stream would read what its socket
+     * still holds (megabytes) before it sees the end: reset it instead
+     * (a TCP disconnect drops the queue and sends RST). */
+    if (p->abort && p->fd >= 0) {
+        struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+        int rc = connect(p->fd, &unspec, sizeof unspec);
+        (void)rc; /* already gone: nothing to reset */
+    }
+    close_peer(p);
     return G_SOURCE_REMOVE;
 }
 
@@ -311,6 +321,7 @@ void cc_rtsp_peer_close(cc_rtsp_peer *p, cc_rtsp_limit why)
 {
     if (atomic_exchange(&p->closing, true))
         return;
+    p->abort = why == CC_RTSP_LIMIT_STALLED; /* read on the server's thread, after this */
     cc_rtsp_access_count(p->a, why);
     GSource *s = g_idle_source_new();
     g_source_set_callback(s, close_later, peer_ref(p), peer_unref_notify);

@@ -54,7 +54,7 @@ typedef struct viewer {
     bool anchored;
     int64_t offset; /* running time - capture time, ns */
     GstClockTime last_pts;
-    uint64_t behind_since_ns; /* 0: taking frames */
+    uint64_t taken_ns;    /* when it last took a frame, or began to play (cam->lock) */
 } viewer;
 
 struct cam {
@@ -232,7 +232,7 @@ static void set_playing(GstRTSPContext *ctx, bool playing)
             atomic_fetch_add(&c->playing, 1);
         else
             atomic_fetch_sub(&c->playing, 1);
-        v->behind_since_ns = 0;
+        v->taken_ns = monotonic_ns();
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -666,22 +666,16 @@ static GstClockTime timestamp(viewer *v, uint64_t capture_ns)
 
 /* Whether v cannot take a frame of len bytes now: its pipeline still has
  * the last one, or (TCP) its connection has more than half a frame unsent.
- * One behind for stall_timeout is disconnected. */
+ * One that has taken none for stall_timeout is disconnected. */
 static bool behind(cc_rtsp *r, viewer *v, size_t len, uint64_t now)
 {
     size_t bound = len / 2 > MIN_UNSENT_BOUND ? len / 2 : MIN_UNSENT_BOUND;
     bool late = gst_app_src_get_current_level_buffers(GST_APP_SRC(v->src)) > 0 ||
                 (v->peer && cc_rtsp_peer_unsent_above(v->peer, bound));
-    if (!late) {
-        v->behind_since_ns = 0;
-        return false;
-    }
-    if (v->behind_since_ns == 0)
-        v->behind_since_ns = now;
-    else if (r->lim.stall_timeout_s > 0 && v->peer &&
-             (double)(now - v->behind_since_ns) > r->lim.stall_timeout_s * 1e9)
+    if (late && r->lim.stall_timeout_s > 0 && v->peer &&
+        (double)(now - v->taken_ns) > r->lim.stall_timeout_s * 1e9)
         cc_rtsp_peer_close(v->peer, CC_RTSP_LIMIT_STALLED);
-    return true;
+    return late;
 }
 
 /* One client's copy of the frame (the bytes are shared) into its appsrc. */
@@ -740,7 +734,10 @@ void cc_rtsp_push(cc_rtsp *r, size_t cam_index, const uint8_t *jpeg, size_t len,
         }
         if (!frame && !(frame = gst_buffer_new_memdup(jpeg, len)))
             break;
-        pushed += give(r, v, frame, width, height, capture_ns);
+        if (give(r, v, frame, width, height, capture_ns)) {
+            pushed++;
+            v->taken_ns = now;
+        }
     }
     pthread_mutex_unlock(&c->lock);
     if (frame)
