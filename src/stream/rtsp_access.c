@@ -42,7 +42,8 @@ struct cc_rtsp_peer {
     GstRTSPSessionPool *pool;   /* its own sessions */
     gulong removed_id;          /* its "session-removed" handler */
     char addr[64];
-    int fd;                     /* a duplicate of its socket: ours to close; -1 */
+    pthread_mutex_t fd_lock;    /* fd: closed on "closed" while pushers look at it */
+    int fd;                     /* a duplicate of its socket until "closed"; -1 */
     GSource *guard, *deadline;  /* until authenticated */
     unsigned auth_gen;          /* token generation it gave; 0: none (a->lock) */
     atomic_bool closing;
@@ -257,6 +258,7 @@ void cc_rtsp_peer_unref(cc_rtsp_peer *p)
     }
     if (p->fd >= 0)
         close(p->fd);
+    pthread_mutex_destroy(&p->fd_lock);
     free(p);
 }
 
@@ -275,8 +277,11 @@ cc_rtsp_peer *cc_rtsp_access_current_peer(void)
 bool cc_rtsp_peer_unsent_above(cc_rtsp_peer *p, size_t bytes)
 {
     int unsent = 0;
-    return p->fd >= 0 && ioctl(p->fd, SIOCOUTQNSD, &unsent) == 0 && unsent >= 0 &&
-           (size_t)unsent > bytes;
+    pthread_mutex_lock(&p->fd_lock);
+    bool above = p->fd >= 0 && ioctl(p->fd, SIOCOUTQNSD, &unsent) == 0 && unsent >= 0 &&
+                 (size_t)unsent > bytes;
+    pthread_mutex_unlock(&p->fd_lock);
+    return above;
 }
 
 static void drop_source(GSource **s)
@@ -438,9 +443,13 @@ static void on_closed(GstRTSPClient *client, gpointer data)
     g_object_set_qdata(G_OBJECT(client), peer_quark, NULL);
     guint n = g_signal_handlers_disconnect_by_data(client, p);
     (void)n;
-    /* The socket ends now even if a media made on it still holds p. */
+    /* Our hold on the socket ends now, even if a media made on it still
+     * holds p (and an RTSP-over-HTTP tunnel keeps its POST socket). */
+    pthread_mutex_lock(&p->fd_lock);
     if (p->fd >= 0)
-        shutdown(p->fd, SHUT_RDWR);
+        close(p->fd);
+    p->fd = -1;
+    pthread_mutex_unlock(&p->fd_lock);
     cc_rtsp_peer_unref(p);
 }
 
@@ -459,6 +468,7 @@ static void on_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer 
         return;
     }
     atomic_init(&p->refs, 1);
+    pthread_mutex_init(&p->fd_lock, NULL);
     p->a = a;
     p->client = client;
     p->pool = pool;

@@ -106,21 +106,27 @@ def check_url_forms(port):
         ["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "udp", "-i",
          f"rtsp://camcast:{TOKEN}@127.0.0.1:{port}/gray", "-frames:v", "90", "-f", "null",
          "-"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tunnel = subprocess.Popen(
+        ["ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "http", "-i",
+         f"rtsp://camcast:{TOKEN}@127.0.0.1:{port}/gray", "-frames:v", "90", "-f", "null",
+         "-"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     gst = subprocess.Popen(
         ["gst-launch-1.0", "-q", "rtspsrc", f"location={url(port, 'gray')}?token={TOKEN}",
          "protocols=tcp", "latency=0", "!", "rtpjpegdepay", "!", "jpegdec", "!", "fakesink",
          "num-buffers=90"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
     fps = rate(clients, 90, 30)
-    for name, p in (("ffmpeg", ff), ("gst-launch-1.0 rtspsrc", gst)):
+    for name, p in (("ffmpeg", ff), ("ffmpeg over an HTTP tunnel", tunnel),
+                    ("gst-launch-1.0 rtspsrc", gst)):
         try:
             rc = p.wait(60)
         except subprocess.TimeoutExpired:
             p.kill()
             rc = None
         T.check_eq(rc, 0, f"{name} beside the raw clients ({p.stderr.read()[-300:]!r})")
-    T.log(f"one camera through 5 URL forms (TCP and UDP) beside ffmpeg and rtspsrc: every "
-          f"raw client 90 new frames at >= {fps:.1f} fps; ffmpeg and rtspsrc decoded 90")
+    T.log(f"one camera through 5 URL forms (TCP and UDP) beside ffmpeg (UDP, and TCP in an "
+          f"HTTP tunnel) and rtspsrc: every raw client 90 new frames at >= {fps:.1f} fps; "
+          f"ffmpeg and rtspsrc decoded 90")
     for c in clients:
         c.close()
 
