@@ -11,8 +11,9 @@ prints the rates it saw:
 
   - one camera played through five forms of its URL (a query, a trailing
     slash, another host name, another port written in it, Basic or
-    ?token=), over TCP and UDP, beside ffmpeg and rtspsrc: every client
-    gets the stream, none freezes another;
+    ?token=), over TCP and UDP, beside ffmpeg (UDP, and TCP inside an
+    RTSP-over-HTTP tunnel) and rtspsrc: every client gets the stream, none
+    freezes another;
   - a TCP client reading 4 KB/s beside a UDP and a TCP viewer of the same
     camera: the viewers keep their rate, the slow one is skipped (newest
     wins) and disconnected after stall_timeout, the viewers go on after;
