@@ -9,9 +9,10 @@
  *
  * Checked beyond the sanitizers: every message within the body limit (a
  * larger Content-Length is refused: the server's 413); the token check
- * agrees with an oracle written apart (GLib's base64 and URI unescaping):
- * Basic credentials whose password is the token, or token=TOKEN in the
- * query; and it never accepts an empty token, nor a request with neither.
+ * against an oracle written apart (GLib's base64 and URI unescaping): it
+ * accepts a request only when a Basic credential's password is the token
+ * or the query has token=TOKEN, always accepts the latter, and never
+ * accepts an empty token or no request.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,41 +34,50 @@
 
 #define TOKEN "fuzz-token-0123456789+/="
 
-/* A connected loopback pair: c the client's end, s the server's. */
+/* A connected loopback pair: c the client's end, s the server's. One
+ * listener for the whole run. */
 static int tcp_pair(int *c, int *s)
 {
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t al = sizeof a;
+    static int l = -1;
+    static struct sockaddr_in a = {.sin_family = AF_INET};
     *c = *s = -1;
-    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 1) != 0 ||
-        getsockname(l, (struct sockaddr *)&a, &al) != 0)
-        goto fail;
+    if (l < 0) {
+        socklen_t al = sizeof a;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4) != 0 ||
+            getsockname(l, (struct sockaddr *)&a, &al) != 0)
+            return -1;
+    }
     *c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (*c < 0 || connect(*c, (struct sockaddr *)&a, sizeof a) != 0)
         goto fail;
     *s = accept4(l, NULL, NULL, SOCK_CLOEXEC);
     if (*s < 0)
         goto fail;
-    close(l);
     return 0;
 fail:
-    if (l >= 0)
-        close(l);
     if (*c >= 0)
         close(*c);
     *c = -1;
     return -1;
 }
 
-/* The oracle: the same question, answered with GLib's own decoders. */
-static bool basic_gives(const char *value, const char *token)
+/* Closes the client's end with a reset: no TIME_WAIT, so a long run does
+ * not use up the ephemeral ports. */
+static void reset_close(int fd)
 {
-    if (g_ascii_strncasecmp(value, "Basic ", 6) != 0)
-        return false;
-    const char *b64 = value + 6;
-    b64 += strspn(b64, " ");
+    struct linger now = {.l_onoff = 1, .l_linger = 0};
+    int rc = setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+    (void)rc;
+    close(fd);
+}
+
+/* The oracle: the same question, answered with GLib's own decoders. A
+ * Basic credential is whatever follows a word starting with "basic"
+ * (GStreamer's parser skips words it does not know), base64. */
+static bool decodes_to(const char *b64, const char *token)
+{
     gsize len = 0;
     guchar *plain = g_base64_decode(b64, &len);
     bool ok = false;
@@ -78,6 +88,22 @@ static bool basic_gives(const char *value, const char *token)
         g_free(plain);
     }
     return ok;
+}
+
+static bool basic_gives(const char *value, const char *token)
+{
+    for (const char *w = value; *w;) {
+        while (*w && g_ascii_isspace(*w))
+            w++;
+        const char *end = w;
+        while (*end && !g_ascii_isspace(*end))
+            end++;
+        if (end > w && g_ascii_strncasecmp(w, "basic", 5) == 0 && *end &&
+            decodes_to(end + 1, token))
+            return true;
+        w = end;
+    }
+    return false;
 }
 
 static bool query_gives(const char *query, const char *token)
@@ -100,16 +126,15 @@ static bool query_gives(const char *query, const char *token)
     return ok;
 }
 
-static bool oracle(GstRTSPMessage *m, const GstRTSPUrl *u, const char *token)
+static bool oracle_basic(GstRTSPMessage *m, const char *token)
 {
     for (int i = 0;; i++) {
         gchar *v = NULL;
         if (gst_rtsp_message_get_header(m, GST_RTSP_HDR_AUTHORIZATION, &v, i) != GST_RTSP_OK)
-            break;
+            return false;
         if (basic_gives(v, token))
             return true;
     }
-    return u && u->query && query_gives(u->query, token);
 }
 
 static void check_request(GstRTSPMessage *m, guint limit)
@@ -129,13 +154,14 @@ static void check_request(GstRTSPMessage *m, guint limit)
     if (gst_rtsp_url_parse(uri, &u) != GST_RTSP_OK)
         u = NULL;
     bool ours = cc_rtsp_request_has_token(m, u, TOKEN);
-    bool theirs = oracle(m, u, TOKEN);
-    /* Ours cuts a value longer than any token (then wrong); the oracle
-     * does not decode "%" escapes that GLib refuses: those two only. */
-    if (ours != theirs) {
-        bool odd_escape = u && u->query && strchr(u->query, '%');
-        FUZZ_CHECK(odd_escape && !ours);
-    }
+    bool by_query = u && u->query && query_gives(u->query, TOKEN);
+    /* Accepted only with the token in it; and always with it in the query.
+     * (The oracle's Basic is wider than GStreamer's parser, which lets a
+     * Digest parameter list swallow what follows.) */
+    if (ours)
+        FUZZ_CHECK(by_query || oracle_basic(m, TOKEN));
+    if (by_query)
+        FUZZ_CHECK(ours);
     FUZZ_CHECK(!cc_rtsp_request_has_token(m, u, ""));
     FUZZ_CHECK(!cc_rtsp_request_has_token(NULL, NULL, TOKEN));
     if (u)
@@ -188,6 +214,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gst_rtsp_message_unset(&m);
     }
     gst_rtsp_connection_free(conn);
-    close(c);
+    reset_close(c);
     return 0;
 }
