@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,10 +31,16 @@
                 "\r\nContent-Length: 0\r\n\r\n"
 #define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
 /* What clients send is requests and RTCP reports: a small receive buffer
- * bounds what GStreamer can read between two looks of the guard. */
+ * keeps little unread in the kernel. */
 #define RCVBUF 16384
 #define BYTES_BEFORE_AUTH 4 /* times max_request, in all */
 #define BODY_AFTER_AUTH 16  /* times max_request, a body */
+/* After authentication a client may send 64 times max_request, plus
+ * max_request a second on average: requests and RTCP reports are far
+ * less. */
+#define BURST_AFTER_AUTH 64
+/* How often the guard looks at what every connection has sent. */
+#define GUARD_PERIOD_NS (50 * 1000000L)
 
 struct cc_rtsp_peer {
     cc_rtsp_access *a;
@@ -42,9 +49,12 @@ struct cc_rtsp_peer {
     GstRTSPSessionPool *pool;   /* its own sessions */
     gulong removed_id;          /* its "session-removed" handler */
     char addr[64];
-    pthread_mutex_t fd_lock;    /* fd: closed on "closed" while pushers look at it */
+    pthread_mutex_t fd_lock;    /* fd, leg_fd, cut: the guard and pushers use them */
     int fd;                     /* a duplicate of its socket until "closed"; -1 */
-    GSource *guard, *deadline;  /* until authenticated */
+    int leg_fd;                 /* RTSP over HTTP: the POST socket it reads; -1 */
+    bool cut;                   /* reset by the guard */
+    uint64_t since_ns;          /* CLOCK_MONOTONIC of its connection */
+    GSource *deadline;          /* until authenticated */
     unsigned auth_gen;          /* token generation it gave; 0: none (a->lock) */
     atomic_bool closing;
     bool abort;                 /* reset, not close: what it has not read is dropped */
@@ -70,6 +80,13 @@ struct cc_rtsp_access {
     atomic_uint_fast64_t clients_total, sessions_now;
     atomic_uint_fast64_t limited[CC_RTSP_N_LIMITS];
     atomic_uint_fast64_t episode_ns[CC_RTSP_N_LIMITS]; /* last hit of each */
+
+    GPtrArray *closed;          /* clients to unreference once out of their close (lock) */
+    bool drain_queued;          /* (lock) */
+
+    pthread_t guard;            /* the byte budget's thread */
+    bool guard_started;
+    atomic_bool guard_stop;
 };
 
 /* On a GstRTSPClient: its peer (not referenced; cleared at "closed"). */
@@ -92,6 +109,13 @@ static const char *const limit_names[CC_RTSP_N_LIMITS] = {
 const char *cc_rtsp_limit_name(cc_rtsp_limit l)
 {
     return l < CC_RTSP_N_LIMITS ? limit_names[l] : "unknown";
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t realtime_ns(void)
@@ -129,9 +153,6 @@ static void log_episode(const cc_rtsp_access *a, cc_rtsp_limit l)
     case CC_RTSP_LIMIT_STALLED:
         cc_warn("RTSP: a client took no frame for %g s: disconnected (counted in /stats)",
                 m->stall_timeout_s);
-        break;
-    case CC_RTSP_LIMIT_TOKEN:
-        cc_warn("RTSP: requests without the right token: 401 (counted in /stats)");
         break;
     case CC_RTSP_LIMIT_ROTATED:
         cc_warn("RTSP: the token changed: connections that gave the old one are closed");
@@ -258,8 +279,10 @@ void cc_rtsp_peer_unref(cc_rtsp_peer *p)
     }
     if (p->fd >= 0)
         close(p->fd);
+    if (p->leg_fd >= 0)
+        close(p->leg_fd);
     pthread_mutex_destroy(&p->fd_lock);
-    free(p);
+    g_free(p);
 }
 
 static void peer_unref_notify(gpointer p)
@@ -307,17 +330,25 @@ static void close_peer(cc_rtsp_peer *p)
     }
 }
 
+/* A TCP reset of fd's connection: its queues dropped, the client and
+ * GStreamer's reader see the end at once (a TCP disconnect). */
+static void reset(int fd)
+{
+    if (fd < 0)
+        return;
+    struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+    int rc = connect(fd, &unspec, sizeof unspec);
+    (void)rc; /* already gone: nothing to reset */
+}
+
 static gboolean close_later(gpointer data)
 {
     cc_rtsp_peer *p = data;
     /* A client too slow to take the stream would read what its socket
      * still holds (megabytes) before it sees the end: reset it instead
      * (a TCP disconnect drops the queue and sends RST). */
-    if (p->abort && p->fd >= 0) {
-        struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-        int rc = connect(p->fd, &unspec, sizeof unspec);
-        (void)rc; /* already gone: nothing to reset */
-    }
+    if (p->abort)
+        reset(p->fd);
     close_peer(p);
     return G_SOURCE_REMOVE;
 }
@@ -334,11 +365,10 @@ void cc_rtsp_peer_close(cc_rtsp_peer *p, cc_rtsp_limit why)
     g_source_unref(s);
 }
 
-/* The connection's first authenticated request: no more guard, and room
+/* The connection's first authenticated request: no deadline, and room
  * for larger bodies. */
 static void authenticated(cc_rtsp_peer *p)
 {
-    drop_source(&p->guard);
     drop_source(&p->deadline);
     GstRTSPClient *client = p->client;
     GstRTSPConnection *conn = client ? gst_rtsp_client_get_connection(client) : NULL;
@@ -347,24 +377,59 @@ static void authenticated(cc_rtsp_peer *p)
                                                      BODY_AFTER_AUTH * p->a->lim.max_request);
 }
 
-/* Before its first authenticated request, a connection may send this many
- * bytes in all: runs before GStreamer reads them (attached first, same
- * priority), so its parser never holds more than that plus RCVBUF. */
-static gboolean on_guard(gint fd, GIOCondition cond, gpointer data)
+/* What fd's connection has received in all (TCP_INFO); 0 when that is
+ * not known (not TCP, a kernel before 4.1). */
+static uint64_t received(int fd)
 {
-    (void)cond;
-    cc_rtsp_peer *p = data;
     struct tcp_info ti;
     socklen_t len = sizeof ti;
     memset(&ti, 0, sizeof ti);
-    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
         len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof ti.tcpi_bytes_received)
-        return G_SOURCE_CONTINUE; /* not TCP, or an old kernel: the deadline still holds */
-    if (ti.tcpi_bytes_received <= (uint64_t)BYTES_BEFORE_AUTH * p->a->lim.max_request)
-        return G_SOURCE_CONTINUE;
-    cc_rtsp_access_count(p->a, CC_RTSP_LIMIT_REQUEST_SIZE);
-    close_peer(p); /* its "closed" drops this source, and maybe p */
-    return G_SOURCE_REMOVE;
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* The byte budget, on a thread of its own. GStreamer's parser reads a
+ * request a byte at a time for as long as bytes come, on the server's
+ * thread: a client that never stops sending header lines would keep that
+ * thread, and every other client, waiting, and GStreamer keeps every line.
+ * Before its first authenticated request a connection may send
+ * 4 * max_request bytes in all; after it 64 * max_request plus max_request
+ * a second. Past that its socket is reset from here, which ends
+ * GStreamer's read. */
+static void *guard_main(void *arg)
+{
+    cc_rtsp_access *a = arg;
+    const uint64_t unit = a->lim.max_request;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!atomic_load(&a->guard_stop)) {
+        next.tv_nsec += GUARD_PERIOD_NS;
+        if (next.tv_nsec >= 1000000000L) {
+            next.tv_sec++;
+            next.tv_nsec -= 1000000000L;
+        }
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
+        }
+        uint64_t now = monotonic_ns();
+        pthread_mutex_lock(&a->lock);
+        for (cc_rtsp_peer *p = a->peers; p; p = p->next) {
+            uint64_t allowance = p->auth_gen == 0 ? BYTES_BEFORE_AUTH * unit
+                                 : BURST_AFTER_AUTH * unit +
+                                       unit * ((now - p->since_ns) / 1000000000u);
+            pthread_mutex_lock(&p->fd_lock);
+            if (!p->cut && received(p->fd) + received(p->leg_fd) > allowance) {
+                p->cut = true;
+                reset(p->fd);
+                reset(p->leg_fd);
+                cc_rtsp_access_count(a, CC_RTSP_LIMIT_REQUEST_SIZE);
+            }
+            pthread_mutex_unlock(&p->fd_lock);
+        }
+        pthread_mutex_unlock(&a->lock);
+    }
+    return NULL;
 }
 
 static gboolean on_deadline(gpointer data)
@@ -422,11 +487,63 @@ static GstRTSPFilterResult end_session(GstRTSPSessionPool *pool, GstRTSPSession 
 
 /* The connection is closed: its sessions end (nobody else can name them),
  * and their media with them. */
+/* Our references on closed clients, dropped on the next turn of the loop.
+ * GStreamer closes a client holding its lock, and drops references in
+ * there (the server's own, the watch's): when it runs without a caller's
+ * reference (its close after a failed send does), the last one would go
+ * inside and free the locked mutex. Ours keeps the client alive until
+ * then. */
+static void drain_closed(cc_rtsp_access *a)
+{
+    pthread_mutex_lock(&a->lock);
+    GPtrArray *dead = a->closed;
+    a->closed = g_ptr_array_new_with_free_func(g_object_unref);
+    a->drain_queued = false;
+    pthread_mutex_unlock(&a->lock);
+    g_ptr_array_unref(dead);
+}
+
+static gboolean on_drain(gpointer data)
+{
+    drain_closed(data);
+    return G_SOURCE_REMOVE;
+}
+
+static bool same_socket(int fd, int other)
+{
+    struct stat x, y;
+    return fd >= 0 && other >= 0 && fstat(fd, &x) == 0 && fstat(other, &y) == 0 &&
+           x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+/* An RTSP-over-HTTP tunnel: the client's POST connection "closes" when the
+ * server hands its socket to the GET connection's client, which reads its
+ * requests from it from then on. That client's peer keeps guarding it.
+ * Returns whether p's socket found such a new owner. a->lock held. */
+static bool hand_over_leg(cc_rtsp_peer *p)
+{
+    for (cc_rtsp_peer *q = p->a->peers; q; q = q->next) {
+        GstRTSPConnection *conn = q != p && q->client ?
+                                      gst_rtsp_client_get_connection(q->client) : NULL;
+        GSocket *rs = conn ? gst_rtsp_connection_get_read_socket(conn) : NULL;
+        if (!rs || !same_socket(g_socket_get_fd(rs), p->fd))
+            continue;
+        pthread_mutex_lock(&q->fd_lock);
+        bool free_slot = q->leg_fd < 0;
+        if (free_slot) {
+            q->leg_fd = p->fd;
+            p->fd = -1;
+        }
+        pthread_mutex_unlock(&q->fd_lock);
+        return free_slot;
+    }
+    return false;
+}
+
 static void on_closed(GstRTSPClient *client, gpointer data)
 {
     cc_rtsp_peer *p = data;
     cc_rtsp_access *a = p->a;
-    drop_source(&p->guard);
     drop_source(&p->deadline);
     GList *none = gst_rtsp_session_pool_filter(p->pool, end_session, NULL);
     g_list_free(none); /* REMOVE returns nothing */
@@ -439,12 +556,23 @@ static void on_closed(GstRTSPClient *client, gpointer data)
         p->next->prev = p->prev;
     a->n_peers--;
     p->client = NULL;
+    bool handed = p->fd >= 0 && hand_over_leg(p);
+    (void)handed; /* else closed below */
+    g_ptr_array_add(a->closed, client); /* the reference on_connected took */
+    bool queue = !a->drain_queued;
+    a->drain_queued = true;
     pthread_mutex_unlock(&a->lock);
+    if (queue) {
+        GSource *s = g_idle_source_new();
+        g_source_set_callback(s, on_drain, a, NULL);
+        g_source_attach(s, a->ctx);
+        g_source_unref(s);
+    }
     g_object_set_qdata(G_OBJECT(client), peer_quark, NULL);
     guint n = g_signal_handlers_disconnect_by_data(client, p);
     (void)n;
     /* Our hold on the socket ends now, even if a media made on it still
-     * holds p (and an RTSP-over-HTTP tunnel keeps its POST socket). */
+     * holds p. */
     pthread_mutex_lock(&p->fd_lock);
     if (p->fd >= 0)
         close(p->fd);
@@ -457,22 +585,17 @@ static void on_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer 
 {
     (void)server;
     cc_rtsp_access *a = data;
-    cc_rtsp_peer *p = calloc(1, sizeof *p);
+    /* GLib's allocators abort when memory runs out, as GStreamer's do. */
+    cc_rtsp_peer *p = g_new0(cc_rtsp_peer, 1);
     GstRTSPSessionPool *pool = gst_rtsp_session_pool_new();
-    GstRTSPConnection *conn = gst_rtsp_client_get_connection(client);
-    if (!p || !pool || !conn) {
-        free(p);
-        if (pool)
-            g_object_unref(pool);
-        gst_rtsp_client_close(client); /* out of memory: refused */
-        return;
-    }
+    GstRTSPConnection *conn = gst_rtsp_client_get_connection(client); /* set by the server */
     atomic_init(&p->refs, 1);
     pthread_mutex_init(&p->fd_lock, NULL);
     p->a = a;
-    p->client = client;
+    p->client = g_object_ref(client); /* until after its close: drain_closed */
     p->pool = pool;
-    p->fd = -1;
+    p->fd = p->leg_fd = -1;
+    p->since_ns = monotonic_ns();
     snprintf(p->addr, sizeof p->addr, "%s", gst_rtsp_connection_get_ip(conn));
     GSocket *sock = gst_rtsp_connection_get_read_socket(conn);
     int fd = sock ? g_socket_get_fd(sock) : -1;
@@ -481,7 +604,7 @@ static void on_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer 
     if (p->fd >= 0) {
         int rcvbuf = RCVBUF;
         int rc = setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-        (void)rc; /* a larger buffer only loosens the guard's bound */
+        (void)rc; /* a larger one only leaves more unread in the kernel */
     }
     gst_rtsp_connection_set_content_length_limit(conn, a->lim.max_request);
 
@@ -495,12 +618,6 @@ static void on_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer 
     g_signal_connect(client, "new-session", G_CALLBACK(on_new_session), p);
     g_signal_connect(client, "send-message", G_CALLBACK(on_send_message), p);
 
-    /* Before the client's own watch, which the server attaches next. */
-    if (p->fd >= 0) {
-        p->guard = g_unix_fd_source_new(p->fd, G_IO_IN);
-        g_source_set_callback(p->guard, (GSourceFunc)(void (*)(void))on_guard, p, NULL);
-        g_source_attach(p->guard, a->ctx);
-    }
     p->deadline = g_timeout_source_new((guint)(a->lim.auth_timeout_s * 1000 + 0.5));
     g_source_set_callback(p->deadline, on_deadline, p, NULL);
     g_source_attach(p->deadline, a->ctx);
@@ -763,6 +880,8 @@ cc_rtsp_access *cc_rtsp_access_new(GstRTSPServer *server, GMainContext *ctx,
     a->ready = ready;
     a->ready_arg = ready_arg;
     pthread_mutex_init(&a->lock, NULL);
+    atomic_init(&a->guard_stop, false);
+    a->closed = g_ptr_array_new_with_free_func(g_object_unref);
     a->gen = 1;
     size_t len = token ? strlen(token) : 0;
     if (len > CC_TOKEN_MAX)
@@ -782,10 +901,11 @@ cc_rtsp_access *cc_rtsp_access_new(GstRTSPServer *server, GMainContext *ctx,
     gst_rtsp_auth_set_supported_methods(a->auth, GST_RTSP_AUTH_BASIC);
     gst_rtsp_server_set_auth(server, a->auth);
     a->connected_id = g_signal_connect(server, "client-connected", G_CALLBACK(on_connected), a);
-    if (a->connected_id == 0) {
+    if (a->connected_id == 0 || pthread_create(&a->guard, NULL, guard_main, a) != 0) {
         cc_rtsp_access_free(a);
         return NULL;
     }
+    a->guard_started = true;
     return a;
 }
 
@@ -793,6 +913,11 @@ void cc_rtsp_access_free(cc_rtsp_access *a)
 {
     if (!a)
         return;
+    if (a->guard_started) {
+        atomic_store(&a->guard_stop, true);
+        int rc = pthread_join(a->guard, NULL);
+        (void)rc; /* joinable and not us: cannot fail */
+    }
     if (a->connected_id)
         g_signal_handler_disconnect(a->server, a->connected_id);
     if (a->auth) {
@@ -803,15 +928,17 @@ void cc_rtsp_access_free(cc_rtsp_access *a)
     while (a->peers) {
         cc_rtsp_peer *p = a->peers;
         a->peers = p->next;
-        drop_source(&p->guard);
         drop_source(&p->deadline);
         if (p->client) {
             g_object_set_qdata(G_OBJECT(p->client), peer_quark, NULL);
             guint n = g_signal_handlers_disconnect_by_data(p->client, p);
             (void)n;
+            g_object_unref(p->client);
         }
         cc_rtsp_peer_unref(p);
     }
+    if (a->closed)
+        g_ptr_array_unref(a->closed);
     if (a->grant)
         gst_rtsp_token_unref(a->grant);
     explicit_bzero(a->token, sizeof a->token);

@@ -8,10 +8,13 @@
  *  - Every request but OPTIONS needs the token (401 with a Basic
  *    challenge otherwise); a connection that gave it stays authenticated
  *    until the token changes, and is then closed, its sessions with it.
- *    One that has not given it within auth_timeout is closed, so is one
- *    that sends more than 4 * max_request bytes before, and a request
- *    announcing a larger body than max_request gets 413 at once (16 times
- *    that after authentication).
+ *    One that has not given it within auth_timeout is closed, and a
+ *    request announcing a larger body than max_request gets 413 at once
+ *    (16 times that after authentication).
+ *  - A thread of its own resets a connection that sent more than
+ *    4 * max_request bytes before authenticating, or more than
+ *    64 * max_request plus max_request a second after: GStreamer's parser
+ *    would read endless header lines on the server's thread.
  *  - Each connection keeps its sessions in a pool of its own: a session id
  *    names nothing on another connection (454), so it is no bearer
  *    credential. At most max_sessions_per_client there and max_sessions in

@@ -52,7 +52,8 @@ typedef struct cc_rtsp_limits {
     double auth_timeout_s;            /* first authenticated request within */
     /* Before the first authenticated request: a larger Content-Length gets
      * 413 at once, and a connection that sends more than 4 times this is
-     * closed. After it: 16 times this (GET_PARAMETER bodies, say). */
+     * reset. After it: bodies of 16 times this (GET_PARAMETER, say), and
+     * at most 64 times this plus this much a second in all. */
     unsigned max_request;
     double stall_timeout_s;           /* a client skipped this long: closed; 0: never */
     unsigned rtp_port_min, rtp_port_max; /* UDP ports of RTP/RTCP; 0, 0: any */

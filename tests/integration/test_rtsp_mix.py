@@ -41,13 +41,14 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cc_testlib as T  # noqa: E402
 import rtsp_raw as R  # noqa: E402
+from test_rtsp import rtsp_port, start_or_skip  # noqa: E402
 
 SKIP = 77
 TOKEN = "rtsp-mix-" + os.urandom(12).hex()
 CAMS = [("gray", T.camera(320, 240, "Mono8", "scroll", grab_fps=120)),
         ("color", T.camera(640, 480, "RGB8", "bars", grab_fps=90))]
 RTP_PORTS = (42100, 42199)
-LIMITS = {"max_clients": 12, "max_clients_per_address": 8, "max_sessions": 8,
+LIMITS = {"max_clients": 14, "max_clients_per_address": 10, "max_sessions": 10,
           "max_sessions_per_client": 2, "auth_timeout": 1.5, "max_request": 1024,
           "stall_timeout": 2, "rtp_ports": f"{RTP_PORTS[0]}-{RTP_PORTS[1]}"}
 AUTH = R.basic(TOKEN)
@@ -224,7 +225,8 @@ def new_session(c, port):
 
 
 def check_sessions(d, port):
-    conns = [raw(port) for _ in range(4)]
+    conns = [raw(port) for _ in range(LIMITS["max_sessions"] //
+                                      LIMITS["max_sessions_per_client"])]
     for c in conns:
         T.check_eq(new_session(c, port), 200, "a first session")
         T.check_eq(new_session(c, port), 200, "a second session on a connection")
@@ -322,19 +324,9 @@ def main(binary):
     with open(path, "w") as f:
         f.write(TOKEN + "\n")
     os.chmod(path, 0o600)
-    d = T.Daemon(binary, config(path))
+    d = start_or_skip(binary, config(path))
     try:
-        d.start()
-    except T.TestFailure:
-        if "built without RTSP" in d.stderr_text():
-            d.kill()
-            print("SKIP: camcastd built without RTSP")
-            sys.exit(SKIP)
-        raise
-    try:
-        m = d.wait_for_line(r"RTSP on rtsp://[^:/\s]+:(\d+)/", 10)
-        T.check(m is not None, "the daemon logs its RTSP URL")
-        port = int(m.group(1))
+        port = rtsp_port(d)
         check_url_forms(port)
         check_slow_reader(d, port)
         check_connections(port)

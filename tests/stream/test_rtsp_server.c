@@ -987,6 +987,34 @@ out:
     stop_second();
 }
 
+/* Writes line again and again on c (blocking) until the server refuses
+ * it, or 10 s. */
+typedef struct flood_arg {
+    raw_rtsp *c;
+    const char *line;
+    size_t len;
+    size_t sent;
+    double seconds;
+    bool refused;
+    atomic_bool done;
+} flood_arg;
+
+static void *flood_lines(void *arg)
+{
+    flood_arg *f = arg;
+    double t0 = now_s();
+    while (now_s() - t0 < 10) {
+        if (raw_send(f->c, f->line, f->len) != 0) {
+            f->refused = true;
+            break;
+        }
+        f->sent += f->len;
+    }
+    f->seconds = now_s() - t0;
+    atomic_store(&f->done, true);
+    return NULL;
+}
+
 /* Before its first authenticated request a connection has auth_timeout
  * and 4 * max_request bytes; a larger Content-Length gets 413 at once;
  * after it, bodies up to 16 * max_request pass. */
@@ -1046,6 +1074,31 @@ static void test_request_limits(void)
     }
     CHECK(!authed->eof);
     CHECK_EQ_INT(raw_request(authed, "OPTIONS", u, NULL, WAIT_S), 200);
+    /* Authenticated, then header lines without end, as fast as they go:
+     * GStreamer would read them for ever on the server's thread; the
+     * guard resets the connection, and another is answered meanwhile. */
+    flood_arg fa = {.c = authed, .line = pad, .len = sizeof pad - 1};
+    pthread_t ft;
+    n = snprintf(req, sizeof req, "OPTIONS %s RTSP/1.0\r\nCSeq: 10\r\n", u);
+    CHECK_EQ_INT(raw_send(authed, req, (size_t)n), 0);
+    raw_rtsp *other = raw_new(NULL, p, 0); /* authenticated: auth_timeout is 1 s here */
+    if (other && raw_request(other, "DESCRIBE", u, auth_line, WAIT_S) == 200 &&
+        pthread_create(&ft, NULL, flood_lines, &fa) == 0) {
+        double slowest = 0;
+        for (int i = 0; i < 20 && !atomic_load(&fa.done); i++) {
+            double t1 = now_s();
+            CHECK_EQ_INT(raw_request(other, "OPTIONS", u, NULL, WAIT_S), 200);
+            double dt = now_s() - t1;
+            slowest = dt > slowest ? dt : slowest;
+            sleep_ms(20);
+        }
+        pthread_join(ft, NULL);
+        CHECK(fa.refused);
+        fprintf(stderr, "  an authenticated flood of header lines: reset after %.2f s and "
+                "%zu bytes written; OPTIONS on another connection meanwhile: at most "
+                "%.3f s\n", fa.seconds, fa.sent, slowest);
+    }
+    raw_free(other);
     fprintf(stderr, "  before authentication: an idle connection closed after %.2f s "
             "(auth_timeout 1 s), 64 MiB announced: 413 and closed after %.3f s\n",
             idle_after, big_after);
