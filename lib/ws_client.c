@@ -24,6 +24,8 @@
  * A detached client (ws_client_internal.h) has neither handle.
  */
 #include "camcast/ws_client.h"
+
+#include "camcast/http_text.h"
 #include "camcast/token.h"
 #include "camcast/ws_guard.h"
 #include "camcast/ws_handshake.h"
@@ -342,11 +344,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 {
     (void)flags;
     cc_ws_client *c = user;
-    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return cc_ws_sendbuf_wslay(&c->out, ctx, data, len);
 }
 
 static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
@@ -685,23 +683,6 @@ static int send_request(cc_ws_client *c)
     return rc;
 }
 
-/* Whether a comma-separated header value holds token (case-insensitive). */
-static bool has_token(const char *list, const char *token)
-{
-    size_t len = strlen(token);
-    for (const char *p = list; *p;) {
-        p += strspn(p, " \t,");
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m > 0 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
-            m--;
-        if (m == len && strncasecmp(p, token, len) == 0)
-            return true;
-        p += n;
-    }
-    return false;
-}
-
 typedef struct response {
     int status;
     bool upgrade, connection, accept_ok, extension;
@@ -718,9 +699,9 @@ static void use_header(const cc_ws_client *c, char *line, response *r)
     while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
         value[--n] = '\0';
     if (strcasecmp(line, "Upgrade") == 0)
-        r->upgrade = has_token(value, "websocket");
+        r->upgrade = cc_http_list_has(value, "websocket");
     else if (strcasecmp(line, "Connection") == 0)
-        r->connection = has_token(value, "upgrade");
+        r->connection = cc_http_list_has(value, "upgrade");
     else if (strcasecmp(line, "Sec-WebSocket-Accept") == 0)
         r->accept_ok = strcmp(value, c->accept) == 0;
     else if (strcasecmp(line, "Sec-WebSocket-Extensions") == 0)

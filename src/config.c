@@ -1420,6 +1420,20 @@ int cc_variant_find(const cc_server_config *s, const char *name)
     return -1;
 }
 
+int cc_variant_index(const cc_server_config *s, const char *name)
+{
+    if (strcmp(name, "full") == 0)
+        return CC_VARIANT_FULL;
+    int v = cc_variant_find(s, name);
+    return v < 0 ? -1 : v + 1;
+}
+
+const char *cc_variant_name(const cc_server_config *s, size_t v)
+{
+    return v == CC_VARIANT_FULL || v > cc_variant_count(s) ? "full"
+                                                            : cc_variant_at(s, v)->name;
+}
+
 const char *cc_variant_color_name(cc_variant_color color)
 {
     return name_of(color_names, N_OF(color_names), (int)color);

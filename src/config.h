@@ -209,8 +209,18 @@ void cc_camera_config_error(const cc_camera_config *c, int line,
                             const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
-/* Index of the variant called name, or -1. */
+/* The variant index space of the tick (mux, client groups, the RTSP feed,
+ * /stats): 0 is "full", 1..n the [variant NAME] sections in file order,
+ * n + 1 RTSP's own YCbCr copy when it has one (cc_rtsp_config.has_own). */
+#define CC_VARIANT_FULL 0
+#define CC_VARIANTS (2 + CC_MAX_VARIANTS)
+
+/* Index of the [variant NAME] section called name, or -1. */
 int cc_variant_find(const cc_server_config *s, const char *name);
+/* Index of the variant called name in the tick's space ("full": 0), or -1. */
+int cc_variant_index(const cc_server_config *s, const char *name);
+/* Name of index v of the tick's space ("full" for 0 and unknown indexes). */
+const char *cc_variant_name(const cc_server_config *s, size_t v);
 /* Variants the encoder makes: the config's, and RTSP's own if it has one. */
 size_t cc_variant_count(const cc_server_config *s);
 /* The mux's variant v >= 1: the config's v - 1, or RTSP's own. */

@@ -197,12 +197,12 @@ typedef struct client_walk {
     uint64_t now_ns;
     uint64_t sent, skipped;
     size_t count;
-    size_t per_variant[CC_MUX_VARIANTS];
+    size_t per_variant[CC_VARIANTS];
 } client_walk;
 
 static const char *variant_name(const cc_mux *m, unsigned v)
 {
-    return v == 0 || v >= m->n_var ? "full" : cc_variant_at(m->cfg, v)->name;
+    return cc_variant_name(m->cfg, v);
 }
 
 static void client_json(const cc_client_info *info, void *arg)
@@ -220,7 +220,7 @@ static void client_json(const cc_client_info *info, void *arg)
     cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
-    if (info->variant < CC_MUX_VARIANTS)
+    if (info->variant < CC_VARIANTS)
         w->per_variant[info->variant]++;
     cJSON *cams = cJSON_AddArrayToObject(c, "cameras");
     for (unsigned i = 0; i < 64; i++)

@@ -77,4 +77,14 @@ struct cc_asset;
 int cc_http_asset_head(char *buf, size_t cap, int status, const struct cc_asset *a,
                        bool gzip);
 
+/* A page the daemon serves on the stream's port (/stats, /metrics, ...). */
+typedef struct cc_http_page {
+    int status;
+    const char *content_type;
+    char *body; /* malloc'd; the server frees it */
+} cc_http_page;
+
+/* Fills page for a GET of path and returns 0, or returns -ENOENT (404). */
+typedef int (*cc_page_fn)(const char *path, cc_http_page *page, void *arg);
+
 #endif

@@ -84,11 +84,7 @@ static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data,
 {
     (void)flags;
     conn *c = user;
-    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return cc_ws_sendbuf_wslay(&c->out, ctx, data, len);
 }
 
 /* The frames one wslay_event_send wrote: whole, unmasked, well formed. */

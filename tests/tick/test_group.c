@@ -1,6 +1,6 @@
 /* Tests for group.c: clients sharing bytes by cameras and rate; a
  * max_fps group's entries count every frame it was not sent. */
-#include "stream/group.h"
+#include "tick/group.h"
 
 #include <string.h>
 
@@ -16,20 +16,17 @@ static cc_bundle *bundle(uint64_t mask, const uint32_t *dropped)
 {
     static const uint8_t jpeg[8] = {0xff, 0xd8, 1, 2, 3, 4, 0xff, 0xd9};
     cc_bundle *b = cc_bundle_get(&pool, 4096);
-    cc_fb_writer w;
-    cc_fb_writer_begin(&w, b->data, b->cap, next_seq, 1000 + next_seq);
-    b->cameras = 0;
+    cc_bundle_begin(b, next_seq, 1000 + next_seq);
     for (unsigned i = 0; i < 64; i++) {
         if (!(mask >> i & 1))
             continue;
         cc_fb_entry e = {.camera_index = (uint16_t)i, .width = 16, .height = 16, .codec = 1,
                          .frame_id = next_seq, .capture_time_ns = 5, .payload_size = 8,
                          .dropped = dropped ? dropped[i] : 0, .payload = jpeg};
-        CHECK_EQ_INT(cc_fb_writer_add(&w, &e), CC_FB_OK);
-        b->cameras |= UINT64_C(1) << i;
+        CHECK_EQ_INT(cc_bundle_add(b, &e), CC_FB_OK);
     }
-    b->len = cc_fb_writer_end(&w);
-    b->seq = next_seq++;
+    cc_bundle_end(b);
+    next_seq++;
     return b;
 }
 
@@ -48,8 +45,8 @@ static long dropped_of(const cc_bundle *b, unsigned cam)
 /* A tick of the full stream only: planned, then its bundle. */
 static void tick(cc_group_set *gs, cc_bundle *m)
 {
-    uint64_t due[1] = {0}, held[1] = {0};
-    cc_group_plan(gs, due, held, 1, 30);
+    cc_tick_plan p = {.n_variants = 1, .stream_fps = 30};
+    cc_group_plan(gs, &p);
     cc_bundle *b[1] = {m};
     cc_group_tick(gs, b, 1);
 }
@@ -154,14 +151,14 @@ static void test_variant_plan(void)
     cc_group *fast = cc_group_join(&gs, 2, 0, 2);
     int slow_sent = 0;
     for (int t = 0; t < 30; t++) {
-        uint64_t due[3] = {0}, held[3] = {0};
-        cc_group_plan(&gs, due, held, 3, 30);
-        CHECK_EQ_INT(held[1], 1);
-        CHECK_EQ_INT(held[2], 2);
-        CHECK_EQ_INT(due[2], 2);
-        CHECK(due[1] == 0 || due[1] == 1);
+        cc_tick_plan p = {.n_variants = 3, .stream_fps = 30};
+        cc_group_plan(&gs, &p);
+        CHECK_EQ_INT(p.held[1], 1);
+        CHECK_EQ_INT(p.held[2], 2);
+        CHECK_EQ_INT(p.due[2], 2);
+        CHECK(p.due[1] == 0 || p.due[1] == 1);
         /* The mux makes a variant's bundle only when it is due. */
-        cc_bundle *b[3] = {bundle(3, NULL), due[1] ? bundle(1, NULL) : NULL,
+        cc_bundle *b[3] = {bundle(3, NULL), p.due[1] ? bundle(1, NULL) : NULL,
                            bundle(2, NULL)};
         cc_group_tick(&gs, b, 3);
         CHECK(full->now == b[0]);
@@ -175,8 +172,8 @@ static void test_variant_plan(void)
     }
     CHECK_EQ_INT(slow_sent, 10);
     /* Younger than the tick: sends what is there, nothing when it is not. */
-    uint64_t due[3] = {0}, held[3] = {0};
-    cc_group_plan(&gs, due, held, 3, 30);
+    cc_tick_plan p = {.n_variants = 3, .stream_fps = 30};
+    cc_group_plan(&gs, &p);
     cc_group *late = cc_group_join(&gs, 1, 0, 1);
     cc_bundle *b[3] = {bundle(3, NULL), NULL, bundle(2, NULL)};
     cc_group_tick(&gs, b, 3);
@@ -187,7 +184,7 @@ static void test_variant_plan(void)
     cc_group_remap_variants(&gs, old_to_new, 3);
     CHECK_EQ_INT(slow->variant, 0);
     CHECK_EQ_INT(fast->variant, 1);
-    CHECK_EQ_INT(slow->planned, 0);
+    CHECK_EQ_INT(slow->pace.planned, 0);
     for (int v = 0; v < 3; v++)
         if (b[v])
             cc_bundle_unref(b[v]);

@@ -1,5 +1,5 @@
 /* Groups of clients that get the same bytes: the same cameras of the same
- * variant at the same rate (PROTOCOL.md 1.1, "Per-client rate and
+ * variant at the same rate (docs/protocol.md 1.1, "Per-client rate and
  * variant").
  *
  * A group's bundle is built once per tick it sends and shared by all its
@@ -12,8 +12,9 @@
  *
  * Whether a group sends on a tick is decided when the tick starts
  * (cc_group_plan), so that a variant is encoded only for the ticks a group
- * of it sends on; the decisions wait in a short queue until the tick's
- * bundles come (cc_group_tick, in the same order). Loop thread only.
+ * of it sends on (pace.h); cc_group_tick uses the decision when the tick's
+ * bundles come. A subset is built from the bundle's entry index (bundle.h).
+ * Loop thread only.
  */
 #ifndef CC_GROUP_H
 #define CC_GROUP_H
@@ -23,14 +24,14 @@
 
 #include "bundle.h"
 #include "config.h"
+#include "pace.h"
+#include "reader.h"
 
 typedef struct cc_group {
     uint64_t mask;                 /* cameras */
     double max_fps;                /* 0: every tick */
     unsigned variant;              /* the mux's index; 0: full */
-    uint8_t plan;                  /* bit k: sends on the k-th tick to come */
-    uint8_t planned;               /* decisions in plan */
-    double credit;                 /* ticks' worth of sending earned */
+    cc_pace pace;                  /* its ticks */
     uint32_t owed[CC_MAX_CAMERAS]; /* frames not sent since its last entry */
     cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
     bool failed;                   /* due this tick, but out of memory */
@@ -54,10 +55,9 @@ cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
 /* One member less; the group goes with its last. */
 void cc_group_leave(cc_group_set *gs, cc_group *g);
 
-/* A tick starts: decides which groups send on it; due[v] and held[v] get
- * the cameras of variant v that groups sending on it / any group want. */
-void cc_group_plan(cc_group_set *gs, uint64_t *due, uint64_t *held,
-                   size_t n_variants, double stream_fps);
+/* A tick starts: decides which groups send on it; p->due[v] and p->held[v]
+ * get the cameras of variant v that groups sending on it / any group want. */
+void cc_group_plan(cc_group_set *gs, cc_tick_plan *p);
 /* A tick's bundles came, b[v] for variant v (NULL: not made): sets each
  * group's now (NULL when it does not send on this tick, or when its bundle
  * is missing: then failed). A group that joined after the tick started
