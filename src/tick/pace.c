@@ -12,12 +12,13 @@ bool cc_pace_due(cc_pace *p, double rate, double stream_fps)
 {
     if (rate <= 0 || rate >= stream_fps)
         return true;
+    /* What is left after a tick is taken carries over: capping the credit
+     * at one tick's worth would round every rate down to stream_fps / k
+     * (7 of 30 gave 6). It never reaches two: rate < stream_fps. */
     bool takes = p->credit >= 1 - 1e-9;
     if (takes)
         p->credit -= 1;
     p->credit += rate / stream_fps;
-    if (p->credit > 1)
-        p->credit = 1;
     return takes;
 }
 

@@ -3,8 +3,9 @@
  *
  * A reader at a lower rate than the stream (a client group's max_fps, the
  * RTSP feed's fps) takes evenly spread ticks: it earns a credit of
- * rate / stream_fps a tick and takes a tick when the credit reaches one,
- * never holding more than one tick's worth, so it never bursts. Whether it
+ * rate / stream_fps a tick and takes a tick when the credit reaches one:
+ * at most one tick in a row for a rate below half the stream's, the rate
+ * exact on average. Whether it
  * takes a tick is decided when the tick starts (so a variant is encoded
  * only for the ticks someone takes) and used when the tick's bundles come;
  * up to CC_MUX_TICKS ticks are in flight, so the decisions wait in a short
@@ -17,7 +18,7 @@
 #include <stdint.h>
 
 typedef struct cc_pace {
-    double credit;   /* ticks' worth of taking earned, at most one */
+    double credit;   /* ticks' worth of taking earned, below two */
     uint8_t plan;    /* bit k: takes the k-th tick in flight */
     uint8_t planned; /* decisions in plan */
 } cc_pace;

@@ -33,6 +33,19 @@ static void test_spread(void)
     }
     CHECK_EQ_INT(taken, 100);
     CHECK_EQ_INT(longest, 1);
+    /* A rate that does not divide the stream's: 7 of 30 on average (a
+     * credit capped at one tick's worth gave 6). */
+    cc_pace_init(&p);
+    taken = 0;
+    for (int t = 0; t < 3000; t++)
+        taken += cc_pace_due(&p, 7, 30);
+    CHECK(taken >= 699 && taken <= 701);
+    /* 25 of 30: five ticks in a row at most, one skipped between. */
+    cc_pace_init(&p);
+    taken = 0;
+    for (int t = 0; t < 3000; t++)
+        taken += cc_pace_due(&p, 25, 30);
+    CHECK(taken >= 2499 && taken <= 2501);
 }
 
 /* Decisions come back in the order they were taken; none queued: -1. */
