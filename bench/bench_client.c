@@ -36,7 +36,7 @@ static void on_open(cc_ws_client *ws, void *arg)
     c->shared->changed(c->shared->arg);
 }
 
-/* Only errors answer a subscribe (PROTOCOL.md); pongs and the rest are
+/* Only errors answer a subscribe (docs/protocol.md); pongs and the rest are
  * not the bench's. */
 static void on_reply(cc_bench_client *c, const char *msg, size_t len)
 {

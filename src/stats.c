@@ -95,6 +95,9 @@ typedef struct camera_figures {
     uint64_t ring_overwritten, jpeg_bytes, last_jpeg_bytes;
     double last_frame_age_s; /* < 0: nothing streamed yet */
     double encode_p50_ms, encode_p99_ms;
+    double grab_cpu_s;       /* the grab thread's CPU time; < 0: not running */
+    uint64_t ring_slots;
+    uint64_t encode_strips;  /* a full frame's encode is split in these */
     bool aravis;
     uint64_t completed, failed, underruns, resent, missing;
 } camera_figures;
@@ -148,6 +151,10 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
     if (s->last_capture_ns && now_ns >= s->last_capture_ns)
         f.last_frame_age_s = (double)(now_ns - s->last_capture_ns) / 1e9;
     encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
+    uint64_t cpu_ns;
+    f.grab_cpu_s = cc_camera_grab_cpu_ns(cam, &cpu_ns) == 0 ? (double)cpu_ns / 1e9 : -1;
+    f.ring_slots = cc_ring_slots(cam->ring);
+    f.encode_strips = cc_encode_job_parts(&st->mux->ticks[0].entries[i].jobs[0]);
     return f;
 }
 
@@ -180,6 +187,12 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
     cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
     cJSON_AddNumberToObject(c, "jpeg_bytes", (double)f->jpeg_bytes);
     cJSON_AddNumberToObject(c, "last_jpeg_bytes", (double)f->last_jpeg_bytes);
+    cJSON_AddNumberToObject(c, "encode_strips", (double)f->encode_strips);
+    cJSON_AddNumberToObject(c, "ring_slots", (double)f->ring_slots);
+    if (f->grab_cpu_s >= 0)
+        cJSON_AddNumberToObject(c, "grab_cpu_s", f->grab_cpu_s);
+    else
+        cJSON_AddNullToObject(c, "grab_cpu_s");
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
         cJSON_AddNumberToObject(a, "buffers_completed", (double)f->completed);
@@ -426,6 +439,12 @@ static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
         encode_p99_ms);
     U64("camera_jpeg_bytes_total", "counter", "JPEG bytes streamed", jpeg_bytes);
     U64("camera_last_jpeg_bytes", "gauge", "Size of the last JPEG", last_jpeg_bytes);
+    family(t, "camera_grab_cpu_seconds_total", "counter",
+           "CPU time of the camera's grab thread");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].grab_cpu_s >= 0)
+            appendf(t, "camcast_camera_grab_cpu_seconds_total{camera=\"%s\"} %.6f\n",
+                    f[i].name, f[i].grab_cpu_s);
     family(t, "camera_last_frame_age_seconds", "gauge",
            "Age of the last streamed frame");
     for (size_t i = 0; i < st->n; i++)

@@ -408,7 +408,7 @@ function readVariantSizes(v) {
 }
 
 /* The cameras of a hello, or a thrown reason. Keys we do not know are
- * ignored, as PROTOCOL.md asks. */
+ * ignored, as docs/protocol.md asks. */
 function readHello(msg) {
   if (!msg || typeof msg !== "object" || msg.type !== "hello")
     throw new Error("the first message is not a hello");

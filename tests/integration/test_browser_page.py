@@ -353,7 +353,7 @@ class FakeServer:
         return (1, 320, 240, self.jpeg_colour, 0, 1)
 
     def malformed(self):
-        """Nine bundles a reader must reject, one of each kind (PROTOCOL.md)."""
+        """Nine bundles a reader must reject, one of each kind (docs/protocol.md)."""
         good = bundle([self.a(self.jpeg_dark), self.b()], 1)
         one = bundle([self.a(self.jpeg_dark)], 2)
         return [

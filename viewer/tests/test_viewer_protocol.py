@@ -1,7 +1,7 @@
 """camcast-viewer against a scripted server: the cases camcastd does not
 produce on its own.
 
-A small WebSocket server (stdlib, written from /work/shared/PROTOCOL.md)
+A small WebSocket server (stdlib, written from docs/protocol.md)
 wants an access token (the viewer presents it with --token-file), sends a
 bundle before the hello, then a hello whose camera "dark" is marked
 "online": false, then FrameBundles with real JPEGs (TurboJPEG) where camera
