@@ -1084,8 +1084,8 @@ void cc_ws_client_free(cc_ws_client *c)
     /* Handles still open would point into freed memory. */
     assert(c->st == ST_IDLE && c->open_handles == 0 && !c->resolving);
     wslay_event_context_free(c->ws);
-    cc_ws_sendbuf_free(&c->out);
-    cc_ws_sendbuf_free(&c->sent);
+    cc_ws_sendbuf_destroy(&c->out);
+    cc_ws_sendbuf_destroy(&c->sent);
     free(c->msg);
     free(c->text);
     wipe(c->token, sizeof c->token);

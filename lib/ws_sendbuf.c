@@ -21,7 +21,7 @@ int cc_ws_sendbuf_append(cc_ws_sendbuf *b, const uint8_t *data, size_t len)
     return 0;
 }
 
-void cc_ws_sendbuf_free(cc_ws_sendbuf *b)
+void cc_ws_sendbuf_destroy(cc_ws_sendbuf *b)
 {
     free(b->data);
     *b = (cc_ws_sendbuf){0};

@@ -74,7 +74,7 @@ static void client_free(cc_client *c)
         s->n_http--;
         cc_debug("connection #%" PRIu64 " %s closed: %s", c->id, c->peer, c->reason);
     }
-    cc_ws_sendbuf_free(&c->out);
+    cc_ws_sendbuf_destroy(&c->out);
     free(c);
     maybe_shutdown_done(s);
 }

@@ -183,6 +183,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += n;
     }
     wslay_event_context_free(c.ws);
-    cc_ws_sendbuf_free(&c.out);
+    cc_ws_sendbuf_destroy(&c.out);
     return 0;
 }
