@@ -1,6 +1,6 @@
 /* Tests for config.c: parsing, defaults, every error message, write->load
  * round trip, --listen. Usage: test_config [cams.ini [other samples...]] */
-#include "config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <limits.h>

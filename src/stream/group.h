@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "bundle.h"
-#include "config.h"
+#include "config/config.h"
 
 typedef struct cc_group {
     uint64_t mask;                 /* cameras */

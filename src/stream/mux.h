@@ -33,7 +33,7 @@
 
 #include "bundle.h"
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 #include "encode/encoder.h"
 
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */

@@ -17,7 +17,7 @@
 
 #include "bundle.h"
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 #include "rtsp_server.h"
 
 typedef struct cc_rtsp_feed {

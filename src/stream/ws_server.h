@@ -15,7 +15,7 @@
 #include <uv.h>
 
 #include "bundle.h"
-#include "config.h"
+#include "config/config.h"
 
 typedef struct cc_server cc_server;
 
