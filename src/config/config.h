@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "camcast/token.h"
-#include "capture/frame.h"
+#include "pixfmt.h"
 
 #define CC_MAX_CAMERAS 64 /* subscriptions are a 64-bit mask */
 #define CC_NAME_MAX 64
