@@ -133,8 +133,29 @@ static int check_origins(cc_load *st, void *obj, const char *value)
     return 0;
 }
 
-/* A kernel congestion control name (cubic, bbr, reno, ...): checked for
- * its form here; whether the kernel has it is known when a socket asks. */
+int cc_congestion_offered(const char *list_path, const char *name, char *offered,
+                          size_t len)
+{
+    char line[1024];
+    FILE *f = fopen(list_path, "r");
+    bool read = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    if (!read)
+        return 0;
+    offered[0] = '\0';
+    bool found = false;
+    for (char *save, *p = strtok_r(line, " \t\n", &save); p;
+         p = strtok_r(NULL, " \t\n", &save)) {
+        size_t used = strlen(offered);
+        snprintf(offered + used, len - used, "%s%s", used ? ", " : "", p);
+        found |= strcmp(p, name) == 0;
+    }
+    return found || !offered[0] ? 0 : -ENOENT;
+}
+
+/* A kernel congestion control name (cubic, bbr, reno, ...) that the kernel
+ * offers: a name it lacks fails here rather than at the first viewer. */
 static int check_congestion(cc_load *st, void *obj, const char *value)
 {
     cc_server_config *s = obj;
@@ -142,11 +163,18 @@ static int check_congestion(cc_load *st, void *obj, const char *value)
     bool ok = n > 0 && n < sizeof s->tcp_congestion;
     for (size_t i = 0; ok && i < n; i++)
         ok = isalnum((unsigned char)value[i]) || value[i] == '_' || value[i] == '-';
-    if (ok)
-        return 0;
-    cc_key_error(st, "expected a congestion control name such as cubic or bbr, got '%s'",
-                 value);
-    return -1;
+    if (!ok) {
+        cc_key_error(st, "expected a congestion control name such as cubic or bbr, "
+                     "got '%s'", value);
+        return -1;
+    }
+    char offered[256];
+    if (cc_congestion_offered(CC_CONGESTION_AVAILABLE, value, offered, sizeof offered)) {
+        cc_key_error(st, "unknown congestion control '%s' (the kernel offers: %s)", value,
+                     offered);
+        return -1;
+    }
+    return 0;
 }
 
 /* In the order cc_config_write writes them. */

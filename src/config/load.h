@@ -182,6 +182,13 @@ const char *cc_list_names(char *buf, size_t len, const char *const *names, size_
 void cc_write_text_key(FILE *out, const char *prefix, const char *key,
                        const char *value);
 
+/* [server] tcp_congestion (config.c): 0 when the list of congestion
+ * controls at list_path has name, or cannot be read; else -ENOENT with the
+ * list, ", "-separated, in offered. */
+#define CC_CONGESTION_AVAILABLE "/proc/sys/net/ipv4/tcp_available_congestion_control"
+int cc_congestion_offered(const char *list_path, const char *name, char *offered,
+                          size_t len);
+
 /* Sections (variant.c, rtsp.c): what the loader calls at the end of the
  * file, and their part of cc_config_write. */
 void cc_rtsp_resolve(cc_load *st);
