@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "capture/aravis.h"
-#include "config.h"
+#include "config/config.h"
 #include "daemon.h"
 #include "log.h"
 #include "version.h"

@@ -1,6 +1,7 @@
 /* Tests for config.c: parsing, defaults, every error message, write->load
  * round trip, --listen. Usage: test_config [cams.ini [other samples...]] */
-#include "config.h"
+#include "config/config.h"
+#include "config/load.h" /* cc_congestion_offered */
 
 #include <errno.h>
 #include <limits.h>
@@ -697,6 +698,48 @@ static void test_origins(void)
     cc_config_destroy(&cfg);
 }
 
+/* tcp_congestion: a name the kernel does not offer fails at load, with the
+ * names it does; where its list cannot be read, the name is taken. */
+static void test_congestion(void)
+{
+    char list_path[128], offered[256] = "";
+    snprintf(list_path, sizeof list_path, "%s/available", dir);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered), 0);
+    write_bytes(list_path, "reno cubic\n", 11);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "cubic", offered, sizeof offered), 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered),
+                 -ENOENT);
+    CHECK_EQ_INT(strcmp(offered, "reno, cubic"), 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "cub", offered, sizeof offered),
+                 -ENOENT);
+    write_bytes(list_path, "", 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered), 0);
+    unlink(list_path);
+
+    /* The kernel's own list (no name is ""). */
+    char text[512], want[512], first[32] = "";
+    int rc = cc_congestion_offered(CC_CONGESTION_AVAILABLE, "", offered, sizeof offered);
+    snprintf(text, sizeof text, "[server]\ntcp_congestion = nosuchcc\n%s", minimal);
+    cc_config cfg;
+    char err[512];
+    if (rc == 0) {
+        fprintf(stderr, "  %s unreadable: every name is taken\n", CC_CONGESTION_AVAILABLE);
+        CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+        cc_config_destroy(&cfg);
+        return;
+    }
+    CHECK_EQ_INT(rc, -ENOENT);
+    snprintf(want, sizeof want, "[server] tcp_congestion: unknown congestion control "
+             "'nosuchcc' (the kernel offers: %s)", offered);
+    expect_error(text, 2, want);
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(offered, ","), offered);
+    snprintf(text, sizeof text, "[server]\ntcp_congestion = %s\n%s", first, minimal);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.tcp_congestion, first), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
 static void test_syntax_errors(void)
 {
     expect_error("[server]\nport\n", 2, "syntax error");
@@ -1058,6 +1101,7 @@ int main(int argc, char **argv)
     RUN(test_syntax_errors);
     RUN(test_token_file);
     RUN(test_origins);
+    RUN(test_congestion);
     RUN(test_long_values_round_trip);
     RUN(test_set_listen);
     RUN(test_aravis_defaults);

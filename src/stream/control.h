@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 
 typedef enum cc_control_type {
     CC_CONTROL_SUBSCRIBE = 1,

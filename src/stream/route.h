@@ -7,7 +7,7 @@
 #ifndef CC_ROUTE_H
 #define CC_ROUTE_H
 
-#include "config.h"
+#include "config/config.h"
 #include "http.h"
 
 typedef enum cc_route_action {

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "http.h"
 #include "tick/reader.h"
 

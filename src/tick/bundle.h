@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "camcast/framebundle.h"
-#include "config.h"
+#include "config/config.h"
 
 typedef struct cc_bundle_pool cc_bundle_pool;
 

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "bundle.h"
-#include "config.h"
+#include "config/config.h"
 #include "pace.h"
 #include "reader.h"
 

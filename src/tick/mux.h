@@ -34,7 +34,7 @@
 
 #include "bundle.h"
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 #include "encode/encoder.h"
 #include "reader.h"
 

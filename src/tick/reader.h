@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "bundle.h"
-#include "config.h"
+#include "config/config.h"
 
 /* What a tick's readers want, by variant (the index space of config.h,
  * cc_variant_at: 0 is full). */

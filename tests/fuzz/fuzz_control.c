@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz_check.h"
 #include "fuzz_utf8.h"
 #include "stream/control.h"

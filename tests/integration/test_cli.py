@@ -11,6 +11,7 @@
     exit status 2, exactly one line on stderr with "FILE:LINE:" (where a line
     applies) and the key, and nothing printed containing "ws://".
   - --listen 127.0.0.1:0 overrides the config's listen address and port.
+  - tcp_congestion: a name the kernel does not offer is refused at load.
 """
 
 import asyncio
@@ -263,6 +264,36 @@ def test_bad_configs():
     expect_config_error("does-not-exist.ini", None, None, [], "missing config file")
 
 
+CONGESTION_AVAILABLE = "/proc/sys/net/ipv4/tcp_available_congestion_control"
+
+
+def test_tcp_congestion():
+    """A congestion control the kernel does not offer is refused at load,
+    naming those it does (not at the first viewer); one it offers loads."""
+    try:
+        with open(CONGESTION_AVAILABLE) as f:
+            offered = f.read().split()
+    except OSError:
+        offered = []
+    bad = insert_after(GOOD, "max_clients = 64", "tcp_congestion = nosuchcc")
+    if not offered:  # nothing to check against: the name is taken
+        rc, out, err = cli(["--check-config", write("congestion.ini", bad)])
+        T.check(rc == 0, f"{CONGESTION_AVAILABLE} unreadable: tcp_congestion = nosuchcc "
+                         f"should load, got exit {rc}: {err!r}")
+        T.log(f"{CONGESTION_AVAILABLE} unreadable: any tcp_congestion loads")
+        return
+    expect_config_error("congestion.ini", bad, lineno(bad, "tcp_congestion = nosuchcc"),
+                        ["[server] tcp_congestion", "nosuchcc", *offered],
+                        "tcp_congestion = nosuchcc", extra_args=["--check-config"])
+    good = insert_after(GOOD, "max_clients = 64", f"tcp_congestion = {offered[0]}")
+    rc, out, err = cli(["--check-config", write("congestion_ok.ini", good)])
+    T.check(rc == 0, f"tcp_congestion = {offered[0]}: exit {rc}, stderr {err!r}")
+    cp = parse_ini(out, "--check-config (tcp_congestion)")
+    T.check_eq(cp.get("server", "tcp_congestion", fallback=None), offered[0],
+               "[server] tcp_congestion")
+    T.log(f"tcp_congestion: nosuchcc refused, {offered[0]} taken")
+
+
 def expect_usage_error(args, what):
     rc, out, err = cli(args)
     T.check(rc == 2, f"{what}: expected exit status 2, got {rc}; stderr {err!r}")
@@ -324,6 +355,7 @@ def main(binary):
     test_version_help()
     test_check_config()
     test_bad_configs()
+    test_tcp_congestion()
     test_listen_override()
     test_usage_errors()
 

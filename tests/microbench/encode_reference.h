@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "reference.h" /* the report's format: bench/reference.h */
 
 /* From the daemon's config: exact sizes, formats, patterns and quality.
