@@ -15,7 +15,7 @@
 #include "fuzz_utf8.h"
 #include "stream/control.h"
 
-#define SERVER_ERR_MAX 160 /* ws_server.c handle_control's err */
+#define SERVER_ERR_MAX 160 /* ws_session.c handle_control's err */
 
 static void check_reply(const char *err)
 {

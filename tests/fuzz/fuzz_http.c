@@ -17,7 +17,7 @@
 #include "stream/http.h"
 #include "stream/route.h"
 
-#define SERVER_MAX_HEAD 8192 /* ws_server.c MAX_HEAD */
+#define SERVER_MAX_HEAD 8192 /* server.c MAX_HEAD */
 
 typedef struct outcome {
     ssize_t end;    /* bytes of the stream the head took; -1 on error */
