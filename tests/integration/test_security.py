@@ -7,8 +7,10 @@ does, raw sockets for what a hostile client does.
   - Access token (token_file): no token and a wrong one get 401 with
     WWW-Authenticate: Bearer, on the stream and every page but /healthz;
     the header and ?token= both work; the token is in no log line and not
-    in /stats. A token file every user may read stops the daemon before it
-    starts, naming the file, line and key.
+    in /stats. A token file every user may read, a symbolic link, a FIFO or
+    a file of another owner stops the daemon before it starts, naming the
+    file, line and key; put in place of a good one, a reload (SIGHUP) is
+    refused and the daemon goes on answering (a FIFO does not hang it).
   - Origin: a foreign Origin gets 403 (default: the page's own origin; an
     allowlist replaces it).
   - Limits that cannot be starved: 200 idle connections held while a viewer
@@ -28,6 +30,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import sys
@@ -157,21 +160,97 @@ def check_token(binary):
         T.log("token absent from the log, /stats and /metrics; refusals logged once")
 
 
-def check_token_file_refused(binary):
-    path = token_file(0o644)
+def refused_at_start(binary, path, why, what):
+    """The daemon exits before starting, naming file, line and key."""
     config = T.make_config(server(token_file=path), SMALL)
     d = tempfile.mkdtemp(prefix="camcast-it-")
     ini = os.path.join(d, "cams.ini")
     with open(ini, "w") as f:
         f.write(config)
     rc, _, err = T.run_cli(binary, ["--config", ini])
-    T.check(rc != 0, "a world-readable token file must stop the daemon")
+    T.check(rc != 0, f"{what} must stop the daemon")
     line = config.split("\n").index(f"token_file = {path}") + 1
-    T.check(f"{ini}:{line}: [server] token_file: {path}: readable by every user" in err,
-            f"error names file, line, key: {err!r}")
+    T.check(f"{ini}:{line}: [server] token_file: {path}: {why}" in err,
+            f"{what}: error names file, line, key and why: {err!r}")
     T.check(TOKEN not in err, "the token in the error")
     T.check("streaming on" not in err, "nothing started")
-    T.log("a world-readable token file: exit before starting, file:line:key named")
+    T.log(f"{what}: exit before starting, file:line:key named ({why})")
+
+
+def write_token(path, mode=0o600):
+    with open(path, "w") as f:
+        f.write(TOKEN + "\n")
+    os.chmod(path, mode)
+    return True
+
+
+def link_token(path):
+    os.symlink(token_file(), path)
+    return True
+
+
+def fifo_token(path):
+    os.mkfifo(path, 0o600)
+    return True
+
+
+def foreign_token(path):
+    """A file of another user (nobody); False when that cannot be made."""
+    if os.geteuid() != 0:
+        return False
+    write_token(path)
+    os.chown(path, 65534, 65534)
+    return True
+
+
+# (what, maker of the file at a path, the reason in the error)
+BAD_TOKEN_FILES = [
+    ("a world-readable token file", lambda p: write_token(p, 0o644), "readable by every user"),
+    ("a symbolic link as token file", link_token, "a symbolic link"),
+    ("a FIFO as token file", fifo_token, "not a regular file"),
+    ("a token file of another user", foreign_token, "owned by another user"),
+]
+
+
+def check_token_file_refused(binary):
+    for what, make, why in BAD_TOKEN_FILES:
+        path = os.path.join(tempfile.mkdtemp(prefix="camcast-token-"), "token")
+        if not make(path):
+            T.log(f"{what}: skipped (only root can give a file to another user)")
+            continue
+        refused_at_start(binary, path, why, what)
+
+
+def check_token_file_reload(binary):
+    """A bad file put in place of a good one: each SIGHUP is refused with
+    the reason, the old token still opens, and the daemon keeps answering
+    (a FIFO does not block it: /healthz within the request's timeout)."""
+    path = token_file()
+    config = T.make_config(server(token_file=path), SMALL)
+    auth = f"Authorization: Bearer {TOKEN}\r\n"
+    with T.Daemon(binary, config) as d:
+        for what, make, why in BAD_TOKEN_FILES:
+            os.unlink(path)
+            if not make(path):
+                write_token(path)
+                T.log(f"{what} on reload: skipped (only root can give a file to another user)")
+                continue
+            start = d.line_count()
+            d.send_signal(signal.SIGHUP)
+            m = d.wait_for_line(r"SIGHUP: configuration refused.*token_file: .*" + re.escape(why),
+                                10, start)
+            T.check(m is not None, f"{what}: reload refused with the reason "
+                    f"({d.lines_matching('SIGHUP', start)})")
+            status, _, body, _ = T.http_request(d.port, f"GET /healthz HTTP/1.1\r\nHost: "
+                                                f"{T.HOST}:{d.port}\r\n\r\n".encode(),
+                                                timeout=5, what=f"/healthz after {what}")
+            T.check_eq(status, 200, f"/healthz after a reload with {what}")
+            T.check_eq(get(d.port, "/stats", auth)[0], 200, f"the old token after {what}")
+            T.log(f"{what} put in place: SIGHUP refused ({why}), the daemon answers, "
+                  "the old token holds")
+            os.unlink(path)
+            write_token(path)
+        T.check_eq(d.stop(), 0, "exit status")
 
 
 def check_origin(binary):
@@ -424,6 +503,7 @@ def check_escaped_type(binary):
 
 def main(binary):
     check_token_file_refused(binary)
+    check_token_file_reload(binary)
     check_token(binary)
     check_origin(binary)
     check_escaped_type(binary)
