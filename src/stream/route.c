@@ -1,5 +1,7 @@
 #include "route.h"
 
+#include "assets.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +44,14 @@ static void reply(cc_route *out, int status, const char *headers, const char *bo
                       .body = body};
 }
 
+/* The page's scripts and styles: the same for everyone, loaded without
+ * the token so that it never lands in a cache or a log with their URLs.
+ * The page itself ("/") is the token's, as everything else. */
+static bool public_file(const cc_http_request *rq)
+{
+    return rq->method == HTTP_GET && strcmp(rq->path, "/") != 0 && cc_asset_find(rq->path);
+}
+
 /* 401 or 403 for a request that may not have what it asks; false when it
  * may. /healthz is open to all: load balancers and probes carry no token. */
 static bool refused(const cc_http_request *rq, const cc_server_config *cfg, cc_route *out)
@@ -53,8 +63,8 @@ static bool refused(const cc_http_request *rq, const cc_server_config *cfg, cc_r
         out->refusal = "origin";
         return true;
     }
-    if (cfg->token[0] && !(rq->token_given && cc_token_equal(cfg->token, rq->token,
-                                                             rq->token_len))) {
+    if (cfg->token[0] && !public_file(rq) &&
+        !(rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len))) {
         reply(out, 401, "WWW-Authenticate: Bearer realm=\"camcastd\"\r\n",
               rq->token_given ? "wrong access token\n" : "access token required\n");
         out->refusal = "token";

@@ -35,16 +35,6 @@
 #define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
 #define RETRY_AFTER "Retry-After: 5\r\n"
 #define CLOSE_POLICY 1008        /* RFC 6455 7.4.1: policy violation */
-/* The page: its own scripts only, WebSockets to any daemon (a view over
- * several), never framed by another site; its URL may hold the token, so
- * no Referer leaves it. */
-#define PAGE_HEADERS                                                          \
-    "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; " \
-    "img-src 'self' blob: data:; worker-src 'self' blob:; "                     \
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"            \
-    "Referrer-Policy: no-referrer\r\n"                                          \
-    "X-Content-Type-Options: nosniff\r\n"
-
 typedef enum conn_state { CONN_HTTP, CONN_WS } conn_state;
 
 typedef struct client client;
@@ -588,49 +578,17 @@ static void write_static(client *c, const void *data, size_t len)
     }
 }
 
-/* The page's query: its token passed on to its own URLs, when the server
- * wants one (the request's token matched it: route.c checked). */
-static void page_query(const client *c, char *out, size_t cap)
-{
-    if (c->srv->cfg->token[0])
-        cc_asset_query(c->http.token, c->http.token_len, out, cap);
-    else
-        out[0] = '\0';
-}
-
-/* A templated asset (it carries the request's token): built for this
- * request, never cached. */
-static void serve_templated(client *c, const cc_asset *a)
-{
-    char query[3 * CC_TOKEN_MAX + 16];
-    page_query(c, query, sizeof query);
-    size_t len;
-    char *body = cc_asset_expand(a, query, &len);
-    if (!body) {
-        http_reply(c, 500, "", "out of memory\n");
-        return;
-    }
-    int n = cc_http_head(c->response, sizeof c->response, 200, a->content_type, len,
-                         PAGE_HEADERS);
-    if (n > 0) {
-        write_control(c, c->response, (size_t)n);
-        write_control(c, body, len);
-    }
-    free(body);
-}
-
 /* An embedded file: 304 when the client has it, gzip when it takes it. */
 static void serve_asset(client *c, const cc_asset *a)
 {
-    if (a->templated) {
-        serve_templated(c, a);
-    } else if (strcmp(c->http.if_none_match, a->etag) == 0) {
-        int n = cc_http_asset_head(c->response, sizeof c->response, 304, a, false);
+    bool no_store = c->http.has_query;
+    if (strcmp(c->http.if_none_match, a->etag) == 0) {
+        int n = cc_http_asset_head(c->response, sizeof c->response, 304, a, false, no_store);
         if (n > 0)
             write_control(c, c->response, (size_t)n);
     } else {
         bool gz = a->gzip && c->http.accepts_gzip;
-        int n = cc_http_asset_head(c->response, sizeof c->response, 200, a, gz);
+        int n = cc_http_asset_head(c->response, sizeof c->response, 200, a, gz, no_store);
         if (n > 0) {
             write_control(c, c->response, (size_t)n);
             write_static(c, gz ? a->gzip : a->data, gz ? a->gzip_len : a->len);

@@ -19,8 +19,9 @@ pixels, overlay text), on 127.0.0.1:
      extended headers, an unknown camera, a corrupt JPEG, then good
      bundles. The page counts each malformed bundle, shows the error, keeps
      drawing, and asks for the right variant (and "full" for one camera).
-  4. An access token: /?token=T streams, / without it gets 401; a daemon
-     restarted with another token makes the page say "check the token".
+  4. An access token: /?token=T streams, / without it gets 401 (its
+     scripts 200: they carry no token); a daemon restarted with another
+     token makes the page say "check the token".
 No uncaught exception and no console error but the expected connection
 failures; no Content-Security-Policy violation.
 """
@@ -435,7 +436,7 @@ class FakeServer:
         if "/" in name or not os.path.isfile(file):
             return http.HTTPStatus.NOT_FOUND, [], b"not found\n"
         with open(file, "rb") as f:
-            body = f.read().replace(b"{{query}}", b"")
+            body = f.read()
         kind = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
         ctype = kind[name.rsplit(".", 1)[1]] + "; charset=utf-8"
         return http.HTTPStatus.OK, [("Content-Type", ctype), ("Content-Security-Policy", CSP),
@@ -534,14 +535,15 @@ async def with_token(b, binary):
     port = free_port()
     d = T.Daemon(binary, daemon_config(port, token_file=token_file(token))).start()
     try:
-        for path in ("/", "/camcast.js", "/stream"):
+        for path, want in (("/", 401), ("/stream", 401), ("/camcast.js", 200)):
             status, _, _, _ = T.http_request(
                 port, f"GET {path} HTTP/1.1\r\nHost: {T.HOST}:{port}\r\n\r\n".encode())
-            T.check_eq(status, 401, f"GET {path} without the token")
+            T.check_eq(status, want, f"GET {path} without the token")
         await b.navigate(f"http://{T.HOST}:{port}/?token={q}")
         s = await wait_stats(b, lambda s: s["state"] == "streaming" and min(frames(s)) >= 5, 20,
                              "frames with ?token=")
-        T.log(f"token: / without it 401; /?token=T streams ({s['framesDrawn']} frames)")
+        T.log(f"token: / without it 401, its scripts 200; /?token=T streams "
+              f"({s['framesDrawn']} frames)")
         # Another token on the server: the page cannot see a 401 on its
         # WebSocket, but says what is wrong.
         d.stop()

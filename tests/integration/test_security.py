@@ -11,6 +11,8 @@ does, raw sockets for what a hostile client does.
     a file of another owner stops the daemon before it starts, naming the
     file, line and key; put in place of a good one, a reload (SIGHUP) is
     refused and the daemon goes on answering (a FIFO does not hang it).
+  - The page's files (scripts, style, worker) need no token and carry
+    none; the page opened with ?token= is served Cache-Control: no-store.
   - Origin: a foreign Origin gets 403 (default: the page's own origin; an
     allowlist replaces it).
   - Limits that cannot be starved: 200 idle connections held while a viewer
@@ -158,6 +160,37 @@ def check_token(binary):
         refusals = [ln for ln in d.lines if "token" in ln and "refused" in ln]
         T.check_eq(len(refusals), 1, f"refusals logged once per episode: {refusals}")
         T.log("token absent from the log, /stats and /metrics; refusals logged once")
+
+
+def check_assets(binary):
+    """The page's files need no token and never carry it; the page opened
+    with ?token= is kept in no cache (its URL, with the token, would be the
+    key)."""
+    config = T.make_config(server(token_file=token_file()), SMALL)
+    with T.Daemon(binary, config) as d:
+        for name in ("/camcast.js", "/framebundle.js", "/decode-worker.js", "/camcast.css"):
+            status, headers, body, _ = get(d.port, name)
+            T.check_eq(status, 200, f"{name} without the token")
+            T.check_eq(headers.get("cache-control"), "no-cache", f"{name} Cache-Control")
+            T.check(b"{{query}}" not in body and b"token=" + TOKEN_Q.encode() not in body,
+                    f"{name} carries no token")
+        T.check_eq(get(d.port, "/")[0], 401, "the page without the token")
+        status, headers, body, _ = get(d.port, f"/?token={TOKEN_Q}")
+        T.check_eq(status, 200, "the page with ?token=")
+        T.check_eq(headers.get("cache-control"), "no-store", "Cache-Control of /?token=")
+        T.check_eq(headers.get("referrer-policy"), "no-referrer", "Referrer-Policy of /?token=")
+        T.check(TOKEN not in body.decode() and TOKEN_Q not in body.decode(),
+                "the page's body carries the token")
+        for ref in re.findall(rb'(?:src|href)="([^"]+)"', body):
+            T.check(b"?" not in ref, f"the page loads {ref!r} with a query")
+        status, headers, _, _ = get(d.port, "/", f"Authorization: Bearer {TOKEN}\r\n")
+        T.check_eq((status, headers.get("cache-control")), (200, "no-cache"),
+                   "the page with the token in a header (not in its URL)")
+        status, headers, _, _ = get(d.port, "/camcast.js?token=" + TOKEN_Q)
+        T.check_eq(headers.get("cache-control"), "no-store", "a file asked for with a query")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("page files without the token (no-cache); /?token= no-store, its body and "
+          "URLs without the token")
 
 
 def refused_at_start(binary, path, why, what):
@@ -505,6 +538,7 @@ def main(binary):
     check_token_file_refused(binary)
     check_token_file_reload(binary)
     check_token(binary)
+    check_assets(binary)
     check_origin(binary)
     check_escaped_type(binary)
     check_close_codes(binary)

@@ -143,7 +143,14 @@ static void test_token(void)
                      .action, CC_ROUTE_UPGRADE);
     CHECK_EQ_INT(decide(UPGRADE("/stream?token=abcdefghijklmnop0123456789-._~%2B%2F%3D", ""),
                         &cfg).action, CC_ROUTE_UPGRADE);
-    /* Every page needs it, but /healthz. */
+    /* Every page needs it, but /healthz and the page's own files (the
+     * same for everyone: loaded without it, never cached with it). */
+    CHECK_EQ_INT(decide("GET / HTTP/1.1\r\n\r\n", &cfg).status, 401);
+    CHECK_EQ_INT(decide("GET /camcast.js HTTP/1.1\r\n\r\n", &cfg).action, CC_ROUTE_PAGE);
+    CHECK_EQ_INT(decide("GET /decode-worker.js HTTP/1.1\r\n\r\n", &cfg).action,
+                 CC_ROUTE_PAGE);
+    CHECK_EQ_INT(decide("POST /camcast.js HTTP/1.1\r\nContent-Length: 0\r\n\r\n", &cfg)
+                     .status, 401);
     CHECK_EQ_INT(decide("GET /stats HTTP/1.1\r\n\r\n", &cfg).status, 401);
     CHECK_EQ_INT(decide("GET /metrics HTTP/1.1\r\n\r\n", &cfg).status, 401);
     CHECK_EQ_INT(decide("GET /nothing HTTP/1.1\r\n\r\n", &cfg).status, 401);
