@@ -51,13 +51,13 @@ enum { S_LISTEN, S_PORT, S_STREAM_FPS, S_JPEG_QUALITY, S_ENCODER_WORKERS,
        S_MAX_CLIENTS, S_ARAVIS_FAKE, S_TOKEN_FILE, S_ALLOWED_ORIGINS,
        S_MAX_CLIENTS_PER_ADDRESS, S_MAX_PENDING, S_HANDSHAKE_TIMEOUT,
        S_STALL_TIMEOUT, S_EXPOSE_CLIENT_ADDRESSES, S_SEND_QUEUE_BOUND,
-       S_TCP_CONGESTION };
+       S_TCP_CONGESTION, S_SERVER_NAMES };
 static const char *const server_keys[] = {
     "listen", "port", "stream_fps", "jpeg_quality", "encoder_workers",
     "max_clients", "aravis_fake", "token_file", "allowed_origins",
     "max_clients_per_address", "max_pending", "handshake_timeout",
     "stall_timeout", "expose_client_addresses", "send_queue_bound",
-    "tcp_congestion",
+    "tcp_congestion", "server_names",
 };
 
 static const char *const camera_keys[CC_CAMERA_KEYS] = {
@@ -352,6 +352,35 @@ static void set_origins(load_state *st, cc_server_config *s, const char *value)
     snprintf(s->allowed_origins, sizeof s->allowed_origins, "%s", value);
 }
 
+/* A host name as a browser writes it in Host: letters, digits, '-' and
+ * '.' (an IP address needs no entry: every one is accepted), or "*". */
+static bool valid_server_name(const char *name, size_t n)
+{
+    if (n == 1 && name[0] == '*')
+        return true;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '.')
+            return false;
+    return true;
+}
+
+static void set_server_names(load_state *st, cc_server_config *s, const char *value)
+{
+    for (const char *p = value + strspn(value, " \t"); *p;) {
+        size_t n = strcspn(p, " \t");
+        if (!valid_server_name(p, n)) {
+            key_error(st, "'%.*s' is not a host name (letters, digits, '-' and '.'; or *)",
+                      (int)n, p);
+            return;
+        }
+        p += n;
+        p += strspn(p, " \t");
+    }
+    snprintf(s->server_names, sizeof s->server_names, "%s", value);
+}
+
 /* A kernel congestion control name (cubic, bbr, reno, ...): checked for
  * its form here; whether the kernel has it is known when a socket asks. */
 static void set_congestion(load_state *st, cc_server_config *s, const char *value)
@@ -405,6 +434,9 @@ static void set_server(load_state *st, int key, const char *value)
         break;
     case S_ALLOWED_ORIGINS:
         set_origins(st, s, value);
+        break;
+    case S_SERVER_NAMES:
+        set_server_names(st, s, value);
         break;
     case S_MAX_CLIENTS_PER_ADDRESS:
         if (!get_long(st, value, 0, 10000, &n))
@@ -1354,6 +1386,8 @@ void cc_config_write(const cc_config *cfg, FILE *out)
         write_text_key(out, "", "token_file", s->token_file);
     if (s->allowed_origins[0])
         write_text_key(out, "", "allowed_origins", s->allowed_origins);
+    if (s->server_names[0])
+        write_text_key(out, "", "server_names", s->server_names);
     fprintf(out, "max_clients_per_address = %u\nmax_pending = %u\n",
             s->max_clients_per_address, s->max_pending);
     fprintf(out, "handshake_timeout = %s\n",

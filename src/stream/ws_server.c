@@ -110,7 +110,7 @@ struct cc_server {
     cc_page_fn page;
     void *page_arg;
     cc_server_counters counters;
-    episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_stall,
+    episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_host, ep_stall,
         ep_congestion;
     bool shutting_down;
     void (*shutdown_done)(void *);
@@ -629,19 +629,28 @@ static void serve_page(client *c)
 }
 
 /* Counts an access refusal; logs the first of an episode. The token is
- * never logged, given or expected. */
+ * never logged, given or expected; a Host is, quoted plain (it names what
+ * to add to server_names). */
 static void count_refusal(client *c, const char *refusal)
 {
     cc_server *s = c->srv;
-    bool token = strcmp(refusal, "token") == 0;
-    if (token)
+    bool token = strcmp(refusal, "token") == 0, host = strcmp(refusal, "host") == 0;
+    char why[192], shown[CC_CONTROL_TYPE_SHOWN * 2];
+    if (token) {
         s->counters.refused_token++;
-    else
+        snprintf(why, sizeof why, "%s",
+                 c->http.token_given ? "wrong access token" : "no access token");
+    } else if (host) {
+        s->counters.refused_host++;
+        cc_control_quote(c->http.host, shown, sizeof shown);
+        snprintf(why, sizeof why, "Host \"%s\" is not a name of this server "
+                 "(add it to [server] server_names)", shown);
+    } else {
         s->counters.refused_origin++;
-    if (episode_starts(token ? &s->ep_token : &s->ep_origin))
-        cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer,
-                token ? (c->http.token_given ? "wrong access token" : "no access token")
-                      : "origin not allowed");
+        snprintf(why, sizeof why, "origin not allowed");
+    }
+    if (episode_starts(token ? &s->ep_token : host ? &s->ep_host : &s->ep_origin))
+        cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer, why);
 }
 
 static void route(client *c)

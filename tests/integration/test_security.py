@@ -13,6 +13,10 @@ does, raw sockets for what a hostile client does.
     refused and the daemon goes on answering (a FIFO does not hang it).
   - The page's files (scripts, style, worker) need no token and carry
     none; the page opened with ?token= is served Cache-Control: no-store.
+  - DNS rebinding: a Host that is not an IP address, localhost or on
+    server_names gets 421 on every path but /healthz (the stream before
+    any upgrade), counted and logged once; the default origin check takes
+    only the request's own, allowed Host.
   - Origin: a foreign Origin gets 403 (default: the page's own origin; an
     allowlist replaces it).
   - Limits that cannot be starved: 200 idle connections held while a viewer
@@ -286,6 +290,85 @@ def check_token_file_reload(binary):
         T.check_eq(d.stop(), 0, "exit status")
 
 
+def get_as(port, path, host, extra=""):
+    req = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
+    return T.http_request(port, req, what=f"GET {path} as {host}")
+
+
+def upgrade_as(port, host, origin=None):
+    extra = f"Origin: {origin}\r\n" if origin else ""
+    req, _ = T.upgrade_request("/stream", extra=extra, host=host)
+    status, _, body, _ = T.http_request(port, req, what=f"upgrade as {host}")
+    return status, body
+
+
+async def ws_as(port, host, origin):
+    """python3-websockets with the Host and Origin a browser at that name
+    would send; -> the hello's type."""
+    async with websockets.connect(f"ws://{T.HOST}:{port}/stream", max_size=None,
+                                  extra_headers={"Host": host}, origin=origin) as ws:
+        return json.loads(await T.recv_text(ws))["type"]
+
+
+def check_rebinding(binary):
+    """DNS rebinding: a page of evil.example re-points its name at the
+    daemon, so its requests say Host: evil.example (and Origin too). They
+    get 421 on every path but /healthz, before any upgrade; addresses,
+    localhost and server_names are served, and the default origin check
+    takes only the request's own, allowed, Host."""
+    config = T.make_config(server(server_names="cams.test"), SMALL)
+    with T.Daemon(binary, config) as d:
+        p = d.port
+        evil = f"evil.example:{p}"
+        for path in ("/", "/stats", "/metrics", "/camcast.js", "/nothing"):
+            status, _, body, _ = get_as(p, path, evil, f"Origin: http://{evil}\r\n")
+            T.check_eq(status, 421, f"{path} as {evil}")
+            T.check(b"server_names" in body, f"421 body {body!r}")
+        status, body = upgrade_as(p, evil, f"http://{evil}")
+        T.check_eq(status, 421, "the stream as evil.example (no 101)")
+        T.check_eq(get_as(p, "/stats", f"cams.test.evil.example:{p}")[0], 421,
+                   "a name that only starts with a server name")
+        T.check_eq(get_as(p, "/healthz", evil)[0], 200, "/healthz answers any Host")
+        T.log("Host evil.example: 421 for /, /stats, /metrics, /camcast.js and the stream; "
+              "/healthz 200")
+
+        for host in (f"127.0.0.1:{p}", f"localhost:{p}", f"[::1]:{p}", f"cams.test:{p}",
+                     "CAMS.TEST", f"10.1.2.3:{p}"):
+            T.check_eq(get_as(p, "/stats", host)[0], 200, f"/stats as {host}")
+        for host in (f"127.0.0.1:{p}", f"localhost:{p}", f"cams.test:{p}"):
+            T.check_eq(asyncio.run(ws_as(p, host, f"http://{host}")), "hello",
+                       f"the stream as {host}, Origin its own")
+        T.log("addresses, localhost and server_names served; each its own origin streams")
+
+        for host, origin in ((f"127.0.0.1:{p}", f"http://{evil}"),
+                             (f"localhost:{p}", f"http://127.0.0.1:{p}"),
+                             (f"cams.test:{p}", f"http://cams.test:{p + 1}")):
+            T.check_eq(upgrade_as(p, host, origin)[0], 403, f"Origin {origin} to {host}")
+        lim = limits(p)
+        T.check_eq(lim["host"], 7, f"limits.host: {lim}")
+        metrics = get(p, "/metrics")[2].decode()
+        T.check('camcast_limited_total{reason="host"} 7' in metrics, "host refusals in /metrics")
+        lines = d.lines_matching(r"refused .*Host")
+        T.check_eq(len(lines), 1, f"host refusals logged once per episode: {lines}")
+        T.check(f'Host "{evil}" is not a name of this server' in lines[0], lines[0])
+        T.check_eq(d.stop(), 0, "exit status")
+
+    # An origin list does not lift it (same-origin GETs carry no Origin);
+    # "*" does: for a proxy in front that checks Host itself.
+    config = T.make_config(server(allowed_origins=f"http://evil.example"), SMALL)
+    with T.Daemon(binary, config) as d:
+        T.check_eq(get_as(d.port, "/stats", f"evil.example:{d.port}")[0], 421,
+                   "Host evil.example with allowed_origins set")
+        T.check_eq(d.stop(), 0, "exit status")
+    config = T.make_config(server(server_names="*"), SMALL)
+    with T.Daemon(binary, config) as d:
+        T.check_eq(get_as(d.port, "/stats", f"evil.example:{d.port}")[0], 200,
+                   "any Host with server_names = *")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("allowed_origins keeps the Host check; server_names = * lifts it; the origin "
+          "must be the request's own")
+
+
 def check_origin(binary):
     config = T.make_config(server(), SMALL)
     with T.Daemon(binary, config) as d:
@@ -539,6 +622,7 @@ def main(binary):
     check_token_file_reload(binary)
     check_token(binary)
     check_assets(binary)
+    check_rebinding(binary)
     check_origin(binary)
     check_escaped_type(binary)
     check_close_codes(binary)
