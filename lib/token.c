@@ -10,8 +10,8 @@
 
 #define FILE_MAX 4096 /* a token file is one short line */
 
-/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY or
- * per-user permission bits there. */
+/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY,
+ * O_NOFOLLOW, O_NONBLOCK, file owners or per-user permission bits there. */
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 0
 #endif
@@ -26,10 +26,13 @@
 #endif
 #ifdef S_IROTH
 #define READABLE_BY_ALL(mode) ((mode) & S_IROTH)
-#define OWNED_BY_US_OR_ROOT(st) ((st).st_uid == geteuid() || (st).st_uid == 0)
 #else
 #define READABLE_BY_ALL(mode) 0
+#endif
+#ifdef _WIN32 /* no POSIX owners */
 #define OWNED_BY_US_OR_ROOT(st) 1
+#else
+#define OWNED_BY_US_OR_ROOT(st) ((st).st_uid == geteuid() || (st).st_uid == 0)
 #endif
 
 /* A memset the compiler may not drop: the token does not linger. */
