@@ -337,19 +337,21 @@ static bool valid_origin(const char *o, size_t n)
     return true;
 }
 
-static void set_origins(load_state *st, cc_server_config *s, const char *value)
+/* A space-separated list, kept as written when valid() takes every item;
+ * else the first item it refuses is the error ("is not " what). */
+static void set_list(load_state *st, char *dst, size_t cap, const char *value,
+                     bool (*valid)(const char *item, size_t n), const char *what)
 {
     for (const char *p = value + strspn(value, " \t"); *p;) {
         size_t n = strcspn(p, " \t");
-        if (!valid_origin(p, n)) {
-            key_error(st, "'%.*s' is not an origin (SCHEME://HOST[:PORT], null or *)",
-                      (int)n, p);
+        if (!valid(p, n)) {
+            key_error(st, "'%.*s' is not %s", (int)n, p, what);
             return;
         }
         p += n;
         p += strspn(p, " \t");
     }
-    snprintf(s->allowed_origins, sizeof s->allowed_origins, "%s", value);
+    snprintf(dst, cap, "%s", value);
 }
 
 /* A host name as a browser writes it in Host: letters, digits, '-' and
@@ -364,21 +366,6 @@ static bool valid_server_name(const char *name, size_t n)
         if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '.')
             return false;
     return true;
-}
-
-static void set_server_names(load_state *st, cc_server_config *s, const char *value)
-{
-    for (const char *p = value + strspn(value, " \t"); *p;) {
-        size_t n = strcspn(p, " \t");
-        if (!valid_server_name(p, n)) {
-            key_error(st, "'%.*s' is not a host name (letters, digits, '-' and '.'; or *)",
-                      (int)n, p);
-            return;
-        }
-        p += n;
-        p += strspn(p, " \t");
-    }
-    snprintf(s->server_names, sizeof s->server_names, "%s", value);
 }
 
 /* A kernel congestion control name (cubic, bbr, reno, ...): checked for
@@ -433,10 +420,12 @@ static void set_server(load_state *st, int key, const char *value)
         set_token_file(st, s, value);
         break;
     case S_ALLOWED_ORIGINS:
-        set_origins(st, s, value);
+        set_list(st, s->allowed_origins, sizeof s->allowed_origins, value, valid_origin,
+                 "an origin (SCHEME://HOST[:PORT], null or *)");
         break;
     case S_SERVER_NAMES:
-        set_server_names(st, s, value);
+        set_list(st, s->server_names, sizeof s->server_names, value, valid_server_name,
+                 "a host name (letters, digits, '-' and '.'; or *)");
         break;
     case S_MAX_CLIENTS_PER_ADDRESS:
         if (!get_long(st, value, 0, 10000, &n))
