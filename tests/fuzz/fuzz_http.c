@@ -85,6 +85,7 @@ static void check_same(const outcome *a, const outcome *b)
         return;
     FUZZ_CHECK(a->rq.method == b->rq.method);
     FUZZ_CHECK(same_string(a->rq.path, b->rq.path));
+    FUZZ_CHECK(a->rq.has_query == b->rq.has_query);
     FUZZ_CHECK(a->rq.upgrade_websocket == b->rq.upgrade_websocket);
     FUZZ_CHECK(same_string(a->rq.ws_key, b->rq.ws_key));
     FUZZ_CHECK(a->rq.ws_version == b->rq.ws_version);
