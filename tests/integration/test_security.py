@@ -278,9 +278,9 @@ def check_token_file_reload(binary):
                                 10, start)
             T.check(m is not None, f"{what}: reload refused with the reason "
                     f"({d.lines_matching('SIGHUP', start)})")
-            status, _, body, _ = T.http_request(d.port, f"GET /healthz HTTP/1.1\r\nHost: "
-                                                f"{T.HOST}:{d.port}\r\n\r\n".encode(),
-                                                timeout=5, what=f"/healthz after {what}")
+            status, _, _, _ = T.http_request(d.port, f"GET /healthz HTTP/1.1\r\nHost: "
+                                             f"{T.HOST}:{d.port}\r\n\r\n".encode(),
+                                             timeout=5, what=f"/healthz after {what}")
             T.check_eq(status, 200, f"/healthz after a reload with {what}")
             T.check_eq(get(d.port, "/stats", auth)[0], 200, f"the old token after {what}")
             T.log(f"{what} put in place: SIGHUP refused ({why}), the daemon answers, "
@@ -355,7 +355,7 @@ def check_rebinding(binary):
 
     # An origin list does not lift it (same-origin GETs carry no Origin);
     # "*" does: for a proxy in front that checks Host itself.
-    config = T.make_config(server(allowed_origins=f"http://evil.example"), SMALL)
+    config = T.make_config(server(allowed_origins="http://evil.example"), SMALL)
     with T.Daemon(binary, config) as d:
         T.check_eq(get_as(d.port, "/stats", f"evil.example:{d.port}")[0], 421,
                    "Host evil.example with allowed_origins set")
