@@ -252,7 +252,9 @@ typedef struct limit_counter {
     uint64_t value;
 } limit_counter;
 
-static size_t limit_counters(const cc_server *srv, limit_counter out[8])
+#define LIMIT_COUNTERS 9
+
+static size_t limit_counters(const cc_server *srv, limit_counter out[LIMIT_COUNTERS])
 {
     cc_server_counters k = cc_server_get_counters(srv);
     const limit_counter all[] = {
@@ -262,16 +264,18 @@ static size_t limit_counters(const cc_server *srv, limit_counter out[8])
         {"per_address", k.refused_per_address},
         {"token", k.refused_token},
         {"origin", k.refused_origin},
+        {"host", k.refused_host},
         {"stalled", k.closed_stalled},
         {"protocol_error", k.protocol_errors},
     };
+    _Static_assert(sizeof all / sizeof all[0] == LIMIT_COUNTERS, "room for each");
     memcpy(out, all, sizeof all);
     return sizeof all / sizeof all[0];
 }
 
 static void limits_json(cJSON *o, const cc_server *srv)
 {
-    limit_counter k[8];
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
         cJSON_AddNumberToObject(o, k[i].name, (double)k[i].value);
@@ -505,7 +509,7 @@ static void client_metric(const cc_client_info *info, void *arg)
 
 static void limit_metrics(text *t, const cc_server *srv)
 {
-    limit_counter k[8];
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     family(t, "limited_total", "counter",
            "Connections refused or closed by a limit or an access check, by reason");

@@ -217,6 +217,7 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK_EQ_INT(strcmp(a->server.token_file, b->server.token_file), 0);
     CHECK_EQ_INT(strcmp(a->server.token, b->server.token), 0);
     CHECK_EQ_INT(strcmp(a->server.allowed_origins, b->server.allowed_origins), 0);
+    CHECK_EQ_INT(strcmp(a->server.server_names, b->server.server_names), 0);
     CHECK_EQ_INT(a->server.max_clients_per_address, b->server.max_clients_per_address);
     CHECK_EQ_INT(a->server.max_pending, b->server.max_pending);
     CHECK(a->server.handshake_timeout_s == b->server.handshake_timeout_s);
@@ -567,6 +568,10 @@ static const struct {
      "'http://a.example/path' is not an origin (SCHEME://HOST[:PORT], null or *)"},
     {"server", "allowed_origins", "https://ok.example a.example",
      "'a.example' is not an origin (SCHEME://HOST[:PORT], null or *)"},
+    {"server", "server_names", "cams.example http://x",
+     "'http://x' is not a host name (letters, digits, '-' and '.'; or *)"},
+    {"server", "server_names", "cams.example:8765",
+     "'cams.example:8765' is not a host name (letters, digits, '-' and '.'; or *)"},
     {"server", "send_queue_bound", "-1", "expected an integer 0..1073741824, got '-1'"},
     {"server", "tcp_congestion", "cu bic",
      "expected a congestion control name such as cubic or bbr, got 'cu bic'"},
@@ -689,11 +694,13 @@ static void test_origins(void)
     char err[512], text[512];
     snprintf(text, sizeof text,
              "[server]\nallowed_origins = https://a.example  http://b:8080 null\n"
+             "server_names = cams.example line-2.local\n"
              "tcp_congestion = cubic\nsend_queue_bound = 65536\n%s",
              minimal);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
     CHECK_EQ_INT(strcmp(cfg.server.allowed_origins, "https://a.example  http://b:8080 null"),
                  0);
+    CHECK_EQ_INT(strcmp(cfg.server.server_names, "cams.example line-2.local"), 0);
     check_round_trip(&cfg);
     cc_config_destroy(&cfg);
 }
