@@ -47,6 +47,13 @@ static int check_port(cc_load *st, void *obj, const char *value)
     return note_port(st, obj);
 }
 
+static int note_fps(cc_load *st, void *obj, const char *value)
+{
+    (void)value;
+    ((cc_rtsp_config *)obj)->fps_line = st->line;
+    return 0;
+}
+
 static int check_variant(cc_load *st, void *obj, const char *value)
 {
     ((cc_rtsp_config *)obj)->variant_line = st->line;
@@ -59,7 +66,7 @@ static const cc_key rtsp_keys[] = {
               .flags = CC_KEY_OMIT_EMPTY),
     CC_UINT("port", 0, 65535, "8554", cc_rtsp_config, port, .check = check_port),
     /* 0: stream_fps */
-    CC_NUMBER("fps", 0, 1000, "0", cc_rtsp_config, fps),
+    CC_NUMBER("fps", 0, 1000, "0", cc_rtsp_config, fps, .check = note_fps),
     CC_TEXT("variant", "full", cc_rtsp_config, variant, .check = check_variant),
 };
 
@@ -93,11 +100,17 @@ const cc_section_type cc_rtsp_section = {
 };
 
 /* The JPEGs RTSP sends: the chosen variant when it is YCbCr already, else
- * one like it made YCbCr for RTSP alone. */
+ * one like it made YCbCr for RTSP alone. RTSP's frames are the tick's, so
+ * fps is at most stream_fps (wherever [server] is in the file). */
 void cc_rtsp_resolve(cc_load *st)
 {
     cc_server_config *s = &st->cfg->server;
     cc_rtsp_config *r = &s->rtsp;
+    if (r->fps > s->stream_fps) {
+        cc_load_fail(st, r->fps_line, "[rtsp] fps: %g is more than [server] stream_fps "
+                     "= %g (RTSP sends at most a frame per tick)", r->fps, s->stream_fps);
+        return;
+    }
     int v = strcmp(r->variant, "full") == 0 ? -1 : cc_variant_find(s, r->variant);
     if (v < 0 && strcmp(r->variant, "full") != 0) {
         cc_load_fail(st, r->variant_line, "[rtsp] variant: no [variant %s] (give \"full\" "
