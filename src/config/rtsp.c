@@ -5,7 +5,9 @@
 
 #include <string.h>
 
-#define RTSP_DEFAULT_PORT 8554
+#ifndef CC_HAVE_RTSP
+#define CC_HAVE_RTSP 0 /* meson -Drtsp=disabled, or no GStreamer RTSP server */
+#endif
 
 /* Where the port is set: in listen or port, not both. */
 static int note_port(cc_load *st, cc_rtsp_config *r)
@@ -23,7 +25,7 @@ static void parse_listen(cc_load *st, void *obj, const char *value)
     cc_rtsp_config *r = obj;
     char addr[sizeof r->listen];
     const char *port;
-    long n = RTSP_DEFAULT_PORT;
+    long n = 0;
     if (cc_split_listen(value, addr, sizeof addr, &port) || !cc_valid_address(addr) ||
         (port && cc_parse_long(port, 0, 65535, &n))) {
         cc_key_error(st, "expected ADDR, ADDR:PORT or [IPV6]:PORT, got '%s'", value);
@@ -80,6 +82,11 @@ static void begin_rtsp(cc_load *st, const char *name, size_t len)
     (void)name;
     (void)len;
     cc_rtsp_config *r = &st->cfg->server.rtsp;
+    if (!CC_HAVE_RTSP) { /* what loads, the daemon can start */
+        cc_load_fail(st, st->line, "[rtsp]: this camcastd was built without RTSP "
+                     "(GStreamer's RTSP server library; meson setup -Drtsp=enabled)");
+        return;
+    }
     if (r->enabled) {
         cc_load_fail(st, st->line, "duplicate section [rtsp] (first defined at line %d)",
                      r->line);
