@@ -94,8 +94,7 @@ static void begin_rtsp(cc_load *st, const char *name, size_t len)
     }
     *r = (cc_rtsp_config){.enabled = true, .line = st->line};
     snprintf(st->sec.label, sizeof st->sec.label, "[rtsp]");
-    cc_keys_defaults(st, rtsp_keys, CC_N_OF(rtsp_keys), r);
-    cc_load_enter(st, &cc_rtsp_section);
+    cc_load_enter(st, &cc_rtsp_section, r);
 }
 
 const cc_section_type cc_rtsp_section = {

@@ -91,6 +91,10 @@ def parse_ini(text, what):
     return cp
 
 
+def listen_port(cp, section):
+    return (cp.get(section, "listen", fallback=None), cp.get(section, "port", fallback=None))
+
+
 def lineno(lines, text):
     """1-based line of the first line equal to text (after strip)."""
     for i, ln in enumerate(lines):
@@ -204,9 +208,8 @@ def test_check_config():
     rc, out, err = cli(["--config", good, "--check-config", "--listen", "127.0.0.1:0"])
     T.check(rc == 0, f"--check-config --listen: exit {rc}, stderr {err!r}")
     cp = parse_ini(out, "--check-config --listen")
-    T.check_eq((cp.get("server", "listen", fallback=None), cp.get("server", "port",
-                                                                 fallback=None)),
-               ("127.0.0.1", "0"), "--check-config --listen 127.0.0.1:0: listen/port")
+    T.check_eq(listen_port(cp, "server"), ("127.0.0.1", "0"),
+               "--check-config --listen 127.0.0.1:0: listen/port")
     T.log("--check-config ok (parses, round-trips, resolves encoder_workers)")
 
 
@@ -306,9 +309,8 @@ def test_rtsp_section():
         rc, out, err = cli(["--check-config", name])
         T.check(rc == 0, f"--check-config with [rtsp]: exit {rc}, stderr {err!r}")
         cp = parse_ini(out, "--check-config with [rtsp]")
-        T.check_eq((cp.get("rtsp", "listen", fallback=None), cp.get("rtsp", "port",
-                                                                    fallback=None)),
-                   ("127.0.0.1", "0"), "[rtsp] listen, port in --check-config output")
+        T.check_eq(listen_port(cp, "rtsp"), ("127.0.0.1", "0"),
+                   "[rtsp] listen, port in --check-config output")
         T.log("[rtsp]: --check-config ok (built with RTSP)")
         return
     # Built without RTSP: refused at load by --check-config and by the daemon
