@@ -356,6 +356,15 @@ static void test_rtsp(void)
 {
     cc_config cfg;
     char err[512], text[1024];
+#if !CC_HAVE_RTSP
+    /* Built without RTSP: refused at load, so --check-config says what the
+     * daemon would. */
+    snprintf(text, sizeof text, "[server]\n[rtsp]\nport = 0\n%s", cam16);
+    expect_error(text, 2, "[rtsp]: this camcastd was built without RTSP (GStreamer's "
+                 "RTSP server library; meson setup -Drtsp=enabled)");
+    (void)cfg;
+    return;
+#endif
     /* full: RTSP gets a YCbCr variant of its own, at full size. */
     snprintf(text, sizeof text, "[rtsp]\n%s", cam16);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
@@ -400,6 +409,19 @@ static void test_rtsp(void)
                  "ADDR:PORT or [IPV6]:PORT, got 'example.com'");
     expect_error("[rtsp]\n[rtsp]\n", 2, "duplicate section [rtsp] (first defined at line 1)");
     expect_error("[rtsp]\nfps = -1\n", 2, "[rtsp] fps: expected a number 0..1000, got '-1'");
+    /* RTSP's frames are the tick's: fps above stream_fps is an error, wherever
+     * [server] is, and stream_fps itself is the most. */
+    snprintf(text, sizeof text, "[rtsp]\nfps = 30.5\n[server]\nstream_fps = 30\n%s", cam16);
+    expect_error(text, 2, "[rtsp] fps: 30.5 is more than [server] stream_fps = 30 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[server]\nstream_fps = 12.5\n[rtsp]\nfps = 15\n%s", cam16);
+    expect_error(text, 4, "[rtsp] fps: 15 is more than [server] stream_fps = 12.5 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[rtsp]\nfps = 12.5\n[server]\nstream_fps = 12.5\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->fps == 12.5 && r->fps_line == 2);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
 }
 
 static void test_file_errors(void)

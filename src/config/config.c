@@ -55,8 +55,10 @@ void cc_load_nomem(cc_load *st)
     st->rc = -ENOMEM;
 }
 
-void cc_load_enter(cc_load *st, const cc_section_type *type)
+void cc_load_enter(cc_load *st, const cc_section_type *type, void *obj)
 {
+    if (obj)
+        cc_keys_defaults(st, type->keys, type->n_keys, obj);
     st->sec.type = type;
     st->sec.line = st->line;
     memset(st->sec.key_lines, 0, sizeof st->sec.key_lines);
@@ -249,7 +251,7 @@ static void begin_server(cc_load *st, const char *name, size_t len)
     }
     st->server_line = st->line;
     snprintf(st->sec.label, sizeof st->sec.label, "[server]");
-    cc_load_enter(st, &server_section);
+    cc_load_enter(st, &server_section, NULL); /* the defaults are in since the start */
 }
 
 static void *server_object(cc_load *st)

@@ -14,7 +14,8 @@ typedef struct cc_rtsp_config {
     char listen[CC_NAME_MAX];  /* "": the server's address */
     uint16_t port;
     int port_line;             /* where the port was set (listen or port) */
-    double fps;                /* 0: stream_fps */
+    double fps;                /* 0: stream_fps; at most stream_fps */
+    int fps_line;
     char variant[CC_NAME_MAX]; /* "full" or a [variant NAME] */
     int variant_line;
     /* Resolved at load. RFC 2435 carries YCbCr only: when the chosen
