@@ -38,11 +38,11 @@ typedef struct app {
     cc_feed rtsp_feed; /* the tick's reader that feeds it */
 } app;
 
-/* RTSP's rate: stream_fps unless [rtsp] fps asks for fewer. */
+/* RTSP's rate: [rtsp] fps (at most stream_fps: the config checks), else
+ * stream_fps. */
 static double rtsp_fps(const cc_server_config *scfg)
 {
-    double fps = scfg->rtsp.fps;
-    return fps > 0 && fps < scfg->stream_fps ? fps : scfg->stream_fps;
+    return scfg->rtsp.fps > 0 ? scfg->rtsp.fps : scfg->stream_fps;
 }
 
 /* [rtsp]: the RTSP server on its own thread, fed by the tick. */
@@ -63,8 +63,6 @@ static int start_rtsp(app *d)
     int rc = cc_rtsp_new(&d->rtsp, &o, names, d->n_cams, err, sizeof err);
     if (rc < 0) {
         cc_error("%s:%d: [rtsp] cannot start: %s", d->cfg->path, r->line, err);
-        if (rc == -ENOTSUP)
-            d->exit_status = 2; /* a build without RTSP: the config is wrong */
         return -1;
     }
     cc_feed_sink sink = cc_rtsp_sink(d->rtsp);
