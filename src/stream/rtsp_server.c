@@ -85,6 +85,8 @@ struct cc_rtsp {
     int fps_n, fps_d;
     GstClockTime frame_ns;
     cc_rtsp_limits lim;
+    bool (*online)(void *arg, size_t cam); /* the loop thread's (sink_wants) */
+    void *online_arg;
 
     gint64 shutdown_deadline; /* loop thread */
     atomic_uint viewers;      /* allocated, not yet freed */
@@ -507,6 +509,8 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
     }
     r->n = n;
     r->lim = o->limits;
+    r->online = o->online;
+    r->online_arg = o->online_arg;
     for (size_t i = 0; i < n; i++) {
         cam *c = &r->cams[i];
         c->r = r;
@@ -823,4 +827,25 @@ void cc_rtsp_free(cc_rtsp *r)
     for (size_t i = 0; i < r->n; i++)
         pthread_mutex_destroy(&r->cams[i].lock);
     free(r);
+}
+
+/* Each tick, for each camera: also where the server hears whether the
+ * camera is online. */
+static bool sink_wants(void *arg, size_t cam)
+{
+    cc_rtsp *r = arg;
+    if (r->online)
+        cc_rtsp_set_online(r, cam, r->online(r->online_arg, cam));
+    return cc_rtsp_wants(r, cam);
+}
+
+static void sink_push(void *arg, const cc_fb_entry *e)
+{
+    cc_rtsp_push(arg, e->camera_index, e->payload, e->payload_size, e->width, e->height,
+                 e->capture_time_ns);
+}
+
+cc_feed_sink cc_rtsp_sink(cc_rtsp *r)
+{
+    return (cc_feed_sink){.wants = sink_wants, .push = sink_push, .arg = r};
 }

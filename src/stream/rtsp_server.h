@@ -1,6 +1,9 @@
 /* RTSP output (docs/rtsp.md): each camera at rtsp://HOST:PORT/NAME, Motion
  * JPEG over RTP (RFC 2435), TCP (interleaved) or UDP.
  *
+ * A build without GStreamer's RTSP server (-Drtsp=disabled) links
+ * rtsp_none.c instead: the same functions, cc_rtsp_new refusing.
+ *
  * GStreamer's RTSP server runs a GMainLoop on a thread of its own, with a
  * GMainContext of its own (never the default one, which the daemon and its
  * libraries may use). Every client session has a media of its own (appsrc
@@ -27,22 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/rtsp.h"
+#include "tick/feed.h"
+
 typedef struct cc_rtsp cc_rtsp;
 
-/* Defaults of cc_rtsp_limits (and of the [rtsp] keys, docs/config.md). */
-#define CC_RTSP_MAX_CLIENTS 64
-#define CC_RTSP_MAX_SESSIONS 64
-#define CC_RTSP_MAX_SESSIONS_PER_CLIENT 2
-#define CC_RTSP_SESSION_TIMEOUT_S 60.0
-#define CC_RTSP_AUTH_TIMEOUT_S 10.0
-#define CC_RTSP_MAX_REQUEST 4096
-#define CC_RTSP_STALL_TIMEOUT_S 30.0
-#define CC_RTSP_RTP_PORT_MIN 40000
-#define CC_RTSP_RTP_PORT_MAX 40999
-
-/* What a client may take. Zeros are not defaults: fill every field (the
- * macros above), except max_clients_per_address and stall_timeout_s,
- * where 0 means no limit. */
+/* What a client may take. Zeros are not defaults: fill every field
+ * (cc_rtsp_limits_default: the CC_RTSP_ macros of config/rtsp.h), except
+ * max_clients_per_address and stall_timeout_s, where 0 means no limit. */
 typedef struct cc_rtsp_limits {
     unsigned max_clients;             /* connections open at once */
     unsigned max_clients_per_address; /* from one address; 0: no cap */
@@ -70,6 +65,11 @@ typedef struct cc_rtsp_opts {
     const char *token;
     double fps;         /* nominal rate, for the caps' framerate; 0: 30 */
     cc_rtsp_limits limits;
+    /* Whether camera cam can give frames now (its source is connected),
+     * asked by the feed's sink on the loop thread at each tick; NULL: all
+     * can. A DESCRIBE or SETUP of one that cannot gets 503 at once. */
+    bool (*online)(void *arg, size_t cam);
+    void *online_arg;
 } cc_rtsp_opts;
 
 /* The limits' defaults. */
@@ -146,6 +146,10 @@ typedef struct cc_rtsp_stats {
 
 /* Counters so far. Any thread. */
 void cc_rtsp_get_stats(const cc_rtsp *r, cc_rtsp_stats *out);
+
+/* What the tick's feed (tick/feed.h) pushes to: cc_rtsp_wants and
+ * cc_rtsp_push of r. */
+cc_feed_sink cc_rtsp_sink(cc_rtsp *r);
 
 /* Closes every client, unprepares the media, stops the thread and frees
  * everything. Not concurrently with cc_rtsp_push. NULL is a no-op. */
