@@ -485,8 +485,6 @@ static GstRTSPFilterResult end_session(GstRTSPSessionPool *pool, GstRTSPSession 
     return GST_RTSP_FILTER_REMOVE;
 }
 
-/* The connection is closed: its sessions end (nobody else can name them),
- * and their media with them. */
 /* Our references on closed clients, dropped on the next turn of the loop.
  * GStreamer closes a client holding its lock, and drops references in
  * there (the server's own, the watch's): when it runs without a caller's
@@ -540,6 +538,8 @@ static bool hand_over_leg(cc_rtsp_peer *p)
     return false;
 }
 
+/* The connection is closed: its sessions end (nobody else can name them),
+ * and their media with them. */
 static void on_closed(GstRTSPClient *client, gpointer data)
 {
     cc_rtsp_peer *p = data;
