@@ -148,7 +148,8 @@ typedef struct cc_rtsp_stats {
 void cc_rtsp_get_stats(const cc_rtsp *r, cc_rtsp_stats *out);
 
 /* What the tick's feed (tick/feed.h) pushes to: cc_rtsp_wants and
- * cc_rtsp_push of r. */
+ * cc_rtsp_push of r; its wants also tells r whether each camera is online
+ * (cc_rtsp_opts.online). */
 cc_feed_sink cc_rtsp_sink(cc_rtsp *r);
 
 /* Closes every client, unprepares the media, stops the thread and frees
