@@ -127,6 +127,12 @@ static void *pusher(void *arg)
             next.tv_sec++;
             next.tv_nsec -= 1000000000L;
         }
+        /* Late (a loaded machine): skip the ticks missed, as the daemon's
+         * tick does, rather than push a burst of frames captured together. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now;
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
         }
     }
