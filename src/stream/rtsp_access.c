@@ -20,6 +20,7 @@
 
 #include <glib-unix.h>
 
+#include "camcast/http_text.h"
 #include "camcast/token.h"
 #include "log.h"
 
@@ -181,40 +182,6 @@ void cc_rtsp_access_count(cc_rtsp_access *a, cc_rtsp_limit l)
 
 /* The token in a request. */
 
-static int hex_value(int c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* token=T of a query, percent-decoded as the WebSocket port does ('+' is a
- * space). Returns its length, or -1 when absent; a longer value than out
- * holds is cut, which makes it wrong. */
-static long query_token(const char *query, char *out, size_t cap)
-{
-    for (const char *p = query; p && *p;) {
-        size_t n = strcspn(p, "&");
-        if (n >= 6 && strncmp(p, "token=", 6) == 0) {
-            size_t o = 0;
-            for (size_t i = 6; i < n && o < cap; i++) {
-                int hi = i + 2 < n && p[i] == '%' ? hex_value(p[i + 1]) : -1;
-                int lo = hi >= 0 ? hex_value(p[i + 2]) : -1;
-                if (lo >= 0) {
-                    out[o++] = (char)(hi << 4 | lo);
-                    i += 2;
-                } else {
-                    out[o++] = p[i] == '+' ? ' ' : p[i];
-                }
-            }
-            return (long)o;
-        }
-        p += n + (p[n] == '&');
-    }
-    return -1;
-}
-
 /* Whether a Basic credential's password (any user name) is token. */
 static bool basic_matches(const char *token, const char *b64)
 {
@@ -247,9 +214,11 @@ bool cc_rtsp_request_has_token(const GstRTSPMessage *request, const GstRTSPUrl *
             gst_rtsp_auth_credentials_free(creds);
     }
     if (!ok && uri && uri->query) {
+        /* Percent-decoded as the WebSocket port does ('+' is a space); a
+         * value longer than a token cannot be one. */
         char given[CC_TOKEN_MAX + 1];
-        long n = query_token(uri->query, given, sizeof given);
-        ok = n >= 0 && cc_token_equal(token, given, (size_t)n);
+        long n = cc_query_value(uri->query, "token", given, sizeof given);
+        ok = n >= 0 && (size_t)n <= sizeof given && cc_token_equal(token, given, (size_t)n);
         explicit_bzero(given, sizeof given);
     }
     return ok;
