@@ -73,8 +73,10 @@ for n in $ALL; do
 done
 
 # Reproducible: no build path and no build date in the output (the
-# libraries' own version strings stay as upstream made them).
+# libraries' own version strings stay as upstream made them), and no git
+# repository around OUT_DIR taken for theirs (SDL's CMake asks git).
 export SOURCE_DATE_EPOCH=1735689600 # 2025-01-01, fixed for the dependencies
+export GIT_CEILING_DIRECTORIES="$src"
 cflags="-O2 -ffile-prefix-map=$out=/camcast-windows"
 
 cmake_build() { # NAME [CMAKE OPTIONS...]

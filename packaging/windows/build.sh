@@ -21,10 +21,13 @@ host=x86_64-w64-mingw32
 
 "$here/build-deps.sh" "$tp" "$out"
 prefix=$out/prefix
+build=$out/meson
+rel=$(realpath -m --relative-to="$build" "$root")
 
 # The machine file for this build: where the dependencies are, and no
-# build path (-ffile-prefix-map) or link time stamp in the exe. -s strips
-# at link time (strip(1) would stamp the PE header again).
+# build path (-ffile-prefix-map: Meson names sources relative to the build
+# folder, so that path too) or link time stamp in the exe. -s strips at
+# link time (strip(1) would stamp the PE header again).
 # SDL_DISABLE_ANALYZE_MACROS: SDL marks SDL_Log & co. format(printf),
 # which MinGW's GCC checks against msvcrt's printf (no %zu); SDL formats
 # with its own printf, which has it. The Linux builds check those formats.
@@ -33,7 +36,7 @@ cat > "$out/deps.ini" <<EOF
 pkg_config_libdir = ['$prefix/lib/pkgconfig']
 
 [built-in options]
-c_args = ['-I$prefix/include', '-DSDL_DISABLE_ANALYZE_MACROS', '-ffile-prefix-map=$root=camcast', '-ffile-prefix-map=$out=/camcast-windows']
+c_args = ['-I$prefix/include', '-DSDL_DISABLE_ANALYZE_MACROS', '-ffile-prefix-map=$root=camcast', '-ffile-prefix-map=$rel=camcast', '-ffile-prefix-map=$out=/camcast-windows']
 c_link_args = ['-L$prefix/lib', '-Wl,--no-insert-timestamp', '-s']
 prefer_static = true
 EOF
@@ -47,7 +50,6 @@ export SOURCE_DATE_EPOCH
 
 # A fresh build each time (a minute): Meson reads a machine file's options
 # only at the first setup.
-build=$out/meson
 rm -rf "$build"
 meson setup "$build" "$root" --cross-file "$here/x86_64-w64-mingw32.ini" \
     --cross-file "$out/deps.ini" -Ddaemon=false -Dbuildtype=release -Dwerror=true \
