@@ -27,7 +27,10 @@ rel=$(realpath -m --relative-to="$build" "$root")
 # The machine file for this build: where the dependencies are, and no
 # build path (-ffile-prefix-map: Meson names sources relative to the build
 # folder, so that path too) or link time stamp in the exe. -s strips at
-# link time (strip(1) would stamp the PE header again).
+# link time (strip(1) would stamp the PE header again). The prefix's -L is
+# relative to the build folder, where Meson links: ld orders the import
+# table by the import libraries' paths, so an absolute one would put
+# libnettle-8.dll before or after Windows' DLLs depending on OUT_DIR.
 # SDL_DISABLE_ANALYZE_MACROS: SDL marks SDL_Log & co. format(printf),
 # which MinGW's GCC checks against msvcrt's printf (no %zu); SDL formats
 # with its own printf, which has it. The Linux builds check those formats.
@@ -37,7 +40,7 @@ pkg_config_libdir = ['$prefix/lib/pkgconfig']
 
 [built-in options]
 c_args = ['-I$prefix/include', '-DSDL_DISABLE_ANALYZE_MACROS', '-ffile-prefix-map=$root=camcast', '-ffile-prefix-map=$rel=camcast', '-ffile-prefix-map=$out=/camcast-windows']
-c_link_args = ['-L$prefix/lib', '-Wl,--no-insert-timestamp', '-s']
+c_link_args = ['-L../prefix/lib', '-Wl,--no-insert-timestamp', '-s']
 prefer_static = true
 EOF
 
