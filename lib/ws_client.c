@@ -43,6 +43,14 @@
 #include <wslay/wslay.h>
 
 
+/* MinGW's GCC reads format(printf) as msvcrt's printf, which has no %zu;
+ * the vsnprintf used here is MinGW's own C99 one (_GNU_SOURCE). */
+#ifdef __MINGW32__
+#define PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 #define CONNECT_MS 10000   /* resolve + TCP connect + handshake */
 #define CLOSE_MS 2000      /* server's close frame, then the TCP close */
 #define READ_BUF 16384     /* frame headers, text and control frames */
@@ -244,7 +252,7 @@ static void vset_result(cc_ws_client *c, int code, const char *fmt, va_list ap)
 }
 
 /* The first result wins: the server's close code, or 0 and what failed. */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void set_result(cc_ws_client *c, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -418,7 +426,7 @@ static void progress(cc_ws_client *c)
 
 /* A protocol violation found by the splitter: close frame with code, then
  * end without waiting for the server (as wslay does for its own). */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void fail_ws(cc_ws_client *c, uint16_t code, const char *fmt, ...)
 {
     va_list ap;
