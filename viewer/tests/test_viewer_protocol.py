@@ -22,6 +22,11 @@ Then a server that sends a bundle far larger than its hello's camera can
 make (the viewer closes with 1009 before buffering it), and a close
 reason with a terminal escape and a line break (logged as plain text).
 
+Then a server that offers flow control (protocol 1.2) and keeps to the
+window the viewer asks for (2): the viewer must acknowledge each bundle
+once taken, a malformed one too, only bundles it was sent, so that the
+stream goes on.
+
 Then servers that answer 401: without a token, and to a wrong one. The
 viewer must say why, and retry no faster than its backoff (0.5 s, then
 doubling). A token file every user may read is refused.
@@ -471,6 +476,124 @@ def check_variant_refused(viewer_bin):
     check("0 rejected" in v.stdout, f"entries rejected: {v.stdout}")
 
 
+class WindowServer:
+    """Offers flow control (protocol 1.2) and keeps to it: once the viewer
+    subscribes with a window, a bundle goes out on a tick only while fewer
+    than the window are unacknowledged (bundle_seq counts every tick, so
+    the viewer sees it jump). Bundle MALFORMED_AT has a valid header and a
+    broken entry: the viewer rejects it, and must acknowledge it all the
+    same, or the stream would stop there. Notes every text message."""
+
+    MALFORMED_AT = 20
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(1)
+        self.sock.settimeout(20)
+        self.port = self.sock.getsockname()[1]
+        self.texts, self.sent, self.acks = [], [], []
+        self.window, self.error, self.bad_ack = 0, None, None
+        self.send_lock = threading.Lock()
+        self.gone = threading.Event()  # the viewer closed
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _read(self, conn):
+        try:
+            while True:
+                frame = read_client_frame(conn)
+                if frame is None or frame[0] == 0x8:
+                    self.gone.set()
+                    return
+                if frame[0] != 0x1:
+                    continue
+                self.texts.append(frame[1].decode())
+                msg = json.loads(frame[1])
+                if msg.get("type") == "subscribe" and "window" in msg:
+                    self.window = msg["window"]
+                elif msg.get("type") == "ack":
+                    with self.send_lock:
+                        seq = msg.get("seq")
+                        if seq not in self.sent or (self.acks and seq <= self.acks[-1]):
+                            self.bad_ack = self.bad_ack or (seq, list(self.sent[-5:]))
+                        self.acks.append(seq)
+        except (OSError, ValueError):
+            self.gone.set()
+
+    def _unacked(self):
+        last = self.acks[-1] if self.acks else 0
+        return sum(1 for s in self.sent if s > last)
+
+    def _run(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(10)
+                head = read_head(conn)
+                key = header(head, "Sec-WebSocket-Key").encode()
+                accept = base64.b64encode(hashlib.sha1(
+                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
+                             b"\r\n\r\n")
+                reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
+                reader.start()
+                gray = images()[0]
+                cam = {"index": 0, "name": "cam", "width": W, "height": H,
+                       "pixel_format": "Mono8"}
+                conn.sendall(ws_frame(0x1, json.dumps({
+                    "type": "hello", "protocol": 1, "stream_fps": FPS,
+                    "extensions": ["window"], "cameras": [cam]}).encode()))
+                start = time.monotonic()
+                for seq in range(1, MAX_BUNDLES):
+                    if time.monotonic() - start > DEADLINE or self.gone.is_set():
+                        break
+                    time.sleep(1 / FPS)
+                    with self.send_lock:
+                        if self.window and self._unacked() >= self.window:
+                            continue  # the viewer has not taken what it has
+                        self.sent.append(seq)
+                    data = bundle(seq, [(0, 1, seq, gray)])
+                    if seq == self.MALFORMED_AT:
+                        data = data[:32] + struct.pack("<H", 20) + data[34:]
+                    try:
+                        conn.sendall(ws_frame(0x2, data))
+                    except OSError:
+                        break  # the viewer is done and gone
+                reader.join(5)
+        except Exception as e:  # reported by the test, not lost in a thread
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def join(self):
+        self.thread.join(DEADLINE + 10)
+        check(not self.thread.is_alive(), "the window server did not stop")
+        check(self.error is None, f"window server failed: {self.error!r}")
+
+
+def check_window(viewer_bin):
+    """The viewer asks for window 2 and acknowledges each bundle its
+    decode thread took, the malformed one too: only acks of bundles it was
+    sent, increasing; 60 bundles displayed means the stream never stalled."""
+    server = WindowServer()
+    v = vt.run_viewer(viewer_bin, [f"ws://127.0.0.1:{server.port}/stream",
+                                   "--headless", "60", "--timeout", "40"],
+                      env=vt.headless_env())
+    server.join()
+    check_eq(v.rc, 0, f"viewer exit status; stderr:\n{v.stderr_text()}")
+    subs = [json.loads(t) for t in server.texts if json.loads(t).get("type") == "subscribe"]
+    check_eq(subs, [{"type": "subscribe", "window": 2}], "subscribes")
+    check(server.bad_ack is None, f"an ack of a bundle not sent, or not increasing: "
+                                  f"{server.bad_ack}")
+    check(server.acks and max(server.acks) > server.MALFORMED_AT,
+          f"acks {server.acks[-5:]}: none after the malformed bundle")
+    check("1 malformed" in v.stdout, f"the malformed bundle not counted: {v.stdout}")
+    log(f"window 2: {len(server.sent)} bundles sent, {len(server.acks)} acks "
+        f"(last {server.acks[-1]}), the malformed one acknowledged; {v.stdout.strip()}")
+
+
 def write_token(path, token, mode=0o600):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "w") as f:
@@ -563,6 +686,7 @@ def main(viewer_bin):
         check_stream(viewer_bin, tmp)
         check_variant_refused(viewer_bin)
         check_hostile_server(viewer_bin)
+        check_window(viewer_bin)
         check_unauthorized(viewer_bin, tmp, None,
                            "server wants an access token (HTTP 401): give --token-file")
         check_unauthorized(viewer_bin, tmp, "wrong-token-0123456789",
