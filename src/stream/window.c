@@ -22,6 +22,8 @@ void cc_window_set(cc_window *w, unsigned size)
 
 void cc_window_sent(cc_window *w, uint64_t seq)
 {
+    if (w->first_sent == 0)
+        w->first_sent = seq;
     w->last_sent = seq;
     if (w->size == 0)
         return;
@@ -37,6 +39,8 @@ int cc_window_ack(cc_window *w, uint64_t seq)
 {
     if (w->size == 0)
         return -EPERM;
+    if (w->first_sent == 0 || seq < w->first_sent)
+        return -ENOENT;
     if (seq <= w->acked)
         return 0;
     for (unsigned k = 0; k < w->n; k++) {

@@ -18,6 +18,7 @@
 
 typedef struct cc_window {
     unsigned size;      /* 0: off, else 1..CC_CONTROL_MAX_WINDOW */
+    uint64_t first_sent; /* bundle_seq of the first bundle sent (0: none) */
     uint64_t last_sent; /* bundle_seq of the newest bundle sent (0: none) */
     uint64_t acked;     /* this one and all before count as acknowledged */
     unsigned n;         /* unacknowledged bundles, oldest first */
@@ -37,7 +38,10 @@ static inline bool cc_window_open(const cc_window *w)
 void cc_window_sent(cc_window *w, uint64_t seq);
 /* An ack of seq. 0: taken (or acknowledged already: nothing changes);
  * -EPERM: the client has no window; -ENOENT: no bundle with that seq was
- * sent to this client since its window opened. */
+ * sent to this client (ahead of the newest sent, before the first, or one
+ * skipped since its window opened). A seq between the first bundle sent
+ * and the window's start counts as acknowledged already: only the last
+ * CC_CONTROL_MAX_WINDOW sent are known one by one. */
 int cc_window_ack(cc_window *w, uint64_t seq);
 
 #endif

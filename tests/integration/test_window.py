@@ -261,6 +261,7 @@ def check_bad_input(binary):
         ws = T.RawWS(d.port)
         hello(ws)
         plain.start()
+        first = next_bundle(ws, time.monotonic() + T.RECV_TIMEOUT).bundle_seq
         for bad in (9, -1, 1.5, "2", True, None, [1], 1e300):
             check_error(ws, {"type": "subscribe", "window": bad}, '"window" must be')
         check_error(ws, {"type": "subscribe", "window": 1, "variant": "nonesuch"},
@@ -278,7 +279,9 @@ def check_bad_input(binary):
         # Window closed: nothing comes while these are answered.
         check_error(ws, {"type": "ack", "seq": b.bundle_seq + 5}, "was not sent")
         check_error(ws, {"type": "ack", "seq": b.bundle_seq + 1}, "was not sent")
-        check_nothing(ws, {"type": "ack", "seq": 1})  # sent before the window: nothing
+        check_nothing(ws, {"type": "ack", "seq": first})  # sent before the window: nothing
+        check_error(ws, {"type": "ack", "seq": first - 1}, "was not sent")  # before the first
+        check_error(ws, {"type": "ack", "seq": 0}, "was not sent")
         ws.send_text(json.dumps({"type": "ack", "seq": b.bundle_seq}))
         c = next_bundle(ws, deadline)
         T.check(c.bundle_seq > b.bundle_seq, f"after the ack: {c.bundle_seq}")

@@ -27,7 +27,8 @@ static void test_window_of_two(void)
     cc_window_set(&w, 2);
     CHECK(cc_window_open(&w));
     CHECK_EQ_INT(cc_window_ack(&w, 100), 0); /* on its way when the window opened */
-    CHECK_EQ_INT(cc_window_ack(&w, 99), 0);
+    CHECK_EQ_INT(cc_window_ack(&w, 99), -ENOENT); /* before the first one sent */
+    CHECK_EQ_INT(cc_window_ack(&w, 0), -ENOENT);
     cc_window_sent(&w, 101);
     CHECK(cc_window_open(&w));
     cc_window_sent(&w, 104); /* 102, 103 skipped for this client */
@@ -56,6 +57,7 @@ static void test_resize(void)
     cc_window w;
     cc_window_init(&w);
     cc_window_set(&w, 8);
+    CHECK_EQ_INT(cc_window_ack(&w, 1), -ENOENT); /* nothing sent yet */
     for (uint64_t s = 1; s <= 8; s++) {
         CHECK(cc_window_open(&w));
         cc_window_sent(&w, s);
