@@ -454,9 +454,12 @@ int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
             return rc;
         }
     }
-    /* The handles were made here; from now on only the thread uses them. */
+    /* The handles were made here; from now on only the thread uses them
+     * (and uv_async_send, from any thread). */
+    SDL_AtomicSet(&n->kickable, 1);
     n->thread = SDL_CreateThread(thread_main, "camcast-net", n);
     if (!n->thread) {
+        SDL_AtomicSet(&n->kickable, 0);
         undo_loop(n);
         return -ENOMEM;
     }
@@ -465,7 +468,7 @@ int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
 
 void cc_net_kick(cc_net *n)
 {
-    if (n->thread)
+    if (SDL_AtomicGet(&n->kickable))
         uv_async_send(&n->wake);
 }
 
@@ -475,6 +478,7 @@ void cc_net_stop(cc_net *n)
         return;
     SDL_AtomicSet(&n->stop, 1);
     uv_async_send(&n->wake);
+    SDL_AtomicSet(&n->kickable, 0);
     SDL_WaitThread(n->thread, NULL);
     n->thread = NULL;
     free_clients(n);

@@ -76,6 +76,7 @@ struct cc_net {
     uv_loop_t loop;
     uv_async_t wake;        /* stop and subscription requests */
     SDL_atomic_t stop;
+    SDL_atomic_t kickable;  /* wake may be sent: the thread runs */
     bool stopping;
     bool has_token;         /* a token is presented: a 401 means a wrong one */
     size_t n;
@@ -87,7 +88,8 @@ struct cc_net {
  * once. token (NULL: none) is copied; every connection presents it. */
 int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
                  const char *token);
-/* A session's wanted variant changed: the thread looks (coalesced). */
+/* A session's wanted variant changed, or its decode thread took a bundle:
+ * the network thread looks (coalesced). From any thread. */
 void cc_net_kick(cc_net *n);
 /* Closes the connections (close code 1000), ends the loop and joins. */
 void cc_net_stop(cc_net *n);

@@ -228,7 +228,11 @@ static void teardown_source(source *s)
 
 static void teardown(viewer *v)
 {
-    /* Producers first: the net thread feeds the decoders, which feed us. */
+    /* The decode threads first: they wake the net thread (acks). Then the
+     * net thread, which feeds their mailboxes (closed, still there). Then
+     * what they shared. */
+    for (size_t i = 0; i < v->n_src; i++)
+        cc_bundle_decoder_stop(&v->src[i].dec);
     cc_net_stop(&v->net);
     for (size_t i = 0; i < v->n_src; i++)
         teardown_source(&v->src[i]);

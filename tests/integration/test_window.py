@@ -75,6 +75,15 @@ class Plain(threading.Thread):
                 f"/stats {me}")
         return len(seqs), gaps
 
+    def wait_more(self, since, n, what):
+        """Until it has n bundles more than since (the stream goes on)."""
+        deadline = time.monotonic() + T.RECV_TIMEOUT
+        while len(self.seqs) < since + n:
+            T.check(self.error is None and time.monotonic() < deadline,
+                    f"{what}: the plain client got {len(self.seqs) - since} bundles, not {n} "
+                    f"({self.error!r})")
+            time.sleep(0.05)
+
     def close(self):
         self.stop = True
         self.ws.close()
@@ -291,6 +300,7 @@ def check_bad_input(binary):
 
         # Floods. Repeats of an ack: nothing to answer (next_bundle fails on
         # an error reply), and the stream goes on.
+        before = len(plain.seqs)
         again = json.dumps({"type": "ack", "seq": b.bundle_seq}).encode()
         ws.sock.sendall(T.RawWS.frame(T.RawWS.OP_TEXT, again) * 5000)
         ws.send_text(json.dumps({"type": "ack", "seq": c.bundle_seq}))
@@ -310,6 +320,7 @@ def check_bad_input(binary):
         T.check(last.bundle_seq > n.bundle_seq, "a bundle after a flood of bad acks")
         refused = [c["acks_refused"] for c in get_stats(d.port)["clients"] if c["window"]]
         T.check(refused and refused[0] >= 2000, f"/stats acks_refused {refused}")
+        plain.wait_more(before, 10, "ack floods")
         plain.check(d.port, "ack floods")
         T.log(f"5000 repeated acks: nothing; 2000 bad acks in a burst: {errors} errors "
               f"(the rest counted: /stats {refused[0]}); both streams go on")
