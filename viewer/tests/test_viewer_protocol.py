@@ -284,11 +284,7 @@ class HostileServer:
     def _accept(self):
         conn, _ = self.sock.accept()
         conn.settimeout(10)
-        key = header(read_head(conn), "Sec-WebSocket-Key").encode()
-        accept = base64.b64encode(hashlib.sha1(
-            key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        switch_protocols(conn, read_head(conn))
         conn.sendall(ws_frame(0x1, RefusingServer.hello([], {})))
         return conn
 
