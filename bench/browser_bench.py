@@ -19,8 +19,8 @@ which tells the cost of receiving from that of decoding and drawing:
     compositing, here in software; utility: the network service; browser),
     as % of one core; camcastd's; and what all other processes took
     meanwhile (a shared machine: compare runs where that is near 0).
-  - capture -> drawn of every frame drawn (window.camcastLatencies):
-    p50, p90, p99.
+  - capture -> drawn of every frame drawn (window.camcastLatencies, on
+    the page's clock: the daemon is on the same host): p50, p90, p99.
 --throttle RATE slows the page's CPU down RATE times (DevTools
 Emulation.setCPUThrottlingRate: a weak laptop); --single N enlarges camera
 N (its key) so the page decodes it at full size; --window runs the

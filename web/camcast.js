@@ -1160,8 +1160,8 @@ function frameDrawn(t, f, at) {
   if (clock.offsetMs !== null) {
     t.latencyMs = at + clock.offsetMs - f.entry.captureMs;
     t.latencyShown = smooth(t.latencyShown, t.latencyMs); // the overlay's: steadier
-    latencyLog.values[latencyLog.count++ % LATENCY_LOG] = t.latencyMs;
   }
+  latencyLog.values[latencyLog.count++ % LATENCY_LOG] = at - f.entry.captureMs;
   if (!f.rec.drawn) {
     f.rec.drawn = true;
     stats.bundlesDrawn++;
@@ -1444,9 +1444,11 @@ function onVisibility() {
 
 /* ---- Diagnostics for tests and the curious: window.camcastStats ---- */
 
-/* capture -> drawn (ms, on the daemon's clock) of every frame drawn, the
- * last LATENCY_LOG: window.camcastLatencies(from) gives those since the
- * count `from` and the count now (bench/browser_bench.py's percentiles). */
+/* capture -> drawn (ms) of every frame drawn, the last LATENCY_LOG, on the
+ * page's own clock: for a daemon on the same host (bench/browser_bench.py's
+ * percentiles), where a ping/pong offset would only add its error (a pong
+ * queued behind bundles is late). window.camcastLatencies(from) gives
+ * those since the count `from`, and the count now. */
 const latencyLog = { values: new Float64Array(LATENCY_LOG), count: 0 };
 function latenciesSince(from) {
   const to = latencyLog.count;
