@@ -35,6 +35,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1083,6 +1084,13 @@ int cc_ws_client_send_text(cc_ws_client *c, const char *text)
         return rc == WSLAY_ERR_NOMEM ? -ENOMEM : -EPIPE;
     ws_flush(c);
     return 0;
+}
+
+int cc_ws_client_send_ack(cc_ws_client *c, uint64_t seq)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"ack\",\"seq\":%" PRIu64 "}", seq);
+    return cc_ws_client_send_text(c, msg);
 }
 
 void cc_ws_client_set_reading(cc_ws_client *c, bool reading)

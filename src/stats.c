@@ -233,6 +233,9 @@ static void client_json(const cc_client_info *info, void *arg)
     cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
+    cJSON_AddNumberToObject(c, "window", info->window);
+    cJSON_AddNumberToObject(c, "bundles_withheld", (double)info->bundles_withheld);
+    cJSON_AddNumberToObject(c, "acks_refused", (double)info->acks_refused);
     if (info->variant < CC_VARIANTS)
         w->per_variant[info->variant]++;
     cJSON *cams = cJSON_AddArrayToObject(c, "cameras");

@@ -82,6 +82,8 @@ def ws_seeds():
           + ws_frame(1, b'{"type":"x\\u0001\xc3\xa9"')
           + ws_frame(1, b"[1,2]"))
     write("ws_input", "long-message", b"\x08" + ws_frame(1, b" " * 300 + b'{"type":"ping"}'))
+    write("ws_input", "window-acks", b"\x0a" + ws_frame(1, b'{"type":"subscribe","window":1}')
+          + b"".join(ws_frame(1, b'{"type":"ack","seq":%d}' % s) for s in (0, 7, 2**53, 3)))
     # 127 with a small length: not the shortest form (close 1002).
     write("ws_input", "bad-length", b"\x09" + bytes([0x81, 0xFF]) + struct.pack(">Q", 5)
           + b"\x00\x00\x00\x00hello")
@@ -94,7 +96,13 @@ def control_seeds():
                       ("unknown-type", b'{"type":"z\\u0000\\n\xc3\xa9\\"end"}'),
                       ("bad-index", b'{"type":"subscribe","cameras":[1.5,-1,99]}'),
                       ("not-object", b'["type","ping"]'),
-                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}')]:
+                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}'),
+                      ("window", b'{"type":"subscribe","window":2,"max_fps":10}'),
+                      ("window-bad", b'{"type":"subscribe","window":[1],"cameras":[0]}'),
+                      ("window-big", b'{"type":"subscribe","window":9}'),
+                      ("ack", b'{"type":"ack","seq":123456}'),
+                      ("ack-bad", b'{"type":"ack","seq":-3.5e400}'),
+                      ("ack-max", b'{"type":"ack","seq":9007199254740993}')]:
         write("control", name, b"\x02" + msg)
 
 
