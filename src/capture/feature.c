@@ -251,7 +251,7 @@ static bool value_same(const cc_feature_value *a, const cc_feature_value *b)
     case CC_FEATURE_COMMAND:
         return true;
     }
-    return false;
+    return true; /* no value (a command's state) */
 }
 
 bool cc_feature_state_same(const cc_feature_state *a, const cc_feature_state *b)

@@ -327,9 +327,13 @@ ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len)
 
 long cc_http_query_value(const cc_http_request *rq, const char *key, char *out, size_t cap)
 {
-    if (rq->query_len >= sizeof rq->query)
+    if (rq->query_len >= sizeof rq->query || cap == 0)
         return -1; /* cut: a value in it may be cut too */
-    return cc_query_value(rq->query, key, out, cap);
+    long n = cc_query_value(rq->query, key, out, cap);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    out[n] = '\0';
+    return n;
 }
 
 const char *cc_http_reason(int status)
