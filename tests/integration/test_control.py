@@ -292,12 +292,18 @@ def http_checks(d, tj):
 def rate_limit_http(d):
     """40 PUTs at once: 20 a second pass, the others get 429."""
     from concurrent.futures import ThreadPoolExecutor
+    start = time.monotonic()
     with ThreadPoolExecutor(40) as pool:
         codes = list(pool.map(lambda _i: http_json(
             d, "PUT", "/api/cameras/tp/features/Gain", CONTROL, '{"value": 0}')[0],
             range(40)))
-    T.check(codes.count(429) >= 10 and 200 in codes and
-            set(codes) <= {200, 409, 429}, f"40 PUTs at once: {sorted(codes)}")
+    # A burst of 20, then 20 a second: what got through is bounded by the
+    # time they took, however slow this machine is.
+    passed = len(codes) - codes.count(429)
+    allowed = 20 + 20 * (time.monotonic() - start) + 1
+    T.check(429 in codes and 200 in codes and passed <= allowed and
+            set(codes) <= {200, 409, 429}, f"40 PUTs at once ({allowed:.0f} allowed): "
+                                           f"{sorted(codes)}")
     T.log(f"40 PUTs at once: {codes.count(200)} applied, {codes.count(409)} replaced by "
           f"a newer one, {codes.count(429)} refused by the rate limit")
 
