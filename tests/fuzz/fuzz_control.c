@@ -92,20 +92,12 @@ static void check_value(const cc_feature_value *given)
 
 static void check_reply(const char *err)
 {
-    char *reply = cc_control_error_new(err);
-    FUZZ_CHECK(reply != NULL);
-    size_t len = strlen(reply);
-    for (size_t i = 0; i < len; i++)
-        FUZZ_CHECK((unsigned char)reply[i] >= 0x20);
-    FUZZ_CHECK(fuzz_utf8_valid((const uint8_t *)reply, len));
-    cJSON *root = cJSON_Parse(reply);
-    FUZZ_CHECK(root != NULL);
+    cJSON *root = check_text(cc_control_error_new(err));
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(root, "message");
     FUZZ_CHECK(cJSON_IsString(type) && strcmp(type->valuestring, "error") == 0);
     FUZZ_CHECK(cJSON_IsString(message) && strcmp(message->valuestring, err) == 0);
     cJSON_Delete(root);
-    free(reply);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

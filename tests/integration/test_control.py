@@ -33,7 +33,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +57,14 @@ def write_token(d, name, token):
         f.write(token + "\n")
     os.chmod(path, 0o600)
     return path
+
+
+def make_tokens():
+    """A folder with view.token and control.token."""
+    d = tempfile.mkdtemp(prefix="camcast-ctl-")
+    write_token(d, "view.token", VIEW)
+    write_token(d, "control.token", CONTROL)
+    return d
 
 
 def config(tokens_dir, cams, **server):
@@ -361,9 +368,7 @@ async def reload_token(d, tokens_dir):
 
 def test_pattern(binary):
     tj = T.TurboJPEG()
-    tokens = tempfile.mkdtemp(prefix="camcast-ctl-")
-    write_token(tokens, "view.token", VIEW)
-    write_token(tokens, "control.token", CONTROL)
+    tokens = make_tokens()
     with T.Daemon(binary, config(tokens, CAMS)) as d:
         # Nobody watches yet: a snapshot is encoded on demand.
         status, _h, jpeg = http(d, "GET", "/api/cameras/tp/snapshot.jpg", VIEW)
@@ -454,9 +459,7 @@ async def fake(d, tj):
 
 def test_fake(binary):
     tj = T.TurboJPEG()
-    tokens = tempfile.mkdtemp(prefix="camcast-ctl-")
-    write_token(tokens, "view.token", VIEW)
-    write_token(tokens, "control.token", CONTROL)
+    tokens = make_tokens()
     text = config(tokens, FAKE_CAMS, aravis_fake="true")
     with T.Daemon(binary, text) as d:
         asyncio.run(fake(d, tj))

@@ -24,14 +24,12 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cc_testlib as T  # noqa: E402
 import test_aravis_gige as G  # noqa: E402  (its fake camera helpers)
 from control_client import ControlClient, mean  # noqa: E402
-from test_control import CONTROL, VIEW, feature_msg, http, write_token  # noqa: E402
+from test_control import CONTROL, VIEW, feature_msg, http, make_tokens  # noqa: E402
 
 ADDRESS, SERIAL = "127.0.0.2", "GV01"
 TIMEOUT_MS = 1000
@@ -122,9 +120,7 @@ async def loss(d, fake, op, tj, base):
 def run(binary):
     G.setup_loopback()
     fake = G.FakeCamera(ADDRESS, SERIAL)
-    tokens = tempfile.mkdtemp(prefix="camcast-ctl-")
-    write_token(tokens, "view.token", VIEW)
-    write_token(tokens, "control.token", CONTROL)
+    tokens = make_tokens()
     s = T.server_section(stream_fps=15, encoder_workers=2)
     s["token_file"] = os.path.join(tokens, "view.token")
     s["control_token_file"] = os.path.join(tokens, "control.token")
