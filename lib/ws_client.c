@@ -43,12 +43,21 @@
 #include <wslay/wslay.h>
 
 
+/* MinGW's GCC reads format(printf) as msvcrt's printf, which has no %zu;
+ * the vsnprintf used here is MinGW's own C99 one (_GNU_SOURCE). */
+#ifdef __MINGW32__
+#define PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
+
 #define CONNECT_MS 10000   /* resolve + TCP connect + handshake */
 #define CLOSE_MS 2000      /* server's close frame, then the TCP close */
 #define READ_BUF 16384     /* frame headers, text and control frames */
 #define HEAD_MAX 4096      /* HTTP response head */
 #define MAX_DIRECT (1u << 30) /* one read straight into the message buffer */
 #define NO_STATUS 1005                          /* close frame without a code */
+#define CLOSE_REASON_MAX 123 /* RFC 6455 5.5: 125 bytes, 2 of them the code */
 #define REQUEST_MAX 2048   /* path, host and token at their largest fit */
 #define DETACHED_SENT_MAX 65536 /* what a detached client keeps of its output */
 
@@ -243,7 +252,7 @@ static void vset_result(cc_ws_client *c, int code, const char *fmt, va_list ap)
 }
 
 /* The first result wins: the server's close code, or 0 and what failed. */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void set_result(cc_ws_client *c, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -417,7 +426,7 @@ static void progress(cc_ws_client *c)
 
 /* A protocol violation found by the splitter: close frame with code, then
  * end without waiting for the server (as wslay does for its own). */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void fail_ws(cc_ws_client *c, uint16_t code, const char *fmt, ...)
 {
     va_list ap;
@@ -458,6 +467,17 @@ static void deliver_text(cc_ws_client *c, const uint8_t *msg, size_t len)
     c->cb.on_text(c, c->text, len, c->arg);
 }
 
+/* The server's text as plain, printable ASCII, cut to cap - 1 bytes:
+ * whatever it sends, the reason reaches logs and terminals as one harmless
+ * line (no escape sequences, no line breaks). */
+static void plain_text(char *out, size_t cap, const uint8_t *text, size_t len)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? (char)text[i] : '?';
+    out[n] = '\0';
+}
+
 /* wslay sees text and control frames only. */
 static void ws_msg_cb(wslay_event_context_ptr ctx,
                       const struct wslay_event_on_msg_recv_arg *arg, void *user)
@@ -469,7 +489,9 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
         size_t n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
         int code = arg->status_code ? arg->status_code : NO_STATUS;
-        set_result(c, code, "%.*s", (int)n, n ? (const char *)arg->msg + 2 : "");
+        char reason[CLOSE_REASON_MAX + 1];
+        plain_text(reason, sizeof reason, n ? arg->msg + 2 : NULL, n);
+        set_result(c, code, "%s", reason);
     }
 }
 
@@ -521,7 +543,7 @@ static void start_binary(cc_ws_client *c, unsigned opcode, bool fin, uint64_t le
         return;
     }
     size_t have = opcode == OP_BINARY ? 0 : c->msg_len;
-    if (len > c->max_message - have) {
+    if (have > c->max_message || len > c->max_message - have) {
         fail_ws(c, WSLAY_CODE_MESSAGE_TOO_BIG,
                 "message larger than max_message (%zu bytes): closed with 1009",
                 c->max_message);
@@ -955,6 +977,16 @@ int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text)
     if (max_text == 0)
         return -EINVAL;
     c->max_text = max_text < c->max_message ? max_text : c->max_message;
+    return 0;
+}
+
+int cc_ws_client_set_max_message(cc_ws_client *c, size_t max_message)
+{
+    if (max_message == 0)
+        return -EINVAL;
+    c->max_message = max_message;
+    if (c->max_text > max_message)
+        c->max_text = max_message;
     return 0;
 }
 

@@ -3,8 +3,9 @@
 # ways: a warnings-as-errors build (unit tests), an ASan+UBSan build (every
 # test, including the end-to-end ones) and a ThreadSanitizer build (the
 # cross-thread code: suite 'threads'); then the packaging checks (meson
-# install, the systemd unit, the Dockerfile, the Debian package) and the
-# fuzz harnesses (clang, 15 s each).
+# install, the systemd unit, the Dockerfile, the Debian package), the
+# Windows viewer (cross-built, run under Wine) and the fuzz harnesses
+# (clang, 15 s each).
 # Ends with "N passed, N failed".
 set -eu
 cd "$(dirname "$0")/.."
@@ -55,6 +56,24 @@ for t in $packaging_checks; do
     grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$checks_log" || true
 done
 
+# The Windows viewer (packaging/windows/, docs/viewer.md "Windows"):
+# cross-built with MinGW from ../shared/third_party (the built dependencies
+# stay in build-windows/prefix while their inputs are unchanged), then run
+# under Wine and Xvfb against camcastd. Two lines: "windows-build: ..." and
+# "windows-viewer-wine: ..." (viewer/tests/test_viewer_wine.py).
+if ./packaging/windows/build.sh ../shared/third_party build-windows \
+        > build-release/windows-build.log 2>&1; then
+    echo "windows-build: PASS" >> "$checks_log"
+    /usr/bin/python3 viewer/tests/test_viewer_wine.py build-release/src/camcastd \
+        "$(tail -n 1 build-release/windows-build.log)" > build-release/windows-wine.log 2>&1 ||
+        cat build-release/windows-wine.log
+    grep -E "^windows-viewer-wine: (PASS|FAIL)" build-release/windows-wine.log \
+        >> "$checks_log" || true
+else
+    tail -n 60 build-release/windows-build.log
+    echo "windows-build: FAIL" >> "$checks_log"
+fi
+
 # The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): built with clang, each
 # run 15 s on a copy of its seed corpus. One "fuzz-build: PASS|FAIL" line,
 # then one "fuzz-NAME: PASS|FAIL" line per harness (tests/fuzz/fuzz_*.c).
@@ -76,7 +95,7 @@ fi
 
 /usr/bin/python3 scripts/test_summary.py \
     --results "$checks_log" \
-    "$(($(echo $packaging_checks | wc -w) + 1 + 1 + 1 + fuzz_harnesses))" \
+    "$(($(echo $packaging_checks | wc -w) + 1 + 1 + 1 + 2 + fuzz_harnesses))" \
     build-release/meson-logs/testlog.json \
     build-asan/meson-logs/testlog.json \
     build-tsan/meson-logs/testlog.json || status=1

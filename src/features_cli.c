@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,11 +205,14 @@ static cJSON *ask_daemon(const cc_server_config *s)
                 s->port, strerror(-fd));
         return NULL;
     }
-    /* The viewing right reads; the control token has it too. */
+    /* The viewing right reads; the control token has it too. The Host is
+     * the address (server_names need not list a name). */
     const char *token = s->token[0] ? s->token : s->control_token;
+    bool v6 = strchr(s->listen, ':') != NULL;
     char req[512];
-    snprintf(req, sizeof req, "GET /api/cameras HTTP/1.1\r\nHost: camcastd\r\n%s%s%s"
-             "Connection: close\r\n\r\n", token[0] ? "Authorization: Bearer " : "", token,
+    snprintf(req, sizeof req, "GET /api/cameras HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s%s%s"
+             "Connection: close\r\n\r\n", v6 ? "[" : "", s->listen, v6 ? "]" : "",
+             (unsigned)s->port, token[0] ? "Authorization: Bearer " : "", token,
              token[0] ? "\r\n" : "");
     char *answer = NULL;
     size_t len = 0;

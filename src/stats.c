@@ -252,7 +252,9 @@ typedef struct limit_counter {
     uint64_t value;
 } limit_counter;
 
-static size_t limit_counters(const cc_server *srv, limit_counter out[8])
+#define LIMIT_COUNTERS 9
+
+static size_t limit_counters(const cc_server *srv, limit_counter out[LIMIT_COUNTERS])
 {
     cc_server_counters k = cc_server_get_counters(srv);
     const limit_counter all[] = {
@@ -262,19 +264,29 @@ static size_t limit_counters(const cc_server *srv, limit_counter out[8])
         {"per_address", k.refused_per_address},
         {"token", k.refused_token},
         {"origin", k.refused_origin},
+        {"host", k.refused_host},
         {"stalled", k.closed_stalled},
         {"protocol_error", k.protocol_errors},
     };
+    _Static_assert(sizeof all / sizeof all[0] == LIMIT_COUNTERS, "room for each");
     memcpy(out, all, sizeof all);
     return sizeof all / sizeof all[0];
 }
 
-static void limits_json(cJSON *o, const cc_server *srv)
+static void limits_json(cJSON *o, const cc_stats *st)
 {
-    limit_counter k[8];
+    const cc_server *srv = st->srv;
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
         cJSON_AddNumberToObject(o, k[i].name, (double)k[i].value);
+    cc_stats_rtsp r;
+    if (st->rtsp && st->rtsp(&r, st->rtsp_arg))
+        for (size_t i = 0; i < r.n_limited && i < CC_STATS_RTSP_LIMITS; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "rtsp_%s", r.limited_name[i]);
+            cJSON_AddNumberToObject(o, name, (double)r.limited[i]);
+        }
     cJSON_AddNumberToObject(o, "pending_connections",
                             (double)cc_server_get_counters(srv).pending);
 }
@@ -313,6 +325,7 @@ static void rtsp_json(cJSON *root, const cc_stats *st)
     cJSON_AddNumberToObject(o, "refused_token", (double)r.refused_token);
     cJSON_AddNumberToObject(o, "frames_pushed", (double)r.frames_pushed);
     cJSON_AddNumberToObject(o, "frames_replaced", (double)r.frames_replaced);
+    cJSON_AddNumberToObject(o, "frames_skipped", (double)r.frames_skipped);
 }
 
 static char *stats_json(const cc_stats *st)
@@ -348,7 +361,7 @@ static char *stats_json(const cc_stats *st)
     cJSON_AddNumberToObject(t, "jpeg_bytes", (double)bytes);
     cJSON_AddNumberToObject(t, "bundles_sent", (double)w.sent);
     cJSON_AddNumberToObject(t, "bundles_skipped", (double)w.skipped);
-    limits_json(cJSON_AddObjectToObject(root, "limits"), st->srv);
+    limits_json(cJSON_AddObjectToObject(root, "limits"), st);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -503,15 +516,21 @@ static void client_metric(const cc_client_info *info, void *arg)
             info->bundles_skipped, info->id, info->peer, info->queued_bytes);
 }
 
-static void limit_metrics(text *t, const cc_server *srv)
+static void limit_metrics(text *t, const cc_stats *st)
 {
-    limit_counter k[8];
+    const cc_server *srv = st->srv;
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     family(t, "limited_total", "counter",
            "Connections refused or closed by a limit or an access check, by reason");
     for (size_t i = 0; i < n; i++)
         appendf(t, "camcast_limited_total{reason=\"%s\"} %" PRIu64 "\n", k[i].name,
                 k[i].value);
+    cc_stats_rtsp r;
+    if (st->rtsp && st->rtsp(&r, st->rtsp_arg))
+        for (size_t i = 0; i < r.n_limited && i < CC_STATS_RTSP_LIMITS; i++)
+            appendf(t, "camcast_limited_total{reason=\"rtsp_%s\"} %" PRIu64 "\n",
+                    r.limited_name[i], r.limited[i]);
     family(t, "pending_connections", "gauge", "Connections not yet upgraded");
     appendf(t, "camcast_pending_connections %zu\n", cc_server_get_counters(srv).pending);
 }
@@ -540,8 +559,13 @@ static void rtsp_metrics(text *t, const cc_stats *st)
         return;
     family(t, "rtsp_clients", "gauge", "RTSP connections open");
     appendf(t, "camcast_rtsp_clients %" PRIu64 "\n", r.clients);
+    family(t, "rtsp_sessions", "gauge", "RTSP sessions (SETUP done, not torn down)");
+    appendf(t, "camcast_rtsp_sessions %" PRIu64 "\n", r.sessions);
     family(t, "rtsp_frames_pushed_total", "counter", "JPEGs handed to RTSP media");
     appendf(t, "camcast_rtsp_frames_pushed_total %" PRIu64 "\n", r.frames_pushed);
+    family(t, "rtsp_frames_skipped_total", "counter",
+           "JPEGs an RTSP client missed because it was behind");
+    appendf(t, "camcast_rtsp_frames_skipped_total %" PRIu64 "\n", r.frames_skipped);
 }
 
 static char *stats_metrics(const cc_stats *st)
@@ -570,7 +594,7 @@ static char *stats_metrics(const cc_stats *st)
     cc_server_foreach_client(st->srv, client_metric, &t);
     variant_metrics(&t, st->mux);
     rtsp_metrics(&t, st);
-    limit_metrics(&t, st->srv);
+    limit_metrics(&t, st);
     if (t.failed) {
         free(t.buf);
         return NULL;

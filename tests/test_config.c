@@ -217,6 +217,7 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK_EQ_INT(strcmp(a->server.token_file, b->server.token_file), 0);
     CHECK_EQ_INT(strcmp(a->server.token, b->server.token), 0);
     CHECK_EQ_INT(strcmp(a->server.allowed_origins, b->server.allowed_origins), 0);
+    CHECK_EQ_INT(strcmp(a->server.server_names, b->server.server_names), 0);
     CHECK_EQ_INT(a->server.max_clients_per_address, b->server.max_clients_per_address);
     CHECK_EQ_INT(a->server.max_pending, b->server.max_pending);
     CHECK(a->server.handshake_timeout_s == b->server.handshake_timeout_s);
@@ -355,6 +356,15 @@ static void test_rtsp(void)
 {
     cc_config cfg;
     char err[512], text[1024];
+#if !CC_HAVE_RTSP
+    /* Built without RTSP: refused at load, so --check-config says what the
+     * daemon would. */
+    snprintf(text, sizeof text, "[server]\n[rtsp]\nport = 0\n%s", cam16);
+    expect_error(text, 2, "[rtsp]: this camcastd was built without RTSP (GStreamer's "
+                 "RTSP server library; meson setup -Drtsp=enabled)");
+    (void)cfg;
+    return;
+#endif
     /* full: RTSP gets a YCbCr variant of its own, at full size. */
     snprintf(text, sizeof text, "[rtsp]\n%s", cam16);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
@@ -399,6 +409,70 @@ static void test_rtsp(void)
                  "ADDR:PORT or [IPV6]:PORT, got 'example.com'");
     expect_error("[rtsp]\n[rtsp]\n", 2, "duplicate section [rtsp] (first defined at line 1)");
     expect_error("[rtsp]\nfps = -1\n", 2, "[rtsp] fps: expected a number 0..1000, got '-1'");
+    /* RTSP's frames are the tick's: fps above stream_fps is an error, wherever
+     * [server] is, and stream_fps itself is the most. */
+    snprintf(text, sizeof text, "[rtsp]\nfps = 30.5\n[server]\nstream_fps = 30\n%s", cam16);
+    expect_error(text, 2, "[rtsp] fps: 30.5 is more than [server] stream_fps = 30 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[server]\nstream_fps = 12.5\n[rtsp]\nfps = 15\n%s", cam16);
+    expect_error(text, 4, "[rtsp] fps: 15 is more than [server] stream_fps = 12.5 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[rtsp]\nfps = 12.5\n[server]\nstream_fps = 12.5\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->fps == 12.5 && r->fps_line == 2);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+/* [rtsp]'s limits: defaults, every key, stall_timeout from [server]. */
+static void test_rtsp_limits(void)
+{
+    cc_config cfg;
+    char err[512], text[1024];
+    snprintf(text, sizeof text, "[server]\nstall_timeout = 12\n[rtsp]\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    const cc_rtsp_config *r = &cfg.server.rtsp;
+    CHECK_EQ_INT(r->max_clients, 64);
+    CHECK_EQ_INT(r->max_clients_per_address, 0);
+    CHECK_EQ_INT(r->max_sessions, 64);
+    CHECK_EQ_INT(r->max_sessions_per_client, 2);
+    CHECK_EQ_INT(r->max_request, 4096);
+    CHECK(r->session_timeout_s == 60 && r->auth_timeout_s == 10);
+    CHECK(r->stall_timeout_s == 12); /* the server's */
+    CHECK_EQ_INT(r->rtp_port_min, 40000);
+    CHECK_EQ_INT(r->rtp_port_max, 40999);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    snprintf(text, sizeof text,
+             "[rtsp]\nmax_clients = 8\nmax_clients_per_address = 2\nmax_sessions = 5\n"
+             "max_sessions_per_client = 1\nmax_request = 2048\nsession_timeout = 30\n"
+             "auth_timeout = 2.5\nstall_timeout = 0\nrtp_ports = 50000-50099\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->max_clients == 8 && r->max_clients_per_address == 2 && r->max_sessions == 5 &&
+          r->max_sessions_per_client == 1 && r->max_request == 2048);
+    CHECK(r->session_timeout_s == 30 && r->auth_timeout_s == 2.5 && r->stall_timeout_s == 0);
+    CHECK(r->rtp_port_min == 50000 && r->rtp_port_max == 50099);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+    snprintf(text, sizeof text, "[rtsp]\nrtp_ports = any\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->rtp_port_min == 0 && r->rtp_port_max == 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    expect_error("[rtsp]\nrtp_ports = 40000\n", 2, "[rtsp] rtp_ports: expected MIN-MAX "
+                 "(e.g. 40000-40999) or any, got '40000'");
+    expect_error("[rtsp]\nrtp_ports = 500-600\n", 2, "[rtsp] rtp_ports: expected MIN-MAX "
+                 "with 1024 <= MIN < MAX <= 65535, got '500-600'");
+    expect_error("[rtsp]\nrtp_ports = 41000-41000\n", 2, "[rtsp] rtp_ports: expected "
+                 "MIN-MAX with 1024 <= MIN < MAX <= 65535, got '41000-41000'");
+    expect_error("[rtsp]\nmax_clients = 0\n", 2, "[rtsp] max_clients: expected an integer "
+                 "1..65535, got '0'");
+    expect_error("[rtsp]\nmax_request = 100\n", 2, "[rtsp] max_request: expected an "
+                 "integer 512..1048576, got '100'");
+    expect_error("[rtsp]\nsession_timeout = 0\n", 2, "[rtsp] session_timeout: expected a "
+                 "number 1..86400, got '0'");
 }
 
 static void test_file_errors(void)
@@ -567,6 +641,10 @@ static const struct {
      "'http://a.example/path' is not an origin (SCHEME://HOST[:PORT], null or *)"},
     {"server", "allowed_origins", "https://ok.example a.example",
      "'a.example' is not an origin (SCHEME://HOST[:PORT], null or *)"},
+    {"server", "server_names", "cams.example http://x",
+     "'http://x' is not a host name (letters, digits, '-' and '.'; or *)"},
+    {"server", "server_names", "cams.example:8765",
+     "'cams.example:8765' is not a host name (letters, digits, '-' and '.'; or *)"},
     {"server", "send_queue_bound", "-1", "expected an integer 0..1073741824, got '-1'"},
     {"server", "tcp_congestion", "cu bic",
      "expected a congestion control name such as cubic or bbr, got 'cu bic'"},
@@ -725,11 +803,13 @@ static void test_origins(void)
     char err[512], text[512];
     snprintf(text, sizeof text,
              "[server]\nallowed_origins = https://a.example  http://b:8080 null\n"
+             "server_names = cams.example line-2.local\n"
              "tcp_congestion = cubic\nsend_queue_bound = 65536\n%s",
              minimal);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
     CHECK_EQ_INT(strcmp(cfg.server.allowed_origins, "https://a.example  http://b:8080 null"),
                  0);
+    CHECK_EQ_INT(strcmp(cfg.server.server_names, "cams.example line-2.local"), 0);
     check_round_trip(&cfg);
     cc_config_destroy(&cfg);
 }
@@ -1136,6 +1216,7 @@ int main(int argc, char **argv)
     RUN(test_section_errors);
     RUN(test_variants);
     RUN(test_rtsp);
+    RUN(test_rtsp_limits);
     RUN(test_camera_errors);
     RUN(test_too_many_cameras);
     RUN(test_bad_values);

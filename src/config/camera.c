@@ -318,8 +318,7 @@ static void begin_camera(cc_load *st, const char *name, size_t len)
     cc_camera_config *c = &cams[cfg->n_cameras++];
     *c = (cc_camera_config){.path = cfg->path, .line = st->line};
     memcpy(c->name, cname, sizeof cname);
-    cc_keys_defaults(st, camera_keys, CC_N_OF(camera_keys), c);
-    cc_load_enter(st, &cc_camera_section);
+    cc_load_enter(st, &cc_camera_section, c);
 }
 
 const cc_section_type cc_camera_section = {

@@ -55,8 +55,10 @@ void cc_load_nomem(cc_load *st)
     st->rc = -ENOMEM;
 }
 
-void cc_load_enter(cc_load *st, const cc_section_type *type)
+void cc_load_enter(cc_load *st, const cc_section_type *type, void *obj)
 {
+    if (obj)
+        cc_keys_defaults(st, type->keys, type->n_keys, obj);
     st->sec.type = type;
     st->sec.line = st->line;
     memset(st->sec.key_lines, 0, sizeof st->sec.key_lines);
@@ -135,20 +137,48 @@ static bool valid_origin(const char *o, size_t n)
     return true;
 }
 
-static int check_origins(cc_load *st, void *obj, const char *value)
+/* A host name as a browser writes it in Host: letters, digits, '-' and
+ * '.' (an IP address needs no entry: every one is accepted), or "*". */
+static bool valid_server_name(const char *name, size_t n)
 {
-    (void)obj;
+    if (n == 1 && name[0] == '*')
+        return true;
+    if (n == 0 || n > 253)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '.')
+            return false;
+    return true;
+}
+
+/* A space-separated list whose every item valid() takes; else the first
+ * item it refuses is the error ("is not " what). */
+static int check_list(cc_load *st, const char *value,
+                      bool (*valid)(const char *item, size_t n), const char *what)
+{
     for (const char *p = value + strspn(value, " \t"); *p;) {
         size_t n = strcspn(p, " \t");
-        if (!valid_origin(p, n)) {
-            cc_key_error(st, "'%.*s' is not an origin (SCHEME://HOST[:PORT], null or *)",
-                         (int)n, p);
+        if (!valid(p, n)) {
+            cc_key_error(st, "'%.*s' is not %s", (int)n, p, what);
             return -1;
         }
         p += n;
         p += strspn(p, " \t");
     }
     return 0;
+}
+
+static int check_origins(cc_load *st, void *obj, const char *value)
+{
+    (void)obj;
+    return check_list(st, value, valid_origin, "an origin (SCHEME://HOST[:PORT], null or *)");
+}
+
+static int check_server_names(cc_load *st, void *obj, const char *value)
+{
+    (void)obj;
+    return check_list(st, value, valid_server_name,
+                      "a host name (letters, digits, '-' and '.'; or *)");
 }
 
 int cc_congestion_offered(const char *list_path, const char *name, char *offered,
@@ -213,6 +243,8 @@ static const cc_key server_keys[] = {
             .check = read_control_token, .flags = CC_KEY_OMIT_EMPTY),
     CC_TEXT("allowed_origins", NULL, cc_server_config, allowed_origins,
             .check = check_origins, .flags = CC_KEY_OMIT_EMPTY),
+    CC_TEXT("server_names", NULL, cc_server_config, server_names,
+            .check = check_server_names, .flags = CC_KEY_OMIT_EMPTY),
     CC_UINT("max_clients_per_address", 0, 10000, "0", cc_server_config,
             max_clients_per_address),
     CC_UINT("max_pending", 1, 10000, "256", cc_server_config, max_pending),
@@ -239,7 +271,7 @@ static void begin_server(cc_load *st, const char *name, size_t len)
     }
     st->server_line = st->line;
     snprintf(st->sec.label, sizeof st->sec.label, "[server]");
-    cc_load_enter(st, &server_section);
+    cc_load_enter(st, &server_section, NULL); /* the defaults are in since the start */
 }
 
 static void *server_object(cc_load *st)

@@ -34,6 +34,9 @@ typedef struct cc_server_config {
     char control_token_file[CC_VALUE_MAX];
     char control_token[CC_TOKEN_MAX + 1];
     char allowed_origins[CC_VALUE_MAX]; /* space-separated; "": same origin */
+    char server_names[CC_VALUE_MAX]; /* space-separated host names the
+                                        server answers to besides IP
+                                        addresses and localhost; "*": any */
     unsigned max_clients_per_address;   /* WebSocket clients; 0: no cap */
     unsigned max_pending;      /* connections not yet upgraded; the oldest
                                   is evicted for a new one */

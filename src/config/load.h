@@ -146,8 +146,9 @@ void cc_load_fail(cc_load *st, int line, const char *fmt, ...)
 void cc_key_error(cc_load *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cc_load_nomem(cc_load *st);
-/* Enters the section begun at st->line: its keys are looked up from now. */
-void cc_load_enter(cc_load *st, const cc_section_type *type);
+/* Enters the section begun at st->line (its keys are looked up from now),
+ * with its keys' defaults in obj (NULL: none). */
+void cc_load_enter(cc_load *st, const cc_section_type *type, void *obj);
 
 /* The tables (keys.c). */
 int cc_key_find(const cc_key *keys, size_t n, const char *name);

@@ -100,8 +100,7 @@ static void begin_variant(cc_load *st, const char *name, size_t len)
     cc_variant_config *v = &s->variants[s->n_variants++];
     *v = (cc_variant_config){.line = st->line};
     memcpy(v->name, vname, sizeof vname);
-    cc_keys_defaults(st, variant_keys, CC_N_OF(variant_keys), v);
-    cc_load_enter(st, &cc_variant_section);
+    cc_load_enter(st, &cc_variant_section, v);
 }
 
 const cc_section_type cc_variant_section = {

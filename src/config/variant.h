@@ -20,7 +20,7 @@ typedef enum cc_variant_color {
 } cc_variant_color;
 
 /* A [variant NAME] section: a reduced encoding of every camera, made on the
- * ticks a client wants it (PROTOCOL.md 1.1, docs/config.md). */
+ * ticks a client wants it (docs/protocol.md, 1.1; docs/config.md). */
 typedef struct cc_variant_config {
     char name[CC_NAME_MAX];
     int line;                /* of the [variant NAME] header */

@@ -19,6 +19,14 @@
 
 
 #define WS_VERSION_MAX 255  /* RFC 6455 section 11.3.5 */
+/* The page: its own scripts only, WebSockets to any daemon (a view over
+ * several), never framed by another site; its URL may hold the token, so
+ * no Referer leaves it. */
+#define PAGE_HEADERS                                                          \
+    "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; " \
+    "img-src 'self' blob: data:; worker-src 'self' blob:; "                     \
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"            \
+    "Referrer-Policy: no-referrer\r\n"
 
 
 /* Records why feeding failed; the -1 also aborts http_parser from inside a
@@ -262,6 +270,7 @@ static int on_headers_complete(http_parser *parser)
     if (rq->in_value && end_header(rq) != 0)
         return -1;
     rq->path[strcspn(rq->path, "?#")] = '\0';
+    rq->has_query = rq->query_len > 0;
     if (!rq->token_given)
         query_token(rq);
     rq->method = parser->method;
@@ -351,6 +360,7 @@ const char *cc_http_reason(int status)
     case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
+    case 421: return "Misdirected Request";
     case 422: return "Unprocessable Content";
     case 429: return "Too Many Requests";
     case 426: return "Upgrade Required";
@@ -389,8 +399,10 @@ int cc_http_response(char *buf, size_t cap, int status, const char *extra_header
     return n + (int)len;
 }
 
-int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, bool gzip)
+int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, bool gzip,
+                       bool no_store)
 {
+    bool page = strncmp(a->content_type, "text/html", 9) == 0;
     /* A 304 has no body and, here, no length (RFC 9110 8.6). */
     char length[48] = "";
     if (status != 304)
@@ -401,12 +413,14 @@ int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, boo
                      "Content-Type: %s\r\n"
                      "%s"
                      "ETag: %s\r\n"
-                     "Cache-Control: no-cache\r\n"
+                     "Cache-Control: %s\r\n"
+                     "%s"
                      "%s"
                      "Vary: Accept-Encoding\r\n"
                      "X-Content-Type-Options: nosniff\r\n"
                      "Connection: close\r\n\r\n",
                      status, cc_http_reason(status), a->content_type, length, a->etag,
-                     gzip ? "Content-Encoding: gzip\r\n" : "");
+                     no_store ? "no-store" : "no-cache",
+                     gzip ? "Content-Encoding: gzip\r\n" : "", page ? PAGE_HEADERS : "");
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }

@@ -8,19 +8,10 @@
 #include <string.h>
 
 #include "assets.h"
+#include "control.h"
 #include "log.h"
 #include "route.h"
 #include "server_internal.h"
-
-/* The page: its own scripts only, WebSockets to any daemon (a view over
- * several), never framed by another site; its URL may hold the token, so
- * no Referer leaves it. */
-#define PAGE_HEADERS                                                          \
-    "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; " \
-    "img-src 'self' blob: data:; worker-src 'self' blob:; "                     \
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"            \
-    "Referrer-Policy: no-referrer\r\n"                                          \
-    "X-Content-Type-Options: nosniff\r\n"
 
 void cc_http_serve_reply(cc_client *c, int status, const char *extra, const char *body)
 {
@@ -32,49 +23,17 @@ void cc_http_serve_reply(cc_client *c, int status, const char *extra, const char
     cc_client_close(c, reason);
 }
 
-/* The page's query: its token passed on to its own URLs, when the server
- * wants one (the request's token matched it: route.c checked). */
-static void page_query(const cc_client *c, char *out, size_t cap)
-{
-    if (c->srv->cfg->token[0])
-        cc_asset_query(c->http.token, c->http.token_len, out, cap);
-    else
-        out[0] = '\0';
-}
-
-/* A templated asset (it carries the request's token): built for this
- * request, never cached. */
-static void serve_templated(cc_client *c, const cc_asset *a)
-{
-    char query[3 * CC_TOKEN_MAX + 16];
-    page_query(c, query, sizeof query);
-    size_t len;
-    char *body = cc_asset_expand(a, query, &len);
-    if (!body) {
-        cc_http_serve_reply(c, 500, "", "out of memory\n");
-        return;
-    }
-    int n = cc_http_head(c->response, sizeof c->response, 200, a->content_type, len,
-                         PAGE_HEADERS);
-    if (n > 0) {
-        cc_client_write(c, c->response, (size_t)n);
-        cc_client_write(c, body, len);
-    }
-    free(body);
-}
-
 /* An embedded file: 304 when the client has it, gzip when it takes it. */
 static void serve_asset(cc_client *c, const cc_asset *a)
 {
-    if (a->templated) {
-        serve_templated(c, a);
-    } else if (strcmp(c->http.if_none_match, a->etag) == 0) {
-        int n = cc_http_asset_head(c->response, sizeof c->response, 304, a, false);
+    bool no_store = c->http.has_query;
+    if (strcmp(c->http.if_none_match, a->etag) == 0) {
+        int n = cc_http_asset_head(c->response, sizeof c->response, 304, a, false, no_store);
         if (n > 0)
             cc_client_write(c, c->response, (size_t)n);
     } else {
         bool gz = a->gzip && c->http.accepts_gzip;
-        int n = cc_http_asset_head(c->response, sizeof c->response, 200, a, gz);
+        int n = cc_http_asset_head(c->response, sizeof c->response, 200, a, gz, no_store);
         if (n > 0) {
             cc_client_write(c, c->response, (size_t)n);
             cc_client_write_static(c, gz ? a->gzip : a->data, gz ? a->gzip_len : a->len);
@@ -115,19 +74,28 @@ static void serve_page(cc_client *c)
 }
 
 /* Counts an access refusal; logs the first of an episode. The token is
- * never logged, given or expected. */
+ * never logged, given or expected; a Host is, quoted plain (it names what
+ * to add to server_names). */
 static void count_refusal(cc_client *c, const char *refusal)
 {
     cc_server *s = c->srv;
-    bool token = strcmp(refusal, "token") == 0;
-    if (token)
+    bool token = strcmp(refusal, "token") == 0, host = strcmp(refusal, "host") == 0;
+    char why[192], shown[CC_CONTROL_TYPE_SHOWN * 2];
+    if (token) {
         s->counters.refused_token++;
-    else
+        snprintf(why, sizeof why, "%s",
+                 c->http.token_given ? "wrong access token" : "no access token");
+    } else if (host) {
+        s->counters.refused_host++;
+        cc_control_quote(c->http.host, shown, sizeof shown);
+        snprintf(why, sizeof why, "Host \"%s\" is not a name of this server "
+                 "(add it to [server] server_names)", shown);
+    } else {
         s->counters.refused_origin++;
-    if (cc_episode_starts(token ? &s->ep_token : &s->ep_origin))
-        cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer,
-                token ? (c->http.token_given ? "wrong access token" : "no access token")
-                      : "origin not allowed");
+        snprintf(why, sizeof why, "origin not allowed");
+    }
+    if (cc_episode_starts(token ? &s->ep_token : host ? &s->ep_host : &s->ep_origin))
+        cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer, why);
 }
 
 /* rest: the bytes after the head (an /api request's body). */

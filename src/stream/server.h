@@ -81,6 +81,7 @@ typedef struct cc_server_counters {
     uint64_t refused_per_address; /* max_clients_per_address reached (503) */
     uint64_t refused_token;       /* no or wrong access token (401) */
     uint64_t refused_origin;      /* Origin not allowed (403) */
+    uint64_t refused_host;        /* Host not a name of this server (421) */
     uint64_t closed_stalled;      /* read nothing for stall_timeout (1008) */
     uint64_t protocol_errors;     /* WebSocket protocol errors (1002, ...) */
     size_t pending;               /* connections not yet upgraded, now */

@@ -147,7 +147,7 @@ struct cc_server {
     cc_page_fn page;
     void *page_arg;
     cc_server_counters counters;
-    cc_episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_stall,
+    cc_episode ep_evict, ep_full, ep_per_address, ep_token, ep_origin, ep_host, ep_stall,
         ep_congestion;
     bool shutting_down;
     void (*shutdown_done)(void *);

@@ -149,7 +149,8 @@ static void subscribe(cc_client *c, const cc_control *ctl)
         variant = (unsigned)v;
     }
     uint64_t mask = ctl->has_cameras ? ctl->cameras : c->group->mask;
-    double fps = ctl->has_max_fps ? ctl->max_fps : c->group->max_fps;
+    double fps = ctl->has_max_fps ? cc_group_rate(ctl->max_fps, c->srv->cfg->stream_fps)
+                                  : c->group->max_fps;
     cc_group *g = cc_group_join(&c->srv->groups, mask, fps, variant);
     if (!g) {
         queue_error(c, "subscribe: out of memory");

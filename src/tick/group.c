@@ -1,6 +1,7 @@
 #include "group.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,15 @@ void cc_group_set_destroy(cc_group_set *gs)
 {
     assert(!gs->head);
     cc_bundle_pool_destroy(&gs->pool);
+}
+
+double cc_group_rate(double max_fps, double stream_fps)
+{
+    if (!(max_fps > 0) || !(stream_fps > 0) || max_fps >= stream_fps)
+        return 0;
+    /* The slack keeps 30 / 10 from rounding up to 4 ticks. */
+    double k = ceil(stream_fps / max_fps - 1e-9);
+    return stream_fps / k;
 }
 
 cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,

@@ -48,6 +48,15 @@ void cc_group_set_init(cc_group_set *gs);
 /* Every group must have been left. */
 void cc_group_set_destroy(cc_group_set *gs);
 
+/* The rate a client asking for max_fps gets (protocol.md, "Control
+ * messages"): every k-th tick, k the fewest ticks that keep it within
+ * max_fps, so stream_fps / k; 0 (every tick) for 0 or at least stream_fps.
+ * So rates fall on one ladder and groups stay few: however many values
+ * clients ask for, those at one rate share a group, and the groups of
+ * every rate together cost at most stream_fps * (1 + 1/2 + 1/3 + ...)
+ * builds a second per camera set and variant. */
+double cc_group_rate(double max_fps, double stream_fps);
+
 /* One more member of the group for (mask, max_fps, variant), made if there
  * is none; NULL when out of memory. */
 cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,

@@ -4,16 +4,19 @@
  * rest is what a client sends. The head is parsed whole, in chunks drawn
  * from byte 0, and one byte at a time: a socket may cut it anywhere, so all
  * three must give the same request, error and end of head. A complete head
- * is then routed under three server settings (open; a token and an origin
- * list; a token, a control token and any origin): only a right token (the
- * viewing or the control token) opens anything but /healthz, only an
- * allowed Origin opens anything at all, and only the control token gives
- * the operator right. /api paths go to the API; a body is announced by its
- * length or as chunked, the same however the head was cut.
+ * is then routed under three server settings (open, no server_names; a
+ * token, an origin list and a server name; a token, a control token, any
+ * origin and any name): only an allowed Host (a plain one: an address,
+ * localhost or a listed name) opens anything but /healthz, only a right
+ * token (the viewing or the control token) does, only an allowed Origin
+ * opens anything at all, and only the control token gives the operator
+ * right. /api paths go to the API; a body is announced by its length or as
+ * chunked, the same however the head was cut.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "camcast/ws_handshake.h"
 #include "fuzz_check.h"
@@ -85,6 +88,7 @@ static void check_same(const outcome *a, const outcome *b)
         return;
     FUZZ_CHECK(a->rq.method == b->rq.method);
     FUZZ_CHECK(same_string(a->rq.path, b->rq.path));
+    FUZZ_CHECK(a->rq.has_query == b->rq.has_query);
     FUZZ_CHECK(a->rq.upgrade_websocket == b->rq.upgrade_websocket);
     FUZZ_CHECK(same_string(a->rq.ws_key, b->rq.ws_key));
     FUZZ_CHECK(a->rq.ws_version == b->rq.ws_version);
@@ -106,12 +110,29 @@ static void check_same(const outcome *a, const outcome *b)
 static void check_reply(const cc_route *r)
 {
     FUZZ_CHECK(r->status == 400 || r->status == 401 || r->status == 403 ||
-               r->status == 405 || r->status == 426);
+               r->status == 405 || r->status == 421 || r->status == 426);
     FUZZ_CHECK(r->headers && r->body);
     size_t n = strlen(r->headers);
     FUZZ_CHECK(n == 0 || (n >= 2 && strcmp(r->headers + n - 2, "\r\n") == 0));
     char buf[1024];
     FUZZ_CHECK(cc_http_response(buf, sizeof buf, r->status, r->headers, r->body) > 0);
+}
+
+/* Unless server_names is "*" (any Host), a Host let in is plain, and a
+ * name in it is localhost or listed: an address is hex digits, '.', ':'
+ * and brackets. */
+static void check_host(const char *host, const cc_server_config *cfg)
+{
+    if (strchr(cfg->server_names, '*'))
+        return;
+    FUZZ_CHECK(strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789.:[]-") == strlen(host));
+    size_t name = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    bool address = strspn(host, "0123456789abcdefABCDEF.:[]") >= name;
+    bool named = (name == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+                 (name == 12 && strncasecmp(host, "cams.example", 12) == 0 &&
+                  strstr(cfg->server_names, "cams.example"));
+    FUZZ_CHECK(address || named);
 }
 
 /* What cc_route_decide answers, against what the settings allow. */
@@ -120,7 +141,8 @@ static void check_route(const cc_http_request *rq, const cc_server_config *cfg)
     cc_route r;
     memset(&r, 0, sizeof r);
     cc_route_decide(rq, cfg, &r);
-    bool refused = r.action == CC_ROUTE_REPLY && (r.status == 401 || r.status == 403);
+    bool refused = r.action == CC_ROUTE_REPLY &&
+                   (r.status == 401 || r.status == 403 || r.status == 421);
     bool healthz = strcmp(rq->path, "/healthz") == 0;
     bool may_control = cc_route_may_control(rq, cfg);
     bool token_ok = (rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len)) ||
@@ -136,8 +158,11 @@ static void check_route(const cc_http_request *rq, const cc_server_config *cfg)
         FUZZ_CHECK(strncmp(rq->path, "/api", 4) == 0);
     if (refused)
         FUZZ_CHECK(r.refusal && (strcmp(r.refusal, "token") == 0 ||
-                                 strcmp(r.refusal, "origin") == 0));
+                                 strcmp(r.refusal, "origin") == 0 ||
+                                 strcmp(r.refusal, "host") == 0));
     if (!refused && !healthz) {
+        FUZZ_CHECK(cc_route_host_allowed(cfg, rq->host));
+        check_host(rq->host, cfg);
         FUZZ_CHECK(!cfg->token[0] || token_ok);
         FUZZ_CHECK(!rq->has_origin ||
                    cc_route_origin_allowed(cfg, rq->origin, rq->host));
@@ -158,9 +183,11 @@ static void use_request(const cc_http_request *rq)
     static cc_server_config plain, listed, any; /* zeroed: no token, no list */
     strcpy(listed.token, TOKEN);
     strcpy(listed.allowed_origins, "https://cams.example:8443 null");
+    strcpy(listed.server_names, "cams.example");
     strcpy(any.token, TOKEN);
     strcpy(any.control_token, CONTROL_TOKEN);
     strcpy(any.allowed_origins, " *");
+    strcpy(any.server_names, "*");
     char v[64];
     long n = cc_http_query_value(rq, "variant", v, sizeof v);
     FUZZ_CHECK(n < 0 || ((size_t)n < sizeof v && strlen(v) <= (size_t)n));

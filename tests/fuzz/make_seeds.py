@@ -56,6 +56,12 @@ def http_seeds():
         "Sec-WebSocket-Version: 13"]))
     write("http", "stats", b"\x01\x00" + crlf(["GET /stats HTTP/1.1", "Host: x",
                                                 "Accept: application/json"]))
+    write("http", "rebinding", b"\x0b\x00" + crlf([
+        "GET /stream HTTP/1.1", "Host: evil.example:8765", "Upgrade: websocket",
+        "Connection: Upgrade", "Origin: http://evil.example:8765",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]))
+    write("http", "host-v6", b"\x0c\x00" + crlf([
+        "GET /stats HTTP/1.1", "Host: [::ffff:10.0.0.1]:8765", "Origin: http://[::ffff:10.0.0.1]:8765"]))
     write("http", "metrics-http10", b"\x02\x00" + crlf(["GET /metrics HTTP/1.0"]))
     write("http", "post-body", b"\x05\x00" + crlf([
         "POST /stream HTTP/1.1", "Host: x", "Content-Length: 5"]) + b"hello")
@@ -149,6 +155,7 @@ listen = ::1
 port = 0
 stream_fps = 12.5
 allowed_origins = https://cams.example:8443 null
+server_names = cams.example line-2.local
 max_clients_per_address = 4
 max_pending = 16
 handshake_timeout = 2.5
@@ -182,7 +189,34 @@ feature.GevSCPD = 1000
           b"d" * 192)
 
 
+def rtsp_seeds():
+    """fuzz_rtsp_request: byte 0 the body limit (odd: after
+    authentication), byte 1 the write size, then what a client sends."""
+    import base64
+    token = b"fuzz-token-0123456789+/="  # the harness's TOKEN
+    basic = base64.b64encode(b"camcast:" + token)
+    write("rtsp_request", "options", b"\x00\x05" + crlf([
+        "OPTIONS rtsp://127.0.0.1:8554/left RTSP/1.0", "CSeq: 1"]))
+    write("rtsp_request", "describe-query", b"\x00\x11" + crlf([
+        "DESCRIBE rtsp://127.0.0.1:8554/left?x=1&token=fuzz-token-0123456789%2B/%3D "
+        "RTSP/1.0", "CSeq: 2", "Accept: application/sdp"]))
+    write("rtsp_request", "setup-basic", b"\x01\x40" + crlf([
+        "SETUP rtsp://h/left/stream=0 RTSP/1.0", "CSeq: 3",
+        "Authorization: Basic " + basic.decode(),
+        "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"]))
+    write("rtsp_request", "body-too-large", b"\x00\x03" + crlf([
+        "SET_PARAMETER rtsp://h/left RTSP/1.0", "CSeq: 4",
+        "Content-Length: 67108864"]) + b"xx")
+    write("rtsp_request", "body-then-rtcp", b"\x01\x07" + crlf([
+        "GET_PARAMETER rtsp://h/left RTSP/1.0", "CSeq: 5", "Session: abc",
+        "Content-Length: 10"]) + b"position\r\n" + b"$\x01\x00\x08" + b"\x81\xc9\x00\x01" +
+        b"\x00" * 4)
+    write("rtsp_request", "tunnel-get", b"\x00\x20" + crlf([
+        "GET /left HTTP/1.0", "x-sessioncookie: abcdefgh", "Accept: application/x-rtsp-tunnelled"]))
+
+
 if __name__ == "__main__":
+    rtsp_seeds()
     http_seeds()
     ws_seeds()
     control_seeds()

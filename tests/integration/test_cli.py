@@ -12,6 +12,8 @@
     applies) and the key, and nothing printed containing "ws://".
   - --listen 127.0.0.1:0 overrides the config's listen address and port.
   - tcp_congestion: a name the kernel does not offer is refused at load.
+  - [rtsp]: --check-config prints it, or, built without RTSP
+    (CC_HAVE_RTSP=0 from meson), refuses it as the daemon does.
 """
 
 import asyncio
@@ -87,6 +89,10 @@ def parse_ini(text, what):
     except configparser.Error as e:
         T.fail(f"{what}: stdout does not parse as ini: {e}\n{text}")
     return cp
+
+
+def listen_port(cp, section):
+    return (cp.get(section, "listen", fallback=None), cp.get(section, "port", fallback=None))
 
 
 def lineno(lines, text):
@@ -202,9 +208,8 @@ def test_check_config():
     rc, out, err = cli(["--config", good, "--check-config", "--listen", "127.0.0.1:0"])
     T.check(rc == 0, f"--check-config --listen: exit {rc}, stderr {err!r}")
     cp = parse_ini(out, "--check-config --listen")
-    T.check_eq((cp.get("server", "listen", fallback=None), cp.get("server", "port",
-                                                                 fallback=None)),
-               ("127.0.0.1", "0"), "--check-config --listen 127.0.0.1:0: listen/port")
+    T.check_eq(listen_port(cp, "server"), ("127.0.0.1", "0"),
+               "--check-config --listen 127.0.0.1:0: listen/port")
     T.log("--check-config ok (parses, round-trips, resolves encoder_workers)")
 
 
@@ -294,6 +299,29 @@ def test_tcp_congestion():
     T.log(f"tcp_congestion: nosuchcc refused, {offered[0]} taken")
 
 
+def test_rtsp_section():
+    """--check-config says OK only to an [rtsp] section the daemon starts."""
+    lines = GOOD + ["[rtsp]", "listen = 127.0.0.1", "port = 0", ""]
+    name = write("rtsp.ini", lines)
+    have_rtsp = os.environ.get("CC_HAVE_RTSP")
+    T.check(have_rtsp in ("0", "1"), f"CC_HAVE_RTSP is {have_rtsp!r}: run me from meson")
+    if have_rtsp == "1":
+        rc, out, err = cli(["--check-config", name])
+        T.check(rc == 0, f"--check-config with [rtsp]: exit {rc}, stderr {err!r}")
+        cp = parse_ini(out, "--check-config with [rtsp]")
+        T.check_eq(listen_port(cp, "rtsp"), ("127.0.0.1", "0"),
+                   "[rtsp] listen, port in --check-config output")
+        T.log("[rtsp]: --check-config ok (built with RTSP)")
+        return
+    # Built without RTSP: refused at load by --check-config and by the daemon
+    # alike, before it listens.
+    for args, what in ((["--check-config"], "--check-config with [rtsp]"),
+                       ([], "the daemon with [rtsp]")):
+        expect_config_error("rtsp.ini", lines, lineno(lines, "[rtsp]"),
+                            ["[rtsp]: this camcastd was built without RTSP"], what,
+                            extra_args=args)
+
+
 def expect_usage_error(args, what):
     rc, out, err = cli(args)
     T.check(rc == 2, f"{what}: expected exit status 2, got {rc}; stderr {err!r}")
@@ -356,6 +384,7 @@ def main(binary):
     test_check_config()
     test_bad_configs()
     test_tcp_congestion()
+    test_rtsp_section()
     test_listen_override()
     test_usage_errors()
 

@@ -18,8 +18,10 @@ RTSP (half size, color = yuv) and [rtsp] at 10 fps on 127.0.0.1:
   - nobody playing: the RTSP variant is not encoded;
   - with an access token: no credentials -> the client fails (401); Basic
     credentials (any user, the token as password) or ?token= play; a SIGHUP
-    that rotates the token keeps the RTSP server and its playing client,
-    and new clients need the new token.
+    that keeps the token keeps the RTSP server and its playing clients; one
+    that rotates it closes the connections that gave the old token (an
+    ffmpeg player, a raw UDP client: its video stops), and new clients need
+    the new token.
 Skipped (77) when the daemon was built without RTSP or ffprobe/ffmpeg/
 gst-launch-1.0 are missing. Every wait is bounded.
 """
@@ -38,6 +40,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cc_testlib as T  # noqa: E402
+import rtsp_raw as R  # noqa: E402
 
 SKIP = 77
 RTSP_FPS = 10
@@ -159,9 +162,15 @@ def check_shared(d, port):
     """Two RTSP players + two WebSocket clients: RTSP's variant at its fps,
     one entry per camera per tick whatever the number of RTSP clients."""
     ws = [T.RawWS(d.port), T.RawWS(d.port)]
-    players = [Player(port, "gray", 6), Player(port, "gray", 6), Player(port, "color", 6)]
-    time.sleep(2.0)  # all playing
-    r = stats(d.port).get("rtsp", {})
+    players = [Player(port, "gray", 12), Player(port, "gray", 12), Player(port, "color", 12)]
+    # ffmpeg takes seconds to start on a loaded machine: until all play.
+    deadline = time.monotonic() + 30
+    r = {}
+    while time.monotonic() < deadline:
+        r = stats(d.port).get("rtsp", {})
+        if min(p.frames for p in players) > 0 and r.get("cameras_playing") == 2:
+            break
+        time.sleep(0.2)
     T.check(r.get("clients", 0) >= 3 and r.get("cameras_playing") == 2,
             f"/stats rtsp with 3 players on 2 cameras: {r}")
     a = variant(d.port, "rtsp")
@@ -175,7 +184,7 @@ def check_shared(d, port):
         w.close()
     for p in players:
         T.check_eq(p.wait(30), 0, "an RTSP player's exit status")
-        T.check(p.frames >= 3 * RTSP_FPS, f"an RTSP player decoded {p.frames} frames in 6 s")
+        T.check(p.frames >= 6 * RTSP_FPS, f"an RTSP player decoded {p.frames} frames of 12 s")
     T.check(0 < ticks <= RTSP_FPS * dt * 1.3 + 1,
             f"RTSP variant encoded on {ticks} ticks in {dt:.1f} s (fps {RTSP_FPS})")
     T.check(entries <= ticks * len(CAMS),
@@ -186,7 +195,10 @@ def check_shared(d, port):
 
 
 def check_idle(d):
-    time.sleep(1.5)  # the players' media are gone (TEARDOWN)
+    deadline = time.monotonic() + 15
+    while stats(d.port)["rtsp"]["cameras_playing"] and time.monotonic() < deadline:
+        time.sleep(0.1)  # the players' media are gone (TEARDOWN)
+    time.sleep(0.5)  # a tick planned before they went
     a = variant(d.port, "rtsp")
     time.sleep(1.0)
     b = variant(d.port, "rtsp")
@@ -241,29 +253,54 @@ def check_token(binary, tmp):
         T.check(rc == 0, f"?token=: exit {rc}: {err.strip()[-300:]}")
         T.log("token: refused without it (401), plays with Basic (any user) or ?token=")
 
-        # Rotating the token: the server and its playing client stay.
+        # A SIGHUP that keeps the token keeps the RTSP server and its
+        # playing client; one that rotates it closes the connections that
+        # gave the old token (their sessions end), within a second or so.
         player = Player(port, "gray", 30, auth=f"a:{TOKEN}@")
+        raw = R.RawRtsp(port)
+        T.check_eq(raw.play(f"rtsp://127.0.0.1:{port}/color?token={TOKEN}", tcp=False), 200,
+                   "a raw UDP client with ?token=")
         deadline = time.monotonic() + 15
         while player.frames < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         T.check(player.frames >= 5, "a player with the token before the reload")
+        n = d.line_count()
+        d.send_signal(signal.SIGHUP)
+        T.check(d.wait_for_line(r"SIGHUP: reloaded", 15, n) is not None, "reloaded")
+        before, raw_before = player.frames, raw.frames
+        T.check(R.wait_frames([raw], [raw_before + 10], 15), "the raw client after a reload "
+                "that kept the token")
+        deadline = time.monotonic() + 15
+        while player.frames < before + 10 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        T.check(player.frames >= before + 10, f"the RTSP player across a reload that kept the "
+                                              f"token: {before} -> {player.frames} frames")
         new = TOKEN[::-1] + "x"
         with open(path, "w") as f:
             f.write(new + "\n")
         n = d.line_count()
         d.send_signal(signal.SIGHUP)
         T.check(d.wait_for_line(r"SIGHUP: reloaded", 15, n) is not None, "reloaded")
-        before = player.frames
-        time.sleep(2)
-        T.check(player.frames > before + 10, f"the RTSP player across the reload: "
-                                             f"{before} -> {player.frames} frames")
-        player.proc.kill()
+        t0 = time.monotonic()
+        T.check(raw.wait_eof(5), "the raw client that gave the old token is not closed")
+        closed_s = time.monotonic() - t0
+        try:
+            rc = player.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            rc = None
+        T.check(rc is not None, "the ffmpeg player that gave the old token still plays")
+        frames = raw.frames
+        R.pump([raw], 1.0)
+        T.check_eq(raw.frames, frames, "UDP frames after the session's connection closed")
+        raw.close()
         player.wait(10)
+        T.log(f"SIGHUP keeping the token: the RTSP clients play on; rotating it: the "
+              f"connections that gave the old one closed ({closed_s:.2f} s after the reload "
+              f"line, ffmpeg exited {rc})")
         rc, _, _ = probe(f"rtsp://a:{TOKEN}@127.0.0.1:{port}/gray", "tcp")
         T.check(rc != 0, "the old token after the rotation")
         check_probe(port, "gray", "tcp", auth=f"a:{new}@")
-        T.log("SIGHUP rotating the token: the RTSP client plays on; new clients need "
-              "the new token")
+        T.log("new clients need the new token")
         T.check_eq(d.stop(), 0, "exit status")
         T.check(TOKEN not in d.stderr_text() and new not in d.stderr_text(),
                 "a token in camcastd's log")

@@ -51,6 +51,54 @@ static void tick(cc_group_set *gs, cc_bundle *m)
     cc_group_tick(gs, b, 1);
 }
 
+/* Rates on the stream's ladder: stream_fps / k, within what was asked. */
+static void test_rate_ladder(void)
+{
+    CHECK(cc_group_rate(0, 30) == 0);
+    CHECK(cc_group_rate(30, 30) == 0);   /* every tick: the plain group */
+    CHECK(cc_group_rate(1000, 30) == 0);
+    CHECK(cc_group_rate(29.9, 30) == 15);
+    CHECK(cc_group_rate(15, 30) == 15);
+    CHECK(cc_group_rate(10, 30) == 10);
+    CHECK(cc_group_rate(7, 30) == 6);
+    CHECK(cc_group_rate(5, 30) == 5);
+    CHECK(cc_group_rate(1, 30) == 1);
+    CHECK(cc_group_rate(0.5, 30) == 0.5);
+    CHECK(cc_group_rate(12.5, 25) == 12.5);
+    /* 1000 distinct values from 1 to 30 fps asked: at most 30 rates (one
+     * per k), each within what was asked. */
+    double seen[64];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        double asked = 1 + i * 0.029, r = cc_group_rate(asked, 30);
+        CHECK(r <= asked + 1e-9);
+        bool known = false;
+        for (size_t j = 0; j < n; j++)
+            known |= seen[j] == r;
+        if (!known && n < 64)
+            seen[n++] = r;
+    }
+    CHECK(n <= 30);
+}
+
+/* Clients asking for different rates that fall on one rung share. */
+static void test_rates_share(void)
+{
+    cc_group_set gs;
+    cc_group_set_init(&gs);
+    cc_group *a = cc_group_join(&gs, 1, cc_group_rate(7, 30), 0);
+    cc_group *b = cc_group_join(&gs, 1, cc_group_rate(6.5, 30), 0);
+    cc_group *c = cc_group_join(&gs, 1, cc_group_rate(30, 30), 0);
+    cc_group *d = cc_group_join(&gs, 1, 0, 0);
+    CHECK(a == b && a->members == 2 && a->max_fps == 6);
+    CHECK(c == d && c->max_fps == 0);
+    cc_group_leave(&gs, a);
+    cc_group_leave(&gs, b);
+    cc_group_leave(&gs, c);
+    cc_group_leave(&gs, d);
+    cc_group_set_destroy(&gs);
+}
+
 static void test_join_share_leave(void)
 {
     cc_group_set gs;
@@ -198,6 +246,8 @@ static void test_variant_plan(void)
 int main(void)
 {
     cc_bundle_pool_init(&pool);
+    RUN(test_rate_ladder);
+    RUN(test_rates_share);
     RUN(test_join_share_leave);
     RUN(test_rate_and_dropped);
     RUN(test_remap_forgets_owed);
