@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,9 @@ static void stop_pipeline_keeping(app *d, const int *keep)
         else
             cc_camera_stop(&d->cams[i]);
     }
+    /* Their grab threads are gone; they are freed or moved next. */
+    if (d->srv)
+        cc_server_set_cameras(d->srv, NULL, 0);
 }
 
 static void stop_pipeline(app *d)
@@ -238,6 +242,7 @@ static int move_camera(app *d, size_t j, cc_camera *from)
     memcpy(&d->cams[j], from, sizeof *from);
     from->source = NULL;
     from->ring = NULL;
+    from->tuning = NULL;
     int rc = cc_camera_rebind(&d->cams[j], &cfg->cameras[j], (unsigned)j,
                               cfg->server.stream_fps);
     if (rc < 0)
@@ -327,8 +332,10 @@ static int start(app *d)
         return -1;
     }
     rc = cc_server_new(&d->srv, &d->loop, scfg, hello_now, d, d->n_cams);
+    if (rc == 0)
+        rc = cc_server_set_cameras(d->srv, d->cams, d->n_cams);
     if (rc < 0) {
-        cc_error("server: %s", strerror(-rc));
+        cc_error("server: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
         return -1;
     }
     char url[160];
@@ -340,6 +347,7 @@ static int start(app *d)
     }
     rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg);
     cc_mux_add_reader(&d->mux, cc_server_reader(d->srv));
+    cc_mux_add_reader(&d->mux, cc_server_snapshot_reader(d->srv));
     d->mux_ready = true;
     if (rc < 0) {
         cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
@@ -403,6 +411,8 @@ static int restart_pipeline(app *d, cc_camera *old, size_t n_old, const int *kee
         rc = cc_mux_reset(&d->mux, d->cams, d->n_cams, d->enc, scfg);
     if (rc == 0)
         rc = cc_stats_reset(&d->stats, d->cams, d->n_cams);
+    if (rc == 0)
+        rc = cc_server_set_cameras(d->srv, d->cams, d->n_cams);
     for (size_t i = 0; rc == 0 && i < d->n_cams; i++)
         rc = cc_camera_start(&d->cams[i]);
     if (rc < 0) {
@@ -566,6 +576,10 @@ static void destroy(app *d)
 
 int cc_daemon_run(cc_config *cfg, const char *listen)
 {
+    /* libuv writes to sockets without MSG_NOSIGNAL: a viewer that resets its
+     * connection while a bundle is written must cost an EPIPE, not the
+     * process (seen in test_security's burst of 100 viewers closing). */
+    signal(SIGPIPE, SIG_IGN);
     app d = {.cfg = cfg, .listen = listen};
     uv_loop_init(&d.loop);
     uv_signal_init(&d.loop, &d.sigint);
