@@ -146,6 +146,9 @@ static void stop_pipeline_keeping(app *d, const int *keep)
         else
             cc_camera_stop(&d->cams[i]);
     }
+    /* Their grab threads are gone; they are freed or moved next. */
+    if (d->srv)
+        cc_server_set_cameras(d->srv, NULL, 0);
 }
 
 static void stop_pipeline(app *d)
@@ -193,6 +196,7 @@ static int move_camera(app *d, size_t j, cc_camera *from)
     memcpy(&d->cams[j], from, sizeof *from);
     from->source = NULL;
     from->ring = NULL;
+    from->tuning = NULL;
     int rc = cc_camera_rebind(&d->cams[j], &cfg->cameras[j], (unsigned)j,
                               cfg->server.stream_fps);
     if (rc < 0)
@@ -282,8 +286,10 @@ static int start(app *d)
         return -1;
     }
     rc = cc_server_new(&d->srv, &d->loop, scfg, hello_now, d, d->n_cams);
+    if (rc == 0)
+        rc = cc_server_set_cameras(d->srv, d->cams, d->n_cams);
     if (rc < 0) {
-        cc_error("server: %s", strerror(-rc));
+        cc_error("server: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
         return -1;
     }
     char url[160];
@@ -295,6 +301,7 @@ static int start(app *d)
     }
     rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg);
     cc_mux_add_reader(&d->mux, cc_server_reader(d->srv));
+    cc_mux_add_reader(&d->mux, cc_server_snapshot_reader(d->srv));
     d->mux_ready = true;
     if (rc < 0) {
         cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
@@ -358,6 +365,8 @@ static int restart_pipeline(app *d, cc_camera *old, size_t n_old, const int *kee
         rc = cc_mux_reset(&d->mux, d->cams, d->n_cams, d->enc, scfg);
     if (rc == 0)
         rc = cc_stats_reset(&d->stats, d->cams, d->n_cams);
+    if (rc == 0)
+        rc = cc_server_set_cameras(d->srv, d->cams, d->n_cams);
     for (size_t i = 0; rc == 0 && i < d->n_cams; i++)
         rc = cc_camera_start(&d->cams[i]);
     if (rc < 0) {

@@ -11,6 +11,7 @@
 #include "capture/aravis.h"
 #include "config/config.h"
 #include "daemon.h"
+#include "features_cli.h"
 #include "log.h"
 #include "version.h"
 
@@ -21,6 +22,8 @@ typedef struct options {
     const char *listen;
     bool check_only;
     bool list_cameras;
+    const char *list_features; /* a camera's name */
+    const char *save_config;   /* where to */
 } options;
 
 static void usage(FILE *out)
@@ -35,6 +38,12 @@ static void usage(FILE *out)
           "  -l, --listen ADDR[:PORT]  listen address, overrides [server] listen/port\n"
           "      --list-cameras      list the cameras Aravis sees and exit (with\n"
           "                          --config, its aravis_fake setting applies)\n"
+          "      --list-features CAMERA  open CAMERA (a [camera NAME] of the config)\n"
+          "                          as the daemon would, print the features that\n"
+          "                          can be set live, and exit\n"
+          "      --save-config OUT   ask the daemon running with this config for the\n"
+          "                          values set live and write the config with them\n"
+          "                          to OUT (- for standard output), then exit\n"
           "      --log-level LEVEL   error, warn, info (default) or debug\n"
           "  -h, --help              show this help and exit\n"
           "  -V, --version           show the version and exit\n"
@@ -44,7 +53,8 @@ static void usage(FILE *out)
           out);
 }
 
-enum { OPT_CHECK = 256, OPT_LOG_LEVEL, OPT_LIST_CAMERAS };
+enum { OPT_CHECK = 256, OPT_LOG_LEVEL, OPT_LIST_CAMERAS, OPT_LIST_FEATURES,
+       OPT_SAVE_CONFIG };
 
 /* Returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, options *o)
@@ -55,6 +65,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"listen", required_argument, NULL, 'l'},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"list-cameras", no_argument, NULL, OPT_LIST_CAMERAS},
+        {"list-features", required_argument, NULL, OPT_LIST_FEATURES},
+        {"save-config", required_argument, NULL, OPT_SAVE_CONFIG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -68,6 +80,8 @@ static int parse_args(int argc, char **argv, options *o)
         case 'l': o->listen = optarg; break;
         case OPT_CHECK: o->check_only = true; break;
         case OPT_LIST_CAMERAS: o->list_cameras = true; break;
+        case OPT_LIST_FEATURES: o->list_features = optarg; break;
+        case OPT_SAVE_CONFIG: o->save_config = optarg; break;
         case OPT_LOG_LEVEL:
             if (cc_log_level_parse(optarg, &level) < 0) {
                 fprintf(stderr, "camcastd: --log-level: unknown level '%s' "
@@ -92,6 +106,11 @@ static int parse_args(int argc, char **argv, options *o)
         o->config = argv[optind++];
     if (optind < argc) {
         fprintf(stderr, "camcastd: unexpected argument '%s'\n", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!o->config && (o->list_features || o->save_config)) {
+        fprintf(stderr, "camcastd: --%s needs --config FILE\n",
+                o->list_features ? "list-features" : "save-config");
         return EXIT_USAGE;
     }
     if (!o->config && !o->list_cameras) {
@@ -162,6 +181,10 @@ static int run(const options *o)
         cc_config_write(&cfg, stdout);
     else if (o->list_cameras)
         rc = list_cameras();
+    else if (o->list_features)
+        rc = cc_list_features(&cfg, o->list_features);
+    else if (o->save_config)
+        rc = cc_save_config(&cfg, o->save_config);
     else
         rc = cc_daemon_run(&cfg, o->listen);
     cc_config_destroy(&cfg);

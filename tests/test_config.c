@@ -687,6 +687,42 @@ static void test_token_file(void)
     expect_error(text, 2, want);
 }
 
+/* control_token_file: the same rules as token_file; the two tokens must
+ * differ (the viewing token never grants control), in either order. */
+static void test_control_token_file(void)
+{
+    char view_path[128], ctl_path[128], text[512], err[512], want[512];
+    snprintf(view_path, sizeof view_path, "%s/view.token", dir);
+    snprintf(ctl_path, sizeof ctl_path, "%s/control.token", dir);
+    write_token(view_path, "viewer-token-0123456789\n", 0600);
+    write_token(ctl_path, "operator-token-0123456789\n", 0600);
+    snprintf(text, sizeof text, "[server]\ntoken_file = view.token\n"
+             "control_token_file = control.token\n%s", minimal);
+    cc_config cfg;
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.control_token, "operator-token-0123456789"), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.token, "viewer-token-0123456789"), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    write_token(ctl_path, "viewer-token-0123456789\n", 0600);
+    static const char same[] = "token_file and control_token_file hold the same token: "
+                               "the viewing token would grant control (use two tokens)";
+    snprintf(want, sizeof want, "[server] control_token_file: %s", same);
+    expect_error(text, 3, want);
+    snprintf(text, sizeof text, "[server]\ncontrol_token_file = control.token\n"
+             "token_file = view.token\n%s", minimal);
+    snprintf(want, sizeof want, "[server] token_file: %s", same);
+    expect_error(text, 3, want);
+
+    write_token(ctl_path, "operator-token-0123456789\n", 0644);
+    snprintf(want, sizeof want, "[server] control_token_file: %s: readable by every user: "
+             "the token is a password (chmod o-r, or 600)", ctl_path);
+    expect_error(text, 2, want);
+    unlink(ctl_path);
+    unlink(view_path);
+}
+
 /* Found by fuzz_config: a value that filled its line loaded, but
  * "key = value" written back did not fit a line and the copy failed to
  * load. */
@@ -965,9 +1001,15 @@ static void test_aravis_errors(void)
     expect_error("[camera gv]\nsource = aravis\ndevice = x\npattern = bars\n"
                  "[camera t]\n", 4, "[camera gv] key 'pattern' does not apply "
                  "to source aravis");
-    expect_error("[camera t]\nexposure_us = 100\nsource = testpattern\n"
+    expect_error("[camera t]\ntimeout_ms = 100\nsource = testpattern\n"
                  "width = 16\nheight = 16\ndevice = GV01\n", 2, "[camera t] key "
-                 "'exposure_us' does not apply to source testpattern");
+                 "'timeout_ms' does not apply to source testpattern");
+    /* The test pattern's exposure and gain (its features) in their ranges. */
+    expect_error("[camera t]\nsource = testpattern\nwidth = 16\nheight = 16\n"
+                 "exposure_us = 5\n", 5, "[camera t] exposure_us: the test pattern "
+                 "takes 10..1000000");
+    expect_error("[camera t]\nsource = testpattern\nwidth = 16\nheight = 16\n"
+                 "gain_db = 30\n", 5, "[camera t] gain_db: the test pattern takes 0..24");
     expect_error("[camera t]\nsource = testpattern\nwidth = 16\nheight = 16\n"
                  "feature.Gain = 2\n", 5, "[camera t] key 'feature.Gain' does "
                  "not apply to source testpattern");
@@ -1129,6 +1171,7 @@ int main(int argc, char **argv)
     RUN(test_good_values);
     RUN(test_syntax_errors);
     RUN(test_token_file);
+    RUN(test_control_token_file);
     RUN(test_origins);
     RUN(test_congestion);
     RUN(test_long_values_round_trip);

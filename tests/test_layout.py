@@ -4,7 +4,7 @@
 1. Layers: in src/, a file includes only its own layer and those before it:
    foundation (src/config/, config.h, log.h, pixfmt.h, version.h) ->
    capture/ -> encode/ -> tick/ -> stream/ -> the shell (main, daemon,
-   stats, notify). lib/ and include/camcast/ include nothing from src/;
+   stats, notify, features_cli). lib/ and include/camcast/ include nothing from src/;
    viewer/ and bench/ include nothing from src/ either (they link the
    client library alone).
 2. docs/architecture.md names every source file of src/, lib/ and
@@ -26,7 +26,7 @@ LAYERS = ["foundation", "capture", "encode", "tick", "stream", "shell"]
 FOUNDATION = {"config.h", "config.c", "log.h", "log.c", "pixfmt.h", "pixfmt.c",
               "version.h"}
 SHELL = {"main.c", "daemon.h", "daemon.c", "stats.h", "stats.c", "notify.h",
-         "notify.c"}
+         "notify.c", "features_cli.h", "features_cli.c"}
 
 
 def layer_of(rel):

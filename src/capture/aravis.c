@@ -47,6 +47,9 @@ typedef struct arv_source {
     atomic_bool control_lost; /* set by Aravis' heartbeat thread */
     bool gone;      /* lost: do not talk to it on the way out */
     bool acquiring;
+    /* Set live to wait for triggers camcastd does not fire: a quiet camera
+     * is not lost (see watchdog). */
+    bool awaits_trigger;
     bool gige;
     char id[CC_VALUE_MAX]; /* Aravis' device id */
     /* CLOCK_MONOTONIC ns */
@@ -475,6 +478,7 @@ static void release(arv_source *s)
     g_clear_object(&s->camera);
     s->acquiring = false;
     s->gone = false;
+    s->awaits_trigger = false;
     s->last_raw_id = UINT64_MAX; /* the next id starts over from last_id */
     atomic_store_explicit(&s->control_lost, false, memory_order_relaxed);
     s->base.connected = false;
@@ -557,13 +561,14 @@ static guint64 wait_us(const arv_source *s, uint64_t now, int timeout_ms)
 }
 
 /* No frame for timeout_ms: lost, unless the camera waits for a trigger
- * line, which may just be quiet; then a register read tells. */
+ * line (or, set live, for triggers of its operator), which may just be
+ * quiet; then a register read tells. */
 static int watchdog(arv_source *s, uint64_t now)
 {
     if (now - s->last_frame_ns < timeout_ns(s))
         return -EAGAIN;
     GError *e = NULL;
-    if (s->cfg->aravis.trigger == CC_TRIGGER_LINE) {
+    if (s->cfg->aravis.trigger == CC_TRIGGER_LINE || s->awaits_trigger) {
         arv_camera_get_integer(s->camera, "Width", &e);
         if (!e) {
             s->last_frame_ns = now;
@@ -678,6 +683,42 @@ static void av_rebind(cc_source *base, const cc_camera_config *cfg)
     ((arv_source *)base)->cfg = cfg;
 }
 
+/* ---- live control: on the grab thread (source.h) ---- */
+
+static int av_list_features(cc_source *base, cc_feature_state *out, size_t max)
+{
+    arv_source *s = (arv_source *)base;
+    return cc_genicam_list(s->camera, s->cfg, out, max);
+}
+
+static int av_read_feature(cc_source *base, cc_feature_state *f)
+{
+    return cc_genicam_read(((arv_source *)base)->camera, f);
+}
+
+/* Whether the camera now waits for triggers that camcastd does not fire
+ * (TriggerMode set On live, the config not triggering in software). */
+static bool waits_for_others(arv_source *s)
+{
+    if (s->cfg->aravis.trigger == CC_TRIGGER_SOFTWARE)
+        return false;
+    cc_feature_state mode = {.name = "TriggerMode"};
+    return cc_genicam_read(s->camera, &mode) == 0 && mode.kind == CC_FEATURE_ENUM &&
+           strcmp(mode.value.text, "Off") != 0;
+}
+
+static int av_write_feature(cc_source *base, const char *name, cc_feature_value *v,
+                            char *err, size_t errlen)
+{
+    arv_source *s = (arv_source *)base;
+    int rc = cc_genicam_write(s->camera, name, v, err, errlen);
+    if (rc == 0 && strncmp(name, "Trigger", 7) == 0) {
+        s->awaits_trigger = waits_for_others(s);
+        s->last_frame_ns = now_ns(CLOCK_MONOTONIC); /* the watchdog starts over */
+    }
+    return rc;
+}
+
 static const cc_source_ops aravis_ops = {
     .kind = "aravis",
     .grab = av_grab,
@@ -686,6 +727,9 @@ static const cc_source_ops aravis_ops = {
     .free = av_free,
     .rebind = av_rebind,
     .pause = av_pause,
+    .list_features = av_list_features,
+    .read_feature = av_read_feature,
+    .write_feature = av_write_feature,
 };
 
 /* A camera that may start offline streams what the config says. */

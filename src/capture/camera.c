@@ -48,9 +48,17 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     atomic_init(&cam->reconnects, 0);
     err[0] = '\0';
 
-    int rc = open_source(&cam->source, cfg, err, errlen);
-    if (rc < 0)
+    int rc = cc_tuning_new(&cam->tuning, cfg->name);
+    if (rc < 0) {
+        snprintf(err, errlen, "[camera %s] out of memory", cfg->name);
         return rc;
+    }
+    rc = open_source(&cam->source, cfg, err, errlen);
+    if (rc < 0) {
+        cc_tuning_free(cam->tuning);
+        cam->tuning = NULL;
+        return rc;
+    }
     /* Kept for the grab thread's first log line when it starts offline. */
     snprintf(cam->reason, sizeof cam->reason, "%s", err);
     atomic_store(&cam->online, cam->source->connected);
@@ -62,6 +70,8 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
                  "frames", cfg->name, slots);
         cc_source_free(cam->source);
         cam->source = NULL;
+        cc_tuning_free(cam->tuning);
+        cam->tuning = NULL;
         return rc;
     }
     return 0;
@@ -106,6 +116,7 @@ static void go_offline(cc_camera *cam, int rc)
     cc_warn("camera %s: offline: %s; reconnecting", cam->cfg->name,
             cam->reason);
     cam->source->ops->disconnect(cam->source);
+    cc_tuning_disconnected(cam->tuning);
 }
 
 /* One connection attempt, then the backoff wait if it failed. Repeated
@@ -115,6 +126,7 @@ static void reconnect(cc_camera *cam, unsigned *backoff_ms)
     char err[sizeof cam->reason];
     cc_source *src = cam->source;
     if (src->ops->connect(src, err, sizeof err) == 0) {
+        cc_tuning_connected(cam->tuning, src, true); /* before its first frame */
         set_online(cam, true);
         atomic_fetch_add_explicit(&cam->reconnects, 1, memory_order_relaxed);
         cc_info("camera %s: online again: %s", cam->cfg->name, src->detail);
@@ -171,7 +183,8 @@ static void log_exit(const cc_camera *cam)
 }
 
 /* The ring's producer: no locks and no allocation, the source's own waits
- * are the only syscalls on the way of a frame. */
+ * are the only syscalls on the way of a frame. Live settings (tuning.h)
+ * cost one relaxed load per grab until some are pending. */
 static void *grab_main(void *arg)
 {
     cc_camera *cam = arg;
@@ -188,9 +201,13 @@ static void *grab_main(void *arg)
     else if (src->detail[0])
         cc_info("camera %s: online: %s", cam->cfg->name, src->detail);
 
+    if (src->connected)
+        cc_tuning_connected(cam->tuning, src, false);
     unsigned backoff_ms = BACKOFF_MIN_MS;
     uint64_t seq = 0;
     while (!stopping(cam)) {
+        if (cc_tuning_pending(cam->tuning))
+            cc_tuning_run(cam->tuning, src);
         if (!src->connected) {
             reconnect(cam, &backoff_ms);
             continue;
@@ -285,6 +302,8 @@ void cc_camera_destroy(cc_camera *cam)
     cam->ring = NULL;
     cc_source_free(cam->source);
     cam->source = NULL;
+    cc_tuning_free(cam->tuning);
+    cam->tuning = NULL;
 }
 
 int cc_camera_grab_cpu_ns(const cc_camera *cam, uint64_t *out)

@@ -21,12 +21,14 @@
 #include "config/config.h"
 #include "ring.h"
 #include "source.h"
+#include "tuning.h"
 
 typedef struct cc_camera {
     const cc_camera_config *cfg;
     unsigned index;
     cc_source *source;
     cc_ring *ring;
+    cc_tuning *tuning;   /* live settings, applied by the grab thread */
     pthread_t thread;
     bool running;
     unsigned starts;     /* grab threads started: > 1 after a pause */

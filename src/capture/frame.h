@@ -35,7 +35,12 @@ struct cc_frame {
      * position is the painter's own (where its image is this frame). */
     const cc_painter *painter;
     uint32_t paint_x, paint_y;
+    /* The painter's brightness when the frame was grabbed (the test
+     * pattern's exposure and gain), CC_PAINT_UNITY = as painted. */
+    uint32_t paint_level;
 };
+
+#define CC_PAINT_UNITY 4096u
 
 /* Rows y0 .. y0 + rows - 1 of f's image into dst as packed rows dst_stride
  * apart, painted or copied from data. Returns 0, or -EINVAL when the rows or

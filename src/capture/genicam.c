@@ -404,3 +404,265 @@ int cc_genicam_configure(ArvCamera *camera, const cc_camera_config *cfg,
     const setter s = {.camera = camera, .cfg = cfg};
     return configure(&s, err, errlen);
 }
+
+/* ---- live control (feature.h) ---- */
+
+/* The features offered for every camera that has them (GenICam SFNC
+ * names; vendors implement some of each group), besides the config's
+ * feature.NAME ones. */
+static const char *const offered[] = {
+    "ExposureAuto", "ExposureTime", "ExposureTimeAbs",
+    "GainAuto", "Gain", "GainAbs", "GainRaw",
+    "BlackLevel", "Gamma", "BalanceWhiteAuto",
+    "AcquisitionFrameRate", "AcquisitionFrameRateAbs",
+    "TriggerMode", "TriggerSource", "TriggerSoftware",
+    "ReverseX", "ReverseY",
+};
+
+/* A feature its automatic control sets while the control is not Off
+ * (many cameras do not mark it locked themselves). */
+static const struct {
+    const char *feature, *control;
+} auto_controls[] = {
+    {"ExposureTime", "ExposureAuto"}, {"ExposureTimeAbs", "ExposureAuto"},
+    {"ExposureTimeRaw", "ExposureAuto"}, {"Gain", "GainAuto"}, {"GainAbs", "GainAuto"},
+    {"GainRaw", "GainAuto"}, {"BlackLevel", "BlackLevelAuto"},
+    {"BlackLevelRaw", "BlackLevelAuto"}, {"BalanceRatio", "BalanceWhiteAuto"},
+    {"BalanceRatioAbs", "BalanceWhiteAuto"},
+};
+
+/* Units cameras often leave out of their node map. */
+static const struct {
+    const char *feature, *unit;
+} usual_units[] = {
+    {"ExposureTime", "us"}, {"ExposureTimeAbs", "us"}, {"Gain", "dB"}, {"GainAbs", "dB"},
+    {"AcquisitionFrameRate", "Hz"}, {"AcquisitionFrameRateAbs", "Hz"},
+};
+
+static void set_unit(cc_feature_state *f, const char *unit)
+{
+    for (size_t i = 0; !(unit && unit[0]) && i < sizeof usual_units / sizeof usual_units[0];
+         i++)
+        if (strcmp(f->name, usual_units[i].feature) == 0)
+            unit = usual_units[i].unit;
+    snprintf(f->unit, sizeof f->unit, "%s", unit ? unit : "");
+}
+
+/* A float's increment, when the camera gives one (Aravis answers the
+ * smallest double when there is none). */
+static double float_inc(ArvGcFloat *node)
+{
+    GError *e = NULL;
+    double inc = arv_gc_float_get_inc(node, &e);
+    g_clear_error(&e);
+    return inc > 1e-300 ? inc : 0;
+}
+
+static int read_number(ArvGcNode *node, cc_feature_state *f, GError **e)
+{
+    if (f->kind == CC_FEATURE_FLOAT) {
+        ArvGcFloat *n = ARV_GC_FLOAT(node);
+        f->value.number = arv_gc_float_get_value(n, e);
+        f->min = *e ? 0 : arv_gc_float_get_min(n, e);
+        f->max = *e ? 0 : arv_gc_float_get_max(n, e);
+        f->inc = float_inc(n);
+        set_unit(f, arv_gc_float_get_unit(n));
+    } else {
+        ArvGcInteger *n = ARV_GC_INTEGER(node);
+        f->value.number = (double)arv_gc_integer_get_value(n, e);
+        gint64 min = *e ? 0 : arv_gc_integer_get_min(n, e);
+        gint64 max = *e ? 0 : arv_gc_integer_get_max(n, e);
+        gint64 inc = *e ? 1 : arv_gc_integer_get_inc(n, e);
+        f->min = (double)min;
+        f->max = (double)max;
+        f->inc = inc > 1 ? (double)inc : 1;
+        set_unit(f, arv_gc_integer_get_unit(n));
+        /* Nodes without bounds answer the type's limits. */
+        if (min == G_MININT64 && max == G_MAXINT64)
+            f->min = f->max = 0;
+    }
+    f->has_range = f->min < f->max || (f->min == f->max && f->min != 0);
+    return *e ? -EIO : 0;
+}
+
+static int read_enum(ArvGcNode *node, cc_feature_state *f, GError **e)
+{
+    ArvGcEnumeration *n = ARV_GC_ENUMERATION(node);
+    const char *now = arv_gc_enumeration_get_string_value(n, e);
+    if (*e)
+        return -EIO;
+    snprintf(f->value.text, sizeof f->value.text, "%s", now ? now : "");
+    guint count = 0;
+    const char **v = arv_gc_enumeration_dup_available_string_values(n, &count, e);
+    for (guint i = 0; v && i < count; i++)
+        if (cc_feature_add_entry(f, v[i]) < 0)
+            break; /* the rest does not fit: not offered */
+    g_free(v);
+    return *e ? -EIO : 0;
+}
+
+static cc_feature_kind kind_of(ArvGcNode *node)
+{
+    /* Enumerations are integers too: asked first. */
+    if (ARV_IS_GC_COMMAND(node))
+        return CC_FEATURE_COMMAND;
+    if (ARV_IS_GC_BOOLEAN(node))
+        return CC_FEATURE_BOOL;
+    if (ARV_IS_GC_ENUMERATION(node))
+        return CC_FEATURE_ENUM;
+    if (ARV_IS_GC_INTEGER(node))
+        return CC_FEATURE_INT;
+    if (ARV_IS_GC_FLOAT(node))
+        return CC_FEATURE_FLOAT;
+    return 0;
+}
+
+static ArvGcNode *feature_node(ArvCamera *camera, const char *name)
+{
+    ArvGcNode *node = arv_device_get_feature(arv_camera_get_device(camera), name);
+    return ARV_IS_GC_FEATURE_NODE(node) ? node : NULL;
+}
+
+/* Whether an automatic control holds f now; why in f->why. */
+static bool held_by_auto(ArvCamera *camera, cc_feature_state *f)
+{
+    for (size_t i = 0; i < sizeof auto_controls / sizeof auto_controls[0]; i++) {
+        if (strcmp(f->name, auto_controls[i].feature) != 0)
+            continue;
+        ArvGcNode *node = feature_node(camera, auto_controls[i].control);
+        if (!node || !ARV_IS_GC_ENUMERATION(node))
+            return false;
+        GError *e = NULL;
+        const char *v = arv_gc_enumeration_get_string_value(ARV_GC_ENUMERATION(node), &e);
+        bool on = !e && v && strcmp(v, "Off") != 0;
+        g_clear_error(&e);
+        if (on)
+            snprintf(f->why, sizeof f->why, "locked while %s is %s", auto_controls[i].control,
+                     v);
+        return on;
+    }
+    return false;
+}
+
+static void judge_writable(ArvCamera *camera, ArvGcFeatureNode *fn, cc_feature_state *f)
+{
+    GError *e = NULL;
+    bool available = arv_gc_feature_node_is_available(fn, &e);
+    g_clear_error(&e);
+    bool locked = arv_gc_feature_node_is_locked(fn, &e);
+    g_clear_error(&e);
+    ArvGcAccessMode mode = arv_gc_feature_node_get_actual_access_mode(fn);
+    f->writable = false;
+    if (!available)
+        snprintf(f->why, sizeof f->why, "not available now");
+    else if (mode == ARV_GC_ACCESS_MODE_RO)
+        snprintf(f->why, sizeof f->why, "read-only");
+    else if (locked)
+        snprintf(f->why, sizeof f->why, "locked by the camera");
+    else if (!held_by_auto(camera, f))
+        f->writable = true;
+}
+
+int cc_genicam_read(ArvCamera *camera, cc_feature_state *f)
+{
+    char name[CC_FEATURE_NAME_MAX];
+    snprintf(name, sizeof name, "%s", f->name);
+    *f = (cc_feature_state){0};
+    snprintf(f->name, sizeof f->name, "%s", name);
+    ArvGcNode *node = feature_node(camera, name);
+    GError *e = NULL;
+    if (!node || !arv_gc_feature_node_is_implemented(ARV_GC_FEATURE_NODE(node), &e)) {
+        g_clear_error(&e);
+        return -ENOENT;
+    }
+    f->kind = kind_of(node);
+    f->value.kind = f->kind;
+    int rc = 0;
+    if (f->kind == CC_FEATURE_FLOAT || f->kind == CC_FEATURE_INT)
+        rc = read_number(node, f, &e);
+    else if (f->kind == CC_FEATURE_ENUM)
+        rc = read_enum(node, f, &e);
+    else if (f->kind == CC_FEATURE_BOOL)
+        f->value.flag = arv_gc_boolean_get_value(ARV_GC_BOOLEAN(node), &e);
+    else if (f->kind != CC_FEATURE_COMMAND)
+        return -ENOENT; /* strings, registers: not offered */
+    if (e)
+        rc = -EIO;
+    g_clear_error(&e);
+    judge_writable(camera, ARV_GC_FEATURE_NODE(node), f);
+    return rc;
+}
+
+static bool listed(const cc_feature_state *out, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(out[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+static void list_one(ArvCamera *camera, const char *name, cc_feature_state *out, size_t *n,
+                     size_t max)
+{
+    if (*n == max || listed(out, *n, name))
+        return;
+    snprintf(out[*n].name, sizeof out[*n].name, "%s", name);
+    if (cc_genicam_read(camera, &out[*n]) == 0)
+        (*n)++;
+}
+
+int cc_genicam_list(ArvCamera *camera, const cc_camera_config *cfg, cc_feature_state *out,
+                    size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof offered / sizeof offered[0]; i++)
+        list_one(camera, offered[i], out, &n, max);
+    for (size_t i = 0; i < cfg->aravis.n_features; i++)
+        list_one(camera, cfg->aravis.features[i].name, out, &n, max);
+    return (int)n;
+}
+
+static void write_node(ArvGcNode *node, const cc_feature_value *v, GError **e)
+{
+    switch (v->kind) {
+    case CC_FEATURE_FLOAT:
+        arv_gc_float_set_value(ARV_GC_FLOAT(node), v->number, e);
+        break;
+    case CC_FEATURE_INT:
+        arv_gc_integer_set_value(ARV_GC_INTEGER(node), (gint64)v->number, e);
+        break;
+    case CC_FEATURE_BOOL:
+        arv_gc_boolean_set_value(ARV_GC_BOOLEAN(node), v->flag, e);
+        break;
+    case CC_FEATURE_ENUM:
+        arv_gc_enumeration_set_string_value(ARV_GC_ENUMERATION(node), v->text, e);
+        break;
+    case CC_FEATURE_COMMAND:
+        arv_gc_command_execute(ARV_GC_COMMAND(node), e);
+        break;
+    }
+}
+
+int cc_genicam_write(ArvCamera *camera, const char *name, cc_feature_value *v, char *err,
+                     size_t errlen)
+{
+    cc_feature_state f = {0};
+    snprintf(f.name, sizeof f.name, "%s", name);
+    int rc = cc_genicam_read(camera, &f);
+    if (rc == -ENOENT) {
+        snprintf(err, errlen, "the camera has no feature %s", name);
+        return rc;
+    }
+    rc = cc_feature_check(&f, v, err, errlen);
+    if (rc < 0)
+        return rc;
+    GError *e = NULL;
+    write_node(feature_node(camera, name), v, &e);
+    if (!e)
+        return 0;
+    char text[CC_FEATURE_TEXT_MAX + 32];
+    cc_feature_value_format(v, text, sizeof text);
+    snprintf(err, errlen, "the camera refused %s = %s: %s", name, text, e->message);
+    g_error_free(e);
+    return -EIO;
+}

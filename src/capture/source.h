@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "feature.h"
 #include "frame.h"
 
 typedef struct cc_source cc_source;
@@ -46,6 +47,19 @@ typedef struct cc_source_ops {
     /* Optional: the grab thread stops for a while, the source stays open
      * (a reload): stop producing, drop what came; grab() resumes. */
     void (*pause)(cc_source *src);
+    /* Optional: live control (feature.h, docs/control.md). Called only by
+     * the thread that drives the source, while it is connected. */
+    /* The features it offers and their state now, up to max of them into
+     * out. Returns how many, or a negative errno. */
+    int (*list_features)(cc_source *src, cc_feature_state *out, size_t max);
+    /* f->name's state now, into f. Returns 0, -ENOENT or -EIO. */
+    int (*read_feature)(cc_source *src, cc_feature_state *f);
+    /* Sets feature name to v (executes a command), checking v against the
+     * feature's state now first. Returns 0; -EPERM, -ERANGE or -EINVAL (a
+     * value refused, err says why with what it takes); -ENOENT; or -EIO (the
+     * camera refused or failed, err says what it said). */
+    int (*write_feature)(cc_source *src, const char *name, cc_feature_value *v, char *err,
+                         size_t errlen);
 } cc_source_ops;
 
 /* How the transport's receive thread is scheduled. */

@@ -12,12 +12,20 @@
  * daemon, not the pattern. Painting is one or two memcpy per row, then the
  * digits over a small box. The texture (edges, gradients, noise) gives JPEG
  * sizes like a real camera's.
+ *
+ * Like a sensor, it has an exposure time and a gain (features
+ * ExposureTime and Gain, docs/control.md): brightness scales with
+ * exposure / 10 ms times the gain's factor, clipping at white. A frame
+ * carries the brightness it was grabbed with (paint_level), and the worker
+ * scales the rows it paints (a table lookup per byte, only when it is not
+ * 1: the default costs nothing).
  */
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +34,15 @@
 
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
+
+/* The exposure that paints the image as it is, and the features' ranges
+ * (config/camera.c checks exposure_us and gain_db against the same). */
+#define UNITY_EXPOSURE_US 10000.0
+#define MIN_EXPOSURE_US CC_TESTPATTERN_MIN_EXPOSURE_US
+#define MAX_EXPOSURE_US CC_TESTPATTERN_MAX_EXPOSURE_US
+#define MAX_GAIN_DB CC_TESTPATTERN_MAX_GAIN_DB
+/* Beyond this every pixel that is not black is white. */
+#define MAX_LEVEL (256u * CC_PAINT_UNITY)
 
 typedef struct testpattern {
     cc_source base; /* first, so a cc_source * is a testpattern * */
@@ -37,6 +54,8 @@ typedef struct testpattern {
     uint32_t dx, dy; /* pixels the image moves per frame */
     unsigned scale;  /* digit font pixels are scale x scale */
     /* The grab thread's. */
+    double exposure_us, gain_db; /* the features */
+    uint32_t level;              /* their brightness, for paint_level */
     uint32_t xo, yo; /* world offset of the next frame */
     uint64_t frame_id;
     /* Absolute schedule: frame n after a (re)sync is due at
@@ -322,7 +341,23 @@ static void draw_number(const testpattern *tp, uint64_t number, uint32_t y0,
     }
 }
 
-/* cc_painter: the world shifted to the frame's position, then its number. */
+/* What each byte becomes at brightness level (CC_PAINT_UNITY: itself). */
+static void level_table(uint32_t level, uint8_t lut[256])
+{
+    for (uint32_t v = 0; v < 256; v++) {
+        uint64_t x = ((uint64_t)v * level + CC_PAINT_UNITY / 2) / CC_PAINT_UNITY;
+        lut[v] = x > 255 ? 255 : (uint8_t)x;
+    }
+}
+
+static void apply_level(uint8_t *row, size_t n, const uint8_t lut[256])
+{
+    for (size_t i = 0; i < n; i++)
+        row[i] = lut[row[i]];
+}
+
+/* cc_painter: the world shifted to the frame's position at the frame's
+ * brightness, then its number. */
 static void paint(const cc_painter *p, const cc_frame *f, uint32_t y0,
                   uint32_t rows, uint8_t *dst, size_t dst_stride)
 {
@@ -332,11 +367,17 @@ static void paint(const cc_painter *p, const cc_frame *f, uint32_t y0,
     size_t head = (size_t)(f->paint_x % tp->base.width) * tp->bpp;
     size_t tail = tp->row_bytes - head;
     uint32_t wy = (uint32_t)(((uint64_t)f->paint_y + y0) % h);
+    bool scaled = f->paint_level != CC_PAINT_UNITY;
+    uint8_t lut[256];
+    if (scaled)
+        level_table(f->paint_level, lut);
     for (uint32_t y = 0; y < rows; y++) {
         const uint8_t *src = tp->world + (size_t)wy * tp->row_bytes;
         uint8_t *out = dst + (size_t)y * dst_stride;
         memcpy(out, src + head, tail);
         memcpy(out + tail, src, head);
+        if (scaled)
+            apply_level(out, tp->row_bytes, lut);
         wy = wy + 1 < h ? wy + 1 : 0;
     }
     draw_number(tp, f->frame_id, y0, rows, dst, dst_stride);
@@ -395,6 +436,7 @@ static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
     dst->painter = &tp->painter;
     dst->paint_x = tp->xo;
     dst->paint_y = tp->yo;
+    dst->paint_level = tp->level;
     tp->xo = (tp->xo + tp->dx) % src->width;
     tp->yo = (tp->yo + tp->dy) % src->height;
     dst->capture_ns = now_ns(CLOCK_REALTIME);
@@ -408,10 +450,77 @@ static void tp_free(cc_source *src)
     free(tp);
 }
 
+/* ---- features: ExposureTime and Gain ---- */
+
+static void set_level(testpattern *tp)
+{
+    double level = tp->exposure_us / UNITY_EXPOSURE_US * pow(10.0, tp->gain_db / 20.0) *
+                   CC_PAINT_UNITY;
+    tp->level = level >= MAX_LEVEL ? MAX_LEVEL : (uint32_t)lround(level);
+}
+
+static void float_feature(cc_feature_state *f, const char *name, double value,
+                          double min, double max, const char *unit)
+{
+    *f = (cc_feature_state){.kind = CC_FEATURE_FLOAT, .has_range = true, .min = min,
+                            .max = max, .writable = true,
+                            .value = {.kind = CC_FEATURE_FLOAT, .number = value}};
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->unit, sizeof f->unit, "%s", unit);
+}
+
+static int tp_read_feature(cc_source *src, cc_feature_state *f)
+{
+    testpattern *tp = (testpattern *)src;
+    if (strcmp(f->name, "ExposureTime") == 0)
+        float_feature(f, "ExposureTime", tp->exposure_us, MIN_EXPOSURE_US, MAX_EXPOSURE_US,
+                      "us");
+    else if (strcmp(f->name, "Gain") == 0)
+        float_feature(f, "Gain", tp->gain_db, 0, MAX_GAIN_DB, "dB");
+    else
+        return -ENOENT;
+    return 0;
+}
+
+static int tp_list_features(cc_source *src, cc_feature_state *out, size_t max)
+{
+    static const char *const names[] = {"ExposureTime", "Gain"};
+    size_t n = 0;
+    for (; n < max && n < sizeof names / sizeof names[0]; n++) {
+        snprintf(out[n].name, sizeof out[n].name, "%s", names[n]);
+        tp_read_feature(src, &out[n]);
+    }
+    return (int)n;
+}
+
+static int tp_write_feature(cc_source *src, const char *name, cc_feature_value *v,
+                            char *err, size_t errlen)
+{
+    testpattern *tp = (testpattern *)src;
+    cc_feature_state f;
+    snprintf(f.name, sizeof f.name, "%s", name);
+    if (tp_read_feature(src, &f) < 0) {
+        snprintf(err, errlen, "the test pattern has no feature %s", name);
+        return -ENOENT;
+    }
+    int rc = cc_feature_check(&f, v, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (strcmp(name, "ExposureTime") == 0)
+        tp->exposure_us = v->number;
+    else
+        tp->gain_db = v->number;
+    set_level(tp);
+    return 0;
+}
+
 static const cc_source_ops testpattern_ops = {
     .kind = "testpattern",
     .grab = tp_grab,
     .free = tp_free,
+    .list_features = tp_list_features,
+    .read_feature = tp_read_feature,
+    .write_feature = tp_write_feature,
 };
 
 static bool valid_config(const cc_camera_config *cfg)
@@ -422,7 +531,12 @@ static bool valid_config(const cc_camera_config *cfg)
                       cfg->pattern == CC_PATTERN_CHECKER;
     /* The stride must fit cc_frame.stride; RGB painting needs 3 bytes a
      * pixel whatever the format. */
-    return pattern_ok && bpp && cfg->width && cfg->height &&
+    double exposure = cc_camera_has(cfg, CC_KEY_EXPOSURE_US) ? cfg->aravis.exposure_us
+                                                             : UNITY_EXPOSURE_US;
+    double gain = cc_camera_has(cfg, CC_KEY_GAIN_DB) ? cfg->aravis.gain_db : 0;
+    bool tuning_ok = exposure >= MIN_EXPOSURE_US && exposure <= MAX_EXPOSURE_US &&
+                     gain >= 0 && gain <= MAX_GAIN_DB;
+    return pattern_ok && tuning_ok && bpp && cfg->width && cfg->height &&
            (uint64_t)cfg->width * 3 <= UINT32_MAX &&
            (size_t)cfg->width * cfg->height <= SIZE_MAX / 3 &&
            isfinite(cfg->grab_fps) && cfg->grab_fps > 0;
@@ -450,6 +564,10 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
     unsigned scale = cfg->height / 120;
     tp->scale = scale < 1 ? 1 : scale > 8 ? 8 : scale;
     tp->period_ns = (double)NS_PER_SEC / cfg->grab_fps;
+    tp->exposure_us = cc_camera_has(cfg, CC_KEY_EXPOSURE_US) ? cfg->aravis.exposure_us
+                                                             : UNITY_EXPOSURE_US;
+    tp->gain_db = cc_camera_has(cfg, CC_KEY_GAIN_DB) ? cfg->aravis.gain_db : 0;
+    set_level(tp);
     tp->sync_ns = now_ns(CLOCK_MONOTONIC);
     int rc = paint_world(tp, cfg->pattern);
     if (rc < 0) {

@@ -4,6 +4,7 @@
 
 #include "config/load.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,10 +105,12 @@ static const uint32_t source_keys[] = {
     [CC_SOURCE_TESTPATTERN] = KEY_BIT(CC_KEY_SOURCE) | KEY_BIT(CC_KEY_WIDTH) |
                               KEY_BIT(CC_KEY_HEIGHT) |
                               KEY_BIT(CC_KEY_PIXEL_FORMAT) |
-                              KEY_BIT(CC_KEY_GRAB_FPS) | KEY_BIT(CC_KEY_PATTERN),
+                              KEY_BIT(CC_KEY_GRAB_FPS) | KEY_BIT(CC_KEY_PATTERN) |
+                              KEY_BIT(CC_KEY_EXPOSURE_US) | KEY_BIT(CC_KEY_GAIN_DB),
     [CC_SOURCE_ARAVIS] = (KEY_BIT(CC_CAMERA_KEYS) - 1) & ~KEY_BIT(CC_KEY_PATTERN),
 };
 static const uint32_t source_own_keys[] = {
+    [CC_SOURCE_TESTPATTERN] = KEY_BIT(CC_KEY_EXPOSURE_US) | KEY_BIT(CC_KEY_GAIN_DB),
     [CC_SOURCE_ARAVIS] = KEY_BIT(CC_KEY_WIDTH) | KEY_BIT(CC_KEY_HEIGHT) |
                          KEY_BIT(CC_KEY_OFFSET_X) | KEY_BIT(CC_KEY_OFFSET_Y) |
                          KEY_BIT(CC_KEY_BINNING) | KEY_BIT(CC_KEY_PIXEL_FORMAT) |
@@ -232,6 +235,17 @@ static void check_testpattern(cc_load *st, const cc_camera_config *c)
         missing(st, CC_KEY_WIDTH, NULL);
     if (!cc_camera_has(c, CC_KEY_HEIGHT))
         missing(st, CC_KEY_HEIGHT, NULL);
+    const cc_aravis_config *a = &c->aravis;
+    if (cc_camera_has(c, CC_KEY_EXPOSURE_US) &&
+        (a->exposure_us < CC_TESTPATTERN_MIN_EXPOSURE_US ||
+         a->exposure_us > CC_TESTPATTERN_MAX_EXPOSURE_US))
+        cc_load_fail(st, c->key_line[CC_KEY_EXPOSURE_US], "%s exposure_us: the test "
+                     "pattern takes %.0f..%.0f", st->sec.label, CC_TESTPATTERN_MIN_EXPOSURE_US,
+                     CC_TESTPATTERN_MAX_EXPOSURE_US);
+    if (cc_camera_has(c, CC_KEY_GAIN_DB) &&
+        (a->gain_db < 0 || a->gain_db > CC_TESTPATTERN_MAX_GAIN_DB))
+        cc_load_fail(st, c->key_line[CC_KEY_GAIN_DB], "%s gain_db: the test pattern "
+                     "takes 0..%g", st->sec.label, CC_TESTPATTERN_MAX_GAIN_DB);
 }
 
 /* Without the camera at start, the stream's shape must come from the file;
@@ -318,6 +332,31 @@ const cc_section_type cc_camera_section = {
     .seen = camera_seen,
     .other_key = add_feature,
 };
+
+int cc_camera_config_set_feature(cc_camera_config *c, const char *name, const char *value)
+{
+    if (!cc_valid_feature_name(name) || strlen(name) >= CC_NAME_MAX || !value[0] ||
+        strlen(value) >= CC_VALUE_MAX)
+        return -EINVAL;
+    cc_aravis_config *a = &c->aravis;
+    for (size_t i = 0; i < a->n_features; i++) {
+        if (strcmp(a->features[i].name, name) == 0) {
+            snprintf(a->features[i].value, sizeof a->features[i].value, "%s", value);
+            return 0;
+        }
+    }
+    if (a->n_features == CC_MAX_FEATURES)
+        return -ENOSPC;
+    cc_feature *f = realloc(a->features, (a->n_features + 1) * sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    a->features = f;
+    f = &a->features[a->n_features++];
+    *f = (cc_feature){.line = 0};
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->value, sizeof f->value, "%s", value);
+    return 0;
+}
 
 void cc_camera_config_write(const cc_camera_config *c, FILE *out)
 {

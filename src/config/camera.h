@@ -13,6 +13,12 @@
 #define CC_VALUE_MAX 200  /* longer than any value a line can hold */
 #define CC_MAX_FEATURES 64 /* feature.NAME keys per camera */
 
+/* The test pattern's exposure and gain (its features, docs/control.md;
+ * exposure_us and gain_db set them at start). */
+#define CC_TESTPATTERN_MIN_EXPOSURE_US 10.0
+#define CC_TESTPATTERN_MAX_EXPOSURE_US 1000000.0
+#define CC_TESTPATTERN_MAX_GAIN_DB 24.0
+
 typedef enum cc_source_kind {
     CC_SOURCE_TESTPATTERN = 1,
     CC_SOURCE_ARAVIS,
@@ -91,6 +97,11 @@ typedef struct cc_camera_config {
     cc_pattern pattern;    /* testpattern only */
     cc_aravis_config aravis;
 } cc_camera_config;
+
+/* Sets a feature.NAME line to value (text as the file would hold it),
+ * replacing its value or adding it at the end. Returns 0, -EINVAL (a name
+ * or value the file would refuse) or -ENOSPC / -ENOMEM. */
+int cc_camera_config_set_feature(cc_camera_config *c, const char *name, const char *value);
 
 /* One [camera NAME] section of cc_config_write. */
 void cc_camera_config_write(const cc_camera_config *c, FILE *out);

@@ -87,21 +87,39 @@ static void resolve_beside(const char *config_path, const char *file, char *out,
         snprintf(out, cap, "%.*s/%s", (int)(slash - config_path), config_path, file);
 }
 
-/* The token is read at load: a file that does not give one stops the load. */
-static int read_token(cc_load *st, void *obj, const char *value)
+/* A token is read at load: a file that does not give one stops the load.
+ * The viewing and the control token must differ, or viewers would be
+ * operators: other is the one read so far of the two. */
+static int read_token_into(cc_load *st, const char *value, char *token, const char *other)
 {
-    cc_server_config *s = obj;
-    char path[sizeof s->token_file], err[256];
+    char path[CC_VALUE_MAX], err[256];
     resolve_beside(st->path, value, path, sizeof path);
-    if (strlen(path) >= sizeof s->token_file - 1) {
+    if (strlen(path) >= sizeof path - 1) {
         cc_key_error(st, "path too long");
         return -1;
     }
-    if (cc_token_read_file(path, s->token, err, sizeof err) < 0) {
+    if (cc_token_read_file(path, token, err, sizeof err) < 0) {
         cc_key_error(st, "%s", err);
         return -1;
     }
+    if (other[0] && strcmp(token, other) == 0) {
+        cc_key_error(st, "token_file and control_token_file hold the same token: the "
+                     "viewing token would grant control (use two tokens)");
+        return -1;
+    }
     return 0;
+}
+
+static int read_token(cc_load *st, void *obj, const char *value)
+{
+    cc_server_config *s = obj;
+    return read_token_into(st, value, s->token, s->control_token);
+}
+
+static int read_control_token(cc_load *st, void *obj, const char *value)
+{
+    cc_server_config *s = obj;
+    return read_token_into(st, value, s->control_token, s->token);
 }
 
 /* Each origin is "*", "null" or SCHEME://HOST[:PORT], without a path: what
@@ -221,6 +239,8 @@ static const cc_key server_keys[] = {
     /* The token's file is written back, never the token. */
     CC_TEXT("token_file", NULL, cc_server_config, token_file, .check = read_token,
             .flags = CC_KEY_OMIT_EMPTY),
+    CC_TEXT("control_token_file", NULL, cc_server_config, control_token_file,
+            .check = read_control_token, .flags = CC_KEY_OMIT_EMPTY),
     CC_TEXT("allowed_origins", NULL, cc_server_config, allowed_origins,
             .check = check_origins, .flags = CC_KEY_OMIT_EMPTY),
     CC_TEXT("server_names", NULL, cc_server_config, server_names,

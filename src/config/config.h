@@ -29,6 +29,10 @@ typedef struct cc_server_config {
     /* Access (docs/operations.md, "Security") */
     char token_file[CC_VALUE_MAX]; /* as written: "" no token */
     char token[CC_TOKEN_MAX + 1];  /* read from it at load; never logged */
+    /* The operator right (docs/control.md): its token also grants viewing;
+     * "" nobody may change camera settings. */
+    char control_token_file[CC_VALUE_MAX];
+    char control_token[CC_TOKEN_MAX + 1];
     char allowed_origins[CC_VALUE_MAX]; /* space-separated; "": same origin */
     char server_names[CC_VALUE_MAX]; /* space-separated host names the
                                         server answers to besides IP

@@ -345,11 +345,23 @@ static int source_rows(cc_encode_part *p, image *img)
     return 0;
 }
 
+/* Levels of rows of the image TurboJPEG is given (the frame's layout). */
+static void count_levels(cc_encode_part *p, const uint8_t *px, size_t pitch, uint32_t rows)
+{
+    const cc_frame *f = p->job->frame;
+    uint64_t start = now_ns();
+    cc_layout layout = cc_convert_layout(f->fmt);
+    cc_levels_add(&p->levels, px, pitch, f->width, rows, layout == CC_LAYOUT_GRAY ? 1 : 3,
+                  layout == CC_LAYOUT_BGR);
+    p->levels_ns += now_ns() - start;
+}
+
 /* The rows of a downscaled job's output, read through the box filter:
  * straight from the frame, painted k rows at a time, or from the whole
- * converted image. */
-static int downscale(cc_encode_job *job, image *img)
+ * converted image. Levels are counted on those full-size rows. */
+static int downscale(cc_encode_part *p, image *img)
 {
+    cc_encode_job *job = p->job;
     const cc_frame *f = job->frame;
     const uint8_t *base = f->data;
     size_t pitch = f->stride;
@@ -373,6 +385,8 @@ static int downscale(cc_encode_job *job, image *img)
         for (unsigned j = 0; j < n; j++)
             rows[j] = f->painter ? job->rows + j * row
                                  : base + (size_t)(y0 + j) * pitch;
+        if (job->levels_wanted)
+            count_levels(p, rows[0], f->painter ? row : pitch, n);
         cc_downscale_row(&job->ds, oy, rows, job->small + oy * job->small_pitch);
     }
     img->px = job->small;
@@ -441,13 +455,16 @@ static void encode_part(tjhandle tj, cc_encode_part *p)
     cc_encode_job *job = p->job;
     image img = {0};
     p->size = 0;
-    p->paint_ns = 0;
+    p->paint_ns = p->levels_ns = 0;
+    cc_levels_clear(&p->levels);
     p->err = check_job(job);
     if (!p->err) {
         const cc_frame *f = job->frame;
-        p->err = job->scale > 1 ? downscale(job, &img) : source_rows(p, &img);
+        p->err = job->scale > 1 ? downscale(p, &img) : source_rows(p, &img);
         if (f->painter || cc_convert_needed(f->fmt) || job->scale > 1)
-            p->paint_ns = now_ns() - start;
+            p->paint_ns = now_ns() - start - p->levels_ns;
+        if (!p->err && job->levels_wanted && job->scale == 1)
+            count_levels(p, img.px, img.pitch, p->rows);
     }
     if (!p->err)
         p->err = compress(tj, p, &img);
@@ -464,7 +481,8 @@ static void finish_job(cc_encode_job *job)
     job->gray = job->subsamp == TJSAMP_GRAY;
     job->jpeg_size = 0;
     job->err = 0;
-    job->encode_ns = job->convert_ns = 0;
+    job->encode_ns = job->convert_ns = job->levels_ns = 0;
+    cc_levels_clear(&job->levels);
     const uint8_t *outs[MAX_PARTS];
     size_t sizes[MAX_PARTS];
     for (unsigned i = 0; i < job->plan.n; i++) {
@@ -472,6 +490,9 @@ static void finish_job(cc_encode_job *job)
         job->err = job->err ? job->err : p->err;
         job->encode_ns += p->ns;
         job->convert_ns += p->paint_ns;
+        job->levels_ns += p->levels_ns;
+        if (job->levels_wanted)
+            cc_levels_merge(&job->levels, &p->levels);
         outs[i] = p->out;
         sizes[i] = p->size;
     }

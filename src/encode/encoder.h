@@ -13,6 +13,10 @@
  * frames per tick, a frame is done in a fraction of one encode time. The
  * JPEG decodes to exactly the pixels of a whole-frame encode.
  *
+ * A job may count the frame's levels as it reads it (levels.h): each strip
+ * counts its rows, a downscaling job the full-size rows its box filter
+ * reads, so the levels are of the whole frame at full size in every case.
+ *
  * A job may make a reduced image instead (a variant): downscaled by an
  * integer box (downscale.h) while its rows are read from the frame, and/or
  * as grayscale, or as YCbCr from a grayscale frame (neutral chroma, for
@@ -34,6 +38,7 @@
 #include "capture/frame.h"
 #include "downscale.h"
 #include "jpeg_stitch.h"
+#include "levels.h"
 
 typedef struct cc_encode_job cc_encode_job;
 typedef void (*cc_encode_done_fn)(cc_encode_job *job, void *arg);
@@ -45,6 +50,8 @@ typedef struct cc_encode_part {
     uint8_t *out;        /* the strip's JPEG; the job's own when not split */
     size_t cap, size;
     uint64_t ns, paint_ns; /* time it took, and the painting/converting part */
+    uint64_t levels_ns;
+    cc_levels levels;      /* its rows' levels, when the job wants them */
     int err;
     struct cc_encode_part *next; /* pool queue link */
 } cc_encode_part;
@@ -55,6 +62,7 @@ struct cc_encode_job {
     int quality;             /* 1..100 */
     cc_encode_done_fn done;  /* called on the worker thread */
     void *arg;
+    bool levels_wanted;      /* count the frame's levels too (levels.h) */
     /* out, valid in done() */
     uint8_t *jpeg;           /* preallocated, jpeg_cap bytes */
     size_t jpeg_cap;
@@ -63,6 +71,9 @@ struct cc_encode_job {
     bool gray;               /* grayscale JPEG */
     uint64_t encode_ns;      /* worker time spent on it, all strips */
     uint64_t convert_ns;     /* the part of it spent converting or painting */
+    uint64_t levels_ns;      /* the part of it spent counting levels */
+    cc_levels levels;        /* levels_wanted: the whole frame's, at full
+                                size, whatever the job's size */
     int err;                 /* 0 or negative errno */
     /* private */
     uint32_t shape_w, shape_h; /* the frames it was made for */

@@ -57,6 +57,15 @@ static int parse_variant(const cJSON *v, cc_control *out, char *err, size_t errl
     return 0;
 }
 
+static int parse_levels(const cJSON *v, cc_control *out, char *err, size_t errlen)
+{
+    if (!cJSON_IsBool(v))
+        return fail(err, errlen, "subscribe: \"levels\" must be true or false");
+    out->has_levels = true;
+    out->levels = cJSON_IsTrue(v);
+    return 0;
+}
+
 /* Every key is optional: those given replace the client's settings. */
 static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
                            char *err, size_t errlen)
@@ -64,7 +73,7 @@ static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
     const cJSON *cameras = cJSON_GetObjectItemCaseSensitive(root, "cameras");
     const cJSON *max_fps = cJSON_GetObjectItemCaseSensitive(root, "max_fps");
     const cJSON *variant = cJSON_GetObjectItemCaseSensitive(root, "variant");
-    memset(out, 0, sizeof *out);
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(root, "levels");
     out->type = CC_CONTROL_SUBSCRIBE;
     if (cameras && parse_cameras(cameras, n_cameras, out, err, errlen) < 0)
         return -EINVAL;
@@ -72,7 +81,88 @@ static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
         return -EINVAL;
     if (variant && parse_variant(variant, out, err, errlen) < 0)
         return -EINVAL;
+    if (levels && parse_levels(levels, out, err, errlen) < 0)
+        return -EINVAL;
     return 0;
+}
+
+/* "camera": a name or an index from the hello. */
+static int parse_camera(const cJSON *root, size_t n_cameras, const char *type,
+                        cc_control *out, char *err, size_t errlen)
+{
+    const cJSON *cam = cJSON_GetObjectItemCaseSensitive(root, "camera");
+    if (cJSON_IsString(cam) && strlen(cam->valuestring) < sizeof out->camera) {
+        out->camera_index = -1;
+        snprintf(out->camera, sizeof out->camera, "%s", cam->valuestring);
+        return 0;
+    }
+    if (cJSON_IsNumber(cam) && cam->valuedouble >= 0 &&
+        cam->valuedouble < (double)n_cameras && cam->valuedouble == floor(cam->valuedouble)) {
+        out->camera_index = (int)cam->valuedouble;
+        return 0;
+    }
+    if (cJSON_IsString(cam))
+        snprintf(err, errlen, "%s: unknown camera (a name from the hello)", type);
+    else
+        snprintf(err, errlen, "%s: \"camera\" must be a camera name or an index 0..%zu",
+                 type, n_cameras ? n_cameras - 1 : 0);
+    return -EINVAL;
+}
+
+/* The value's kind comes from its JSON type; the feature's own kind is
+ * checked against it later (capture/feature.h). */
+static int parse_value(const cJSON *v, cc_control *out, char *err, size_t errlen)
+{
+    cc_feature_value *fv = &out->value;
+    if (!v)
+        return fail(err, errlen, "set: \"value\" missing (a number, true or false, an "
+                                 "entry's name, or \"execute\" for a command)");
+    if (cJSON_IsNumber(v)) {
+        fv->kind = CC_FEATURE_FLOAT;
+        fv->number = v->valuedouble;
+    } else if (cJSON_IsBool(v)) {
+        fv->kind = CC_FEATURE_BOOL;
+        fv->flag = cJSON_IsTrue(v);
+    } else if (cJSON_IsString(v)) {
+        if (strlen(v->valuestring) >= sizeof fv->text)
+            return fail(err, errlen, "set: \"value\" is too long for any entry");
+        fv->kind = CC_FEATURE_ENUM;
+        snprintf(fv->text, sizeof fv->text, "%s", v->valuestring);
+    } else {
+        return fail(err, errlen, "set: \"value\" must be a number, true or false, or a "
+                                 "string");
+    }
+    return 0;
+}
+
+int cc_control_parse_value(const char *json, size_t len, cc_feature_value *out, char *err,
+                           size_t errlen)
+{
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    cc_control c;
+    memset(&c, 0, sizeof c);
+    int rc = cJSON_IsObject(root)
+                 ? parse_value(cJSON_GetObjectItemCaseSensitive(root, "value"), &c, err, errlen)
+                 : fail(err, errlen, "the body must be a JSON object: {\"value\": V}");
+    cJSON_Delete(root);
+    *out = c.value;
+    return rc;
+}
+
+static int parse_set(const cJSON *root, size_t n_cameras, cc_control *out, char *err,
+                     size_t errlen)
+{
+    out->type = CC_CONTROL_SET;
+    if (parse_camera(root, n_cameras, "set", out, err, errlen) < 0)
+        return -EINVAL;
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(root, "feature");
+    if (!cJSON_IsString(f) || !f->valuestring[0])
+        return fail(err, errlen, "set: \"feature\" must be a feature's name (see "
+                                 "features)");
+    if (strlen(f->valuestring) >= sizeof out->feature)
+        return fail(err, errlen, "set: unknown feature (see features)");
+    snprintf(out->feature, sizeof out->feature, "%s", f->valuestring);
+    return parse_value(cJSON_GetObjectItemCaseSensitive(root, "value"), out, err, errlen);
 }
 
 int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
@@ -84,15 +174,20 @@ int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
         return fail(err, errlen, "malformed control message: expected a JSON object");
     }
     int rc;
+    memset(out, 0, sizeof *out);
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
     if (!cJSON_IsString(type)) {
         rc = fail(err, errlen, "control message has no \"type\" string");
     } else if (strcmp(type->valuestring, "subscribe") == 0) {
         rc = parse_subscribe(root, n_cameras, out, err, errlen);
     } else if (strcmp(type->valuestring, "ping") == 0) {
-        memset(out, 0, sizeof *out);
         out->type = CC_CONTROL_PING;
         rc = 0;
+    } else if (strcmp(type->valuestring, "features") == 0) {
+        out->type = CC_CONTROL_FEATURES;
+        rc = parse_camera(root, n_cameras, "features", out, err, errlen);
+    } else if (strcmp(type->valuestring, "set") == 0) {
+        rc = parse_set(root, n_cameras, out, err, errlen);
     } else {
         char shown[CC_CONTROL_TYPE_SHOWN + 1];
         cc_control_quote(type->valuestring, shown, sizeof shown);
@@ -120,17 +215,147 @@ void cc_control_quote(const char *in, char *out, size_t cap)
         out[n] = '\0';
 }
 
-char *cc_control_error_new(const char *message)
+char *cc_control_error_about_new(const char *message, const char *camera,
+                                 const char *feature)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     char *text = NULL;
     if (cJSON_AddStringToObject(o, "type", "error") &&
-        cJSON_AddStringToObject(o, "message", message))
+        cJSON_AddStringToObject(o, "message", message) &&
+        (!camera || cJSON_AddStringToObject(o, "camera", camera)) &&
+        (!feature || cJSON_AddStringToObject(o, "feature", feature)))
         text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return text;
+}
+
+char *cc_control_error_new(const char *message)
+{
+    return cc_control_error_about_new(message, NULL, NULL);
+}
+
+/* ---- 1.2: camera control and levels ---- */
+
+bool cc_feature_value_add(cJSON *o, const cc_feature_value *v)
+{
+    switch (v->kind) {
+    case CC_FEATURE_FLOAT:
+    case CC_FEATURE_INT:
+        return cJSON_AddNumberToObject(o, "value", v->number) != NULL;
+    case CC_FEATURE_BOOL:
+        return cJSON_AddBoolToObject(o, "value", v->flag) != NULL;
+    case CC_FEATURE_ENUM:
+        return cJSON_AddStringToObject(o, "value", v->text) != NULL;
+    case CC_FEATURE_COMMAND:
+        return true;
+    }
+    return false;
+}
+
+static bool add_entries(cJSON *o, const cc_feature_state *f)
+{
+    cJSON *list = cJSON_AddArrayToObject(o, "entries");
+    for (unsigned i = 0; list && i < f->n_entries; i++) {
+        cJSON *e = cJSON_CreateString(cc_feature_entry(f, i));
+        if (!e)
+            return false;
+        cJSON_AddItemToArray(list, e);
+    }
+    return list != NULL;
+}
+
+/* Every key of f but its name, into o. */
+static bool add_feature_keys(cJSON *o, const cc_feature_state *f)
+{
+    bool ok = cJSON_AddStringToObject(o, "kind", cc_feature_kind_name(f->kind)) &&
+              (f->kind == CC_FEATURE_COMMAND || cc_feature_value_add(o, &f->value));
+    if (ok && f->has_range)
+        ok = cJSON_AddNumberToObject(o, "min", f->min) &&
+             cJSON_AddNumberToObject(o, "max", f->max);
+    if (ok && f->inc > 0)
+        ok = cJSON_AddNumberToObject(o, "inc", f->inc) != NULL;
+    if (ok && f->unit[0])
+        ok = cJSON_AddStringToObject(o, "unit", f->unit) != NULL;
+    if (ok && f->kind == CC_FEATURE_ENUM)
+        ok = add_entries(o, f);
+    if (ok)
+        ok = cJSON_AddBoolToObject(o, "writable", f->writable) != NULL;
+    if (ok && !f->writable && f->why[0])
+        ok = cJSON_AddStringToObject(o, "why", f->why) != NULL;
+    return ok;
+}
+
+cJSON *cc_feature_json(const cc_feature_state *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "name", f->name) || !add_feature_keys(o, f)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Prints and frees o; NULL when anything failed on the way. */
+static char *print_done(cJSON *o, bool ok)
+{
+    char *text = ok && o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    return text;
+}
+
+static bool add_camera(cJSON *o, const char *type, const char *camera, unsigned index)
+{
+    return cJSON_AddStringToObject(o, "type", type) &&
+           cJSON_AddStringToObject(o, "camera", camera) &&
+           cJSON_AddNumberToObject(o, "index", index);
+}
+
+char *cc_control_features_new(const char *camera, unsigned index, bool online,
+                              bool may_set, const cc_feature_state *f, size_t n)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && add_camera(o, "features", camera, index) &&
+              cJSON_AddBoolToObject(o, "online", online) &&
+              cJSON_AddBoolToObject(o, "operator", may_set);
+    cJSON *list = ok ? cJSON_AddArrayToObject(o, "features") : NULL;
+    ok = list != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        cJSON *one = cc_feature_json(&f[i]);
+        ok = one != NULL;
+        if (ok)
+            cJSON_AddItemToArray(list, one);
+    }
+    return print_done(o, ok);
+}
+
+char *cc_control_feature_new(const char *camera, unsigned index, const cc_feature_state *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    bool ok = o && add_camera(o, "feature", camera, index) &&
+              cJSON_AddStringToObject(o, "feature", f->name) && add_feature_keys(o, f);
+    return print_done(o, ok);
+}
+
+char *cc_control_levels_new(unsigned camera, uint64_t frame_id, const cc_levels *lv)
+{
+    cJSON *o = cJSON_CreateObject();
+    double px = lv->pixels ? (double)lv->pixels : 1;
+    bool ok = o && cJSON_AddStringToObject(o, "type", "levels") &&
+              cJSON_AddNumberToObject(o, "camera", camera) &&
+              cJSON_AddNumberToObject(o, "frame_id", (double)frame_id);
+    cJSON *bins = ok ? cJSON_AddArrayToObject(o, "histogram") : NULL;
+    ok = bins != NULL;
+    for (unsigned k = 0; ok && k < CC_LEVELS_BINS; k++) {
+        cJSON *n = cJSON_CreateNumber(lv->bins[k]);
+        ok = n != NULL;
+        if (ok)
+            cJSON_AddItemToArray(bins, n);
+    }
+    ok = ok && cJSON_AddNumberToObject(o, "clipped_low", (double)lv->low / px) &&
+         cJSON_AddNumberToObject(o, "clipped_high", (double)lv->high / px);
+    return print_done(o, ok);
 }
 
 static cJSON *camera_json(const cc_camera *cam)
@@ -195,6 +420,15 @@ static cJSON *variants_json(const cc_server_config *s)
     return list;
 }
 
+/* What this server adds to protocol 1 (docs/protocol.md, "1.2
+ * additions"): one list, in one place. */
+static const char *const extensions[] = {"control"};
+
+static cJSON *extensions_json(void)
+{
+    return cJSON_CreateStringArray(extensions, (int)(sizeof extensions / sizeof extensions[0]));
+}
+
 char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
 {
     cJSON *root = cJSON_CreateObject();
@@ -207,6 +441,7 @@ char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
     cJSON_AddStringToObject(root, "type", "hello");
     cJSON_AddNumberToObject(root, "protocol", 1);
     cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
+    cJSON_AddItemToObject(root, "extensions", extensions_json());
     cJSON_AddNumberToObject(root, "stream_fps", cfg->server.stream_fps);
     cJSON_AddItemToObject(root, "cameras", list);
     for (size_t i = 0; i < n; i++) {

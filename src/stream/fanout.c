@@ -9,8 +9,10 @@
  */
 #include <inttypes.h>
 #include <linux/sockios.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include "control.h"
 #include "log.h"
 #include "server_internal.h"
 
@@ -128,7 +130,27 @@ static cc_server *of(cc_tick_reader *r)
 /* A tick starts: which cameras of each variant the groups take on it. */
 static void plan(cc_tick_reader *r, cc_tick_plan *p)
 {
-    cc_group_plan(&of(r)->groups, p);
+    cc_server *s = of(r);
+    cc_group_plan(&s->groups, p);
+    p->levels |= s->levels_mask;
+}
+
+/* A camera's levels: one text message to each client that wants them and
+ * watches that camera. */
+static void levels(cc_tick_reader *r, unsigned cam, uint64_t frame_id, const cc_levels *lv)
+{
+    cc_server *s = of(r);
+    char *text = NULL;
+    for (cc_client *c = s->clients; c; c = c->next) {
+        if (c->state != CONN_WS || c->closing || !c->levels || !(c->group->mask >> cam & 1))
+            continue;
+        if (!text)
+            text = cc_control_levels_new(cam, frame_id, lv);
+        if (!text)
+            return;
+        cc_session_send_text(c, text);
+    }
+    free(text);
 }
 
 /* The tick's bundles: each client that can take its group's now gets it. */
@@ -154,5 +176,5 @@ static void take(cc_tick_reader *r, cc_bundle *const *b, size_t n_variants)
 
 void cc_fanout_init(cc_server *s)
 {
-    s->reader = (cc_tick_reader){.plan = plan, .take = take};
+    s->reader = (cc_tick_reader){.plan = plan, .take = take, .levels = levels};
 }

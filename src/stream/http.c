@@ -10,6 +10,7 @@
 #include "camcast/http_text.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -273,6 +274,9 @@ static int on_headers_complete(http_parser *parser)
     if (!rq->token_given)
         query_token(rq);
     rq->method = parser->method;
+    rq->chunked = (parser->flags & F_CHUNKED) != 0;
+    rq->has_length = parser->content_length != ULLONG_MAX && !rq->chunked;
+    rq->content_length = rq->has_length ? parser->content_length : 0;
     rq->upgrade_websocket =
         rq->upgrade_websocket && (parser->flags & F_CONNECTION_UPGRADE);
     rq->complete = true;
@@ -330,6 +334,17 @@ ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len)
     return (ssize_t)used;
 }
 
+long cc_http_query_value(const cc_http_request *rq, const char *key, char *out, size_t cap)
+{
+    if (rq->query_len >= sizeof rq->query || cap == 0)
+        return -1; /* cut: a value in it may be cut too */
+    long n = cc_query_value(rq->query, key, out, cap);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    out[n] = '\0';
+    return n;
+}
+
 const char *cc_http_reason(int status)
 {
     switch (status) {
@@ -342,11 +357,17 @@ const char *cc_http_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
     case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
     default: return "Unknown";
     }
 }

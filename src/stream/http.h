@@ -36,6 +36,11 @@ typedef struct cc_http_request {
     char origin[CC_HTTP_VALUE_MAX]; /* Origin, "" if absent */
     bool has_origin;
     char if_none_match[64];         /* If-None-Match, "" if absent or long */
+    /* The body the head announces (read by the caller): Content-Length,
+     * or a chunked one. */
+    bool has_length;
+    uint64_t content_length;
+    bool chunked;
     bool accepts_gzip;              /* Accept-Encoding lists gzip */
     /* The access token offered: "Authorization: Bearer T", else the query
      * parameter token=T (percent-decoded). A value too long or not Bearer
@@ -56,9 +61,13 @@ typedef struct cc_http_request {
 
 void cc_http_request_init(cc_http_request *rq, size_t max_head);
 /* Feeds received bytes. Returns the number of bytes consumed (bytes after
- * the end of the head are left, e.g. early WebSocket frames), or -1 with
+ * the end of the head are left: a body, early WebSocket frames), or -1 with
  * rq->error_status set (400 malformed, 431 head larger than max_head). */
 ssize_t cc_http_request_feed(cc_http_request *rq, const char *data, size_t len);
+
+/* The value of query parameter key (percent-decoded) into out. Returns its
+ * length, or -1 when absent or too long for out. */
+long cc_http_query_value(const cc_http_request *rq, const char *key, char *out, size_t cap);
 
 /* Writes a whole response with "Connection: close", Content-Type text/plain
  * and Content-Length. extra_headers: "" or lines each ending in "\r\n".

@@ -98,7 +98,8 @@ static void count_refusal(cc_client *c, const char *refusal)
         cc_warn("refused %s: %s (further refusals counted in /stats)", c->peer, why);
 }
 
-static void route(cc_client *c)
+/* rest: the bytes after the head (an /api request's body). */
+static void route(cc_client *c, const char *rest, size_t n)
 {
     cc_route r;
     cc_route_decide(&c->http, c->srv->cfg, &r);
@@ -108,12 +109,20 @@ static void route(cc_client *c)
         serve_page(c);
     else if (r.action == CC_ROUTE_UPGRADE)
         cc_session_upgrade(c);
+    else if (r.action == CC_ROUTE_API)
+        cc_api_start(c, rest, n);
     else
         cc_http_serve_reply(c, r.status, r.headers, r.body);
 }
 
 void cc_http_serve_receive(cc_client *c, const char *data, size_t len)
 {
+    if (c->body_wanted) {
+        cc_api_receive(c, data, len);
+        return;
+    }
+    if (c->api_waiting || c->http.complete)
+        return; /* bytes after a request: one request per connection */
     ssize_t used = cc_http_request_feed(&c->http, data, len);
     if (used < 0) {
         cc_http_serve_reply(c, c->http.error_status, "",
@@ -123,7 +132,7 @@ void cc_http_serve_receive(cc_client *c, const char *data, size_t len)
     }
     if (!c->http.complete)
         return;
-    route(c);
+    route(c, data + used, len - (size_t)used);
     /* Frames sent right behind the request head belong to the WebSocket. */
     if (c->state == CONN_WS && !c->closing && (size_t)used < len)
         cc_session_receive(c, (const uint8_t *)data + used, len - (size_t)used);

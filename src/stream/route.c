@@ -81,6 +81,20 @@ static void reply(cc_route *out, int status, const char *headers, const char *bo
                       .body = body};
 }
 
+bool cc_route_may_control(const cc_http_request *rq, const cc_server_config *cfg)
+{
+    return cfg->control_token[0] && rq->token_given &&
+           cc_token_equal(cfg->control_token, rq->token, rq->token_len);
+}
+
+/* With a viewing token, either token lets a request watch. */
+static bool may_view(const cc_http_request *rq, const cc_server_config *cfg)
+{
+    return !cfg->token[0] ||
+           (rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len)) ||
+           cc_route_may_control(rq, cfg);
+}
+
 /* The page's scripts and styles: the same for everyone, loaded without
  * the token so that it never lands in a cache or a log with their URLs.
  * The page itself ("/") is the token's, as everything else. */
@@ -109,8 +123,7 @@ static bool refused(const cc_http_request *rq, const cc_server_config *cfg, cc_r
         out->refusal = "origin";
         return true;
     }
-    if (cfg->token[0] && !public_file(rq) &&
-        !(rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len))) {
+    if (!public_file(rq) && !may_view(rq, cfg)) {
         reply(out, 401, "WWW-Authenticate: Bearer realm=\"camcastd\"\r\n",
               rq->token_given ? "wrong access token\n" : "access token required\n");
         out->refusal = "token";
@@ -126,7 +139,9 @@ void cc_route_decide(const cc_http_request *rq, const cc_server_config *cfg,
         return;
     bool root = strcmp(rq->path, "/") == 0;
     bool stream = strcmp(rq->path, "/stream") == 0 || (root && rq->upgrade_websocket);
-    if (!stream) /* "/" without an upgrade is the browser page */
+    if (strncmp(rq->path, "/api/", 5) == 0 || strcmp(rq->path, "/api") == 0)
+        *out = (cc_route){.action = CC_ROUTE_API};
+    else if (!stream) /* "/" without an upgrade is the browser page */
         *out = (cc_route){.action = CC_ROUTE_PAGE};
     else if (rq->method != HTTP_GET)
         reply(out, 405, "Allow: GET\r\n", "use GET with a WebSocket upgrade\n");

@@ -1,6 +1,7 @@
 /* What a complete HTTP request gets (docs/protocol.md, "HTTP on the same
  * port"): the access checks (host, origin, token) first, then the path, method
- * and upgrade. Pure: no I/O and no server state, so every answer is
+ * and upgrade. The viewing right is the viewing token's or the control
+ * token's (an operator may watch). Pure: no I/O and no server state, so every answer is
  * unit-tested and fuzzed without a socket. Limits that depend on the live
  * server (clients connected, per address) are the server's.
  */
@@ -14,6 +15,7 @@ typedef enum cc_route_action {
     CC_ROUTE_REPLY = 1, /* a plain response, then close */
     CC_ROUTE_PAGE,      /* a page from the daemon (/stats, /metrics, /healthz, ...) */
     CC_ROUTE_UPGRADE,   /* the WebSocket stream */
+    CC_ROUTE_API,       /* /api/...: camera control over HTTP (1.2) */
 } cc_route_action;
 
 typedef struct cc_route {
@@ -28,6 +30,12 @@ typedef struct cc_route {
 /* Decides for rq (complete) under the server settings cfg. */
 void cc_route_decide(const cc_http_request *rq, const cc_server_config *cfg,
                      cc_route *out);
+
+/* The operator right (docs/control.md): whether rq presents the control
+ * token. With no control_token_file nobody has it; the viewing token never
+ * gives it. Asked again at each change, so a reload that replaces the
+ * token takes the right from connections that presented the old one. */
+bool cc_route_may_control(const cc_http_request *rq, const cc_server_config *cfg);
 
 /* Whether origin may open the stream: on cfg's allowed_origins, or, with
  * none configured, the origin of the request's own Host (http or https),

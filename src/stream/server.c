@@ -72,6 +72,7 @@ static void client_free(cc_client *c)
         cc_session_end(c);
     } else {
         s->n_http--;
+        cc_api_end(c);
         cc_debug("connection #%" PRIu64 " %s closed: %s", c->id, c->peer, c->reason);
     }
     cc_ws_sendbuf_destroy(&c->out);
@@ -247,7 +248,7 @@ static cc_client *oldest_pending(cc_server *s, const cc_client *except)
 {
     cc_client *found = NULL;
     for (cc_client *c = s->clients; c; c = c->next)
-        if (c->state == CONN_HTTP && !c->closing && c != except)
+        if (c->state == CONN_HTTP && !c->closing && !c->api_waiting && c != except)
             found = c;
     return found;
 }
@@ -295,13 +296,14 @@ static void tune_socket(cc_client *c)
     set_congestion(c);
 }
 
-/* Connections still sending their request head (closing ones are on
- * their way out and do not count). */
+/* Connections still sending their request (closing ones are on their way
+ * out, and /api requests waiting for a camera are bounded apart: neither
+ * counts). */
 static size_t pending_count(const cc_server *s)
 {
     size_t n = 0;
     for (const cc_client *c = s->clients; c; c = c->next)
-        n += c->state == CONN_HTTP && !c->closing;
+        n += c->state == CONN_HTTP && !c->closing && !c->api_waiting;
     return n;
 }
 
@@ -368,6 +370,13 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
     s->all_cameras = cc_all_cameras(n_cameras);
     cc_group_set_init(&s->groups);
     cc_fanout_init(s);
+    cc_api_init(s);
+    int rc = cc_camctl_init(s);
+    if (rc < 0) {
+        cc_group_set_destroy(&s->groups);
+        free(s);
+        return rc;
+    }
     *out = s;
     return 0;
 }
@@ -375,6 +384,18 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
 cc_tick_reader *cc_server_reader(cc_server *s)
 {
     return &s->reader;
+}
+
+cc_tick_reader *cc_server_snapshot_reader(cc_server *s)
+{
+    return &s->snaps.reader;
+}
+
+int cc_server_set_cameras(cc_server *s, cc_camera *cams, size_t n)
+{
+    /* Requests wait for cameras by index: those indexes are going. */
+    cc_snapshots_fail_all(&s->snaps);
+    return cc_camctl_set_cameras(s, cams, n);
 }
 
 static int bind_addr(const cc_server_config *cfg, struct sockaddr_storage *ss)
@@ -420,6 +441,7 @@ void cc_server_shutdown(cc_server *s, void (*done)(void *), void *arg)
     s->shutting_down = true;
     s->shutdown_done = done;
     s->shutdown_arg = arg;
+    cc_camctl_close(s);
     if (s->listening && !uv_is_closing((uv_handle_t *)&s->listener))
         uv_close((uv_handle_t *)&s->listener, on_listener_closed);
     for (cc_client *c = s->clients; c; c = c->next)
@@ -471,6 +493,7 @@ void cc_server_free(cc_server *s)
 {
     if (!s)
         return;
+    cc_camctl_free(s);
     cc_group_set_destroy(&s->groups);
     free(s);
 }

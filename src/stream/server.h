@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "capture/camera.h"
 #include "config/config.h"
 #include "http.h"
 #include "tick/reader.h"
@@ -30,6 +31,16 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
 /* Binds and listens on cfg->listen:cfg->port. Writes the stream URL, with
  * the real port, into url. Returns 0 or a libuv error. */
 int cc_server_listen(cc_server *s, char *url, size_t cap);
+/* The cameras clients may read and tune (docs/control.md), their
+ * features as their grab threads post them. Call with the cameras before
+ * they start, with NULL, 0 once their threads stopped and before they are
+ * freed (a reload), and with the new ones before they start again.
+ * Returns 0 or -ENOMEM. */
+int cc_server_set_cameras(cc_server *s, cc_camera *cams, size_t n);
+/* The reader of the tick that serves snapshots (GET .../snapshot.jpg):
+ * cc_mux_add_reader it. */
+cc_tick_reader *cc_server_snapshot_reader(cc_server *s);
+
 /* The daemon's own pages (/stats, /metrics, /healthz; http.h). */
 void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg);
 

@@ -8,13 +8,17 @@
  *   ws_session.c  a WebSocket client: the upgrade, what it sends (control
  *                 messages, subscriptions), replies, reloads
  *   fanout.c      the tick's bundles to every client (the server's reader
- *                 of the tick)
+ *                 of the tick), levels to those who want them
+ *   camctl.c      camera control: the cameras' features as last known,
+ *                 sets handed to their grab threads, results to clients
+ *   api.c         the HTTP API (/api/cameras...): features, sets, snapshots
  *
  * Loop thread only.
  */
 #ifndef CC_SERVER_INTERNAL_H
 #define CC_SERVER_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
@@ -23,19 +27,41 @@
 #include "camcast/ws_feed.h"
 #include "camcast/ws_guard.h"
 #include "camcast/ws_sendbuf.h"
+#include "capture/camera.h"
 #include "http.h"
 #include "server.h"
 #include "tick/group.h"
 #include "tick/reader.h"
+#include "tick/snapshot.h"
 
 #define BUNDLES_IN_FLIGHT 2
 #define READ_BUF 16384 /* per-connection read buffer */
 #define RETRY_AFTER "Retry-After: 5\r\n"
+#define RETRY_AFTER_1 "Retry-After: 1\r\n"
 #define CLOSE_POLICY 1008 /* RFC 6455 7.4.1: policy violation */
+#define API_BODY_MAX 4096 /* an /api request body; larger: 413 */
+
+/* Whom a set's result goes to (cc_tuning_result.request). */
+enum { CC_ASKED_WS = 0, CC_ASKED_HTTP = 1 };
+
+/* A rate limit: credit for sets, earned over time (camctl.c). */
+typedef struct cc_bucket {
+    double credit;
+    uint64_t since_ns;
+} cc_bucket;
 
 typedef enum cc_conn_state { CONN_HTTP, CONN_WS } cc_conn_state;
 
 typedef struct cc_client cc_client;
+
+/* One camera as camera control knows it (camctl.c). */
+typedef struct cc_ctl_camera {
+    struct cc_server *srv;
+    unsigned index;
+    cc_camera *cam;
+    cc_feature_state *table; /* CC_FEATURES_MAX: the features as last known */
+    size_t n;
+} cc_ctl_camera;
 
 /* A bundle write in flight: header storage and the reference it holds. */
 typedef struct cc_bundle_write {
@@ -76,6 +102,14 @@ struct cc_client {
     size_t ctl_backlog;  /* control bytes written, not yet completed */
     cc_group *group;     /* its cameras and rate: the bundles it shares */
 
+    bool levels;         /* wants levels messages (1.2) */
+    cc_bucket sets;      /* its sets' rate limit */
+    /* /api: the body being read, then the answer waited for */
+    bool body_wanted;
+    bool api_waiting;
+    size_t body_len;
+    char body[API_BODY_MAX + 1];
+
     cc_bundle_write writes[BUNDLES_IN_FLIGHT];
     unsigned in_flight;
     uint64_t bundles_sent, bundles_skipped;
@@ -98,6 +132,18 @@ struct cc_server {
     uint64_t next_id;
     cc_group_set groups;
     cc_tick_reader reader; /* fanout.c */
+    uint64_t levels_mask;  /* cameras some client wants levels of */
+    /* camctl.c */
+    cc_camera *cams;
+    cc_ctl_camera ctl[CC_MAX_CAMERAS];
+    size_t n_ctl;
+    uv_async_t ctl_wake;
+    bool ctl_open;
+    atomic_uint_fast64_t ctl_news; /* bit i: camera i posted results */
+    cc_bucket http_sets;   /* every HTTP client's sets, together */
+    /* api.c */
+    cc_snapshots snaps;
+    unsigned api_waiting;
     cc_page_fn page;
     void *page_arg;
     cc_server_counters counters;
@@ -139,7 +185,56 @@ void cc_session_going_away(cc_client *c, const char *why);
 /* Frees what the session holds (the client is going). */
 void cc_session_end(cc_client *c);
 
+/* Queues a text message to a WebSocket client and sends it. */
+void cc_session_send_text(cc_client *c, const char *text);
+/* The same to every WebSocket client. */
+void cc_session_broadcast(cc_server *s, const char *text);
+/* An error about a camera's feature to one client. */
+void cc_session_error_about(cc_client *c, const char *message, const char *camera,
+                            const char *feature);
+/* Cameras some client wants levels of, counted again. */
+void cc_session_levels_changed(cc_server *s);
+
 /* fanout.c: the server's reader of the tick. */
 void cc_fanout_init(cc_server *s);
+
+/* camctl.c */
+int cc_camctl_init(cc_server *s);
+/* The cameras now (start, reload); each posts its table again. */
+int cc_camctl_set_cameras(cc_server *s, cc_camera *cams, size_t n);
+/* Unhooks the cameras and closes the wake-up handle. */
+void cc_camctl_close(cc_server *s);
+void cc_camctl_free(cc_server *s);
+/* Camera index by name, or -1. */
+int cc_camctl_find(const cc_server *s, const char *name);
+const cc_feature_state *cc_camctl_feature(const cc_server *s, unsigned cam,
+                                          const char *name);
+bool cc_camctl_online(const cc_server *s, unsigned cam);
+/* Takes one set from the bucket if it has credit. */
+bool cc_bucket_take(cc_bucket *b);
+/* Checks v against the camera's feature as last known and hands it to the
+ * camera. Returns 0 (the result comes later), or an HTTP status with the
+ * reason in err: 404 no such feature, 422 refused, 503 offline, 500. */
+int cc_camctl_set(cc_server *s, unsigned cam, const char *feature, cc_feature_value *v,
+                  uint64_t client, uint64_t request, char *err, size_t errlen);
+/* The client that asked, if still here. */
+cc_client *cc_client_by_id(cc_server *s, uint64_t id);
+
+/* api.c */
+void cc_api_init(cc_server *s);
+/* A complete request head for /api: reads its body if it has one, then
+ * answers (now, or when a camera or the tick has). */
+void cc_api_start(cc_client *c, const char *rest, size_t len);
+/* More bytes of the body. */
+void cc_api_receive(cc_client *c, const char *data, size_t len);
+/* A set's result for an HTTP client waiting for it. */
+void cc_api_set_done(cc_client *c, const char *camera, unsigned index,
+                     const cc_tuning_result *r);
+/* The waiting client's deadline passed. */
+void cc_api_timeout(cc_client *c);
+/* The client goes: what it waits for is forgotten. */
+void cc_api_end(cc_client *c);
+/* An HTTP status for a refused set (cc_tuning_result.status). */
+int cc_api_status_of(int status);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "control.h"
 #include "log.h"
+#include "route.h"
 #include "server_internal.h"
 #include "version.h"
 
@@ -61,6 +62,38 @@ static void queue_error(cc_client *c, const char *message)
     if (reply)
         queue_text(c, reply);
     free(reply);
+}
+
+void cc_session_send_text(cc_client *c, const char *text)
+{
+    if (c->state != CONN_WS || c->closing)
+        return;
+    queue_text(c, text);
+    ws_flush(c);
+}
+
+void cc_session_broadcast(cc_server *s, const char *text)
+{
+    for (cc_client *c = s->clients; c; c = c->next)
+        cc_session_send_text(c, text);
+}
+
+void cc_session_error_about(cc_client *c, const char *message, const char *camera,
+                            const char *feature)
+{
+    char *reply = cc_control_error_about_new(message, camera, feature);
+    if (reply)
+        cc_session_send_text(c, reply);
+    free(reply);
+}
+
+void cc_session_levels_changed(cc_server *s)
+{
+    uint64_t mask = 0;
+    for (const cc_client *c = s->clients; c; c = c->next)
+        if (c->state == CONN_WS && !c->closing && c->levels && c->group)
+            mask |= c->group->mask;
+    s->levels_mask = mask;
 }
 
 void cc_session_fail(cc_client *c, uint16_t code, const char *why)
@@ -114,6 +147,77 @@ static void subscribe(cc_client *c, const cc_control *ctl)
     }
     cc_group_leave(&c->srv->groups, c->group);
     c->group = g;
+    if (ctl->has_levels)
+        c->levels = ctl->levels;
+    cc_session_levels_changed(c->srv);
+}
+
+/* ---- camera control (1.2, docs/control.md) ---- */
+
+/* The camera a features or set message names, or -1 with the error sent. */
+static int named_camera(cc_client *c, const cc_control *ctl, const char *type)
+{
+    if (ctl->camera_index >= 0)
+        return ctl->camera_index; /* checked against the hello's count */
+    int i = cc_camctl_find(c->srv, ctl->camera);
+    if (i < 0) {
+        char shown[CC_CONTROL_TYPE_SHOWN + 1], err[96];
+        cc_control_quote(ctl->camera, shown, sizeof shown);
+        snprintf(err, sizeof err, "%s: no camera \"%s\" (see the hello)", type, shown);
+        queue_error(c, err);
+    }
+    return i;
+}
+
+static void features(cc_client *c, const cc_control *ctl)
+{
+    cc_server *s = c->srv;
+    int i = named_camera(c, ctl, "features");
+    if (i < 0 || (size_t)i >= s->n_ctl)
+        return;
+    const cc_ctl_camera *k = &s->ctl[i];
+    char *reply = cc_control_features_new(k->cam->cfg->name, (unsigned)i,
+                                          cc_camctl_online(s, (unsigned)i),
+                                          cc_route_may_control(&c->http, s->cfg), k->table,
+                                          k->n);
+    if (!reply) {
+        queue_error(c, "features: out of memory");
+        return;
+    }
+    queue_text(c, reply);
+    free(reply);
+    /* What moved since (an automatic exposure, say) comes as feature
+     * messages. */
+    if (cc_camctl_online(s, (unsigned)i))
+        cc_tuning_refresh(k->cam->tuning);
+}
+
+static void set(cc_client *c, const cc_control *ctl)
+{
+    cc_server *s = c->srv;
+    char err[256];
+    if (!cc_route_may_control(&c->http, s->cfg)) {
+        queue_error(c, s->cfg->control_token[0]
+                           ? "set: changing camera settings needs the operator right "
+                             "(connect with the control token)"
+                           : "set: this server has no operator right configured "
+                             "(control_token_file): nobody may change settings");
+        return;
+    }
+    int i = named_camera(c, ctl, "set");
+    if (i < 0 || (size_t)i >= s->n_ctl)
+        return;
+    const char *name = s->ctl[i].cam->cfg->name;
+    char feature[CC_CONTROL_TYPE_SHOWN + 1];
+    cc_control_quote(ctl->feature, feature, sizeof feature);
+    if (!cc_bucket_take(&c->sets)) {
+        cc_session_error_about(c, "set: too many sets: at most 20 a second", name, feature);
+        return;
+    }
+    cc_feature_value v = ctl->value;
+    if (cc_camctl_set(s, (unsigned)i, ctl->feature, &v, c->id, CC_ASKED_WS, err,
+                      sizeof err) != 0)
+        cc_session_error_about(c, err, name, feature);
 }
 
 static void handle_control(cc_client *c, const uint8_t *msg, size_t len)
@@ -127,6 +231,10 @@ static void handle_control(cc_client *c, const uint8_t *msg, size_t len)
     } else if (ctl.type == CC_CONTROL_PING) {
         if (cc_control_pong(pong, sizeof pong, cc_realtime_ns()) > 0)
             queue_text(c, pong);
+    } else if (ctl.type == CC_CONTROL_FEATURES) {
+        features(c, &ctl);
+    } else if (ctl.type == CC_CONTROL_SET) {
+        set(c, &ctl);
     } else {
         subscribe(c, &ctl);
     }
@@ -273,6 +381,10 @@ void cc_session_end(cc_client *c)
 {
     cc_group_leave(&c->srv->groups, c->group);
     c->group = NULL;
+    if (c->levels) {
+        c->levels = false;
+        cc_session_levels_changed(c->srv);
+    }
     wslay_event_context_free(c->ws);
     c->ws = NULL;
 }
@@ -322,6 +434,7 @@ void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to
         }
     }
     cc_group_remap(&s->groups, remapped, &r);
+    cc_session_levels_changed(s);
     free(hello);
 }
 

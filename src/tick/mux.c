@@ -63,9 +63,24 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
     for (size_t v = 0; v < m->n_var; v++) {
         if (e->wanted >> v & 1) {
             e->jobs[v].frame = f;
+            e->jobs[v].levels_wanted = (int)v == e->levels_v;
             cc_encoder_submit(m->enc, &e->jobs[v]);
         }
     }
+}
+
+/* Whether camera i counts levels on this tick: a reader wants them, it is
+ * encoded anyway, and the last were long enough ago. By its first variant's
+ * job (each counts the full-size frame). */
+static int levels_variant(cc_mux *m, size_t i, uint32_t wanted, uint64_t levels,
+                          uint64_t now)
+{
+    cc_mux_camera *s = &m->slots[i];
+    if (!wanted || !(levels >> i & 1) ||
+        (s->levels_ns && now - s->levels_ns < 1000000000u / CC_MUX_LEVELS_HZ))
+        return -1;
+    s->levels_ns = now;
+    return __builtin_ctz(wanted);
 }
 
 /* Which variants each camera encodes on tick t: those a reader takes on
@@ -75,6 +90,7 @@ static void plan_variants(cc_mux *m, cc_mux_tick *t)
     cc_tick_plan p = {.n_variants = m->n_var, .stream_fps = m->cfg->stream_fps};
     for (cc_tick_reader *r = m->readers; r; r = r->next)
         r->plan(r, &p);
+    uint64_t now = uv_hrtime();
     for (size_t i = 0; i < m->n; i++) {
         uint32_t wanted = 0;
         for (size_t v = 0; v < m->n_var; v++) {
@@ -84,6 +100,7 @@ static void plan_variants(cc_mux *m, cc_mux_tick *t)
                 m->slots[i].last_seq[v] = 0; /* dropped restarts at 0 */
         }
         t->entries[i].wanted = wanted;
+        t->entries[i].levels_v = levels_variant(m, i, wanted, p.levels, now);
     }
 }
 
@@ -214,10 +231,24 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
     return b;
 }
 
+/* The levels counted on tick t, to the readers that take them. */
+static void emit_levels(cc_mux *m, const cc_mux_tick *t)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const cc_mux_entry *e = &t->entries[i];
+        if (!e->has_frame || e->levels_v < 0 || e->jobs[e->levels_v].err != 0)
+            continue;
+        for (cc_tick_reader *r = m->readers; r; r = r->next)
+            if (r->levels)
+                r->levels(r, (unsigned)i, e->frame_id, &e->jobs[e->levels_v].levels);
+    }
+}
+
 /* The tick's bundles, one per variant encoded, handed to every reader. */
 static void emit_tick(cc_mux *m, cc_mux_tick *t)
 {
     cc_bundle *b[CC_VARIANTS] = {0};
+    emit_levels(m, t);
     ++m->seq;
     for (size_t v = 0; v < m->n_var; v++)
         if (tick_has(m, t, v))

@@ -23,6 +23,11 @@
  * ring when all of its jobs are done. Each tick then gives one bundle per
  * variant that was wanted (same bundle_seq). Nothing is encoded that no
  * reader takes, the full stream included.
+ *
+ * Levels (encode/levels.h) of a camera some reader asks them of are
+ * counted by one of the camera's jobs on a tick it is encoded anyway, at
+ * most CC_MUX_LEVELS_HZ times a second, and handed to the readers before
+ * the tick's bundles.
  */
 #ifndef CC_MUX_H
 #define CC_MUX_H
@@ -40,6 +45,7 @@
 
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
 #define CC_MUX_TICKS 2            /* ticks in flight at most */
+#define CC_MUX_LEVELS_HZ 4        /* levels per camera and second, at most */
 
 struct cc_mux_tick;
 
@@ -50,6 +56,7 @@ typedef struct cc_mux_entry {
     unsigned index;     /* the camera's */
     uint32_t wanted;    /* bit v: variant v is encoded this tick */
     atomic_uint left;   /* jobs not finished; the last sets tick->finished */
+    int levels_v;       /* the variant whose job counts levels, or -1 */
     bool has_frame;     /* a frame was taken and submitted */
     bool deferred;      /* the camera was busy in the other tick */
     bool done;
@@ -79,6 +86,7 @@ typedef struct cc_mux_camera {
     uint64_t jpeg_bytes;       /* sum of the payloads */
     uint64_t last_jpeg_bytes;
     uint64_t last_capture_ns;  /* of the last streamed frame */
+    uint64_t levels_ns;        /* uv_hrtime of its last levels */
     uint32_t encode_us[CC_MUX_ENCODE_SAMPLES]; /* the latest, circular */
     unsigned encode_samples;   /* valid entries in encode_us */
     unsigned encode_next;

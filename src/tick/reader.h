@@ -14,12 +14,14 @@
 
 #include "bundle.h"
 #include "config/config.h"
+#include "encode/levels.h"
 
 /* What a tick's readers want, by variant (the index space of config.h,
  * cc_variant_at: 0 is full). */
 typedef struct cc_tick_plan {
     uint64_t due[CC_VARIANTS];  /* cameras a reader takes on this tick */
     uint64_t held[CC_VARIANTS]; /* cameras a reader takes at all, due or not */
+    uint64_t levels;            /* cameras whose levels a reader wants */
     size_t n_variants;
     double stream_fps;
 } cc_tick_plan;
@@ -31,6 +33,12 @@ struct cc_tick_reader {
     /* Its bundles: b[v] for variant v, NULL where nobody wanted v (or out
      * of memory); each with a reference the mux drops after the call. */
     void (*take)(cc_tick_reader *r, cc_bundle *const *b, size_t n_variants);
+    /* Optional: the levels of camera cam's frame frame_id, counted on this
+     * tick; before take(). The mux counts them for a camera some reader
+     * wants them of (p->levels) a few times a second, on ticks it is
+     * encoded anyway. */
+    void (*levels)(cc_tick_reader *r, unsigned cam, uint64_t frame_id,
+                   const cc_levels *lv);
     cc_tick_reader *next; /* the mux's list */
 };
 

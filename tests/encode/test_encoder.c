@@ -686,6 +686,95 @@ static void test_painted_scaled(void)
     cc_source_free(src);
 }
 
+/* Levels counted by hand on an 8-bit image (gray, or RGB/BGR). */
+static void levels_reference(const uint8_t *px, size_t pitch, uint32_t w, uint32_t h,
+                             unsigned ch, bool bgr, cc_levels *lv)
+{
+    cc_levels_clear(lv);
+    for (uint32_t y = 0; y < h; y++) {
+        for (uint32_t x = 0; x < w; x++) {
+            const uint8_t *p = px + y * pitch + x * ch;
+            unsigned v = p[0];
+            if (ch == 3) {
+                unsigned r = bgr ? p[2] : p[0], b = bgr ? p[0] : p[2];
+                v = (77 * r + 150 * p[1] + 29 * b) >> 8;
+                lv->high += p[0] == 255 || p[1] == 255 || p[2] == 255;
+                lv->low += p[0] == 0 && p[1] == 0 && p[2] == 0;
+            } else {
+                lv->high += v == 255;
+                lv->low += v == 0;
+            }
+            lv->bins[v / 4]++;
+            lv->pixels++;
+        }
+    }
+}
+
+static void check_levels(const cc_levels *got, const cc_levels *want)
+{
+    CHECK_EQ_INT(got->pixels, want->pixels);
+    CHECK_EQ_INT(got->low, want->low);
+    CHECK_EQ_INT(got->high, want->high);
+    CHECK_EQ_INT(memcmp(got->bins, want->bins, sizeof got->bins), 0);
+}
+
+/* Levels of the whole frame at full size, whichever job counts them: split
+ * in strips, downscaled, converted or painted; and nothing counted when
+ * not asked. */
+static void test_levels(void)
+{
+    static const struct {
+        cc_pixfmt fmt;
+        unsigned scale, parts;
+    } cases[] = {
+        {CC_PIX_MONO8, 1, 1}, {CC_PIX_MONO8, 1, 3}, {CC_PIX_MONO8, 3, 1},
+        {CC_PIX_RGB8, 1, 2},  {CC_PIX_RGB8, 2, 1},  {CC_PIX_BGR8, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cc_pixfmt fmt = cases[i].fmt;
+        unsigned ch = cc_pixfmt_bpp(fmt);
+        cc_frame f;
+        frame_make(&f, 640, 480, 640 * ch + 8, fmt, (unsigned)i * 7);
+        /* Clipped pixels at both ends. */
+        memset(f.data, 0, 40 * ch);
+        memset(f.data + f.stride * 10, 255, 30 * ch);
+        cc_levels want;
+        levels_reference(f.data, f.stride, 640, 480, ch, fmt == CC_PIX_BGR8, &want);
+        CHECK(want.low >= 40 && want.high >= 30);
+        cc_encode_job job;
+        cc_encode_opts o = {.scale = cases[i].scale, .max_parts = cases[i].parts};
+        CHECK_EQ_INT(cc_encode_job_init(&job, 640, 480, fmt, &o), 0);
+        job.quality = 80;
+        job.levels_wanted = true;
+        CHECK_EQ_INT(run_on(&job, &f, 2), 0);
+        CHECK_EQ_INT(cc_encode_job_parts(&job), cases[i].parts);
+        check_levels(&job.levels, &want);
+        job.levels_wanted = false;
+        CHECK_EQ_INT(run_on(&job, &f, 2), 0);
+        CHECK_EQ_INT(job.levels.pixels, 0);
+        CHECK_EQ_INT(job.levels_ns, 0);
+        cc_encode_job_destroy(&job);
+        frame_free(&f);
+    }
+    /* Mono16: of the top 8 bits, as encoded. */
+    cc_frame deep;
+    frame_make(&deep, 320, 240, 640, CC_PIX_MONO16, 3);
+    uint8_t *top = malloc(320 * 240);
+    for (size_t k = 0; k < 320 * 240; k++)
+        top[k] = deep.data[2 * k + 1];
+    cc_levels want;
+    levels_reference(top, 320, 320, 240, 1, false, &want);
+    cc_encode_job job;
+    CHECK_EQ_INT(cc_encode_job_init(&job, 320, 240, CC_PIX_MONO16, NULL), 0);
+    job.quality = 80;
+    job.levels_wanted = true;
+    CHECK_EQ_INT(run_one(&job, &deep), 0);
+    check_levels(&job.levels, &want);
+    cc_encode_job_destroy(&job);
+    frame_free(&deep);
+    free(top);
+}
+
 /* Mono16 holds a smooth 8-bit image in its high bytes (low bytes noise). */
 static void test_mono16(void)
 {
@@ -822,5 +911,6 @@ int main(void)
     RUN(test_gray_from_rgb);
     RUN(test_yuv_from_gray);
     RUN(test_painted_scaled);
+    RUN(test_levels);
     return CHECK_DONE();
 }

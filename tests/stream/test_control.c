@@ -64,6 +64,21 @@ static void test_errors(void)
         {"{\"type\":\"subscribe\",\"cameras\":[-1]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[1.5]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[\"0\"]}", "integer 0..2"},
+        {"{\"type\":\"subscribe\",\"levels\":1}", "\"levels\" must be true or false"},
+        {"{\"type\":\"features\"}", "features: \"camera\" must be a camera name or an "
+                                     "index 0..2"},
+        {"{\"type\":\"features\",\"camera\":3}", "index 0..2"},
+        {"{\"type\":\"features\",\"camera\":0.5}", "index 0..2"},
+        {"{\"type\":\"set\",\"camera\":0,\"value\":1}", "set: \"feature\" must be"},
+        {"{\"type\":\"set\",\"camera\":0,\"feature\":\"\",\"value\":1}",
+         "set: \"feature\" must be"},
+        {"{\"type\":\"set\",\"camera\":0,\"feature\":\"Gain\"}", "set: \"value\" missing"},
+        {"{\"type\":\"set\",\"camera\":0,\"feature\":\"Gain\",\"value\":null}",
+         "set: \"value\" must be a number, true or false, or a string"},
+        {"{\"type\":\"set\",\"camera\":0,\"feature\":\"Gain\",\"value\":[1]}",
+         "set: \"value\" must be"},
+        {"{\"type\":\"set\",\"camera\":\"a\",\"feature\":\"Gain\",\"value\":NaN}",
+         "malformed"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cc_control c;
@@ -71,6 +86,119 @@ static void test_errors(void)
         CHECK_EQ_INT(parse(cases[i].msg, &c, err, sizeof err), -EINVAL);
         CHECK_STR_CONTAINS(err, cases[i].text);
     }
+}
+
+/* 1.2: features, set, and the levels key of subscribe. */
+static void test_control_messages(void)
+{
+    cc_control c;
+    char err[160];
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"levels\":true}", &c, err, sizeof err), 0);
+    CHECK(c.has_levels && c.levels && !c.has_cameras);
+    CHECK_EQ_INT(parse("{\"type\":\"features\",\"camera\":\"left\"}", &c, err, sizeof err),
+                 0);
+    CHECK(c.type == CC_CONTROL_FEATURES && c.camera_index == -1);
+    CHECK_EQ_INT(strcmp(c.camera, "left"), 0);
+    CHECK_EQ_INT(parse("{\"type\":\"features\",\"camera\":2}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.camera_index, 2);
+    CHECK_EQ_INT(parse("{\"type\":\"set\",\"camera\":1,\"feature\":\"ExposureTime\","
+                       "\"value\":5000.5}", &c, err, sizeof err), 0);
+    CHECK(c.type == CC_CONTROL_SET && c.camera_index == 1 &&
+          c.value.kind == CC_FEATURE_FLOAT && c.value.number == 5000.5);
+    CHECK_EQ_INT(strcmp(c.feature, "ExposureTime"), 0);
+    CHECK_EQ_INT(parse("{\"type\":\"set\",\"camera\":\"a\",\"feature\":\"ReverseX\","
+                       "\"value\":true}", &c, err, sizeof err), 0);
+    CHECK(c.value.kind == CC_FEATURE_BOOL && c.value.flag);
+    CHECK_EQ_INT(parse("{\"type\":\"set\",\"camera\":\"a\",\"feature\":\"TriggerSoftware\","
+                       "\"value\":\"execute\"}", &c, err, sizeof err), 0);
+    CHECK(c.value.kind == CC_FEATURE_ENUM && strcmp(c.value.text, "execute") == 0);
+    /* A huge number parses; the feature's check refuses it (feature.h). */
+    CHECK_EQ_INT(parse("{\"type\":\"set\",\"camera\":\"a\",\"feature\":\"Gain\","
+                       "\"value\":1e999}", &c, err, sizeof err), 0);
+    CHECK(c.value.kind == CC_FEATURE_FLOAT && !(c.value.number < 1e308));
+    /* Names too long for any camera or feature are unknown, not cut. */
+    char msg[512];
+    snprintf(msg, sizeof msg, "{\"type\":\"set\",\"camera\":\"%0100d\",\"feature\":\"G\","
+             "\"value\":1}", 0);
+    CHECK_EQ_INT(parse(msg, &c, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "set: unknown camera");
+    snprintf(msg, sizeof msg, "{\"type\":\"set\",\"camera\":0,\"feature\":\"%0100d\","
+             "\"value\":1}", 0);
+    CHECK_EQ_INT(parse(msg, &c, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "set: unknown feature");
+    snprintf(msg, sizeof msg, "{\"type\":\"set\",\"camera\":0,\"feature\":\"G\","
+             "\"value\":\"%0100d\"}", 0);
+    CHECK_EQ_INT(parse(msg, &c, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "too long");
+
+    /* The HTTP body. */
+    cc_feature_value v;
+    CHECK_EQ_INT(cc_control_parse_value("{\"value\":\"Off\"}", 15, &v, err, sizeof err), 0);
+    CHECK(v.kind == CC_FEATURE_ENUM && strcmp(v.text, "Off") == 0);
+    CHECK_EQ_INT(cc_control_parse_value("5000", 4, &v, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "the body must be a JSON object: {\"value\": V}");
+    CHECK_EQ_INT(cc_control_parse_value("{}", 2, &v, err, sizeof err), -EINVAL);
+    CHECK_STR_CONTAINS(err, "\"value\" missing");
+}
+
+static cJSON *parsed(char *text)
+{
+    CHECK(text != NULL);
+    cJSON *o = cJSON_Parse(text);
+    CHECK(o != NULL);
+    free(text);
+    return o;
+}
+
+static void test_control_replies(void)
+{
+    cc_feature_state f[2] = {{.name = "GainAuto", .kind = CC_FEATURE_ENUM, .writable = true,
+                              .value = {.kind = CC_FEATURE_ENUM, .text = "Off"}},
+                             {.name = "GainRaw", .kind = CC_FEATURE_INT, .has_range = true,
+                              .min = 0, .max = 10, .inc = 1, .writable = false,
+                              .why = "locked while GainAuto is Continuous",
+                              .value = {.kind = CC_FEATURE_INT, .number = 3}}};
+    cc_feature_add_entry(&f[0], "Off");
+    cc_feature_add_entry(&f[0], "Continuous");
+    cJSON *o = parsed(cc_control_features_new("left", 2, true, false, f, 2));
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(o, "features");
+    CHECK_EQ_INT(cJSON_GetArraySize(list), 2);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "operator")));
+    const cJSON *first = cJSON_GetArrayItem(list, 0);
+    CHECK_EQ_INT(strcmp(cJSON_GetObjectItemCaseSensitive(first, "kind")->valuestring, "enum"), 0);
+    CHECK_EQ_INT(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(first, "entries")), 2);
+    const cJSON *second = cJSON_GetArrayItem(list, 1);
+    CHECK(cJSON_GetObjectItemCaseSensitive(second, "value")->valuedouble == 3);
+    CHECK(cJSON_GetObjectItemCaseSensitive(second, "max")->valuedouble == 10);
+    CHECK(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(second, "writable")));
+    CHECK_STR_CONTAINS(cJSON_GetObjectItemCaseSensitive(second, "why")->valuestring,
+                       "GainAuto is Continuous");
+    cJSON_Delete(o);
+
+    o = parsed(cc_control_feature_new("left", 2, &f[1]));
+    CHECK_EQ_INT(strcmp(cJSON_GetObjectItemCaseSensitive(o, "type")->valuestring, "feature"),
+                 0);
+    CHECK_EQ_INT(strcmp(cJSON_GetObjectItemCaseSensitive(o, "feature")->valuestring,
+                        "GainRaw"), 0);
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "value")->valuedouble == 3);
+    cJSON_Delete(o);
+
+    cc_levels lv = {.pixels = 1000, .low = 1, .high = 20};
+    lv.bins[0] = 400;
+    lv.bins[63] = 600;
+    o = parsed(cc_control_levels_new(1, 77, &lv));
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "histogram");
+    CHECK_EQ_INT(cJSON_GetArraySize(h), 64);
+    CHECK(cJSON_GetArrayItem(h, 63)->valuedouble == 600);
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "clipped_low")->valuedouble == 0.001);
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "clipped_high")->valuedouble == 0.02);
+    CHECK(cJSON_GetObjectItemCaseSensitive(o, "frame_id")->valuedouble == 77);
+    cJSON_Delete(o);
+
+    o = parsed(cc_control_error_about_new("no", "left", "Gain"));
+    CHECK_EQ_INT(strcmp(cJSON_GetObjectItemCaseSensitive(o, "camera")->valuestring, "left"), 0);
+    CHECK_EQ_INT(strcmp(cJSON_GetObjectItemCaseSensitive(o, "feature")->valuestring, "Gain"), 0);
+    cJSON_Delete(o);
 }
 
 static void test_replies(void)
@@ -127,6 +255,8 @@ int main(void)
     RUN(test_subscribe);
     RUN(test_errors);
     RUN(test_replies);
+    RUN(test_control_messages);
+    RUN(test_control_replies);
     RUN(test_error_echo_is_cut_and_plain);
     return CHECK_DONE();
 }

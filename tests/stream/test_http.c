@@ -263,6 +263,36 @@ static void test_body_left(void)
     CHECK_EQ_INT(rq.method, HTTP_POST);
 }
 
+/* The body a head announces, for /api: its length, or chunked (refused
+ * by the API with 411). */
+static void test_body_length(void)
+{
+    cc_http_request rq;
+    cc_http_request_init(&rq, MAX_HEAD);
+    const char *put = "PUT /api/cameras/a/features/B HTTP/1.1\r\nContent-Length: 14\r\n\r\n"
+                      "{\"value\":5000}";
+    CHECK_EQ_INT(feed_str(&rq, put), strlen(put) - 14);
+    CHECK(rq.complete && rq.has_length && !rq.chunked);
+    CHECK_EQ_INT(rq.content_length, 14);
+    CHECK_EQ_INT(rq.method, HTTP_PUT);
+    cc_http_request_init(&rq, MAX_HEAD);
+    CHECK(feed_str(&rq, "PUT /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n") > 0);
+    CHECK(rq.complete && !rq.has_length && rq.chunked);
+    cc_http_request_init(&rq, MAX_HEAD);
+    CHECK(feed_str(&rq, "GET /x HTTP/1.1\r\n\r\n") > 0);
+    CHECK(rq.complete && !rq.has_length && rq.content_length == 0);
+    /* A length beyond any body is told as it is: the API refuses it (413). */
+    cc_http_request_init(&rq, MAX_HEAD);
+    CHECK(feed_str(&rq, "PUT /x HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") > 0);
+    CHECK(rq.has_length && rq.content_length == 99999999999ull);
+    char v[32];
+    cc_http_request_init(&rq, MAX_HEAD);
+    CHECK(feed_str(&rq, "GET /x?variant=pre%76iew&b HTTP/1.1\r\n\r\n") > 0);
+    CHECK_EQ_INT(cc_http_query_value(&rq, "variant", v, sizeof v), 7);
+    CHECK_EQ_INT(strcmp(v, "preview"), 0);
+    CHECK_EQ_INT(cc_http_query_value(&rq, "b", v, sizeof v), -1);
+}
+
 static void test_garbage(void)
 {
     const char *hello = "HELLO\r\n\r\n";
@@ -484,6 +514,7 @@ int main(void)
     RUN(test_connection_and_upgrade_headers);
     RUN(test_plain_get);
     RUN(test_other_method);
+    RUN(test_body_length);
     RUN(test_bytes_after_head_left);
     RUN(test_body_left);
     RUN(test_garbage);

@@ -246,6 +246,55 @@ static void test_origin_against_host(void)
     CHECK(!cc_route_origin_allowed(&cfg, "http://127.0.0.1:8765", ""));
 }
 
+/* The operator right (docs/control.md): the control token views and
+ * controls; the viewing token only views; with no control token nobody
+ * controls. /api is routed to the API (which asks for the right). */
+#define CONTROL "operator-token-0123456789"
+
+static bool may_control(const char *head, const cc_server_config *cfg)
+{
+    cc_http_request rq;
+    parse(&rq, head);
+    return cc_route_may_control(&rq, cfg);
+}
+
+static void test_control_token(void)
+{
+    cc_server_config cfg = named("cam"); /* the UPGRADE requests' Host */
+    const char *viewer = "GET /api/cameras HTTP/1.1\r\nAuthorization: Bearer " TOKEN "\r\n\r\n";
+    const char *op = "GET /api/cameras HTTP/1.1\r\nAuthorization: Bearer " CONTROL "\r\n\r\n";
+    const char *none = "GET /api/cameras HTTP/1.1\r\n\r\n";
+    /* Nothing configured: everyone views, nobody controls. */
+    CHECK_EQ_INT(decide(none, &cfg).action, CC_ROUTE_API);
+    CHECK(!may_control(none, &cfg));
+    CHECK(!may_control(op, &cfg));
+    /* A control token alone: everyone views, its holder controls. */
+    snprintf(cfg.control_token, sizeof cfg.control_token, "%s", CONTROL);
+    CHECK_EQ_INT(decide(none, &cfg).action, CC_ROUTE_API);
+    CHECK(may_control(op, &cfg));
+    CHECK(!may_control(none, &cfg));
+    CHECK(!may_control("GET / HTTP/1.1\r\nAuthorization: Bearer " CONTROL "x\r\n\r\n",
+                       &cfg));
+    CHECK(may_control("GET /stream?token=" CONTROL " HTTP/1.1\r\n\r\n", &cfg));
+    /* Both: the viewing token views only; the control token does both;
+     * nothing is refused. */
+    snprintf(cfg.token, sizeof cfg.token, "%s", TOKEN);
+    CHECK_EQ_INT(decide(none, &cfg).status, 401);
+    CHECK_EQ_INT(decide(viewer, &cfg).action, CC_ROUTE_API);
+    CHECK(!may_control(viewer, &cfg));
+    CHECK_EQ_INT(decide(op, &cfg).action, CC_ROUTE_API);
+    CHECK(may_control(op, &cfg));
+    CHECK_EQ_INT(decide(UPGRADE("/stream?token=" CONTROL, ""), &cfg).action, CC_ROUTE_UPGRADE);
+    CHECK_EQ_INT(decide("GET /stats HTTP/1.1\r\nAuthorization: Bearer " CONTROL "\r\n\r\n",
+                        &cfg).action, CC_ROUTE_PAGE);
+    /* /api and only /api goes to the API. */
+    CHECK_EQ_INT(decide("PUT /api/cameras/a/features/B HTTP/1.1\r\nAuthorization: Bearer "
+                        CONTROL "\r\nContent-Length: 2\r\n\r\n", &cfg).action,
+                 CC_ROUTE_API);
+    CHECK_EQ_INT(decide("GET /apiary HTTP/1.1\r\nAuthorization: Bearer " TOKEN "\r\n\r\n",
+                        &cfg).action, CC_ROUTE_PAGE);
+}
+
 static void test_token_equal(void)
 {
     CHECK(cc_token_equal(TOKEN, TOKEN, strlen(TOKEN)));
@@ -269,5 +318,6 @@ int main(void)
     RUN(test_host);
     RUN(test_origin_against_host);
     RUN(test_token_equal);
+    RUN(test_control_token);
     return CHECK_DONE();
 }
