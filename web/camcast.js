@@ -20,7 +20,7 @@
  * their tiles share one grid, one decoder and the keys.
  *
  * ES modules, one per job, loaded as they are (no build step):
- *   camcast.js       this: starts the page, the periodic refresh
+ *   camcast.js       this: starts the page, the refresh 4 times a second
  *   sources.js       the daemons of the page, their URLs
  *   connection.js    one WebSocket per source: reconnection, messages, hello
  *   hello.js         the hello, checked (pure)
@@ -31,6 +31,9 @@
  *   overlays.js      tile overlays and banners, the status bar, errors
  *   daemons.js       the daemons list (bar) and ?add=
  *   keys.js          keys, pause, full screen, save, a hidden tab
+ *   control.js       camera control on the wire: features, sets, levels
+ *   panel.js         the settings panel of one camera: features, levels, snapshot
+ *   fields.js        one feature's controls in the panel (slider, field, toggle, ...)
  *   diagnostics.js   window.camcastStats
  *   util.js          elements, token, clocks, text helpers, counters
  * framebundle.js (a classic script: CamcastFB) and decode-worker.js are
@@ -46,6 +49,7 @@ import { connect } from "./connection.js";
 import { layout } from "./grid.js";
 import { startKeys } from "./keys.js";
 import { updateBar, updateOverlays } from "./overlays.js";
+import { panelTick, startPanel } from "./panel.js";
 import { makeSource, ownUrl, sources } from "./sources.js";
 import { ui } from "./util.js";
 
@@ -55,6 +59,7 @@ function tick() {
   updateBar();
   updateOverlays();
   updateDaemons();
+  panelTick();
 }
 
 function main() {
@@ -63,6 +68,7 @@ function main() {
   startKeys();
   new ResizeObserver(layout).observe(ui.grid);
   startDaemons();
+  startPanel();
   setInterval(tick, TICK_MS);
   const own = makeSource(ownUrl(), true);
   sources.push(own);

@@ -6,6 +6,7 @@
 
 import { onBundle } from "./decode.js";
 import { startClock, onPong } from "./clock.js";
+import { onControlError, onControlMessage, resetControl } from "./control.js";
 import { updateDaemons } from "./daemons.js";
 import { newSession } from "./grid.js";
 import { readHello } from "./hello.js";
@@ -169,7 +170,9 @@ function onText(c, text) {
     return; // not for us: clients ignore what they do not know
   if (msg.type === "pong")
     onPong(c, msg);
-  else if (msg.type === "error")
+  else if (msg.type === "features" || msg.type === "feature" || msg.type === "levels")
+    onControlMessage(c, msg);
+  else if (msg.type === "error" && !onControlError(c, msg))
     onServerError(c, String(msg.message));
 }
 
@@ -188,6 +191,8 @@ function onServerError(c, message) {
     c.noMaxFps = true;
   else if (/variant/.test(message))
     c.noVariant = true;
+  else if (/"levels"/.test(message))
+    c.noLevels = true;
   else
     showError(text);
 }
@@ -209,7 +214,7 @@ function onHello(c, msg, text) {
     stats.connects++;
     src.n.connects++;
     c.sent = { cameras: hello.cameras.map((cam) => cam.index).join(","), maxFps: 0,
-               variant: "full" };
+               variant: "full", levels: false };
     // Perhaps another server behind the same address, another clock.
     Object.assign(src.clock, { offsetMs: null, rttMs: null, at: 0 });
     startClock(c);
@@ -219,6 +224,7 @@ function onHello(c, msg, text) {
     c.sent.cameras = null;
   }
   c.lastSeq = null;
+  resetControl(src);
   newSession(src, hello);
   const n = hello.cameras.length;
   setState(src, "streaming", `streaming, ${n} camera${n === 1 ? "" : "s"}` +

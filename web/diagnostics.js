@@ -5,6 +5,7 @@ import { decoderBusy, economy } from "./decode.js";
 import { shownTiles, singleTile, tiles } from "./grid.js";
 import { hidden, paused } from "./keys.js";
 import { updateFps } from "./overlays.js";
+import { panelSnapshot } from "./panel.js";
 import { sources } from "./sources.js";
 import { now, stats } from "./util.js";
 
@@ -39,6 +40,7 @@ function snapshot() {
     decoding: decoderBusy(),
     economy: economy.on,
     sources: sources.map(sourceSnapshot),
+    panel: panelSnapshot(),
     cameras: tiles.map((t) => {
       updateFps(t, at);
       return Object.freeze({

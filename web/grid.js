@@ -2,9 +2,11 @@
  * (docs/browser.md, "What is on screen"): made from each hello, ticked
  * and unticked, one shown alone, placed on resize. */
 
+import { hasControl } from "./control.js";
 import { renderDaemons } from "./daemons.js";
 import { paint, release } from "./decode.js";
 import { updateOverlays } from "./overlays.js";
+import { panelTilesChanged, togglePanel } from "./panel.js";
 import { multi, sources } from "./sources.js";
 import { syncAll, syncSubscription, syncVariantSoon } from "./subscription.js";
 import { el, now, setText, ui } from "./util.js";
@@ -61,6 +63,8 @@ export function rebuildGrid() {
     t.label = multi() ? `${t.src.label}/${t.cam.name}` : t.cam.name;
     ui.grid.appendChild(t.frame); // moves it: its canvas keeps its frame
     setText(t.choiceText, `${t.key} ${t.cam.name}`); // the bar is short: the key tells
+    t.gear.title = `settings of ${t.label} (C)`;
+    t.gear.setAttribute("aria-label", t.gear.title);
     t.choice.title = t.label;
     ui.choice.appendChild(t.choice);
   });
@@ -81,6 +85,14 @@ export function rebuildGrid() {
     singleTile = null;
   layout();
   renderDaemons();
+  panelTilesChanged();
+}
+
+/* A tile's camera in a file name: names come from the network, reduced to
+ * safe characters; with several daemons, the daemon's too. */
+export function tileFileName(t) {
+  return (multi() ? `${t.src.label}-${t.cam.name}` : t.cam.name)
+    .replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
 function untickKey(src, cam) {
@@ -103,6 +115,15 @@ function makeTile(src, cam) {
   t.lines = [el("div", "name", t.overlay), el("div", null, t.overlay),
              el("div", null, t.overlay)];
   t.banner = el("div", "banner", t.frame);
+  // The camera's settings (panel.js), where its daemon offers control.
+  t.gear = el("button", "gear", t.frame);
+  t.gear.type = "button";
+  t.gear.textContent = "⚙";
+  t.gear.hidden = !hasControl(src);
+  t.gear.addEventListener("click", (ev) => {
+    ev.stopPropagation(); // not a click on the tile
+    togglePanel(t);
+  });
   t.frame.addEventListener("click", () => showSingle(singleTile === t ? -1 : t.pos));
 
   t.choice = el("label");
@@ -150,6 +171,7 @@ function setEnabled(t, on) {
   }
   layout();
   syncSubscription(t.src);
+  panelTilesChanged();
 }
 
 /* The tiles on screen now: ticked, and the enlarged one alone if any. */

@@ -49,8 +49,11 @@ export function readHello(msg) {
   });
   const variants = Array.isArray(msg.variants)
     ? msg.variants.filter((v) => v && typeof v.name === "string") : null;
+  const extensions = Array.isArray(msg.extensions)
+    ? msg.extensions.filter((e) => typeof e === "string") : [];
   return {
     cameras,
+    extensions, // 1.2: "control" offers camera control (control.js)
     streamFps: typeof msg.stream_fps === "number" ? msg.stream_fps : null,
     server: typeof msg.server === "string" ? msg.server : "",
     variants: variants && variants.length ? variants : null,

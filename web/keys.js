@@ -1,12 +1,14 @@
 /* The keys, pause, full screen, save, and a hidden tab (docs/browser.md,
- * "Keys"; "Rate and variants"). */
+ * "Keys"; "Rate and variants"). The settings panel's controls keep their
+ * keys; Escape closes the panel before it leaves a camera shown alone. */
 
+import { hasControl } from "./control.js";
 import { dropPending, pump, requestDraw } from "./decode.js";
-import { showSingle, shownTiles } from "./grid.js";
+import { showSingle, shownTiles, singleTile, tileFileName } from "./grid.js";
 import { showNote, updateBar } from "./overlays.js";
-import { multi } from "./sources.js";
+import { closePanel, panelTile, togglePanel } from "./panel.js";
 import { syncAll } from "./subscription.js";
-import { el } from "./util.js";
+import { download } from "./util.js";
 
 export let paused = false;
 export let hidden = document.hidden;
@@ -15,9 +17,16 @@ function onKey(ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey)
     return;
   const target = ev.target;
+  const k = ev.key;
+  if (k === "Escape" && panelTile()) {
+    closePanel(); // the panel first, the grid with the next Escape
+    ev.preventDefault();
+    return;
+  }
   if (target instanceof HTMLInputElement && target.type === "text")
     return; // typing a daemon's URL
-  const k = ev.key;
+  if (target instanceof Element && target.closest("#panel"))
+    return; // the panel's controls take their keys (digits, Space, arrows)
   if (k >= "1" && k <= "9") {
     showSingle(Number(k) - 1);
   } else if (k === "0" || k === "Escape") {
@@ -28,10 +37,24 @@ function onKey(ev) {
     setPaused(!paused);
   } else if (k === "s" || k === "S") {
     save();
+  } else if (k === "c" || k === "C") {
+    togglePanel(tileForSettings(target));
   } else {
     return;
   }
   ev.preventDefault(); // Space must not toggle a focused checkbox too
+}
+
+/* C: the settings of the camera shown alone, or of the tile whose settings
+ * button has the focus, or of the first tile that has settings. */
+function tileForSettings(target) {
+  if (panelTile())
+    return panelTile(); // C again closes
+  if (singleTile)
+    return singleTile;
+  const frame = target instanceof Element ? target.closest(".frame") : null;
+  return shownTiles().find((t) => t.frame === frame) ||
+         shownTiles().find((t) => hasControl(t.src)) || null;
 }
 
 function setPaused(on) {
@@ -52,8 +75,7 @@ function toggleFullscreen() {
     document.documentElement.requestFullscreen().catch(() => {});
 }
 
-/* The JPEGs on screen, as the server sent them (no re-encode). A camera
- * name comes from the network: reduce it to safe file name characters. */
+/* The JPEGs on screen, as the server sent them (no re-encode). */
 function save() {
   const names = [];
   for (const t of shownTiles()) {
@@ -61,16 +83,9 @@ function save() {
     if (!f || f.buffer.byteLength === 0)
       continue;
     const bytes = new Uint8Array(f.buffer, f.entry.offset, f.entry.size);
-    const url = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
-    const a = el("a", null, document.body);
-    a.href = url;
-    const name = (multi() ? `${t.src.label}-${t.cam.name}` : t.cam.name)
-      .replace(/[^A-Za-z0-9_.-]/g, "_");
-    a.download = `camcast-${name}-${f.entry.frameId}.jpg`;
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
-    names.push(a.download);
+    const name = `camcast-${tileFileName(t)}-${f.entry.frameId}.jpg`;
+    download(new Blob([bytes], { type: "image/jpeg" }), name);
+    names.push(name);
   }
   showNote(names.length ? `saved ${names.join(", ")}` : "nothing to save");
 }

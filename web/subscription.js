@@ -1,9 +1,11 @@
-/* What each connection asks its daemon for: cameras, rate, variant
+/* What each connection asks its daemon for: cameras, rate, variant, and
+ * levels while the settings panel shows one of its cameras
  * (docs/browser.md, "Rate and variants"). */
 
 import { send } from "./connection.js";
 import { shownTiles, singleTile } from "./grid.js";
 import { hidden } from "./keys.js";
+import { wantsLevels } from "./panel.js";
 import { sources } from "./sources.js";
 
 const HIDDEN_MAX_FPS = 1;        // what a hidden tab asks the server for
@@ -30,6 +32,11 @@ export function syncSubscription(src) {
   if (variant !== c.sent.variant && !c.noVariant) {
     c.sent.variant = variant;
     send(c, { type: "subscribe", variant });
+  }
+  const levels = wantsLevels(src); // the settings panel is open on one of its cameras
+  if (levels !== c.sent.levels && !c.noLevels) {
+    c.sent.levels = levels;
+    send(c, { type: "subscribe", levels });
   }
 }
 

@@ -26,6 +26,7 @@ export const stats = {
   decodeMs: null, jobMs: null, // per job, smoothed: in the worker, and posted -> back
   arrivalMs: null,              // mux -> received by the page, smoothed (server clock)
   pageMs: null,                 // received -> drawn, smoothed (page clock)
+  levelsReceived: 0,            // levels messages taken (the settings panel's)
 };
 
 export const now = () => performance.now();
@@ -54,4 +55,15 @@ export function setText(node, text) {
 
 export function fmt(v, digits) {
   return v === null || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+}
+
+/* Saves blob as a file in the browser's downloads. */
+export function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = el("a", null, document.body);
+  a.href = url;
+  a.download = name;
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
