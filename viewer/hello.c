@@ -180,6 +180,10 @@ static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen
     const cJSON *variants = cJSON_GetObjectItemCaseSensitive(root, "variants");
     if (cJSON_IsArray(variants))
         parse_variants(variants, out);
+    const cJSON *exts = cJSON_GetObjectItemCaseSensitive(root, "extensions"), *ext;
+    if (cJSON_IsArray(exts))
+        cJSON_ArrayForEach(ext, exts)
+            out->control |= cJSON_IsString(ext) && strcmp(ext->valuestring, "control") == 0;
     return parse_cameras(list, out, err, errlen);
 }
 

@@ -4,7 +4,9 @@
  * backoff when its server goes away, whatever the others do. It also
  * measures its server's clock offset (ping/pong, clock.h) where the clocks
  * are not shared, and asks its server for the variant the render thread
- * wants (protocol 1.1) until the server refuses one. */
+ * wants (protocol 1.1) until the server refuses one; where the server
+ * offers camera control (1.2), for each camera's features, levels while
+ * the render thread shows them, and the sets its keys make. */
 #ifndef CC_VIEWER_NET_H
 #define CC_VIEWER_NET_H
 
@@ -61,6 +63,8 @@ typedef struct cc_net_conn {
     char asked[CC_HELLO_VARIANT_NAME_CAP], prev[CC_HELLO_VARIANT_NAME_CAP];
     bool variants_off;
     bool hello_seen;        /* this connection had a hello already */
+    bool control;           /* its hello offers camera control (1.2) */
+    bool levels_asked;      /* levels asked for on this connection */
 } cc_net_conn;
 
 struct cc_net {
@@ -78,7 +82,8 @@ struct cc_net {
  * once. token (NULL: none) is copied; every connection presents it. */
 int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
                  const char *token);
-/* A session's wanted variant changed: the thread looks (coalesced). */
+/* A session's wanted variant, levels or sets changed: the thread looks
+ * (coalesced). */
 void cc_net_kick(cc_net *n);
 /* Closes the connections (close code 1000), ends the loop and joins. */
 void cc_net_stop(cc_net *n);

@@ -38,8 +38,29 @@ static void good_hello(void)
     CHECK(h.cameras[0].online);
     CHECK_STR_CONTAINS(h.cameras[1].name, "center");
     CHECK_STR_CONTAINS(h.cameras[1].pixel_format, "RGB8");
+    CHECK(!h.control); /* no "extensions": a 1.1 server */
     cc_hello_destroy(&h);
     CHECK(h.cameras == NULL && h.n_cameras == 0);
+}
+
+/* 1.2: "extensions" lists "control" (camera control and levels). */
+static void extensions(void)
+{
+    static const char *const texts[] = {
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"window\",\"control\"],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"controls\",1,null],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":{\"x\":\"control\"},"
+        "\"cameras\":[]}",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        cc_hello h;
+        char err[128];
+        CHECK_EQ_INT(parse(&h, texts[i], err, sizeof err), 0);
+        CHECK(h.control == (i == 0));
+        cc_hello_destroy(&h);
+    }
 }
 
 static void extra_fields_ignored(void)
@@ -315,6 +336,7 @@ static void empty_camera_list(void)
 int main(void)
 {
     RUN(good_hello);
+    RUN(extensions);
     RUN(extra_fields_ignored);
     RUN(offline_flag);
     RUN(missing_fields);

@@ -6,7 +6,8 @@
   - Bmp: reads the 32-bit BMP files SDL_SaveBMP writes; pixel statistics.
   - Xvfb: a private X server on a free display (-displayfd), for a real
     window without a screen.
-  - XKeys: key presses into that server through the XTEST extension.
+  - XKeys: key presses into that server through the XTEST extension, and
+    what its screen shows (XGetImage).
 
 The daemon side (Daemon, make_config, camera, server_section, TurboJPEG)
 comes from tests/integration/cc_testlib.py.
@@ -340,6 +341,33 @@ class Xvfb:
         return False
 
 
+class XImage(ctypes.Structure):
+    """The head of Xlib's XImage (Xlib.h), up to what is read here."""
+    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int),
+                ("xoffset", ctypes.c_int), ("format", ctypes.c_int),
+                ("data", ctypes.c_void_p), ("byte_order", ctypes.c_int),
+                ("bitmap_unit", ctypes.c_int), ("bitmap_bit_order", ctypes.c_int),
+                ("bitmap_pad", ctypes.c_int), ("depth", ctypes.c_int),
+                ("bytes_per_line", ctypes.c_int), ("bits_per_pixel", ctypes.c_int)]
+
+
+class XShot:
+    """Pixels grabbed from the X screen (XKeys.grab), in screen coordinates,
+    read as Bmp's are (pixel(), region_stats())."""
+
+    def __init__(self, img, x0, y0):
+        check(img.bits_per_pixel == 32 and img.byte_order == 0,
+              f"XImage of {img.bits_per_pixel} bits per pixel, byte order {img.byte_order}")
+        self.x0, self.y0, self.w, self.h = x0, y0, img.width, img.height
+        self.stride = img.bytes_per_line
+        self.data = ctypes.string_at(img.data, self.stride * img.height)
+
+    def pixel(self, x, y):
+        at = (y - self.y0) * self.stride + (x - self.x0) * 4
+        b, g, r = self.data[at], self.data[at + 1], self.data[at + 2]  # BGRX, LSB first
+        return (r, g, b)
+
+
 class XKeys:
     """Key presses through XTEST, into the window under the pointer (no
     window manager runs, so focus follows the pointer)."""
@@ -360,6 +388,18 @@ class XKeys:
                                                 ctypes.c_int, ctypes.c_ulong]
         self.xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int,
                                                    ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
+        self.x11.XDefaultRootWindow.restype = ctypes.c_ulong
+        self.x11.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        self.x11.XGetImage.restype = ctypes.POINTER(XImage)
+        self.x11.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int,
+                                       ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+                                       ctypes.c_ulong, ctypes.c_int]
+        self.x11.XDestroyImage.argtypes = [ctypes.POINTER(XImage)]
+        self.x11.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + \
+            [ctypes.c_void_p] * 4
+        self.x11.XGetGeometry.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + \
+            [ctypes.c_void_p] * 7
+        self.x11.XFree.argtypes = [ctypes.c_void_p]
         self.dpy = self.x11.XOpenDisplay(display.encode())
         check(self.dpy, f"cannot open X display {display}")
 
@@ -367,12 +407,56 @@ class XKeys:
         self.xtst.XTestFakeMotionEvent(self.dpy, 0, x, y, 0)
         self.x11.XSync(self.dpy, 0)
 
-    def press(self, keysym):
+    def _code(self, keysym):
         code = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(keysym.encode()))
         check(code != 0, f"no keycode for {keysym}")
+        return code
+
+    def press(self, keysym, shift=False):
+        code = self._code(keysym)
+        if shift:
+            self.xtst.XTestFakeKeyEvent(self.dpy, self._code("Shift_L"), 1, 0)
         self.xtst.XTestFakeKeyEvent(self.dpy, code, 1, 0)
         self.xtst.XTestFakeKeyEvent(self.dpy, code, 0, 0)
+        if shift:
+            self.xtst.XTestFakeKeyEvent(self.dpy, self._code("Shift_L"), 0, 0)
         self.x11.XSync(self.dpy, 0)
+
+    def window_origin(self, width, height):
+        """Where the top-level window of that size is on the screen (the
+        viewer's: without a window manager SDL places it itself)."""
+        root = self.x11.XDefaultRootWindow(self.dpy)
+        r, parent, n = ctypes.c_ulong(), ctypes.c_ulong(), ctypes.c_uint()
+        children = ctypes.POINTER(ctypes.c_ulong)()
+        check(self.x11.XQueryTree(self.dpy, root, ctypes.byref(r), ctypes.byref(parent),
+                                  ctypes.byref(children), ctypes.byref(n)), "XQueryTree")
+        try:
+            for i in range(n.value):
+                x, y = ctypes.c_int(), ctypes.c_int()
+                w, h, bw, depth = (ctypes.c_uint() for _ in range(4))
+                if (self.x11.XGetGeometry(self.dpy, children[i], ctypes.byref(r),
+                                          ctypes.byref(x), ctypes.byref(y), ctypes.byref(w),
+                                          ctypes.byref(h), ctypes.byref(bw),
+                                          ctypes.byref(depth)) and
+                        (w.value, h.value) == (width, height)):
+                    return x.value, y.value
+        finally:
+            if children:
+                self.x11.XFree(children)
+        fail(f"no {width}x{height} window on the screen")
+
+    def grab(self, rect):
+        """What the screen shows in rect (x, y, w, h on the screen): an
+        XShot."""
+        x, y, w, h = rect
+        root = self.x11.XDefaultRootWindow(self.dpy)
+        img = self.x11.XGetImage(self.dpy, root, x, y, w, h, ctypes.c_ulong(-1).value, 2)
+        check(img, f"XGetImage {rect} failed")
+        try:
+            shot = XShot(img.contents, x, y)
+        finally:
+            self.x11.XDestroyImage(img)
+        return shot
 
     def close(self):
         if self.dpy:
