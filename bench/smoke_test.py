@@ -3,7 +3,7 @@ checked for structure and sanity (never for speed). The e2e mode also runs
 client groups (--group) against a config with a variant: one on the
 variant at a lower rate, one reading at half rate.
 
-    /usr/bin/python3 bench/smoke_test.py encode|ring|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
+    /usr/bin/python3 bench/smoke_test.py encode|ring|levels|control|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
 """
 
 import json
@@ -79,6 +79,27 @@ def smoke_encode(micro):
     # The preview variant (1/3): a smaller JPEG of the same frames.
     third = [r for r in rows if r.get("scale") == 3 and r["format"].endswith("RGB8 1/3")][0]
     check(third["jpeg_kb"] < big["jpeg_kb"] / 3, f"1/3 JPEG smaller: {third}")
+
+
+def smoke_levels(micro):
+    out = run([micro, "levels", "--frames", "2", "--json"])
+    rows = out["results"]
+    check(len(rows) == 4, f"4 frame shapes, got {len(rows)}")
+    for r in rows:
+        # Counting levels is worker time of its own, part of the job's.
+        check(0 < r["levels_ms"] < r["encode_with_levels_ms"], f"{r['format']}: {r}")
+        check(r["levels_share"] > 0, f"{r['format']}: share {r['levels_share']}")
+
+
+def smoke_control(daemon):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "control_bench.py")
+    out = run(["/usr/bin/python3", script, "--daemon", daemon, "--sets", "3", "--json"])
+    for source in ("testpattern", "fake"):
+        for what in ("set_to_frame", "set_to_readback"):
+            s = out[source][what]
+            check(s["n"] == 3 and 0 < s["p50_ms"] <= s["max_ms"], f"{source} {what}: {s}")
+        lo, hi = sorted(out[source]["means"])
+        check(hi > lo * 1.2, f"{source}: the two brightnesses differ: {out[source]['means']}")
 
 
 def smoke_ring(micro):
@@ -203,6 +224,10 @@ def main():
         smoke_encode(micro)
     elif mode == "ring":
         smoke_ring(micro)
+    elif mode == "levels":
+        smoke_levels(micro)
+    elif mode == "control":
+        smoke_control(daemon)
     else:
         smoke_e2e(bench, micro, daemon)
     print("PASS")

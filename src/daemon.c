@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,10 @@ static void destroy(app *d)
 
 int cc_daemon_run(cc_config *cfg, const char *listen)
 {
+    /* libuv writes to sockets without MSG_NOSIGNAL: a viewer that resets its
+     * connection while a bundle is written must cost an EPIPE, not the
+     * process (seen in test_security's burst of 100 viewers closing). */
+    signal(SIGPIPE, SIG_IGN);
     app d = {.cfg = cfg, .listen = listen};
     uv_loop_init(&d.loop);
     uv_signal_init(&d.loop, &d.sigint);

@@ -81,9 +81,7 @@ int cc_list_features(const cc_config *cfg, const char *name)
         for (int i = 0; i < n; i++)
             print_feature(&table[i]);
     }
-    if (src->connected && src->ops->disconnect)
-        src->ops->disconnect(src);
-    cc_camera_destroy(&cam);
+    cc_camera_destroy(&cam); /* releases the device */
     return n >= 0 ? EXIT_SUCCESS : EXIT_FAILED;
 }
 

@@ -62,6 +62,10 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     /* Kept for the grab thread's first log line when it starts offline. */
     snprintf(cam->reason, sizeof cam->reason, "%s", err);
     atomic_store(&cam->online, cam->source->connected);
+    /* Its features, read while no grab thread drives the source yet: known
+     * to clients from the start. */
+    if (cam->source->connected)
+        cc_tuning_connected(cam->tuning, cam->source, false);
     uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
                                        MAX_RING_SLOTS);
     rc = cc_ring_new(&cam->ring, slots, cc_source_frame_bytes(cam->source));
@@ -201,7 +205,7 @@ static void *grab_main(void *arg)
     else if (src->detail[0])
         cc_info("camera %s: online: %s", cam->cfg->name, src->detail);
 
-    if (src->connected)
+    if (src->connected && cam->starts > 1) /* resumed: read them again */
         cc_tuning_connected(cam->tuning, src, false);
     unsigned backoff_ms = BACKOFF_MIN_MS;
     uint64_t seq = 0;

@@ -109,8 +109,8 @@ static const char *value_kind_words(cc_feature_kind kind)
     case CC_FEATURE_FLOAT:
     case CC_FEATURE_INT: return "a number";
     case CC_FEATURE_BOOL: return "true or false";
-    case CC_FEATURE_ENUM:
-    case CC_FEATURE_COMMAND: return "a string";
+    case CC_FEATURE_ENUM: return "a string";
+    case CC_FEATURE_COMMAND: return "\"execute\"";
     }
     return "?";
 }

@@ -415,7 +415,7 @@ static const char *const offered[] = {
     "GainAuto", "Gain", "GainAbs", "GainRaw",
     "BlackLevel", "Gamma", "BalanceWhiteAuto",
     "AcquisitionFrameRate", "AcquisitionFrameRateAbs",
-    "TriggerMode", "TriggerSource", "TriggerSoftware",
+    "TriggerSelector", "TriggerMode", "TriggerSource", "TriggerSoftware",
     "ReverseX", "ReverseY",
 };
 

@@ -154,6 +154,15 @@ int cc_tuning_take_table(cc_tuning *t, cc_feature_state *out, size_t max)
     return n;
 }
 
+size_t cc_tuning_copy_table(cc_tuning *t, cc_feature_state *out, size_t max)
+{
+    pthread_mutex_lock(&t->lock);
+    size_t n = t->n_posted < max ? t->n_posted : max;
+    memcpy(out, t->posted, n * sizeof *out);
+    pthread_mutex_unlock(&t->lock);
+    return n;
+}
+
 size_t cc_tuning_live(cc_tuning *t, cc_tuning_value *out, size_t max)
 {
     pthread_mutex_lock(&t->lock);

@@ -72,6 +72,9 @@ size_t cc_tuning_take(cc_tuning *t, cc_tuning_result *out, size_t max);
  * the last call: copies up to max states and returns how many; -1 when
  * there is nothing new. */
 int cc_tuning_take_table(cc_tuning *t, cc_feature_state *out, size_t max);
+/* The feature table as last posted, new or not: copies up to max states
+ * and returns how many (0 before the source was ever connected). */
+size_t cc_tuning_copy_table(cc_tuning *t, cc_feature_state *out, size_t max);
 /* The values set live, in order: up to max, returns how many. */
 size_t cc_tuning_live(cc_tuning *t, cc_tuning_value *out, size_t max);
 

@@ -26,20 +26,13 @@ static void add_gray(counts *c, const uint8_t *row, uint32_t width)
         c->h[0][row[x]]++;
 }
 
-/* Colour: Y into the histogram; clipping per pixel, counted apart. */
-static void add_colour(counts *c, const uint8_t *row, uint32_t width, bool bgr,
-                       uint64_t *low, uint64_t *high)
+/* Colour: the luminance into the histogram. */
+static void add_colour(counts *restrict c, const uint8_t *restrict row, uint32_t width,
+                       bool bgr)
 {
-    unsigned r = bgr ? 2 : 0, b = bgr ? 0 : 2;
-    uint64_t lo = 0, hi = 0;
-    for (uint32_t x = 0; x < width; x++, row += 3) {
-        unsigned y = (77u * row[r] + 150u * row[1] + 29u * row[b]) >> 8;
-        c->h[x & 3][y]++;
-        hi += (row[0] == 255) | (row[1] == 255) | (row[2] == 255);
-        lo += (row[0] | row[1] | row[2]) == 0;
-    }
-    *low += lo;
-    *high += hi;
+    unsigned wr = bgr ? 29u : 77u, wb = bgr ? 77u : 29u;
+    for (uint32_t x = 0; x < width; x++, row += 3)
+        c->h[x & 3][(wr * row[0] + 150u * row[1] + wb * row[2]) >> 8]++;
 }
 
 void cc_levels_add(cc_levels *lv, const uint8_t *px, size_t pitch, uint32_t width,
@@ -47,25 +40,21 @@ void cc_levels_add(cc_levels *lv, const uint8_t *px, size_t pitch, uint32_t widt
 {
     counts c;
     memset(&c, 0, sizeof c);
-    uint64_t low = 0, high = 0;
     for (uint32_t y = 0; y < rows; y++) {
         const uint8_t *row = px + (size_t)y * pitch;
         if (channels == 1)
             add_gray(&c, row, width);
         else
-            add_colour(&c, row, width, bgr, &low, &high);
+            add_colour(&c, row, width, bgr);
     }
+    uint32_t n[256];
     for (unsigned v = 0; v < 256; v++) {
-        uint32_t n = c.h[0][v] + c.h[1][v] + c.h[2][v] + c.h[3][v];
-        lv->bins[v >> 2] += n;
-        if (channels == 1 && v == 0)
-            low += n;
-        if (channels == 1 && v == 255)
-            high += n;
+        n[v] = c.h[0][v] + c.h[1][v] + c.h[2][v] + c.h[3][v];
+        lv->bins[v >> 2] += n[v];
     }
     lv->pixels += (uint64_t)width * rows;
-    lv->low += low;
-    lv->high += high;
+    lv->low += n[0];
+    lv->high += n[255];
 }
 
 void cc_levels_merge(cc_levels *into, const cc_levels *from)

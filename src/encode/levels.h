@@ -5,9 +5,9 @@
  * Counted on the 8-bit image the encoder compresses: a Mono8 frame's own
  * bytes; for 10-16 bit formats the top 8 bits; for colour (RGB, BGR, and
  * Bayer or YUV once converted) the luminance Y = (77 R + 150 G + 29 B) / 256.
- * A grey pixel is clipped low at 0 and high at 255; a colour pixel is
- * clipped high when any of its channels is at 255 (that channel lost
- * information, whatever the luminance), low when all are at 0.
+ * A pixel is clipped low at luminance 0 and high at 255 (for colour, 255
+ * only when all its channels are). Counting each channel's clipping too
+ * doubled the cost of a colour frame's levels (docs/control.md, "Levels").
  */
 #ifndef CC_LEVELS_H
 #define CC_LEVELS_H

@@ -173,7 +173,8 @@ int cc_camctl_set_cameras(cc_server *s, cc_camera *cams, size_t n)
             return -ENOMEM;
         *k = (cc_ctl_camera){.srv = s, .index = (unsigned)i, .cam = &cams[i],
                              .table = k->table};
-        /* The grab thread posts the camera's table when it (re)starts. */
+        /* Known now; the grab thread posts it again when it (re)starts. */
+        k->n = cc_tuning_copy_table(cams[i].tuning, k->table, CC_FEATURES_MAX);
         cc_tuning_set_notify(cams[i].tuning, on_news, k);
     }
     /* What was posted before the hook is taken at once. */

@@ -78,13 +78,24 @@ void cc_session_broadcast(cc_server *s, const char *text)
         cc_session_send_text(c, text);
 }
 
-void cc_session_error_about(cc_client *c, const char *message, const char *camera,
-                            const char *feature)
+/* Queued only: inside wslay's receive callbacks, which cc_session_receive
+ * follows with a flush. */
+static void queue_error_about(cc_client *c, const char *message, const char *camera,
+                              const char *feature)
 {
     char *reply = cc_control_error_about_new(message, camera, feature);
     if (reply)
-        cc_session_send_text(c, reply);
+        queue_text(c, reply);
     free(reply);
+}
+
+void cc_session_error_about(cc_client *c, const char *message, const char *camera,
+                            const char *feature)
+{
+    if (c->state != CONN_WS || c->closing)
+        return;
+    queue_error_about(c, message, camera, feature);
+    ws_flush(c);
 }
 
 void cc_session_levels_changed(cc_server *s)
@@ -195,29 +206,29 @@ static void features(cc_client *c, const cc_control *ctl)
 static void set(cc_client *c, const cc_control *ctl)
 {
     cc_server *s = c->srv;
-    char err[256];
+    char err[256], feature[CC_CONTROL_TYPE_SHOWN + 1];
+    cc_control_quote(ctl->feature, feature, sizeof feature);
     if (!cc_route_may_control(&c->http, s->cfg)) {
-        queue_error(c, s->cfg->control_token[0]
-                           ? "set: changing camera settings needs the operator right "
-                             "(connect with the control token)"
-                           : "set: this server has no operator right configured "
-                             "(control_token_file): nobody may change settings");
+        queue_error_about(c, s->cfg->control_token[0]
+                                 ? "set: changing camera settings needs the operator "
+                                   "right (connect with the control token)"
+                                 : "set: this server has no operator right configured "
+                                   "(control_token_file): nobody may change settings",
+                          NULL, feature);
         return;
     }
     int i = named_camera(c, ctl, "set");
     if (i < 0 || (size_t)i >= s->n_ctl)
         return;
     const char *name = s->ctl[i].cam->cfg->name;
-    char feature[CC_CONTROL_TYPE_SHOWN + 1];
-    cc_control_quote(ctl->feature, feature, sizeof feature);
     if (!cc_bucket_take(&c->sets)) {
-        cc_session_error_about(c, "set: too many sets: at most 20 a second", name, feature);
+        queue_error_about(c, "set: too many sets: at most 20 a second", name, feature);
         return;
     }
     cc_feature_value v = ctl->value;
     if (cc_camctl_set(s, (unsigned)i, ctl->feature, &v, c->id, CC_ASKED_WS, err,
                       sizeof err) != 0)
-        cc_session_error_about(c, err, name, feature);
+        queue_error_about(c, err, name, feature);
 }
 
 static void handle_control(cc_client *c, const uint8_t *msg, size_t len)

@@ -698,12 +698,9 @@ static void levels_reference(const uint8_t *px, size_t pitch, uint32_t w, uint32
             if (ch == 3) {
                 unsigned r = bgr ? p[2] : p[0], b = bgr ? p[0] : p[2];
                 v = (77 * r + 150 * p[1] + 29 * b) >> 8;
-                lv->high += p[0] == 255 || p[1] == 255 || p[2] == 255;
-                lv->low += p[0] == 0 && p[1] == 0 && p[2] == 0;
-            } else {
-                lv->high += v == 255;
-                lv->low += v == 0;
             }
+            lv->high += v == 255;
+            lv->low += v == 0;
             lv->bins[v / 4]++;
             lv->pixels++;
         }

@@ -5,10 +5,13 @@
  * from byte 0, and one byte at a time: a socket may cut it anywhere, so all
  * three must give the same request, error and end of head. A complete head
  * is then routed under three server settings (open, no server_names; a
- * token, an origin list and a server name; a token, any origin and any
- * name): only an allowed Host (a plain one: an address, localhost or a
- * listed name) opens anything but /healthz, only the right token does, and
- * only an allowed Origin opens anything at all.
+ * token, an origin list and a server name; a token, a control token, any
+ * origin and any name): only an allowed Host (a plain one: an address,
+ * localhost or a listed name) opens anything but /healthz, only a right
+ * token (the viewing or the control token) does, only an allowed Origin
+ * opens anything at all, and only the control token gives the operator
+ * right. /api paths go to the API; a body is announced by its length or
+ * as chunked, the same however the head was cut.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -93,6 +96,8 @@ static void check_same(const outcome *a, const outcome *b)
     FUZZ_CHECK(same_string(a->rq.origin, b->rq.origin));
     FUZZ_CHECK(a->rq.has_origin == b->rq.has_origin);
     FUZZ_CHECK(same_string(a->rq.if_none_match, b->rq.if_none_match));
+    FUZZ_CHECK(a->rq.has_length == b->rq.has_length && a->rq.chunked == b->rq.chunked);
+    FUZZ_CHECK(a->rq.content_length == b->rq.content_length);
     FUZZ_CHECK(a->rq.accepts_gzip == b->rq.accepts_gzip);
     FUZZ_CHECK(a->rq.token_given == b->rq.token_given);
     FUZZ_CHECK(a->rq.token_len == b->rq.token_len);
@@ -100,6 +105,7 @@ static void check_same(const outcome *a, const outcome *b)
 }
 
 #define TOKEN "s3cr3t-t0ken-0123456789"
+#define CONTROL_TOKEN "operat0r-t0ken-0123456789"
 
 static void check_reply(const cc_route *r)
 {
@@ -138,11 +144,18 @@ static void check_route(const cc_http_request *rq, const cc_server_config *cfg)
     bool refused = r.action == CC_ROUTE_REPLY &&
                    (r.status == 401 || r.status == 403 || r.status == 421);
     bool healthz = strcmp(rq->path, "/healthz") == 0;
-    bool token_ok = rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len);
+    bool may_control = cc_route_may_control(rq, cfg);
+    bool token_ok = (rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len)) ||
+                    may_control;
+    FUZZ_CHECK(!may_control || (cfg->control_token[0] && rq->token_given &&
+                                rq->token_len == strlen(cfg->control_token)));
     if (r.action == CC_ROUTE_REPLY)
         check_reply(&r);
     else
-        FUZZ_CHECK(r.action == CC_ROUTE_PAGE || r.action == CC_ROUTE_UPGRADE);
+        FUZZ_CHECK(r.action == CC_ROUTE_PAGE || r.action == CC_ROUTE_UPGRADE ||
+                   r.action == CC_ROUTE_API);
+    if (r.action == CC_ROUTE_API)
+        FUZZ_CHECK(strncmp(rq->path, "/api", 4) == 0);
     if (refused)
         FUZZ_CHECK(r.refusal && (strcmp(r.refusal, "token") == 0 ||
                                  strcmp(r.refusal, "origin") == 0 ||
@@ -172,8 +185,12 @@ static void use_request(const cc_http_request *rq)
     strcpy(listed.allowed_origins, "https://cams.example:8443 null");
     strcpy(listed.server_names, "cams.example");
     strcpy(any.token, TOKEN);
+    strcpy(any.control_token, CONTROL_TOKEN);
     strcpy(any.allowed_origins, " *");
     strcpy(any.server_names, "*");
+    char v[64];
+    long n = cc_http_query_value(rq, "variant", v, sizeof v);
+    FUZZ_CHECK(n < 0 || ((size_t)n < sizeof v && strlen(v) <= (size_t)n));
     check_route(rq, &plain);
     check_route(rq, &listed);
     check_route(rq, &any);

@@ -65,6 +65,20 @@ def http_seeds():
     write("http", "metrics-http10", b"\x02\x00" + crlf(["GET /metrics HTTP/1.0"]))
     write("http", "post-body", b"\x05\x00" + crlf([
         "POST /stream HTTP/1.1", "Host: x", "Content-Length: 5"]) + b"hello")
+    body = b'{"value": 5000}'
+    write("http", "api-put", b"\x0b\x00" + crlf([
+        "PUT /api/cameras/left/features/ExposureTime HTTP/1.1", "Host: 127.0.0.1:8765",
+        "Authorization: Bearer operat0r-t0ken-0123456789",
+        f"Content-Length: {len(body)}"]) + body)
+    write("http", "api-put-chunked", b"\x0c\x00" + crlf([
+        "PUT /api/cameras/left/features/Gain HTTP/1.1", "Host: x",
+        "Transfer-Encoding: chunked"]) + b"5\r\nhello\r\n0\r\n\r\n")
+    write("http", "api-snapshot", b"\x0d\x00" + crlf([
+        "GET /api/cameras/left/snapshot.jpg?variant=pre%76iew&token=s3cr3t-t0ken-0123456789 "
+        "HTTP/1.1", "Host: x"]))
+    write("http", "api-cameras", b"\x0e\x00" + crlf([
+        "GET /api/cameras HTTP/1.1", "Host: x", "Origin: http://x",
+        "Authorization: Bearer s3cr3t-t0ken-0123456789"]))
     write("http", "small-limit", b"\x09\xc4" + crlf([
         "GET /healthz HTTP/1.1", "Host: localhost", "X-Padding: " + "a" * 80]))
 
@@ -94,7 +108,19 @@ def control_seeds():
                       ("unknown-type", b'{"type":"z\\u0000\\n\xc3\xa9\\"end"}'),
                       ("bad-index", b'{"type":"subscribe","cameras":[1.5,-1,99]}'),
                       ("not-object", b'["type","ping"]'),
-                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}')]:
+                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}'),
+                      # 1.2: camera control and levels
+                      ("levels", b'{"type":"subscribe","levels":true}'),
+                      ("features", b'{"type":"features","camera":"left"}'),
+                      ("features-index", b'{"type":"features","camera":2}'),
+                      ("set-float", b'{"type":"set","camera":"left","feature":"ExposureTime","value":5000.5}'),
+                      ("set-int-step", b'{"type":"set","camera":1,"feature":"GainRaw","value":12}'),
+                      ("set-enum", b'{"type":"set","camera":"left","feature":"GainAuto","value":"Continuous"}'),
+                      ("set-bool", b'{"type":"set","camera":"left","feature":"ReverseX","value":true}'),
+                      ("set-command", b'{"type":"set","camera":"left","feature":"TriggerSoftware","value":"execute"}'),
+                      ("set-huge", b'{"type":"set","camera":"left","feature":"ExposureTime","value":1e999}'),
+                      ("set-wrong-kind", b'{"type":"set","camera":"left","feature":"ExposureTime","value":"abc"}'),
+                      ("body", b'{"value":-0.0}')]:
         write("control", name, b"\x02" + msg)
 
 

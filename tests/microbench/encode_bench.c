@@ -98,7 +98,7 @@ static cc_encode_job *wait_done(runner *r)
 }
 
 typedef struct tally {
-    uint64_t frames, bytes;
+    uint64_t frames, bytes, job_ns, levels_ns;
     int err;
 } tally;
 
@@ -121,6 +121,8 @@ static void pump(cc_encoder *enc, runner *r, cc_encode_job *jobs, unsigned n,
         out--;
         t->frames++;
         t->bytes += job->jpeg_size;
+        t->job_ns += job->encode_ns;
+        t->levels_ns += job->levels_ns;
         if (job->err && !t->err)
             t->err = job->err;
         bool more = max_frames ? submitted < max_frames : cc_mono_s() < end;
@@ -145,6 +147,7 @@ static int jobs_init(cc_encode_job *jobs, unsigned n, const cc_enc_spec *spec,
             return rc;
         }
         jobs[i].quality = spec->quality;
+        jobs[i].levels_wanted = spec->levels;
         jobs[i].done = on_done;
         jobs[i].arg = r;
     }
@@ -186,6 +189,8 @@ static int measure(const cc_enc_spec *spec, unsigned threads, const frame_set *f
     res->cpu_ms_per_frame = res->cpu_s * 1e3 / (double)t.frames;
     res->mpix_per_s = res->fps * spec->width * spec->height / 1e6;
     res->jpeg_bytes = (double)t.bytes / (double)t.frames;
+    res->job_ms = (double)t.job_ns / 1e6 / (double)t.frames;
+    res->levels_ms = (double)t.levels_ns / 1e6 / (double)t.frames;
     return 0;
 }
 

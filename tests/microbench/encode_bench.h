@@ -5,6 +5,7 @@
 #ifndef CC_BENCH_ENCODE_H
 #define CC_BENCH_ENCODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -16,6 +17,7 @@ typedef struct cc_enc_spec {
     cc_pattern pattern; /* 0: scroll, bars and checker frames in turn */
     int quality;
     unsigned scale;     /* 0 or 1: full size; k: a variant's k x k box */
+    bool levels;        /* the workers count levels too (encode/levels.h) */
 } cc_enc_spec;
 
 typedef struct cc_enc_result {
@@ -27,6 +29,8 @@ typedef struct cc_enc_result {
     double cpu_ms_per_frame;
     double mpix_per_s;
     double jpeg_bytes;     /* average JPEG size */
+    double job_ms;         /* a job's worker time, levels included */
+    double levels_ms;      /* of it: counting levels */
 } cc_enc_result;
 
 /* Encodes for about seconds (at least one frame per thread), or stops at

@@ -2,6 +2,7 @@
  * nothing else running (docs/performance.md).
  *
  *   camcast-microbench encode [--seconds S | --frames N] [--threads N] [--quality Q]
+ *   camcast-microbench levels [--seconds S | --frames N] [--quality Q]
  *   camcast-microbench ring   [--seconds S | --items N] [--pace-ns NS]
  *   camcast-microbench reference --config FILE [--seconds S]
  *
@@ -30,6 +31,9 @@ static void usage(FILE *out)
           "\n"
           "  encode     JPEG encode throughput on the test-pattern frames\n"
           "             --seconds S (2 per case) | --frames N, --threads N (cores),\n"
+          "             --quality Q (80)\n"
+          "  levels     what counting levels (docs/control.md) adds to a frame's\n"
+          "             encode, one worker: --seconds S (2 per case) | --frames N,\n"
           "             --quality Q (80)\n"
           "  ring       camera ring throughput and hand-off latency\n"
           "             --seconds S (2 per run) | --items N, --pace-ns NS (10000)\n"
@@ -77,12 +81,12 @@ static void print_encode_row(const cc_enc_spec *spec, const cc_enc_result *r, bo
 static int run_encode(const encode_opts *o)
 {
     const cc_enc_spec specs[] = {
-        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 1},
-        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 1},
-        {640, 480, CC_PIX_RGB8, 0, (int)o->quality, 1},
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 1, false},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 1, false},
+        {640, 480, CC_PIX_RGB8, 0, (int)o->quality, 1, false},
         /* The sample's preview variant (640 wide): box filter + encode. */
-        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 3},
-        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 3},
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 3, false},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 3, false},
     };
     unsigned counts[2] = {1, (unsigned)o->threads};
     cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "results");
@@ -117,6 +121,62 @@ static int run_encode(const encode_opts *o)
     return status;
 }
 
+/* ---- levels ---- */
+
+/* Each frame shape encoded without, then with levels, one worker: the
+ * worker time levels add, and their share of the encode. */
+static int run_levels(const encode_opts *o)
+{
+    const cc_enc_spec specs[] = {
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 1, false},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 1, false},
+        {1920, 1200, CC_PIX_MONO8, 0, (int)o->quality, 3, false},
+        {1920, 1200, CC_PIX_RGB8, 0, (int)o->quality, 3, false},
+    };
+    cJSON *root = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(root, "results");
+    if (!o->json)
+        printf("levels: worker time per frame without and with levels, one worker, "
+               "quality %lu\n  %-22s %12s %12s %10s %8s\n", o->quality, "format",
+               "encode ms", "+levels ms", "levels ms", "share");
+    int status = 0;
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0] && !status; i++) {
+        cc_enc_spec with = specs[i];
+        with.levels = true;
+        cc_enc_result plain, counted;
+        int rc = cc_enc_run(&specs[i], 1, o->seconds, o->frames, &plain);
+        if (rc == 0)
+            rc = cc_enc_run(&with, 1, o->seconds, o->frames, &counted);
+        if (rc < 0) {
+            fprintf(stderr, "camcast-microbench: levels: %s\n", strerror(-rc));
+            status = 1;
+            break;
+        }
+        char name[32];
+        cc_enc_spec_name(&specs[i], name, sizeof name);
+        double share = counted.levels_ms / (counted.job_ms - counted.levels_ms);
+        if (!o->json) {
+            printf("  %-22s %12.3f %12.3f %10.3f %7.1f%%\n", name, plain.job_ms,
+                   counted.job_ms, counted.levels_ms, 100 * share);
+            fflush(stdout);
+            continue;
+        }
+        cJSON *row = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, row);
+        cJSON_AddStringToObject(row, "format", name);
+        cJSON_AddNumberToObject(row, "encode_ms", plain.job_ms);
+        cJSON_AddNumberToObject(row, "encode_with_levels_ms", counted.job_ms);
+        cJSON_AddNumberToObject(row, "levels_ms", counted.levels_ms);
+        cJSON_AddNumberToObject(row, "levels_share", share);
+    }
+    if (o->json && !status) {
+        char *text = cJSON_Print(root);
+        printf("%s\n", text);
+        free(text);
+    }
+    cJSON_Delete(root);
+    return status;
+}
+
 static int cmd_encode(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -138,7 +198,7 @@ static int cmd_encode(int argc, char **argv)
         default: usage(stderr); return CC_EXIT_USAGE;
         }
     }
-    return run_encode(&o);
+    return strcmp(argv[0], "levels") == 0 ? run_levels(&o) : run_encode(&o);
 }
 
 /* ---- ring ---- */
@@ -281,8 +341,8 @@ int main(int argc, char **argv)
     /* getopt sees the command's own arguments. */
     argc--;
     argv++;
-    if (strcmp(cmd, "encode") == 0)
-        return cmd_encode(argc, argv);
+    if (strcmp(cmd, "encode") == 0 || strcmp(cmd, "levels") == 0)
+        return cmd_encode(argc, argv); /* the same options; levels ignores --threads */
     if (strcmp(cmd, "ring") == 0)
         return cmd_ring(argc, argv);
     if (strcmp(cmd, "reference") == 0)
