@@ -63,15 +63,6 @@ def q(token):
     return token.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
-def token_file(token):
-    d = tempfile.mkdtemp(prefix="camcast-token-")
-    path = os.path.join(d, "token")
-    with open(path, "w") as f:
-        f.write(token + "\n")
-    os.chmod(path, 0o600)
-    return path
-
-
 async def panel(b, win="window"):
     return json.loads(await b.evaluate(f"JSON.stringify({win}.camcastStats.panel)"))
 
@@ -276,8 +267,8 @@ async def real_daemon(b, binary):
     downloads = tempfile.mkdtemp(prefix="camcast-dl-")
     await b.call("Browser.setDownloadBehavior", behavior="allow", downloadPath=downloads)
     s = T.server_section(stream_fps=STREAM_FPS, port=P.free_port())
-    s["token_file"] = token_file(VIEW)
-    s["control_token_file"] = token_file(CONTROL)
+    s["token_file"] = P.token_file(VIEW)
+    s["control_token_file"] = P.token_file(CONTROL)
     d = T.Daemon(binary, T.make_config(s, CAMS)).start()
     try:
         await b.navigate(f"http://{T.HOST}:{d.port}/?token={q(CONTROL)}")
@@ -374,25 +365,19 @@ class ControlServer(P.FakeServer):
         finally:
             reader.cancel()
 
-    async def read(self, ws):
-        try:
-            async for m in ws:
-                msg = json.loads(m)
-                self.controls.append(msg)
-                kind = msg.get("type")
-                if kind == "ping":
-                    await ws.send(json.dumps({"type": "pong", "time_ns": time.time_ns()}))
-                elif kind == "subscribe" and "levels" in msg:
-                    self.levels = msg["levels"]
-                elif kind == "features":
-                    await ws.send(json.dumps({"type": "features", "camera": "cam", "index": 0,
-                                              "online": True, "operator": True,
-                                              "features": FEATURES}))
-                elif kind == "set":
-                    self.sets.append((msg["feature"], msg["value"]))
-                    await self.answer(msg["feature"], msg["value"])
-        except websockets.ConnectionClosed:
-            pass
+    async def on_control(self, ws, msg):
+        kind = msg.get("type")
+        if kind == "subscribe" and "levels" in msg:
+            self.levels = msg["levels"]
+        elif kind == "features":
+            await ws.send(json.dumps({"type": "features", "camera": "cam", "index": 0,
+                                      "online": True, "operator": True,
+                                      "features": FEATURES}))
+        elif kind == "set":
+            self.sets.append((msg["feature"], msg["value"]))
+            await self.answer(msg["feature"], msg["value"])
+        else:
+            await super().on_control(ws, msg)
 
     async def answer(self, name, value):
         if name == "ExposureAuto":
@@ -513,19 +498,10 @@ async def run(binary):
             await scripted_daemon(b)
         except B.CDPError as e:
             T.fail(f"chromium: {e}")
-        T.check(not b.exceptions, f"uncaught exceptions in the page: {b.exceptions}")
-        unexpected = [e for e in b.console_errors
-                      if not any(x in e for x in P.EXPECTED_CONSOLE)]
-        T.check(not unexpected, f"console errors: {unexpected}")
-        T.log(f"no page exception; console errors, all expected: {len(b.console_errors)}")
+        P.check_clean(b)
 
 
-def main(binary):
-    T.check(shutil.which(B.CHROMIUM) is not None,
-            f"{B.CHROMIUM} not found (scripts/install-deps.sh installs Debian's chromium)")
-    start = time.monotonic()
-    asyncio.run(run(binary))
-    T.log(f"done in {time.monotonic() - start:.1f} s")
+main = P.chromium_main(run)
 
 
 if __name__ == "__main__":

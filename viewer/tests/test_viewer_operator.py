@@ -26,6 +26,7 @@ import tempfile
 import time
 
 import viewer_testlib as vt
+from test_viewer_window import software_env
 from viewer_testlib import check, check_eq, lib, log
 
 CONTROL = "cc-operator-" + os.urandom(10).hex()
@@ -42,13 +43,6 @@ def token_file(tmp, token):
         f.write(token + "\n")
     os.chmod(path, 0o600)
     return path
-
-
-def software_env(xvfb):
-    env = xvfb.env()
-    env["SDL_RENDER_DRIVER"] = "software"
-    env["SDL_FRAMEBUFFER_ACCELERATION"] = "0"
-    return env
 
 
 def press(v, keys, key, pattern, what, shift=False):
@@ -165,18 +159,24 @@ def check_gain(v, keys):
     log("G / Shift+G: 0 -> 1 -> 0 dB; at 0 dB Shift+G goes no lower")
 
 
-def operator_run(viewer_bin, url, xvfb, tmp):
-    save_dir = os.path.join(tmp, "saved")
-    os.mkdir(save_dir)
-    v = vt.Viewer(viewer_bin, [url, "--size", "1280x720", "--save-dir", save_dir,
-                               "--token-file", token_file(tmp, CONTROL), "--timeout", "150"],
-                  env=software_env(xvfb)).start()
+def start(viewer_bin, args, xvfb):
+    """A viewer in a 1280x720 window with its grid laid out, and keys with
+    the pointer on tile 1 -> (viewer, tiles, keys)."""
+    v = vt.Viewer(viewer_bin, args + ["--size", "1280x720"], env=software_env(xvfb)).start()
     mark = v.line_count()
     v.expect_line(r"layout 1280x720: tile 2 ", 30, what="the grid layout")
     _, tiles = vt.layout_from(v.lines, mark)
     keys = vt.XKeys(xvfb.display)
+    point_at(keys, tiles[1][2])
+    return v, tiles, keys
+
+
+def operator_run(viewer_bin, url, xvfb, tmp):
+    save_dir = os.path.join(tmp, "saved")
+    os.mkdir(save_dir)
+    v, tiles, keys = start(viewer_bin, [url, "--save-dir", save_dir, "--token-file",
+                                        token_file(tmp, CONTROL), "--timeout", "150"], xvfb)
     try:
-        point_at(keys, tiles[1][2])
         before = saved_means(v, keys, save_dir)
         check_levels(v, keys, tiles)
         check_exposure(v, keys, save_dir, before)
@@ -199,14 +199,8 @@ def operator_run(viewer_bin, url, xvfb, tmp):
 
 
 def viewer_run(viewer_bin, url, xvfb):
-    v = vt.Viewer(viewer_bin, [url, "--size", "1280x720", "--timeout", "60"],
-                  env=software_env(xvfb)).start()
-    mark = v.line_count()
-    v.expect_line(r"layout 1280x720: tile 2 ", 30, what="the grid layout")
-    _, tiles = vt.layout_from(v.lines, mark)
-    keys = vt.XKeys(xvfb.display)
+    v, _, keys = start(viewer_bin, [url, "--timeout", "60"], xvfb)
     try:
-        point_at(keys, tiles[1][2])
         v.expect_line(r"hello from", 10, what="the hello")
         m = None
         for _ in range(20):  # until the features reply came
