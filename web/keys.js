@@ -25,7 +25,7 @@ function onKey(ev) {
   }
   if (target instanceof HTMLInputElement && target.type === "text")
     return; // typing a daemon's URL
-  if (target instanceof Element && target.closest("#panel"))
+  if (target instanceof Element && target.id !== "panel" && target.closest("#panel"))
     return; // the panel's controls take their keys (digits, Space, arrows)
   if (k >= "1" && k <= "9") {
     showSingle(Number(k) - 1);

@@ -19,7 +19,8 @@ the pages themselves (window.camcastStats, the DOM, canvas pixels):
      snapshot button saves the camera's full-size JPEG, dark too. Escape
      closes the panel and gives the focus back to the button; levels stop
      (no subscription, no messages). 2 then C opens the enlarged camera's
-     panel, Escape closes it, the next Escape is the grid's.
+     panel, C closes and opens it again, Escape closes it, the next Escape
+     is the grid's.
   2. A scripted daemon (python3-websockets, serving web/ with the same CSP)
      offering every kind of feature: an Auto enumeration folded into its
      feature's row as a toggle, the feature it locks disabled with the
@@ -254,13 +255,17 @@ async def check_close(b):
     await b.key("c")
     p = await wait_panel(b, lambda p: p["loaded"], 10, "C: the panel of camera 2")
     T.check_eq(p["name"], "right", "C opened the enlarged camera's panel")
+    await b.key("c")
+    await P.wait_stats(b, lambda s: s["panel"] is None, 5, "C again closes the panel")
+    await b.key("c")
+    await wait_panel(b, lambda p: p["name"] == "right", 10, "C opens it again")
     await b.key("Escape")
     s = await P.wait_stats(b, lambda s: s["panel"] is None, 5, "Escape: the panel closed")
     T.check_eq(s["view"], 1, "the camera still alone after the first Escape")
     await b.key("Escape")
     await P.wait_stats(b, lambda s: s["view"] == "grid", 5, "second Escape: the grid")
     T.log(f"Escape: panel closed, focus back on its button, levels stop ({n0} received); "
-          "2 + C: camera 2's panel; Escape, Escape: the grid")
+          "2 + C: camera 2's panel, C closes and opens it; Escape, Escape: the grid")
 
 
 async def real_daemon(b, binary):
