@@ -180,10 +180,15 @@ static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen
     const cJSON *variants = cJSON_GetObjectItemCaseSensitive(root, "variants");
     if (cJSON_IsArray(variants))
         parse_variants(variants, out);
-    const cJSON *ext;
-    cJSON_ArrayForEach(ext, cJSON_GetObjectItemCaseSensitive(root, "extensions"))
-        if (cJSON_IsString(ext) && strcmp(ext->valuestring, "window") == 0)
-            out->offers_window = true;
+    const cJSON *exts = cJSON_GetObjectItemCaseSensitive(root, "extensions"), *ext;
+    if (cJSON_IsArray(exts)) {
+        cJSON_ArrayForEach(ext, exts) {
+            if (!cJSON_IsString(ext))
+                continue;
+            out->offers_window |= strcmp(ext->valuestring, "window") == 0;
+            out->control |= strcmp(ext->valuestring, "control") == 0;
+        }
+    }
     return parse_cameras(list, out, err, errlen);
 }
 

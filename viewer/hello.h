@@ -57,6 +57,9 @@ typedef struct cc_hello {
     /* "extensions" lists "window": the server offers flow control
      * (protocol 1.2). */
     bool offers_window;
+    /* "extensions" lists "control" (protocol 1.2): the server offers camera
+     * control and levels. */
+    bool control;
 } cc_hello;
 
 /* Parses a hello message. Unknown keys are ignored; type "hello",

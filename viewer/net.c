@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "control.h"
 #include "log.h"
 #include "reply.h"
 
@@ -55,6 +56,7 @@ static void on_open(cc_ws_client *client, void *arg)
      * (a refusal holds for the connection, also across a reload's hello). */
     c->variants_off = false;
     c->hello_seen = false;
+    c->levels_asked = false; /* a new connection sends no levels until asked */
     cc_ws_client_set_max_message(c->client, CC_WS_CLIENT_MAX_TEXT);
     c->window_on = false;
     c->acked = 0;
@@ -143,9 +145,16 @@ static void send_ack(cc_net_conn *c)
 /* An error reply while a subscribe may be pending: the server keeps its
  * previous settings, and is asked for no more variants on this connection
  * (it would refuse again, a log line per layout change). A refused window
- * means no acks on this connection. */
-static void on_error_reply(cc_net_conn *c, const char *message)
+ * means no acks on this connection; a refused set is the render thread's
+ * to show. */
+static void on_error_reply(cc_net_conn *c, const cc_reply *r)
 {
+    const char *message = r->message;
+    if (r->about_control) {
+        cc_vlog_warn("%sthe server refused: %s", c->tag, message);
+        cc_session_set_refusal(c->session, message);
+        return;
+    }
     if (strstr(message, "\"window\"") || !strncmp(message, "ack:", 4)) {
         cc_vlog_warn("%sthe server says: %s; no flow control on this connection", c->tag,
                      message);
@@ -162,6 +171,65 @@ static void on_error_reply(cc_net_conn *c, const char *message)
     c->variants_off = true;
     memcpy(c->asked, c->prev, sizeof c->asked);
     cc_session_set_variant(c->session, c->asked);
+}
+
+/* ---- camera control (protocol 1.2, control.h) ---- */
+
+static void send_text(cc_net_conn *c, const char *msg, const char *what)
+{
+    int rc = cc_ws_client_send_text(c->client, msg);
+    if (rc < 0)
+        cc_vlog_warn("%s%s: %s", c->tag, what, uv_strerror(rc));
+}
+
+/* Levels on or off as the render thread wants them, and the sets it
+ * asked for, to a server that offers control. */
+static void sync_control(cc_net_conn *c)
+{
+    if (c->rc.state != CC_CONN_STREAMING || !c->control)
+        return;
+    bool levels = cc_session_wanted_levels(c->session);
+    if (levels != c->levels_asked) {
+        c->levels_asked = levels;
+        send_text(c, levels ? "{\"type\":\"subscribe\",\"levels\":true}"
+                            : "{\"type\":\"subscribe\",\"levels\":false}", "levels");
+        cc_vlog_info("%slevels %s", c->tag, levels ? "asked for" : "no longer asked for");
+    }
+    cc_session_set sets[CC_SESSION_SETS];
+    size_t n = cc_session_take_sets(c->session, sets, CC_SESSION_SETS);
+    for (size_t i = 0; i < n; i++) {
+        char msg[256];
+        if (cc_control_set_json(msg, sizeof msg, sets[i].camera, sets[i].feature,
+                                sets[i].value) == 0)
+            send_text(c, msg, "set");
+    }
+}
+
+/* After a hello that offers control: each camera's features (their
+ * changes then come by themselves, as feature messages). */
+static void ask_features(cc_net_conn *c, const uint16_t *index, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "{\"type\":\"features\",\"camera\":%u}", index[i]);
+        send_text(c, msg, "features");
+    }
+}
+
+static void on_control(cc_net_conn *c, const cc_control_msg *m)
+{
+    int tile = cc_session_control_take(c->session, m);
+    if (tile < 0 || m->type != CC_CONTROL_MSG_FEATURE)
+        return;
+    for (int w = 0; w < CC_CONTROL_N; w++) {
+        const cc_control_number *f = &m->number[w];
+        if (!f->known)
+            continue;
+        char value[64];
+        cc_control_format(value, sizeof value, f, f->value);
+        cc_vlog_info("%scamera %s: %s = %s%s%s", c->tag, m->name, f->name, value,
+                     f->writable ? "" : ", locked: ", f->writable ? "" : f->why);
+    }
 }
 
 /* ---- the clock (ping/pong, clock.h) ---- */
@@ -238,7 +306,12 @@ static void on_hello(cc_net_conn *c, cc_hello *h)
     bool unknown = c->hello_seen && h->n_variants > 0;
     bool first = !c->hello_seen, window = h->offers_window;
     c->hello_seen = true;
-    c->gen = cc_session_set_hello(c->session, h);
+    c->control = h->control;
+    uint16_t index[CC_HELLO_MAX_CAMERAS];
+    size_t n = h->n_cameras < CC_HELLO_MAX_CAMERAS ? h->n_cameras : CC_HELLO_MAX_CAMERAS;
+    for (size_t i = 0; i < n; i++)
+        index[i] = h->cameras[i].index;
+    c->gen = cc_session_set_hello(c->session, h); /* takes h */
     if (first)
         c->conn_gen = c->gen;
     cc_reconnect_streaming(&c->rc);
@@ -248,6 +321,10 @@ static void on_hello(cc_net_conn *c, cc_hello *h)
     sync_variant(c);
     if (first && window && c->window)
         ask_window(c);
+    if (c->control) {
+        ask_features(c, index, n);
+        sync_control(c);
+    }
     if (c->ping_clock) {
         /* Maybe another server behind the same URL: measure again. */
         cc_clock_sync_reset(&c->clock);
@@ -261,16 +338,26 @@ static void on_text(cc_ws_client *client, const char *msg, size_t len, void *arg
 {
     (void)client;
     cc_net_conn *c = arg;
+    cc_control_msg m;
+    int rc = cc_control_parse(msg, len, &m);
+    if (rc != -ENOMSG) {
+        if (rc == 0 && c->rc.state == CC_CONN_STREAMING)
+            on_control(c, &m);
+        else if (rc < 0)
+            cc_vlog_debug("%sa %s message the viewer cannot use: ignored", c->tag,
+                          m.type == CC_CONTROL_MSG_LEVELS ? "levels" : "feature(s)");
+        return;
+    }
     cc_hello h;
     char err[160];
-    int rc = cc_hello_parse(&h, msg, len, err, sizeof err);
+    rc = cc_hello_parse(&h, msg, len, err, sizeof err);
     if (rc == -ENOMSG) {
         cc_reply r;
         cc_reply_parse(&r, msg, len);
         if (r.type == CC_REPLY_PONG)
             on_pong(c, r.time_ns);
         else if (r.type == CC_REPLY_ERROR)
-            on_error_reply(c, r.message);
+            on_error_reply(c, &r);
         else
             cc_vlog_debug("%sserver says: %.200s", c->tag, msg);
         return;
@@ -355,6 +442,7 @@ static void on_wake(uv_async_t *a)
         for (size_t i = 0; i < n->n; i++) {
             sync_variant(&n->conns[i]);
             send_ack(&n->conns[i]);
+            sync_control(&n->conns[i]);
         }
         return;
     }

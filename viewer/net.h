@@ -4,9 +4,12 @@
  * backoff when its server goes away, whatever the others do. It also
  * measures its server's clock offset (ping/pong, clock.h) where the clocks
  * are not shared, asks its server for the variant the render thread
- * wants (protocol 1.1) until the server refuses one, and, where the server
- * offers flow control (1.2), for a window, acknowledging each bundle once
- * its decode thread has taken it (the session's taken seq). */
+ * wants (protocol 1.1) until the server refuses one. Where the server
+ * offers flow control (1.2) it asks for a window and acknowledges each
+ * bundle once its decode thread has taken it (the session's taken seq);
+ * where it offers camera control (1.2), it asks for each camera's
+ * features, levels while the render thread shows them, and sends the sets
+ * its keys make. */
 #ifndef CC_VIEWER_NET_H
 #define CC_VIEWER_NET_H
 
@@ -70,6 +73,8 @@ typedef struct cc_net_conn {
     unsigned window;
     bool window_on;
     uint64_t conn_gen, acked;
+    bool control;           /* its hello offers camera control (1.2) */
+    bool levels_asked;      /* levels asked for on this connection */
 } cc_net_conn;
 
 struct cc_net {
@@ -88,8 +93,8 @@ struct cc_net {
  * once. token (NULL: none) is copied; every connection presents it. */
 int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
                  const char *token);
-/* A session's wanted variant changed, or its decode thread took a bundle:
- * the network thread looks (coalesced). From any thread. */
+/* A session's wanted variant, levels or sets changed, or its decode thread
+ * took a bundle: the network thread looks (coalesced). From any thread. */
 void cc_net_kick(cc_net *n);
 /* Closes the connections (close code 1000), ends the loop and joins. */
 void cc_net_stop(cc_net *n);

@@ -149,7 +149,36 @@ void cc_overlay_status(char *buf, size_t cap, const cc_overlay_status_in *in)
                  in->paused ? "  PAUSED" : "");
 }
 
+/* "0.4%", "0.012%": small shares keep their digits. */
+static void share(char *buf, size_t cap, double v)
+{
+    v *= 100;
+    snprintf(buf, cap, v > 0 && v < 0.1 ? "%.3f%%" : "%.1f%%", v);
+}
+
+void cc_overlay_levels(const cc_session_camera *cam,
+                       char out[CC_OVERLAY_LEVEL_LINES][CC_OVERLAY_LINE_CAP])
+{
+    char lo[16], hi[16];
+    share(lo, sizeof lo, cam->levels.clipped_low);
+    share(hi, sizeof hi, cam->levels.clipped_high);
+    snprintf(out[0], CC_OVERLAY_LINE_CAP, "clipped %s black  %s white", lo, hi);
+    out[1][0] = '\0';
+    size_t len = 0;
+    for (int w = 0; w < CC_CONTROL_N && len < CC_OVERLAY_LINE_CAP; w++) {
+        const cc_control_number *f = &cam->number[w];
+        if (!f->known)
+            continue;
+        char value[48];
+        cc_control_format(value, sizeof value, f, f->value);
+        int n = snprintf(out[1] + len, CC_OVERLAY_LINE_CAP - len, "%s%s %s%s",
+                         len ? "  " : "", w == CC_CONTROL_EXPOSURE ? "exposure" : "gain",
+                         value, f->writable ? "" : " (locked)");
+        len += n > 0 ? (size_t)n : 0;
+    }
+}
+
 const char *cc_overlay_keys(void)
 {
-    return "F full  1-9 0 view  S save  Spc pause  Q quit";
+    return "F full  1-9 0 view  S save  Spc pause  L levels  E/G +-  Q quit";
 }

@@ -79,6 +79,12 @@ typedef struct cc_overlay_status_in {
  * variant asked for, if not full); or each server's state in short. */
 void cc_overlay_status(char *buf, size_t cap, const cc_overlay_status_in *in);
 
+/* The levels box of a tile (L): the clipped shares, and the exposure and
+ * gain as last heard ("" when not known). */
+#define CC_OVERLAY_LEVEL_LINES 2
+void cc_overlay_levels(const cc_session_camera *cam,
+                       char out[CC_OVERLAY_LEVEL_LINES][CC_OVERLAY_LINE_CAP]);
+
 /* The keys, for the right end of the status line. */
 const char *cc_overlay_keys(void);
 

@@ -76,6 +76,55 @@ void cc_render_tile(SDL_Renderer *r, cc_text *txt, const cc_tile *t,
     draw_lines(r, txt, t->image, lines);
 }
 
+/* The histogram: one bar per bin, bin_w pixels wide, in the box at x, y. */
+static void draw_histogram(SDL_Renderer *r, int x, int y, int bin_w, int h,
+                           const cc_control_levels *lv)
+{
+    double top = 1;
+    for (int i = 1; i < CC_CONTROL_BINS - 1; i++)
+        top = lv->bins[i] > top ? lv->bins[i] : top;
+    for (int i = 0; i < CC_CONTROL_BINS; i++) {
+        int bh = (int)(h * lv->bins[i] / top + 0.5);
+        if (bh > h) /* an end bin above the inner ones */
+            bh = h;
+        if (bh < 1 && lv->bins[i] > 0)
+            bh = 1;
+        cc_rect bar = {x + i * bin_w, y + h - bh, bin_w > 1 ? bin_w - 1 : 1, bh};
+        if (i == 0 && lv->clipped_low > 0)
+            fill(r, bar, CC_COLOR_LEVEL_LOW, 255);
+        else if (i == CC_CONTROL_BINS - 1 && lv->clipped_high > 0)
+            fill(r, bar, CC_COLOR_LEVEL_HIGH, 255);
+        else
+            fill(r, bar, CC_COLOR_LEVEL_BAR, 255);
+    }
+}
+
+void cc_render_levels(SDL_Renderer *r, cc_text *txt, cc_rect image,
+                      const cc_control_levels *lv,
+                      char lines[CC_OVERLAY_LEVEL_LINES][CC_OVERLAY_LINE_CAP])
+{
+    if (image.w <= 0 || image.h <= 0)
+        return;
+    int scale = cc_render_text_scale(image.w);
+    int bin_w = 2 * scale, hist_h = 24 * scale, lh = cc_text_height(scale);
+    int w = CC_CONTROL_BINS * bin_w;
+    for (int i = 0; i < CC_OVERLAY_LEVEL_LINES; i++) {
+        int lw = cc_text_width(lines[i], scale);
+        w = lw > w ? lw : w;
+    }
+    int n_lines = lines[1][0] ? 2 : 1;
+    cc_rect box = {image.x, 0, w + 2 * PAD, hist_h + n_lines * lh + 3 * PAD};
+    box.y = image.y + image.h - box.h;
+    SDL_Rect clip = {image.x, image.y, image.w, image.h};
+    SDL_RenderSetClipRect(r, &clip);
+    fill(r, box, 0, 0, 0, 170);
+    draw_histogram(r, box.x + PAD, box.y + PAD, bin_w, hist_h, lv);
+    for (int i = 0; i < n_lines; i++)
+        cc_text_draw(txt, box.x + PAD, box.y + 2 * PAD + hist_h + i * lh, scale, white,
+                     lines[i]);
+    SDL_RenderSetClipRect(r, NULL);
+}
+
 void cc_render_centered(SDL_Renderer *r, cc_text *txt, cc_rect area, int scale,
                         const char *s)
 {

@@ -29,6 +29,20 @@ void cc_render_tile(SDL_Renderer *r, cc_text *txt, const cc_tile *t,
                     char lines[CC_OVERLAY_LINES][CC_OVERLAY_LINE_CAP],
                     const char *banner);
 
+/* Colours of the levels box (L): histogram bars, and the end bins where
+ * pixels clip (black, white). The bars are never gray (R == G != B), which
+ * tests use to find the box. */
+#define CC_COLOR_LEVEL_BAR 210, 210, 150
+#define CC_COLOR_LEVEL_LOW 80, 140, 255
+#define CC_COLOR_LEVEL_HIGH 235, 80, 70
+
+/* A tile's levels in the bottom-left corner of its image: the histogram
+ * of lv (bars scaled to the largest inner bin: an image mostly clipped
+ * still shows the rest) over the lines. */
+void cc_render_levels(SDL_Renderer *r, cc_text *txt, cc_rect image,
+                      const cc_control_levels *lv,
+                      char lines[CC_OVERLAY_LEVEL_LINES][CC_OVERLAY_LINE_CAP]);
+
 /* Text centred in area on a dark box (a banner, or "connecting ..."). */
 void cc_render_centered(SDL_Renderer *r, cc_text *txt, cc_rect area, int scale,
                         const char *s);

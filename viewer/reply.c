@@ -24,6 +24,9 @@ void cc_reply_parse(cc_reply *out, const char *msg, size_t len)
         for (char *p = out->message; *p; p++)
             if ((unsigned char)*p < 0x20 || *p == 0x7f)
                 *p = '?';
+        out->about_control = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(root, "feature")) ||
+                             strncmp(out->message, "set:", 4) == 0 ||
+                             strncmp(out->message, "features:", 9) == 0;
     }
     cJSON_Delete(root);
 }

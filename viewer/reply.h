@@ -3,6 +3,7 @@
 #ifndef CC_VIEWER_REPLY_H
 #define CC_VIEWER_REPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@ typedef struct cc_reply {
     uint64_t time_ns;   /* PONG: the server's wall clock; 0 if absent */
     char message[160];  /* ERROR: the server's reason (control characters
                            replaced: it reaches the log) */
+    bool about_control; /* ERROR: about camera control (a "feature" key, or
+                           a refused set or features message) */
 } cc_reply;
 
 /* Never fails: anything unexpected is CC_REPLY_OTHER. */

@@ -1,9 +1,10 @@
 /* One connection's shared state. What the network thread knows, for the
  * other threads: the current hello (with a generation that changes with
  * every hello), the state of the connection, the server's clock offset and
- * the variant it sends. And what the render thread wants from it: the
- * variant its tiles call for. Guarded by one mutex; read a few times per
- * frame. */
+ * the variant it sends, its cameras' exposure, gain and levels (protocol
+ * 1.2). And what the render thread wants from it: the variant its tiles
+ * call for, levels or not, sets. Guarded by one mutex; read a few times
+ * per frame. */
 #ifndef CC_VIEWER_SESSION_H
 #define CC_VIEWER_SESSION_H
 
@@ -11,8 +12,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "control.h"
 #include "hello.h"
 #include "reconnect.h"
+
+/* Sets the render thread may have waiting for the network thread. */
+#define CC_SESSION_SETS 8
 
 typedef struct cc_session_status {
     cc_conn_state state;
@@ -30,6 +35,23 @@ typedef struct cc_session_status {
     char variant[CC_HELLO_VARIANT_NAME_CAP];
 } cc_session_status;
 
+/* Camera control of one tile's camera (protocol 1.2), as last heard. */
+typedef struct cc_session_camera {
+    bool loaded;            /* a features reply came for this hello */
+    bool online, may_set;   /* may_set: this connection has the operator right */
+    cc_control_number number[CC_CONTROL_N];
+    cc_control_levels levels;
+    uint64_t levels_taken;  /* levels messages for it so far */
+} cc_session_camera;
+
+/* A set the render thread asks for; the newest value of a feature wins. */
+typedef struct cc_session_set {
+    bool pending;
+    unsigned camera;        /* the camera's index (the hello's) */
+    char feature[CC_CONTROL_NAME_CAP];
+    double value;
+} cc_session_set;
+
 typedef struct cc_session {
     SDL_mutex *lock;
     cc_hello hello;
@@ -41,6 +63,12 @@ typedef struct cc_session {
      * or malformed), with the generation it came with: the network thread
      * acknowledges it (flow control, protocol 1.2). */
     uint64_t taken_gen, taken_seq;
+    /* Camera control, by tile (the current hello's order). */
+    cc_session_camera cams[CC_HELLO_MAX_CAMERAS];
+    bool want_levels;       /* the render thread shows levels */
+    cc_session_set sets[CC_SESSION_SETS];
+    char refusal[160];      /* the server's last refusal of a set */
+    uint64_t refusals;
 } cc_session;
 
 int cc_session_init(cc_session *s);
@@ -72,5 +100,26 @@ uint64_t cc_session_wanted_variant(cc_session *s, char name[CC_HELLO_VARIANT_NAM
 /* Decode thread: a bundle was taken. Network thread: the newest taken. */
 void cc_session_set_taken(cc_session *s, uint64_t gen, uint64_t seq);
 void cc_session_taken(cc_session *s, uint64_t *gen, uint64_t *seq);
+/* ---- camera control (control.h) ---- */
+
+/* Network thread: a features, feature or levels message, by the tile of
+ * its camera in the current hello (none: ignored). Returns the tile or -1. */
+int cc_session_control_take(cc_session *s, const cc_control_msg *m);
+/* Network thread: the server refused a set (message for the log and the
+ * status bar). Render thread: the last refusal, and how many so far. */
+void cc_session_set_refusal(cc_session *s, const char *message);
+uint64_t cc_session_refusal(cc_session *s, char *buf, size_t cap);
+
+/* Render thread: tile's camera control, copied. */
+void cc_session_camera_get(cc_session *s, size_t tile, cc_session_camera *out);
+/* Render thread: set tile's exposure or gain to value (the network thread
+ * sends it; the value is shown at once). Returns 0, or -ENOENT when the
+ * camera has no such feature, -ENOSPC when too many sets wait. */
+int cc_session_post_set(cc_session *s, size_t tile, cc_control_which which, double value);
+/* Network thread: the sets waiting, taken (at most max). */
+size_t cc_session_take_sets(cc_session *s, cc_session_set *out, size_t max);
+/* Render thread: levels shown or not; network thread: what it wants. */
+void cc_session_want_levels(cc_session *s, bool on);
+bool cc_session_wanted_levels(cc_session *s);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "bundle_decoder.h"
 #include "clock.h"
+#include "control.h"
 #include "frames.h"
 #include "hello.h"
 #include "log.h"
@@ -62,6 +63,10 @@ typedef struct source {
     uint64_t pick_gen, pick_since_ms;
     char published[CC_HELLO_VARIANT_NAME_CAP];
     uint64_t published_gen;
+    /* Camera control: the tiles whose levels were logged since L, and the
+     * server's refusals shown so far. */
+    bool levels_logged[CC_MAX_TILES];
+    uint64_t refusals_shown;
 } source;
 
 typedef struct viewer {
@@ -79,8 +84,9 @@ typedef struct viewer {
     /* The tile shown alone (source and tile), or solo_src -1: the grid. */
     int solo_src, solo_tile;
     bool paused, quit;
+    bool levels;                 /* L: each tile's levels shown */
     char layout_sig[96];
-    char notice[160];
+    char notice[256];
     uint64_t notice_until_ms;
     /* Layout scratch, one entry per tile of every source. */
     cc_size sizes[CC_VIEWER_MAX_URLS * CC_MAX_TILES];
@@ -468,6 +474,24 @@ static void log_tile_state(source *s, size_t i, int number, cc_tile_status st,
                  st == CC_TILE_LIVE ? "live" : banner);
 }
 
+/* L: the tile's histogram and clipped shares, once its levels came (the
+ * first of them since L logged). */
+static void draw_levels(viewer *v, source *s, size_t i, int number)
+{
+    cc_session_camera cam;
+    cc_session_camera_get(&s->session, i, &cam);
+    if (!cam.levels.have)
+        return;
+    char lines[CC_OVERLAY_LEVEL_LINES][CC_OVERLAY_LINE_CAP];
+    cc_overlay_levels(&cam, lines);
+    cc_render_levels(v->ren, &v->text, s->tiles[i].image, &cam.levels, lines);
+    if (!s->levels_logged[i]) {
+        s->levels_logged[i] = true;
+        cc_vlog_info("tile %d %s: levels: %s%s%s", number, s->names[i], lines[0],
+                     lines[1][0] ? "; " : "", lines[1]);
+    }
+}
+
 static void draw_tile(viewer *v, source *s, size_t i, int number, uint64_t now_ms)
 {
     cc_tile *t = &s->tiles[i];
@@ -501,6 +525,8 @@ static void draw_tile(viewer *v, source *s, size_t i, int number, uint64_t now_m
     };
     cc_overlay_tile(&in, lines);
     cc_render_tile(v->ren, &v->text, t, lines, banner);
+    if (v->levels && s->hello.control)
+        draw_levels(v, s, i, number);
 }
 
 static void draw_status(viewer *v, cc_rect bar, uint64_t now_ms)
@@ -631,6 +657,121 @@ static void toggle_pause(viewer *v)
     cc_vlog_info("%s", v->paused ? "paused" : "resumed");
 }
 
+/* ---- camera control keys: L levels, E exposure, G gain ---- */
+
+static void toggle_levels(viewer *v, uint64_t now_ms)
+{
+    v->levels = !v->levels;
+    bool offered = false;
+    for (size_t k = 0; k < v->n_src; k++) {
+        source *s = &v->src[k];
+        cc_session_want_levels(&s->session, v->levels);
+        memset(s->levels_logged, 0, sizeof s->levels_logged);
+        offered |= s->hello.control;
+    }
+    cc_net_kick(&v->net);
+    const char *msg = !v->levels ? "levels off"
+                      : offered ? "levels on"
+                                : "levels on: no server offers them (camcastd 1.2 does)";
+    cc_vlog_info("%s", msg);
+    notice(v, now_ms, msg);
+}
+
+/* The tile the E and G keys act on: the one shown alone, else the one
+ * under the mouse pointer. */
+static bool key_tile(viewer *v, source **src, size_t *tile)
+{
+    if (v->solo_src >= 0) {
+        *src = &v->src[v->solo_src];
+        *tile = (size_t)v->solo_tile;
+        return *tile < (*src)->n_tiles;
+    }
+    int x, y, win_w, win_h, out_w, out_h;
+    SDL_GetMouseState(&x, &y);
+    SDL_GetWindowSize(v->win, &win_w, &win_h);
+    SDL_GetRendererOutputSize(v->ren, &out_w, &out_h);
+    if (win_w > 0 && win_h > 0) { /* window points to framebuffer pixels (HiDPI) */
+        x = (int)((int64_t)x * out_w / win_w);
+        y = (int)((int64_t)y * out_h / win_h);
+    }
+    for (size_t k = 0; k < v->n_src; k++)
+        for (size_t i = 0; i < v->src[k].n_tiles; i++) {
+            cc_rect c = v->src[k].tiles[i].cell;
+            if (c.w > 0 && x >= c.x && x < c.x + c.w && y >= c.y && y < c.y + c.h) {
+                *src = &v->src[k];
+                *tile = i;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Why tile's f cannot be stepped now into msg, or false when it can. */
+static bool cannot_step(const source *s, size_t tile, const cc_session_camera *cam,
+                        const char *what, char *msg, size_t cap)
+{
+    const char *name = s->names[tile];
+    const cc_control_number *f = &cam->number[what[0] == 'e' ? CC_CONTROL_EXPOSURE
+                                                             : CC_CONTROL_GAIN];
+    if (!s->hello.control)
+        snprintf(msg, cap, "%s: the server offers no camera control", name);
+    else if (!cam->loaded)
+        snprintf(msg, cap, "%s: camera settings not known yet", name);
+    else if (!f->known)
+        snprintf(msg, cap, "%s: the camera offers no %s", name, what);
+    else if (!cam->may_set)
+        snprintf(msg, cap, "%s: view only (the operator right: --token-file with the "
+                 "control token)", name);
+    else if (!cam->online)
+        snprintf(msg, cap, "%s: camera offline", name);
+    else if (!f->writable)
+        snprintf(msg, cap, "%s: %s %s", name, f->name, f->why[0] ? f->why : "locked");
+    else
+        return false;
+    return true;
+}
+
+static void step_feature(viewer *v, cc_control_which which, int dir, uint64_t now_ms)
+{
+    const char *what = which == CC_CONTROL_EXPOSURE ? "exposure" : "gain";
+    char msg[200];
+    source *s;
+    size_t tile;
+    cc_session_camera cam;
+    double value;
+    if (!key_tile(v, &s, &tile)) {
+        snprintf(msg, sizeof msg, "%s: show a camera alone (1-9) or point at it", what);
+    } else if (cc_session_camera_get(&s->session, tile, &cam),
+               !cannot_step(s, tile, &cam, what, msg, sizeof msg)) {
+        const cc_control_number *f = &cam.number[which];
+        char from[48], to[48];
+        cc_control_format(from, sizeof from, f, f->value);
+        if (!cc_control_step(f, which, dir, &value)) {
+            snprintf(msg, sizeof msg, "%s: %s %s is at its %s", s->names[tile], f->name,
+                     from, dir > 0 ? "maximum" : "minimum");
+        } else if (cc_session_post_set(&s->session, tile, which, value) < 0) {
+            snprintf(msg, sizeof msg, "%s: too many settings waiting", s->names[tile]);
+        } else {
+            cc_control_format(to, sizeof to, f, value);
+            snprintf(msg, sizeof msg, "%s: %s %s -> %s", s->names[tile], f->name, from, to);
+            cc_net_kick(&v->net);
+        }
+    }
+    cc_vlog_info("%s", msg);
+    notice(v, now_ms, msg);
+}
+
+/* A set the server refused (the network thread logged it): on the bar. */
+static void show_refusals(viewer *v, source *s, uint64_t now_ms)
+{
+    char msg[160];
+    uint64_t n = cc_session_refusal(&s->session, msg, sizeof msg);
+    if (n != s->refusals_shown) {
+        s->refusals_shown = n;
+        notice(v, now_ms, msg);
+    }
+}
+
 /* Key 1-9: the tile of that number in the grid, whichever server's. */
 static void show_alone(viewer *v, size_t number)
 {
@@ -644,8 +785,10 @@ static void show_alone(viewer *v, size_t number)
     }
 }
 
-static void on_key(viewer *v, SDL_Keycode key, uint64_t now_ms)
+static void on_key(viewer *v, SDL_Keysym keysym, uint64_t now_ms)
 {
+    SDL_Keycode key = keysym.sym;
+    int dir = keysym.mod & KMOD_SHIFT ? -1 : 1; /* E, G up; with Shift, down */
     if (key == SDLK_q || key == SDLK_ESCAPE)
         v->quit = true;
     else if (key == SDLK_f)
@@ -658,6 +801,12 @@ static void on_key(viewer *v, SDL_Keycode key, uint64_t now_ms)
         v->solo_src = -1;
     else if (key >= SDLK_1 && key <= SDLK_9)
         show_alone(v, (size_t)(key - SDLK_1));
+    else if (key == SDLK_l)
+        toggle_levels(v, now_ms);
+    else if (key == SDLK_e)
+        step_feature(v, CC_CONTROL_EXPOSURE, dir, now_ms);
+    else if (key == SDLK_g)
+        step_feature(v, CC_CONTROL_GAIN, dir, now_ms);
 }
 
 static void handle_event(viewer *v, const SDL_Event *ev, uint64_t now_ms)
@@ -665,7 +814,7 @@ static void handle_event(viewer *v, const SDL_Event *ev, uint64_t now_ms)
     if (ev->type == SDL_QUIT)
         v->quit = true; /* also SIGINT and SIGTERM, through SDL */
     else if (ev->type == SDL_KEYDOWN && !ev->key.repeat)
-        on_key(v, ev->key.keysym.sym, now_ms);
+        on_key(v, ev->key.keysym, now_ms);
     else if (ev->type == v->wake_event)
         SDL_AtomicSet(&v->wake_pending, 0);
 }
@@ -721,6 +870,7 @@ static void run_loop(viewer *v)
             source *s = &v->src[k];
             s->st = cc_session_get_status(&s->session);
             sync_hello(v, s, now_ms);
+            show_refusals(v, s, now_ms);
             if (!v->paused)
                 take_frames(v, s, base, now_ms);
             base += s->n_tiles;

@@ -429,10 +429,14 @@ class FakeServer:
             async for m in ws:
                 msg = json.loads(m)
                 self.controls.append(msg)
-                if msg.get("type") == "ping":
-                    await ws.send(json.dumps({"type": "pong", "time_ns": time.time_ns()}))
+                await self.on_control(ws, msg)
         except websockets.ConnectionClosed:
             pass
+
+    async def on_control(self, ws, msg):
+        """A control message from the page (a subclass answers more)."""
+        if msg.get("type") == "ping":
+            await ws.send(json.dumps({"type": "pong", "time_ns": time.time_ns()}))
 
     async def process_request(self, path, headers):
         if "upgrade" in headers.get("Connection", "").lower():
@@ -667,6 +671,27 @@ async def rebinding(b, binary):
         d.kill()
 
 
+def check_clean(b):
+    """No uncaught exception in the page, no console error but the
+    expected connection failures (a CSP violation is a console error)."""
+    T.check(not b.exceptions, f"uncaught exceptions in the page: {b.exceptions}")
+    unexpected = [e for e in b.console_errors
+                  if not any(x in e for x in EXPECTED_CONSOLE)]
+    T.check(not unexpected, f"console errors: {unexpected}")
+    T.log(f"no page exception; console errors, all expected: {len(b.console_errors)}")
+
+
+def chromium_main(run):
+    """main(binary) for a test whose run(binary) drives Chromium."""
+    def main(binary):
+        T.check(shutil.which(B.CHROMIUM) is not None,
+                f"{B.CHROMIUM} not found (scripts/install-deps.sh installs Debian's chromium)")
+        start = time.monotonic()
+        asyncio.run(run(binary))
+        T.log(f"done in {time.monotonic() - start:.1f} s")
+    return main
+
+
 async def run(binary):
     async with B.Browser(width=1280, height=720, log=T.log, extra_flags=[RESOLVE]) as b:
         try:
@@ -677,19 +702,10 @@ async def run(binary):
             await rebinding(b, binary)
         except B.CDPError as e:
             T.fail(f"chromium: {e}")
-        T.check(not b.exceptions, f"uncaught exceptions in the page: {b.exceptions}")
-        unexpected = [e for e in b.console_errors
-                      if not any(x in e for x in EXPECTED_CONSOLE)]
-        T.check(not unexpected, f"console errors: {unexpected}")
-        T.log(f"no page exception; console errors, all expected: {len(b.console_errors)}")
+        check_clean(b)
 
 
-def main(binary):
-    T.check(shutil.which(B.CHROMIUM) is not None,
-            f"{B.CHROMIUM} not found (scripts/install-deps.sh installs Debian's chromium)")
-    start = time.monotonic()
-    asyncio.run(run(binary))
-    T.log(f"done in {time.monotonic() - start:.1f} s")
+main = chromium_main(run)
 
 
 if __name__ == "__main__":

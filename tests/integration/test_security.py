@@ -11,7 +11,8 @@ does, raw sockets for what a hostile client does.
     a file of another owner stops the daemon before it starts, naming the
     file, line and key; put in place of a good one, a reload (SIGHUP) is
     refused and the daemon goes on answering (a FIFO does not hang it).
-  - The page's files (scripts, style, worker) need no token and carry
+  - The page's files (style, modules followed through their imports,
+    worker) are served with their content types, need no token and carry
     none; the page opened with ?token= is served Cache-Control: no-store.
   - DNS rebinding: a Host that is not an IP address, localhost or on
     server_names gets 421 on every path but /healthz (the stream before
@@ -167,16 +168,44 @@ def check_token(binary):
         T.log("token absent from the log, /stats and /metrics; refusals logged once")
 
 
+# What a page's file loads: <script src>, <link href>, ES module imports
+# ("./x.js", relative: the page has no build step), new Worker("x.js").
+PAGE_REFS = re.compile(rb'(?:src|href)="([^"?:]+)"|(?:from|import) "\./([^"]+)"|'
+                       rb'new Worker\("([^"?]+)"')
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def page_files(port, page):
+    """Every file the page loads, followed from its HTML through the module
+    imports, each fetched once without the token: {path: (status, headers,
+    body)}."""
+    files, todo = {}, [page]
+    while todo:
+        for m in PAGE_REFS.finditer(todo.pop()):
+            path = "/" + next(g for g in m.groups() if g).decode()
+            if path not in files:
+                status, headers, body, _ = get(port, path)
+                files[path] = (status, headers, body)
+                todo.append(body)
+    return files
+
+
 def check_assets(binary):
-    """The page's files need no token and never carry it; the page opened
-    with ?token= is kept in no cache (its URL, with the token, would be the
-    key)."""
+    """The page's files (every one its HTML and modules load) are served
+    with their content type, need no token and never carry it; the page
+    opened with ?token= is kept in no cache (its URL, with the token, would
+    be the key)."""
     config = T.make_config(server(token_file=token_file()), SMALL)
     with T.Daemon(binary, config) as d:
-        for name in ("/camcast.js", "/framebundle.js", "/decode-worker.js", "/camcast.css"):
-            status, headers, body, _ = get(d.port, name)
+        files = page_files(d.port, get(d.port, f"/?token={TOKEN_Q}")[2])
+        for name in ("/camcast.js", "/framebundle.js", "/decode-worker.js", "/camcast.css",
+                     "/connection.js", "/grid.js", "/overlays.js"):
+            T.check(name in files, f"the page does not load {name}: {sorted(files)}")
+        for name, (status, headers, body) in sorted(files.items()):
             T.check_eq(status, 200, f"{name} without the token")
             T.check_eq(headers.get("cache-control"), "no-cache", f"{name} Cache-Control")
+            T.check_eq(headers.get("content-type"), CONTENT_TYPES[os.path.splitext(name)[1]],
+                       f"{name} Content-Type")
             T.check(b"{{query}}" not in body and b"token=" + TOKEN_Q.encode() not in body,
                     f"{name} carries no token")
         T.check_eq(get(d.port, "/")[0], 401, "the page without the token")
@@ -194,8 +223,9 @@ def check_assets(binary):
         status, headers, _, _ = get(d.port, "/camcast.js?token=" + TOKEN_Q)
         T.check_eq(headers.get("cache-control"), "no-store", "a file asked for with a query")
         T.check_eq(d.stop(), 0, "exit status")
-    T.log("page files without the token (no-cache); /?token= no-store, its body and "
-          "URLs without the token")
+    T.log(f"page files ({len(files)}, followed through the module imports) without the "
+          "token (no-cache, their content types); /?token= no-store, its body and URLs "
+          "without the token")
 
 
 def refused_at_start(binary, path, why, what):

@@ -38,8 +38,29 @@ static void good_hello(void)
     CHECK(h.cameras[0].online);
     CHECK_STR_CONTAINS(h.cameras[1].name, "center");
     CHECK_STR_CONTAINS(h.cameras[1].pixel_format, "RGB8");
+    CHECK(!h.control); /* no "extensions": a 1.1 server */
     cc_hello_destroy(&h);
     CHECK(h.cameras == NULL && h.n_cameras == 0);
+}
+
+/* 1.2: "extensions" lists "control" (camera control and levels). */
+static void extensions_control(void)
+{
+    static const char *const texts[] = {
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"window\",\"control\"],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"controls\",1,null],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":{\"x\":\"control\"},"
+        "\"cameras\":[]}",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        cc_hello h;
+        char err[128];
+        CHECK_EQ_INT(parse(&h, texts[i], err, sizeof err), 0);
+        CHECK(h.control == (i == 0));
+        cc_hello_destroy(&h);
+    }
 }
 
 static void extra_fields_ignored(void)
@@ -62,9 +83,9 @@ static void extra_fields_ignored(void)
     cc_hello_destroy(&h);
 }
 
-/* Protocol 1.2: the extensions the server offers; only "window" is used,
- * and a list that is not one of strings offers nothing. */
-static void extensions(void)
+/* Protocol 1.2: "window" among the extensions (flow control); a list
+ * that is not one of strings offers nothing. */
+static void extensions_window(void)
 {
     static const char *const texts[] = {
         "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"sync\",\"window\"],"
@@ -336,8 +357,9 @@ static void empty_camera_list(void)
 int main(void)
 {
     RUN(good_hello);
+    RUN(extensions_control);
     RUN(extra_fields_ignored);
-    RUN(extensions);
+    RUN(extensions_window);
     RUN(offline_flag);
     RUN(missing_fields);
     RUN(invalid_values);

@@ -6,10 +6,11 @@
   - Bmp: reads the 32-bit BMP files SDL_SaveBMP writes; pixel statistics.
   - Xvfb: a private X server on a free display (-displayfd), for a real
     window without a screen.
-  - XKeys: key presses into that server through the XTEST extension.
+  - XKeys: key presses into that server through the XTEST extension, and
+    what its screen shows (XGetImage).
   - XWindows: finds a top-level window by its title and grabs what it
-    shows (XGetImage), for a program whose own --screenshot would not tell
-    what reaches the screen (camcast-viewer.exe under Wine).
+    shows, for a program whose own --screenshot would not tell what
+    reaches the screen (camcast-viewer.exe under Wine).
 
 The daemon side (Daemon, make_config, camera, server_section, TurboJPEG)
 comes from tests/integration/cc_testlib.py.
@@ -343,53 +344,14 @@ class Xvfb:
         return False
 
 
-class XKeys:
-    """Key presses through XTEST, into the window under the pointer (no
-    window manager runs, so focus follows the pointer)."""
-
-    def __init__(self, display):
-        self.x11 = ctypes.CDLL("libX11.so.6")
-        self.xtst = ctypes.CDLL("libXtst.so.6")
-        self.x11.XOpenDisplay.restype = ctypes.c_void_p
-        self.x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        self.x11.XStringToKeysym.restype = ctypes.c_ulong
-        self.x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
-        self.x11.XKeysymToKeycode.restype = ctypes.c_ubyte
-        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-        self.x11.XFlush.argtypes = [ctypes.c_void_p]
-        self.x11.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        self.x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
-        self.xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint,
-                                                ctypes.c_int, ctypes.c_ulong]
-        self.xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int,
-                                                   ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
-        self.dpy = self.x11.XOpenDisplay(display.encode())
-        check(self.dpy, f"cannot open X display {display}")
-
-    def pointer_to(self, x, y):
-        self.xtst.XTestFakeMotionEvent(self.dpy, 0, x, y, 0)
-        self.x11.XSync(self.dpy, 0)
-
-    def press(self, keysym):
-        code = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(keysym.encode()))
-        check(code != 0, f"no keycode for {keysym}")
-        self.xtst.XTestFakeKeyEvent(self.dpy, code, 1, 0)
-        self.xtst.XTestFakeKeyEvent(self.dpy, code, 0, 0)
-        self.x11.XSync(self.dpy, 0)
-
-    def close(self):
-        if self.dpy:
-            self.x11.XCloseDisplay(self.dpy)
-            self.dpy = None
-
-
-class _XImage(ctypes.Structure):
-    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("xoffset", ctypes.c_int),
-                ("format", ctypes.c_int), ("data", ctypes.c_void_p),
-                ("byte_order", ctypes.c_int), ("bitmap_unit", ctypes.c_int),
-                ("bitmap_bit_order", ctypes.c_int), ("bitmap_pad", ctypes.c_int),
-                ("depth", ctypes.c_int), ("bytes_per_line", ctypes.c_int),
-                ("bits_per_pixel", ctypes.c_int)]
+class XImage(ctypes.Structure):
+    """The head of Xlib's XImage (Xlib.h), up to what is read here."""
+    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int),
+                ("xoffset", ctypes.c_int), ("format", ctypes.c_int),
+                ("data", ctypes.c_void_p), ("byte_order", ctypes.c_int),
+                ("bitmap_unit", ctypes.c_int), ("bitmap_bit_order", ctypes.c_int),
+                ("bitmap_pad", ctypes.c_int), ("depth", ctypes.c_int),
+                ("bytes_per_line", ctypes.c_int), ("bits_per_pixel", ctypes.c_int)]
 
 
 class _XWindowAttributes(ctypes.Structure):
@@ -406,21 +368,27 @@ class _XWindowAttributes(ctypes.Structure):
                 ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p)]
 
 
-class Shot:
-    """What a window showed: 32-bit pixels (XRGB), .pixel(x, y) as Bmp."""
+class XShot:
+    """Pixels grabbed from the X server (XKeys.grab, XWindows.grab), in the
+    coordinates they were grabbed in, read as Bmp's are (pixel(),
+    region_stats())."""
 
-    def __init__(self, w, h, data, stride):
-        self.w, self.h, self.data, self.stride = w, h, data, stride
+    def __init__(self, img, x0, y0):
+        check(img.bits_per_pixel == 32 and img.byte_order == 0,
+              f"XImage of {img.bits_per_pixel} bits per pixel, byte order {img.byte_order}")
+        self.x0, self.y0, self.w, self.h = x0, y0, img.width, img.height
+        self.stride = img.bytes_per_line
+        self.data = ctypes.string_at(img.data, self.stride * img.height)
 
     def pixel(self, x, y):
-        v = struct.unpack_from("<I", self.data, y * self.stride + x * 4)[0]
-        return ((v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF)
+        at = (y - self.y0) * self.stride + (x - self.x0) * 4
+        b, g, r = self.data[at], self.data[at + 1], self.data[at + 2]  # BGRX, LSB first
+        return (r, g, b)
 
 
-class XWindows:
-    """The top-level windows of an X display (no window manager runs)."""
+class _XDisplay:
+    """An Xlib connection to a display: the top-level windows and grabs."""
 
-    IS_VIEWABLE = 2
     Z_PIXMAP = 2
 
     def __init__(self, display):
@@ -433,18 +401,114 @@ class XWindows:
                                  ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong),
                                  ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)),
                                  ctypes.POINTER(ctypes.c_uint)]
-        x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
-                                 ctypes.POINTER(ctypes.c_void_p)]
-        x.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
-                                           ctypes.POINTER(_XWindowAttributes)]
-        x.XGetImage.restype = ctypes.POINTER(_XImage)
+        x.XGetImage.restype = ctypes.POINTER(XImage)
         x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
                                 ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
-        x.XDestroyImage.argtypes = [ctypes.POINTER(_XImage)]
+        x.XDestroyImage.argtypes = [ctypes.POINTER(XImage)]
         x.XFree.argtypes = [ctypes.c_void_p]
+        x.XSync.argtypes = [ctypes.c_void_p, ctypes.c_int]
         x.XCloseDisplay.argtypes = [ctypes.c_void_p]
         self.dpy = x.XOpenDisplay(display.encode())
         check(self.dpy, f"cannot open X display {display}")
+
+    def _top_windows(self):
+        """The root's children, as a list of window ids."""
+        root, parent = ctypes.c_ulong(), ctypes.c_ulong()
+        kids, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+        check(self.x11.XQueryTree(self.dpy, self.x11.XDefaultRootWindow(self.dpy),
+                                  ctypes.byref(root), ctypes.byref(parent),
+                                  ctypes.byref(kids), ctypes.byref(n)), "XQueryTree")
+        try:
+            return [kids[i] for i in range(n.value)]
+        finally:
+            if kids:
+                self.x11.XFree(kids)
+
+    def _grab(self, drawable, x, y, w, h, x0, y0):
+        img = self.x11.XGetImage(self.dpy, drawable, x, y, w, h, 0xFFFFFFFF, self.Z_PIXMAP)
+        check(img, f"XGetImage of {drawable:#x} at {(x, y, w, h)} failed")
+        try:
+            return XShot(img.contents, x0, y0)
+        finally:
+            self.x11.XDestroyImage(img)
+
+    def close(self):
+        if self.dpy:
+            self.x11.XCloseDisplay(self.dpy)
+            self.dpy = None
+
+
+class XKeys(_XDisplay):
+    """Key presses through XTEST, into the window under the pointer (no
+    window manager runs, so focus follows the pointer), and what the
+    screen shows."""
+
+    def __init__(self, display):
+        super().__init__(display)
+        self.xtst = ctypes.CDLL("libXtst.so.6")
+        self.x11.XStringToKeysym.restype = ctypes.c_ulong
+        self.x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        self.x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+        self.x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        self.x11.XGetGeometry.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + \
+            [ctypes.c_void_p] * 7
+        self.xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint,
+                                                ctypes.c_int, ctypes.c_ulong]
+        self.xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int,
+                                                   ctypes.c_int, ctypes.c_int, ctypes.c_ulong]
+
+    def pointer_to(self, x, y):
+        self.xtst.XTestFakeMotionEvent(self.dpy, 0, x, y, 0)
+        self.x11.XSync(self.dpy, 0)
+
+    def _code(self, keysym):
+        code = self.x11.XKeysymToKeycode(self.dpy, self.x11.XStringToKeysym(keysym.encode()))
+        check(code != 0, f"no keycode for {keysym}")
+        return code
+
+    def press(self, keysym, shift=False):
+        code = self._code(keysym)
+        if shift:
+            self.xtst.XTestFakeKeyEvent(self.dpy, self._code("Shift_L"), 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.dpy, code, 1, 0)
+        self.xtst.XTestFakeKeyEvent(self.dpy, code, 0, 0)
+        if shift:
+            self.xtst.XTestFakeKeyEvent(self.dpy, self._code("Shift_L"), 0, 0)
+        self.x11.XSync(self.dpy, 0)
+
+    def window_origin(self, width, height):
+        """Where the top-level window of that size is on the screen (the
+        viewer's: without a window manager SDL places it itself)."""
+        for win in self._top_windows():
+            r = ctypes.c_ulong()
+            x, y = ctypes.c_int(), ctypes.c_int()
+            w, h, bw, depth = (ctypes.c_uint() for _ in range(4))
+            if (self.x11.XGetGeometry(self.dpy, win, ctypes.byref(r), ctypes.byref(x),
+                                      ctypes.byref(y), ctypes.byref(w), ctypes.byref(h),
+                                      ctypes.byref(bw), ctypes.byref(depth)) and
+                    (w.value, h.value) == (width, height)):
+                return x.value, y.value
+        fail(f"no {width}x{height} window on the screen")
+
+    def grab(self, rect):
+        """What the screen shows in rect (x, y, w, h on the screen): an
+        XShot."""
+        x, y, w, h = rect
+        return self._grab(self.x11.XDefaultRootWindow(self.dpy), x, y, w, h, x, y)
+
+
+class XWindows(_XDisplay):
+    """The top-level windows of an X display (no window manager runs), found
+    by title."""
+
+    IS_VIEWABLE = 2
+
+    def __init__(self, display):
+        super().__init__(display)
+        self.x11.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                        ctypes.POINTER(ctypes.c_void_p)]
+        self.x11.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                                  ctypes.POINTER(_XWindowAttributes)]
 
     def _title(self, win):
         name = ctypes.c_void_p()
@@ -459,19 +523,12 @@ class XWindows:
         -> (window, width, height); fails after timeout seconds."""
         deadline = time.monotonic() + timeout
         while True:
-            root, parent = ctypes.c_ulong(), ctypes.c_ulong()
-            kids, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
-            self.x11.XQueryTree(self.dpy, self.x11.XDefaultRootWindow(self.dpy),
-                                ctypes.byref(root), ctypes.byref(parent), ctypes.byref(kids),
-                                ctypes.byref(n))
             found = None
-            for i in range(n.value):
+            for win in self._top_windows():
                 a = _XWindowAttributes()
-                self.x11.XGetWindowAttributes(self.dpy, kids[i], ctypes.byref(a))
-                if a.map_state == self.IS_VIEWABLE and self._title(kids[i]).startswith(title_prefix):
-                    found = (kids[i], a.width, a.height)
-            if kids:
-                self.x11.XFree(kids)
+                self.x11.XGetWindowAttributes(self.dpy, win, ctypes.byref(a))
+                if a.map_state == self.IS_VIEWABLE and self._title(win).startswith(title_prefix):
+                    found = (win, a.width, a.height)
             if found:
                 return found
             if time.monotonic() > deadline:
@@ -479,20 +536,9 @@ class XWindows:
             time.sleep(0.2)
 
     def grab(self, win, w, h):
-        img = self.x11.XGetImage(self.dpy, win, 0, 0, w, h, 0xFFFFFFFF, self.Z_PIXMAP)
-        check(img, f"XGetImage of window {win:#x} failed")
-        try:
-            i = img.contents
-            check(i.bits_per_pixel == 32, f"{i.bits_per_pixel} bits per pixel, expected 32")
-            data = ctypes.string_at(i.data, i.bytes_per_line * i.height)
-            return Shot(i.width, i.height, data, i.bytes_per_line)
-        finally:
-            self.x11.XDestroyImage(img)
-
-    def close(self):
-        if self.dpy:
-            self.x11.XCloseDisplay(self.dpy)
-            self.dpy = None
+        """What window win shows (its w x h pixels from its corner): an
+        XShot in the window's coordinates."""
+        return self._grab(win, 0, 0, w, h, 0, 0)
 
 
 # ---------------------------------------------------------------------------
