@@ -6,7 +6,7 @@ and comes back.
 The cameras are Aravis' arv-fake-gv-camera-0.8, one process each on
 127.0.0.2, .3 and .4, with serials GV01..GV03, in a private network namespace
 (the script re-runs itself under `unshare -n`, which needs root; without root
-or the tools it exits 77, "skipped"). The daemon finds them by serial number,
+or the tools, ffmpeg included in a build with RTSP, it exits 77, "skipped"). The daemon finds them by serial number,
 by IP address and by Aravis id.
 
 Checks:
@@ -15,14 +15,15 @@ Checks:
     frame_id;
   - /healthz: 200, then 503 naming the killed camera, then 200 again;
   - one camera process is killed: the daemon logs it offline ("no frame for
-    1000 ms"), no entry of it is muxed after that, the other two keep
+    1000 ms"), no entry of it is muxed and /stats counts no frame grabbed
+    from it after that, the other two keep
     streaming, and a client connecting now gets a hello with that camera
     "online": false and the others true;
   - the camera process is started again: within 15 s the daemon logs it
     online again, its entries come back (frame_ids still growing), and a new
     client's hello has all three online;
   - SIGHUP with the same file: the daemon logs all three kept running, none
-    is reopened (no online/offline line), and all stream on within 5 s;
+    is reopened (no online/offline line), and all stream on;
   - SIGTERM: the daemon exits 0 and logs each camera's transport counters
     (buffers completed, ...).
   - With RTSP (CC_TEST_RTSP=1, set by meson when camcastd has it): an RTSP
@@ -61,7 +62,7 @@ CAMS = [
 ]
 LOST = 1  # index of the camera that is killed and restarted
 BACK_WITHIN = 15.0
-RTSP = os.environ.get("CC_TEST_RTSP") == "1" and shutil.which("ffmpeg") is not None
+RTSP = os.environ.get("CC_TEST_RTSP") == "1"
 RTSP_URL = "rtsp://127.0.0.1:8554/"  # the namespace is private: a fixed port
 RTSP_CONFIG = "\n[rtsp]\nlisten = 127.0.0.1\nport = 8554\n"
 
@@ -105,7 +106,8 @@ def enter_netns(binary):
     """Re-runs this script in a private network namespace, once."""
     if os.environ.get("CC_IN_NETNS") == "1":
         return
-    missing = [t for t in ("unshare", "ip", FAKE) if shutil.which(t) is None]
+    missing = [t for t in ("unshare", "ip", FAKE) + (("ffmpeg",) if RTSP else ())
+               if shutil.which(t) is None]
     if os.geteuid() != 0 or missing:
         print(f"SKIP: needs root and {', '.join(missing) or 'unshare'} "
               f"(euid {os.geteuid()})", flush=True)
@@ -160,10 +162,29 @@ class FakeCamera:
 
 class Reader:
     """Reads every bundle of one client in the background; keeps the hellos
-    a reload sends."""
+    a reload sends. Whatever stops it (a bad bundle, a closed connection)
+    is raised by the next wait and when it is stopped."""
 
     def __init__(self, ws, n):
         self.ws, self.n, self.bundles, self.hellos = ws, n, [], []
+        self.task = None
+
+    def start(self):
+        self.task = asyncio.create_task(self.run())
+
+    def check(self):
+        if self.task.done():
+            self.task.result()  # its exception
+            T.fail("the background reader stopped")
+
+    async def stop(self):
+        """Ends the reader; raises what stopped it, if anything did."""
+        if not self.task.done():
+            self.task.cancel()
+        try:
+            await self.task
+        except asyncio.CancelledError:
+            pass
 
     async def run(self):
         while True:
@@ -180,6 +201,7 @@ class Reader:
     async def wait_entries(self, cams, count, after_ns, timeout):
         deadline = time.monotonic() + timeout
         while any(len(self.entries(c, after_ns)) < count for c in cams):
+            self.check()
             if time.monotonic() > deadline:
                 have = {c: len(self.entries(c, after_ns)) for c in cams}
                 T.fail(f"fewer than {count} entries per camera within {timeout:.0f} s: {have}")
@@ -220,6 +242,24 @@ def check_growing(reader, i):
             f"camera {i}: frame_ids do not only grow: {ids}")
 
 
+def grabbed(d, i):
+    """Camera i's frames_grabbed in /stats."""
+    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
+    status, _, body, _ = T.http_request(d.port, req, what="GET /stats")
+    T.check_eq(status, 200, "/stats status")
+    return json.loads(body)["cameras"][i]["frames_grabbed"]
+
+
+async def wait_frames(players, want, what, timeout=20):
+    """Each RTSP reader has counted at least want[i] frames (bounded)."""
+    deadline = time.monotonic() + timeout
+    while any(p.frames < w for p, w in zip(players, want)):
+        T.check(time.monotonic() < deadline,
+                f"{what}: {[p.frames for p in players]} frames within {timeout} s, want "
+                f"{want}")
+        await asyncio.sleep(0.1)
+
+
 async def wait_line(d, pattern, timeout, start=0):
     return await asyncio.to_thread(d.wait_for_line, pattern, timeout, start)
 
@@ -233,26 +273,23 @@ async def scenario(d, fakes, tj):
     async with T.ws_connect(d.uri("/stream")) as ws:
         await T.recv(ws, what="the hello")
         reader = Reader(ws, len(cams))
-        task = asyncio.create_task(reader.run())
+        reader.start()
         try:
             await reader.wait_entries(range(3), 5, 0, 20)
             check_images(reader, cams, tj)
             T.log("three GigE Vision cameras stream their ramps")
             players = [RtspReader("c1", 120), RtspReader("c2", 120)] if RTSP else []
             if players:
-                await asyncio.sleep(3)
-                T.check(all(p.frames > 0 for p in players),
-                        f"RTSP readers of c1, c2 before the loss: {[p.frames for p in players]}")
+                await wait_frames(players, [1, 1], "RTSP readers of c1, c2 before the loss")
 
             n0 = d.line_count()
             fakes[LOST].kill()
-            # Dead and reaped: packets already queued to us still count.
-            kill_ns = time.time_ns() + 100_000_000
             T.log(f"killed fake camera {SERIALS[LOST]}")
             m = await wait_line(d, r"camera c2: offline: (.*)", 10, n0)
             T.check(m is not None, "no 'camera c2: offline' line within 10 s of the kill")
             T.check("no frame for 1000 ms" in m.group(1), f"offline reason: {m.group(0)!r}")
             offline_ns = time.time_ns()
+            grabbed_offline = grabbed(d, LOST)
             T.log(f"daemon: {m.group(0)}")
 
             online = await hello_online(d)
@@ -260,8 +297,6 @@ async def scenario(d, fakes, tj):
             status, body = health(d)
             T.check(status == 503 and "c2" in body, f"/healthz with c2 gone: {status} {body!r}")
             await reader.wait_entries([0, 2], 10, offline_ns, 15)
-            late = [e for e in reader.entries(LOST) if e.capture_time_ns > kill_ns]
-            T.check(not late, f"entries of the killed camera captured after the kill: {late}")
             T.check(not reader.entries(LOST, offline_ns),
                     "the killed camera still had entries after it was reported offline")
             T.log("c1 and c3 keep streaming; c2 has no entries and is offline in the hello")
@@ -275,10 +310,11 @@ async def scenario(d, fakes, tj):
                                    "within 30 s")
             await reader.wait_entries([0, 2], 10, time.time_ns(), 15)
             T.check(d.alive(), "the daemon died while c2 was gone")
+            T.check_eq(grabbed(d, LOST), grabbed_offline,
+                       "frames grabbed from c2 since it was reported offline (/stats)")
             if players:
-                before = players[0].frames
-                await asyncio.sleep(2)
-                T.check(players[0].frames > before, "the RTSP reader of c1 while c2 is gone")
+                await wait_frames(players[:1], [players[0].frames + 1],
+                                  "the RTSP reader of c1 while c2 is gone")
             n1 = d.line_count()
             restart = time.monotonic()
             fakes[LOST].start()
@@ -313,7 +349,7 @@ async def scenario(d, fakes, tj):
                                    r"kept running: c1, c2, c3$", 10, n2)
             T.check(m is not None, "no 'reloaded ... kept running: c1, c2, c3' line")
             reload_ns = time.time_ns()
-            await reader.wait_entries(range(3), 5, reload_ns, 5)
+            await reader.wait_entries(range(3), 5, reload_ns, 15)
             T.check_eq([c["name"] for c in reader.hellos[-1]["cameras"]] if reader.hellos
                        else None, ["c1", "c2", "c3"], "the hello a reload sends")
             for i in range(3):
@@ -323,11 +359,7 @@ async def scenario(d, fakes, tj):
             T.check(not reopened, f"cameras reopened by a reload that kept them: {reopened}")
             T.log("SIGHUP kept the three cameras open; they stream on")
         finally:
-            task.cancel()
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
+            await reader.stop()
 
 
 def run(binary):

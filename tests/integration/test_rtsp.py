@@ -20,8 +20,12 @@ RTSP (half size, color = yuv) and [rtsp] at 10 fps on 127.0.0.1:
     credentials (any user, the token as password) or ?token= play; a SIGHUP
     that rotates the token keeps the RTSP server and its playing client,
     and new clients need the new token.
-Skipped (77) when the daemon was built without RTSP or ffprobe/ffmpeg/
-gst-launch-1.0 are missing. Every wait is bounded.
+A daemon built without RTSP (meson sets CC_TEST_RTSP=0 for it) must
+refuse an [rtsp] section before it starts anything: `--check-config`
+and a start both exit 2 naming the file, the line and the missing
+library; without [rtsp] it streams, and /stats has no RTSP figures.
+Skipped (77) when ffprobe/ffmpeg/gst-launch-1.0 are missing (CI requires
+them). Every wait is bounded.
 """
 
 import json
@@ -72,17 +76,30 @@ def rtsp_port(d):
     return int(m.group(1))
 
 
-def start_or_skip(binary, config):
-    """The daemon, or exit 77 when it was built without RTSP."""
-    d = T.Daemon(binary, config)
-    try:
-        return d.start()
-    except T.TestFailure:
-        if "built without RTSP" in d.stderr_text():
-            d.kill()
-            print("SKIP: camcastd built without RTSP (meson -Drtsp=disabled)")
-            sys.exit(SKIP)
-        raise
+def check_refused_without_rtsp(binary, tmp):
+    """A build without RTSP: [rtsp] is a configuration error, found by
+    --check-config and at start, before anything listens."""
+    config = T.make_config(T.server_section(stream_fps=30), CAMS) + EXTRA
+    path = os.path.join(tmp, "cams.ini")
+    with open(path, "w") as f:
+        f.write(config)
+    line = config.splitlines().index("[rtsp]") + 1
+    want = rf"cams\.ini:{line}: .*built without RTSP"
+    rc, out, err = T.run_cli(binary, ["--check-config", "--config", path])
+    T.check(rc == 2 and re.search(want, err),
+            f"--check-config on [rtsp] without RTSP: exit {rc}, stderr {err!r} "
+            f"(want exit 2 and /{want}/)")
+    rc, out, err = T.run_cli(binary, ["--config", path])
+    T.check(rc == 2 and re.search(want, err) and "ws://" not in err,
+            f"starting with [rtsp] without RTSP: exit {rc}, stderr {err!r} (want exit 2, "
+            f"/{want}/, nothing listening)")
+    T.log("without RTSP: [rtsp] refused by --check-config and at start (exit 2, "
+          "file:line)")
+    with T.Daemon(binary, T.make_config(T.server_section(stream_fps=30), CAMS)) as d:
+        s = stats(d.port)
+        T.check("rtsp" not in s, f"/stats of a build without RTSP: {s.get('rtsp')}")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("without [rtsp] it streams; /stats has no RTSP figures")
 
 
 def run(args, timeout=30):
@@ -270,9 +287,16 @@ def check_token(binary, tmp):
 
 
 def main(binary):
+    if os.environ.get("CC_TEST_RTSP") == "0":
+        tmp = tempfile.mkdtemp(prefix="camcast-rtsp-")
+        try:
+            check_refused_without_rtsp(binary, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     tools_or_skip(binary)
     config = T.make_config(T.server_section(stream_fps=30), CAMS) + EXTRA
-    d = start_or_skip(binary, config)
+    d = T.Daemon(binary, config).start()
     try:
         port = rtsp_port(d)
         for name in SIZES:
