@@ -171,9 +171,7 @@ def variant_run(viewer_bin, a, b, xvfb):
     for d in (a, b):
         variants = client_variants(d.port)
         log(f"{label(d)} /stats: clients on {variants}")
-        # Older daemons do not say; this one does.
-        if any(x is not None for x in variants):
-            check_eq(variants, ["preview"], f"{label(d)}'s client variants")
+        check_eq(variants, ["preview"], f"{label(d)}'s client variants (/stats)")
 
     keys = vt.XKeys(xvfb.display)
     try:
