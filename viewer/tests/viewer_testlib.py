@@ -13,6 +13,7 @@ comes from tests/integration/cc_testlib.py.
 """
 
 import ctypes
+import json
 import os
 import re
 import select
@@ -182,6 +183,25 @@ def layout_from(lines, start=0):
         size = win
         tiles[n] = (g[3], tuple(int(v) for v in g[4:8]), tuple(int(v) for v in g[8:12]))
     return size, tiles
+
+
+def bundles_sent(port):
+    """Bundles a daemon has sent to its clients (its /stats)."""
+    req = f"GET /stats HTTP/1.1\r\nHost: {lib.HOST}\r\n\r\n".encode()
+    status, _, body, _ = lib.http_request(port, req, what="GET /stats")
+    check_eq(status, 200, "/stats status")
+    return json.loads(body)["totals"]["bundles_sent"]
+
+
+def wait_bundles_sent(port, n, what, timeout=30):
+    """Waits until the daemon on port has sent n more bundles (bounded):
+    a span of streaming counted in bundles, not seconds."""
+    start = bundles_sent(port)
+    deadline = time.monotonic() + timeout
+    while bundles_sent(port) < start + n:
+        check(time.monotonic() < deadline, f"{what}: fewer than {n} bundles sent in "
+                                           f"{timeout} s")
+        time.sleep(0.1)
 
 
 def headless_env():
