@@ -158,6 +158,15 @@ static double uptime_s(const cc_stats *st)
 
 /* ---- /stats ---- */
 
+/* Counters and times in ns as JSON integers: cJSON prints a double above
+ * INT_MAX in exponent form (1.7966488503356155e+18), digits lost. */
+static void add_uint(cJSON *o, const char *name, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, v);
+    cJSON_AddRawToObject(o, name, text);
+}
+
 static cJSON *camera_json(const camera_figures *f, unsigned index)
 {
     cJSON *c = cJSON_CreateObject();
@@ -165,28 +174,28 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
     cJSON_AddStringToObject(c, "name", f->name);
     cJSON_AddStringToObject(c, "state", f->online ? "online" : "offline");
     cJSON_AddNumberToObject(c, "grab_fps", f->grab_fps);
-    cJSON_AddNumberToObject(c, "frames_grabbed", (double)f->grabbed);
-    cJSON_AddNumberToObject(c, "frames_dropped", (double)f->dropped);
-    cJSON_AddNumberToObject(c, "ring_overwritten", (double)f->ring_overwritten);
-    cJSON_AddNumberToObject(c, "frames_encoded", (double)f->encoded);
-    cJSON_AddNumberToObject(c, "encode_errors", (double)f->encode_errors);
-    cJSON_AddNumberToObject(c, "grab_errors", (double)f->grab_errors);
-    cJSON_AddNumberToObject(c, "reconnects", (double)f->reconnects);
+    add_uint(c, "frames_grabbed", f->grabbed);
+    add_uint(c, "frames_dropped", f->dropped);
+    add_uint(c, "ring_overwritten", f->ring_overwritten);
+    add_uint(c, "frames_encoded", f->encoded);
+    add_uint(c, "encode_errors", f->encode_errors);
+    add_uint(c, "grab_errors", f->grab_errors);
+    add_uint(c, "reconnects", f->reconnects);
     if (f->last_frame_age_s >= 0)
         cJSON_AddNumberToObject(c, "last_frame_age_ms", f->last_frame_age_s * 1e3);
     else
         cJSON_AddNullToObject(c, "last_frame_age_ms");
     cJSON_AddNumberToObject(c, "encode_ms_p50", f->encode_p50_ms);
     cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
-    cJSON_AddNumberToObject(c, "jpeg_bytes", (double)f->jpeg_bytes);
-    cJSON_AddNumberToObject(c, "last_jpeg_bytes", (double)f->last_jpeg_bytes);
+    add_uint(c, "jpeg_bytes", f->jpeg_bytes);
+    add_uint(c, "last_jpeg_bytes", f->last_jpeg_bytes);
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
-        cJSON_AddNumberToObject(a, "buffers_completed", (double)f->completed);
-        cJSON_AddNumberToObject(a, "buffers_failed", (double)f->failed);
-        cJSON_AddNumberToObject(a, "buffers_underrun", (double)f->underruns);
-        cJSON_AddNumberToObject(a, "packets_resent", (double)f->resent);
-        cJSON_AddNumberToObject(a, "packets_missing", (double)f->missing);
+        add_uint(a, "buffers_completed", f->completed);
+        add_uint(a, "buffers_failed", f->failed);
+        add_uint(a, "buffers_underrun", f->underruns);
+        add_uint(a, "packets_resent", f->resent);
+        add_uint(a, "packets_missing", f->missing);
     }
     return c;
 }
@@ -209,15 +218,15 @@ static void client_json(const cc_client_info *info, void *arg)
 {
     client_walk *w = arg;
     cJSON *c = cJSON_CreateObject();
-    cJSON_AddNumberToObject(c, "id", (double)info->id);
+    add_uint(c, "id", info->id);
     if (info->peer) /* only with expose_client_addresses */
         cJSON_AddStringToObject(c, "address", info->peer);
-    cJSON_AddNumberToObject(c, "connected_since_ns", (double)info->since_ns);
+    add_uint(c, "connected_since_ns", info->since_ns);
     cJSON_AddNumberToObject(c, "connected_s",
                             (double)(w->now_ns - info->since_ns) / 1e9);
-    cJSON_AddNumberToObject(c, "bundles_sent", (double)info->bundles_sent);
-    cJSON_AddNumberToObject(c, "bundles_skipped", (double)info->bundles_skipped);
-    cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
+    add_uint(c, "bundles_sent", info->bundles_sent);
+    add_uint(c, "bundles_skipped", info->bundles_skipped);
+    add_uint(c, "queued_bytes", info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
     if (info->variant < CC_MUX_VARIANTS)
@@ -261,9 +270,8 @@ static void limits_json(cJSON *o, const cc_server *srv)
     limit_counter k[8];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
-        cJSON_AddNumberToObject(o, k[i].name, (double)k[i].value);
-    cJSON_AddNumberToObject(o, "pending_connections",
-                            (double)cc_server_get_counters(srv).pending);
+        add_uint(o, k[i].name, k[i].value);
+    add_uint(o, "pending_connections", cc_server_get_counters(srv).pending);
 }
 
 /* Each variant's encodes: ticks it was wanted on, entries, cost. */
@@ -276,11 +284,11 @@ static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
             return;
         cJSON_AddItemToArray(list, o);
         cJSON_AddStringToObject(o, "name", variant_name(m, v));
-        cJSON_AddNumberToObject(o, "clients", (double)w->per_variant[v]);
-        cJSON_AddNumberToObject(o, "ticks", (double)k->ticks);
-        cJSON_AddNumberToObject(o, "encoded", (double)k->encoded);
-        cJSON_AddNumberToObject(o, "encode_errors", (double)k->encode_errors);
-        cJSON_AddNumberToObject(o, "jpeg_bytes", (double)k->jpeg_bytes);
+        add_uint(o, "clients", w->per_variant[v]);
+        add_uint(o, "ticks", k->ticks);
+        add_uint(o, "encoded", k->encoded);
+        add_uint(o, "encode_errors", k->encode_errors);
+        add_uint(o, "jpeg_bytes", k->jpeg_bytes);
         double n = k->encoded ? (double)k->encoded : 1;
         cJSON_AddNumberToObject(o, "encode_ms_mean", (double)k->encode_ns / 1e6 / n);
         cJSON_AddNumberToObject(o, "convert_ms_mean", (double)k->convert_ns / 1e6 / n);
@@ -293,13 +301,13 @@ static void rtsp_json(cJSON *root, const cc_stats *st)
     if (!st->rtsp || !st->rtsp(&r, st->rtsp_arg))
         return;
     cJSON *o = cJSON_AddObjectToObject(root, "rtsp");
-    cJSON_AddNumberToObject(o, "clients", (double)r.clients);
-    cJSON_AddNumberToObject(o, "sessions", (double)r.sessions);
-    cJSON_AddNumberToObject(o, "cameras_playing", (double)r.media);
-    cJSON_AddNumberToObject(o, "clients_total", (double)r.clients_total);
-    cJSON_AddNumberToObject(o, "refused_token", (double)r.refused_token);
-    cJSON_AddNumberToObject(o, "frames_pushed", (double)r.frames_pushed);
-    cJSON_AddNumberToObject(o, "frames_replaced", (double)r.frames_replaced);
+    add_uint(o, "clients", r.clients);
+    add_uint(o, "sessions", r.sessions);
+    add_uint(o, "cameras_playing", r.media);
+    add_uint(o, "clients_total", r.clients_total);
+    add_uint(o, "refused_token", r.refused_token);
+    add_uint(o, "frames_pushed", r.frames_pushed);
+    add_uint(o, "frames_replaced", r.frames_replaced);
 }
 
 static char *stats_json(const cc_stats *st)
@@ -308,8 +316,8 @@ static char *stats_json(const cc_stats *st)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
     cJSON_AddNumberToObject(root, "uptime_s", uptime_s(st));
-    cJSON_AddNumberToObject(root, "bundles_muxed", (double)st->mux->seq);
-    cJSON_AddNumberToObject(root, "ticks_late", (double)st->mux->ticks_late);
+    add_uint(root, "bundles_muxed", st->mux->seq);
+    add_uint(root, "ticks_late", st->mux->ticks_late);
 
     cJSON *cams = cJSON_AddArrayToObject(root, "cameras");
     uint64_t grabbed = 0, dropped = 0, encoded = 0, bytes = 0;
@@ -328,13 +336,13 @@ static char *stats_json(const cc_stats *st)
     rtsp_json(root, st);
 
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
-    cJSON_AddNumberToObject(t, "clients", (double)w.count);
-    cJSON_AddNumberToObject(t, "frames_grabbed", (double)grabbed);
-    cJSON_AddNumberToObject(t, "frames_dropped", (double)dropped);
-    cJSON_AddNumberToObject(t, "frames_encoded", (double)encoded);
-    cJSON_AddNumberToObject(t, "jpeg_bytes", (double)bytes);
-    cJSON_AddNumberToObject(t, "bundles_sent", (double)w.sent);
-    cJSON_AddNumberToObject(t, "bundles_skipped", (double)w.skipped);
+    add_uint(t, "clients", w.count);
+    add_uint(t, "frames_grabbed", grabbed);
+    add_uint(t, "frames_dropped", dropped);
+    add_uint(t, "frames_encoded", encoded);
+    add_uint(t, "jpeg_bytes", bytes);
+    add_uint(t, "bundles_sent", w.sent);
+    add_uint(t, "bundles_skipped", w.skipped);
     limits_json(cJSON_AddObjectToObject(root, "limits"), st->srv);
 
     char *text = cJSON_Print(root);

@@ -99,6 +99,7 @@ def check_stats(port, names):
                 f"{c['name']}: last_frame_age_ms before anything streamed")
     T.check_eq(first["clients"], [], "/stats clients before any connects")
 
+    t0 = time.time_ns()
     ws = T.RawWS(port)
     got = 0
     deadline = time.monotonic() + 10
@@ -106,6 +107,7 @@ def check_stats(port, names):
         _, op, _ = ws.read_frame(deadline)
         got += op == T.RawWS.OP_BIN
     second = get_json(port)
+    t1 = time.time_ns()
     T.check(second["uptime_s"] > first["uptime_s"], "uptime moves")
     T.check(second["bundles_muxed"] > first["bundles_muxed"], "bundles_muxed moves")
     for a, b in zip(first["cameras"], second["cameras"]):
@@ -121,6 +123,13 @@ def check_stats(port, names):
     # Viewer addresses only when the config asks for them.
     T.check("address" not in client, f"client address shown by default: {client}")
     T.check_eq(client["cameras"], list(range(len(names))), "client subscription")
+    # Nanoseconds since the epoch, to the nanosecond: an integer, not a
+    # double that lost its last digits.
+    since = client["connected_since_ns"]
+    T.check(type(since) is int and t0 <= since <= t1,
+            f"connected_since_ns {since!r}: not an integer between {t0} and {t1}")
+    for key in ("bundles_sent", "bundles_skipped", "id"):
+        T.check(type(client[key]) is int, f"client {key} {client[key]!r} not an integer")
     T.check_eq(second["totals"]["clients"], 1, "totals.clients")
     ws.close()
 
