@@ -214,6 +214,7 @@ static int move_camera(app *d, size_t j, cc_camera *from)
     memcpy(&d->cams[j], from, sizeof *from);
     from->source = NULL;
     from->ring = NULL;
+    from->fault = NULL;
     int rc = cc_camera_rebind(&d->cams[j], &cfg->cameras[j], (unsigned)j,
                               cfg->server.stream_fps);
     if (rc < 0)

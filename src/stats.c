@@ -94,6 +94,9 @@ typedef struct camera_figures {
     uint64_t grabbed, dropped, encoded, encode_errors, grab_errors, reconnects;
     uint64_t ring_overwritten, jpeg_bytes, last_jpeg_bytes;
     double last_frame_age_s; /* < 0: nothing streamed yet */
+    double last_grab_age_s;  /* < 0: nothing grabbed yet */
+    char last_error[256];    /* "" when none */
+    uint64_t last_error_ns;  /* 0 when none */
     double encode_p50_ms, encode_p99_ms;
     bool aravis;
     uint64_t completed, failed, underruns, resent, missing;
@@ -138,6 +141,7 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
         .jpeg_bytes = s->jpeg_bytes,
         .last_jpeg_bytes = s->last_jpeg_bytes,
         .last_frame_age_s = -1,
+        .last_grab_age_s = -1,
         .aravis = cam->cfg->source == CC_SOURCE_ARAVIS,
         .completed = load64(&src->completed),
         .failed = load64(&src->failed),
@@ -147,6 +151,11 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
     };
     if (s->last_capture_ns && now_ns >= s->last_capture_ns)
         f.last_frame_age_s = (double)(now_ns - s->last_capture_ns) / 1e9;
+    /* A frame grabbed since now_ns was read: age 0. */
+    uint64_t grab_ns = load64(&cam->last_grab_ns);
+    if (grab_ns)
+        f.last_grab_age_s = now_ns > grab_ns ? (double)(now_ns - grab_ns) / 1e9 : 0;
+    f.last_error_ns = cc_camera_last_error(cam, f.last_error, sizeof f.last_error);
     encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
     return f;
 }
@@ -185,6 +194,17 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
         cJSON_AddNumberToObject(c, "last_frame_age_ms", f->last_frame_age_s * 1e3);
     else
         cJSON_AddNullToObject(c, "last_frame_age_ms");
+    if (f->last_grab_age_s >= 0)
+        cJSON_AddNumberToObject(c, "last_grab_age_ms", f->last_grab_age_s * 1e3);
+    else
+        cJSON_AddNullToObject(c, "last_grab_age_ms");
+    if (f->last_error_ns) {
+        cJSON_AddStringToObject(c, "last_error", f->last_error);
+        add_uint(c, "last_error_ns", f->last_error_ns);
+    } else {
+        cJSON_AddNullToObject(c, "last_error");
+        cJSON_AddNullToObject(c, "last_error_ns");
+    }
     cJSON_AddNumberToObject(c, "encode_ms_p50", f->encode_p50_ms);
     cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
     add_uint(c, "jpeg_bytes", f->jpeg_bytes);
@@ -440,6 +460,12 @@ static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
         if (f[i].last_frame_age_s >= 0)
             appendf(t, "camcast_camera_last_frame_age_seconds{camera=\"%s\"} %.6g\n",
                     f[i].name, f[i].last_frame_age_s);
+    family(t, "camera_last_grab_age_seconds", "gauge",
+           "Age of the last grabbed frame, streamed or not");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].last_grab_age_s >= 0)
+            appendf(t, "camcast_camera_last_grab_age_seconds{camera=\"%s\"} %.6g\n",
+                    f[i].name, f[i].last_grab_age_s);
 }
 
 static void aravis_metrics(text *t, const cc_stats *st, const camera_figures *f)
@@ -569,6 +595,25 @@ static char *stats_metrics(const cc_stats *st)
 
 /* ---- /healthz ---- */
 
+/* "NAME offline: ERROR (since HH:MM:SS UTC)" for one camera. */
+static size_t offline_line(const cc_camera *cam, char *out, size_t cap)
+{
+    char error[256];
+    uint64_t at = cc_camera_last_error(cam, error, sizeof error);
+    time_t secs = (time_t)(at / 1000000000u);
+    struct tm tm;
+    char when[16] = "?";
+    if (at && gmtime_r(&secs, &tm))
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+    int n = snprintf(out, cap, "%s offline: %s (since %s UTC)\n", cam->cfg->name,
+                     at ? error : "no error recorded", when);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
+}
+
+/* 503 when a required camera is offline; 200 "degraded" when only
+ * optional ones (required = false) are: the daemon does its job, and a
+ * restart would not bring them back (docs/operations.md); else 200 "ok".
+ * Each offline camera's last error follows, one line each. */
 int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
 {
     size_t online = 0;
@@ -580,13 +625,21 @@ int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
         else if (!down && (cam->cfg->source != CC_SOURCE_ARAVIS || cam->cfg->aravis.required))
             down = cam->cfg->name;
     }
+    int status = 200;
+    int n;
     if (down) {
-        snprintf(reason, cap, "camera %s is offline (%zu/%zu cameras online)\n", down,
-                 online, st->n);
-        return 503;
+        status = 503;
+        n = snprintf(reason, cap, "camera %s is offline (%zu/%zu cameras online)\n", down,
+                     online, st->n);
+    } else {
+        n = snprintf(reason, cap, "%s: %zu/%zu cameras online\n",
+                     online < st->n ? "degraded" : "ok", online, st->n);
     }
-    snprintf(reason, cap, "ok: %zu/%zu cameras online\n", online, st->n);
-    return 200;
+    size_t used = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
+    for (size_t i = 0; i < st->n && used + 1 < cap; i++)
+        if (!atomic_load_explicit(&st->cams[i].online, memory_order_relaxed))
+            used += offline_line(&st->cams[i], reason + used, cap - used);
+    return status;
 }
 
 void cc_stats_set_rtsp(cc_stats *st, cc_stats_rtsp_fn fn, void *arg)
@@ -607,7 +660,7 @@ int cc_stats_page(const char *path, cc_http_page *page, void *arg)
         page->content_type = "text/plain; version=0.0.4; charset=utf-8";
         page->body = stats_metrics(st);
     } else if (strcmp(path, "/healthz") == 0) {
-        char reason[160];
+        char reason[2048];
         page->status = cc_stats_health(st, reason, sizeof reason);
         page->content_type = "text/plain; charset=utf-8";
         page->body = strdup(reason);

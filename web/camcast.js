@@ -430,6 +430,9 @@ function readHello(msg) {
       pixelFormat: typeof cam.pixel_format === "string" ? cam.pixel_format : "",
       grabFps: typeof cam.grab_fps === "number" ? cam.grab_fps : null,
       online: cam.online !== false,
+      // Why it is offline, and since when (protocol.md: hello).
+      lastError: typeof cam.last_error === "string" ? cam.last_error.slice(0, 300) : "",
+      lastErrorAt: typeof cam.last_error_ns === "number" ? cam.last_error_ns / 1e6 : null,
       variantSizes: readVariantSizes(cam.variant_sizes),
     };
   });
@@ -1132,7 +1135,10 @@ function tileBanner(t, at) {
   if (!c || !c.hello)
     return "offline";
   if (!t.cam.online)
-    return "offline (camera)";
+    return t.cam.lastError
+      ? `offline (camera) since ${new Date(t.cam.lastErrorAt).toLocaleTimeString()}: ` +
+        t.cam.lastError
+      : "offline (camera)";
   if (!t.lastEntryAt)
     return at - t.since < STALE_MS ? "waiting for frames" : "no frames";
   const age = at - t.lastEntryAt;

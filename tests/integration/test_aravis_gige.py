@@ -35,6 +35,7 @@ Checks:
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -296,6 +297,8 @@ async def scenario(d, fakes, tj):
             T.check_eq(online, [True, False, True], "hello online flags with c2 gone")
             status, body = health(d)
             T.check(status == 503 and "c2" in body, f"/healthz with c2 gone: {status} {body!r}")
+            T.check(re.search(r"^c2 offline: .+ \(since \d\d:\d\d:\d\d UTC\)$", body, re.M),
+                    f"/healthz gives c2's error and its time: {body!r}")
             await reader.wait_entries([0, 2], 10, offline_ns, 15)
             T.check(not reader.entries(LOST, offline_ns),
                     "the killed camera still had entries after it was reported offline")

@@ -8,9 +8,13 @@
   - /metrics: every line is valid Prometheus text format, every sample's
     family is declared first, counters end in _total, every camera has its
     series, and counters do not go backwards between two scrapes.
-  - /healthz: 200 with every camera online, and with only an optional
-    (required = false) camera missing, which /stats reports offline. The
-    503 for a required camera lost is checked in test_aravis_gige.py.
+  - /healthz: 200 "ok" with every camera online, and 200 "degraded" with
+    only an optional (required = false) camera missing, naming it with its
+    last error and since when; /stats reports it offline with that error
+    and its time, the hello too. The 503 for a required camera lost is
+    checked in test_aravis_gige.py.
+  - last_grab_age_ms: the age of the last frame grabbed, there before
+    anyone watches (last_frame_age_ms, of the last one streamed, is not).
 """
 
 import json
@@ -93,10 +97,16 @@ def check_stats(port, names):
         for key in ("grab_fps", "frames_grabbed", "frames_dropped", "frames_encoded",
                     "encode_ms_p50", "encode_ms_p99", "jpeg_bytes"):
             T.check(isinstance(c.get(key), (int, float)), f"{c['name']}: {key} = {c.get(key)!r}")
-        # Nobody watches yet: nothing is encoded, nothing streamed.
+        # Nobody watches yet: nothing is encoded, nothing streamed; but
+        # frames are grabbed.
         T.check_eq(c["frames_encoded"], 0, f"{c['name']}: encoded with no client")
         T.check(c.get("last_frame_age_ms") is None,
                 f"{c['name']}: last_frame_age_ms before anything streamed")
+        T.check(isinstance(c.get("last_grab_age_ms"), (int, float)) and
+                c["last_grab_age_ms"] >= 0,
+                f"{c['name']}: last_grab_age_ms of a grabbing camera: {c.get('last_grab_age_ms')!r}")
+        T.check(c.get("last_error") is None and c.get("last_error_ns") is None,
+                f"{c['name']}: an error on a camera that never had one: {c}")
     T.check_eq(first["clients"], [], "/stats clients before any connects")
 
     t0 = time.time_ns()
@@ -173,14 +183,34 @@ def check_health_optional(binary):
         ("ghost", {"source": "aravis", "device": "no-such-camera", "required": "false",
                    "width": 320, "height": 240, "pixel_format": "Mono8", "grab_fps": 30}),
     ])
+    t0 = time.time_ns()
     with T.Daemon(binary, config) as d:
         status, _, body, _ = get(d.port, "/healthz")
         T.check_eq(status, 200, "/healthz with only an optional camera missing")
-        T.check(b"1/2 cameras online" in body, f"/healthz reason {body!r}")
+        text = body.decode()
+        T.check(text.startswith("degraded: 1/2 cameras online\n"), f"/healthz {text!r}")
+        T.check(re.search(r"^ghost offline: .*no-such-camera.* \(since \d\d:\d\d:\d\d UTC\)$",
+                          text, re.M), f"/healthz names the ghost, its error and time: {text!r}")
         stats = get_json(d.port)
         T.check_eq([c["state"] for c in stats["cameras"]], ["online", "offline"],
                    "states with the ghost camera")
-        T.check("aravis" in stats["cameras"][1], "Aravis counters of the ghost camera")
+        ghost = stats["cameras"][1]
+        T.check("aravis" in ghost, "Aravis counters of the ghost camera")
+        T.check(isinstance(ghost.get("last_error"), str) and
+                "no-such-camera" in ghost["last_error"],
+                f"/stats: the ghost's last error {ghost.get('last_error')!r}")
+        T.check(type(ghost.get("last_error_ns")) is int and
+                t0 <= ghost["last_error_ns"] <= time.time_ns(),
+                f"/stats: the ghost's last_error_ns {ghost.get('last_error_ns')!r}")
+        T.check(ghost["last_grab_age_ms"] is None, f"a grab age for the ghost: {ghost}")
+        ws = T.RawWS(d.port)
+        cams = T.hello_cameras(ws.recv_message()[1])
+        ws.close()
+        T.check_eq(cams[1].get("last_error"), ghost["last_error"], "the hello's last_error")
+        T.check_eq(cams[1].get("last_error_ns"), ghost["last_error_ns"],
+                   "the hello's last_error_ns")
+        T.check("last_error" not in cams[0], f"an error in the hello of an online camera: "
+                                             f"{cams[0]}")
         T.check_eq(d.stop(), 0, "exit status")
 
 
