@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "capture/camera.h"
@@ -259,6 +260,28 @@ static int open_cameras(app *d)
     return open_cameras_keeping(d, NULL, 0, NULL);
 }
 
+static bool loopback(const char *listen)
+{
+    return strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 ||
+           strcmp(listen, "localhost") == 0;
+}
+
+/* The page to open, from the stream's URL ("ws://HOST:PORT/stream"):
+ * http, "/", and this host's name for a wildcard address. */
+static void page_url(const char *listen, const char *ws_url, char *out, size_t cap)
+{
+    const char *port = strrchr(ws_url, ':');
+    char host[256];
+    if (strcmp(listen, "0.0.0.0") == 0 || strcmp(listen, "::") == 0) {
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = '\0';
+    } else {
+        snprintf(host, sizeof host, strchr(listen, ':') ? "[%s]" : "%s", listen);
+    }
+    snprintf(out, cap, "http://%s:%ld/", host, port ? strtol(port + 1, NULL, 10) : 0L);
+}
+
 static void log_start(const app *d, const char *url)
 {
     char cams[1024] = "";
@@ -270,9 +293,15 @@ static void log_start(const app *d, const char *url)
                                 src->height, cc_pixfmt_name(src->fmt), src->fps,
                                 src->ops->kind);
     }
-    cc_info("camcastd " CC_VERSION " streaming on %s at %g fps, %u encoder workers; "
-            "%zu cameras: %s",
-            url, d->cfg->server.stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
+    const cc_server_config *scfg = &d->cfg->server;
+    char page[320];
+    page_url(scfg->listen, url, page, sizeof page);
+    cc_info("camcastd " CC_VERSION " streaming on %s (page %s) at %g fps, %u encoder "
+            "workers; %zu cameras: %s",
+            url, page, scfg->stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
+    if (!loopback(scfg->listen) && !scfg->token[0])
+        cc_warn("listening on %s without a token: whoever reaches this port can watch "
+                "the cameras (token_file, docs/config.md)", scfg->listen);
 }
 
 static const char *status_line(void *arg)

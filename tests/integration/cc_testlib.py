@@ -47,7 +47,7 @@ import traceback
 HOST = "127.0.0.1"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_STRING = "camcastd 0.1.0"
-PORT_RE = re.compile(r"ws://[0-9.]+:(\d+)/stream")
+PORT_RE = re.compile(r"ws://(?:[0-9.]+|\[[0-9a-f:]+\]):(\d+)/stream")
 
 # Generous safety bounds, not performance expectations.
 START_TIMEOUT = 10.0
@@ -176,13 +176,14 @@ class Daemon:
 
     _live = []
 
-    def __init__(self, binary, config_text, extra_args=(), name="cams.ini"):
+    def __init__(self, binary, config_text, extra_args=(), name="cams.ini", wrap=()):
+        """wrap: a command the daemon runs under (private_netns())."""
         self.binary = binary
         self.tmpdir = tempfile.mkdtemp(prefix="camcast-it-")
         self.config_path = os.path.join(self.tmpdir, name)
         with open(self.config_path, "w") as f:
             f.write(config_text)
-        self.args = [binary, "--config", self.config_path, *extra_args]
+        self.args = [*wrap, binary, "--config", self.config_path, *extra_args]
         self.proc = None
         self.port = None
         self.lines = []
@@ -311,6 +312,31 @@ def _dump_daemon_logs():
         tail = "\n".join(text.splitlines()[-60:])
         print(f"--- camcastd stderr (pid {d.proc.pid if d.proc else '?'}, last 60 lines) ---\n"
               f"{tail}\n--- end ---", file=sys.stderr)
+
+
+def private_netns():
+    """A command prefix that runs a program in a network namespace of its
+    own holding only loopback (unshare -n; needs root), or None. For what
+    must not listen on this host's real interfaces (0.0.0.0, ::)."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return None
+    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+def in_netns_of(pid, args, timeout=20.0):
+    """Runs args in the network namespace of process pid (nsenter) ->
+    (rc, stdout, stderr)."""
+    p = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *args],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def has_ipv6_loopback():
+    """::1 on lo (ip -6 addr show lo)."""
+    out = subprocess.run(["ip", "-6", "addr", "show", "lo"], capture_output=True,
+                         text=True, timeout=10).stdout
+    return "inet6 ::1/128" in out
 
 
 def run_cli(binary, args, cwd=None, timeout=10.0):
@@ -688,12 +714,12 @@ async def recv_binary(ws, timeout=RECV_TIMEOUT, what="a FrameBundle"):
 # Raw sockets: HTTP and a minimal RFC 6455 client
 
 
-def connect_raw(port, rcvbuf=None, timeout=10.0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def connect_raw(port, rcvbuf=None, timeout=10.0, addr=HOST):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.settimeout(timeout)
-    s.connect((HOST, port))
+    s.connect((addr, port))
     return s
 
 
@@ -738,10 +764,10 @@ def parse_http_head(data):
     return int(m.group(1)), m.group(2) or "", headers, end + 4
 
 
-def http_request(port, request_bytes, timeout=10.0, what="request"):
+def http_request(port, request_bytes, timeout=10.0, what="request", addr=HOST):
     """Sends a raw request; reads until the server closes (bounded).
     -> (status, headers, body, how)."""
-    s = connect_raw(port, timeout=timeout)
+    s = connect_raw(port, timeout=timeout, addr=addr)
     try:
         try:
             s.sendall(request_bytes)
@@ -788,10 +814,11 @@ class RawWS:
     OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
     def __init__(self, port, path="/stream", rcvbuf=None, extra_headers="", timeout=10.0,
-                 early=b"", host=HOST):
+                 early=b"", host=HOST, addr=HOST):
         """early: bytes sent in the same write as the request (e.g. frames);
-        host: the Host header (a browser sends HOST:PORT)."""
-        self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout)
+        host: the Host header (a browser sends HOST:PORT); addr: where to
+        connect (an IPv6 address too)."""
+        self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout, addr=addr)
         self.buf = bytearray()
         self.close_code = None
         self.close_reason = None

@@ -17,6 +17,11 @@ protocol violations and max_clients.
     while another client keeps streaming.
   - max_clients = 2: the third client gets 503; after one leaves a new one
     gets in.
+  - IPv6: listen = ::1 serves the stream and the pages on [::1] and says
+    ws://[::1]:PORT/stream; listen = :: (every IPv6 interface: run in a
+    network namespace holding only loopback, as root) serves on ::1 too.
+    Without ::1 on lo (ip -6 addr show lo) or without root, the rest runs
+    and the test then exits 77 (skipped), saying which part did not run.
   - SIGTERM -> exit status 0 for each daemon.
 """
 
@@ -347,6 +352,58 @@ async def max_clients(d, cams):
                     pass
 
 
+HEALTHZ_V6 = """
+import socket, sys
+s = socket.create_connection(("::1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /healthz HTTP/1.1\\r\\nHost: [::1]\\r\\n\\r\\n")
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.decode(errors="replace").split("\\r\\n")[0])
+"""
+
+
+def serve_ipv6(binary, cams, tj):
+    """-> what could not run here ("" when all did)."""
+    if not T.has_ipv6_loopback():
+        return "no ::1 on lo (ip -6 addr show lo): IPv6 serving not tested"
+    cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS, listen="::1"), CAMS)
+    with T.Daemon(binary, cfg) as d:
+        m = d.wait_for_line(T.PORT_RE, 1)
+        T.check(m.group(0) == f"ws://[::1]:{d.port}/stream", f"the stream's URL {m.group(0)}")
+        T.check(d.wait_for_line(rf"\(page http://\[::1\]:{d.port}/\)", 1) is not None,
+                "the page's URL http://[::1]:PORT/ in the start-up line")
+        ws = T.RawWS(d.port, addr="::1", host=f"[::1]:{d.port}")
+        kind, hello = ws.recv_message()
+        T.validate_hello(hello, cams, STREAM_FPS)
+        sc = T.StreamChecker(cams, tj)
+        while sc.bundles < 3:
+            kind, m = ws.recv_message()
+            if kind == "binary":
+                sc.feed(m)
+        ws.close()
+        req = f"GET /healthz HTTP/1.1\r\nHost: [::1]:{d.port}\r\n\r\n".encode()
+        status, _, body, _ = T.http_request(d.port, req, addr="::1", what="/healthz on ::1")
+        T.check_eq(status, 200, f"/healthz over IPv6 ({body!r})")
+        T.check_eq(d.stop(), 0, "exit status (::1)")
+    T.log("listen = ::1: hello, bundles and /healthz over IPv6")
+    wrap = T.private_netns()
+    if wrap is None:
+        return "not root: listen = :: (every IPv6 interface) not tested"
+    cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS, listen="::"), CAMS)
+    with T.Daemon(binary, cfg, wrap=wrap) as d:
+        rc, out, err = T.in_netns_of(d.proc.pid, ["/usr/bin/python3", "-c", HEALTHZ_V6,
+                                                  str(d.port)])
+        T.check(rc == 0 and out.strip() == "HTTP/1.1 200 OK",
+                f"/healthz on [::1] of a daemon on '::': exit {rc}, {out!r} {err[-300:]!r}")
+        T.check_eq(d.stop(), 0, "exit status (::)")
+    T.log("listen = :: (in a private network namespace): /healthz on [::1]")
+    return ""
+
+
 def main(binary):
     cams = T.cameras_for_hello(CAMS)
     tj = T.TurboJPEG()
@@ -365,6 +422,10 @@ def main(binary):
     with T.Daemon(binary, cfg) as d:
         asyncio.run(max_clients(d, cams))
         T.check_eq(d.stop(signal.SIGTERM), 0, "exit status after SIGTERM (max_clients daemon)")
+    untested = serve_ipv6(binary, cams, tj)
+    if untested:
+        print(f"SKIP: {untested} (the rest passed)", flush=True)
+        sys.exit(77)
 
 
 if __name__ == "__main__":
