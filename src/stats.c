@@ -95,7 +95,7 @@ typedef struct camera_figures {
     uint64_t ring_overwritten, jpeg_bytes, last_jpeg_bytes;
     double last_frame_age_s; /* < 0: nothing streamed yet */
     double last_grab_age_s;  /* < 0: nothing grabbed yet */
-    char last_error[256];    /* "" when none */
+    char last_error[512];    /* "" when none */
     uint64_t last_error_ns;  /* 0 when none */
     double encode_p50_ms, encode_p99_ms;
     bool aravis;
@@ -598,7 +598,7 @@ static char *stats_metrics(const cc_stats *st)
 /* "NAME offline: ERROR (since HH:MM:SS UTC)" for one camera. */
 static size_t offline_line(const cc_camera *cam, char *out, size_t cap)
 {
-    char error[256];
+    char error[512];
     uint64_t at = cc_camera_last_error(cam, error, sizeof error);
     time_t secs = (time_t)(at / 1000000000u);
     struct tm tm;

@@ -27,7 +27,7 @@
  * is text: taken only on an error or a read, never per frame. */
 typedef struct cc_camera_fault {
     pthread_mutex_t lock;
-    char text[256];
+    char text[512];
     uint64_t at_ns; /* CLOCK_REALTIME; 0: none yet */
 } cc_camera_fault;
 

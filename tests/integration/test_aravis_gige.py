@@ -24,8 +24,16 @@ Checks:
     client's hello has all three online;
   - SIGHUP with the same file: the daemon logs all three kept running, none
     is reopened (no online/offline line), and all stream on;
+  - SIGHUP with a config that adds a camera nobody serves (GV04): the new
+    configuration does not start, the daemon says so and starts the old
+    one again, whose three cameras stream on (a new client's hello names
+    them);
   - SIGTERM: the daemon exits 0 and logs each camera's transport counters
     (buffers completed, ...).
+  - An optional camera (required = false) that is not there, beside c1:
+    /healthz 200 "degraded: 1/2 cameras online" with a line naming it, its
+    error and since when; /stats has the same error and its time
+    (last_error, last_error_ns), and no grab age; the hello too.
   - With RTSP (CC_TEST_RTSP=1, set by meson when camcastd has it): an RTSP
     reader of c1 keeps receiving while c2 is gone, a reader of c2 keeps its
     media open through the loss, and once c2 is back a new RTSP client of
@@ -169,6 +177,7 @@ class Reader:
     def __init__(self, ws, n):
         self.ws, self.n, self.bundles, self.hellos = ws, n, [], []
         self.task = None
+        self.stopping = False
 
     def start(self):
         self.task = asyncio.create_task(self.run())
@@ -179,7 +188,10 @@ class Reader:
             T.fail("the background reader stopped")
 
     async def stop(self):
-        """Ends the reader; raises what stopped it, if anything did."""
+        """Ends the reader; raises what stopped it, if anything did. (The
+        flag too: Python 3.11's wait_for can swallow a cancellation that
+        comes as its message does.)"""
+        self.stopping = True
         if not self.task.done():
             self.task.cancel()
         try:
@@ -188,7 +200,7 @@ class Reader:
             pass
 
     async def run(self):
-        while True:
+        while not self.stopping:
             m = await T.recv(self.ws, what="a FrameBundle")
             if isinstance(m, str):
                 self.hellos.append(json.loads(m))
@@ -365,6 +377,74 @@ async def scenario(d, fakes, tj):
             await reader.stop()
 
 
+async def stream_names(d, cams, n):
+    """A new client: the hello names cams; n entries of each come."""
+    async with T.ws_connect(d.uri("/stream")) as ws:
+        hello = json.loads(await T.recv(ws, what="the hello"))
+        T.check_eq([c["name"] for c in hello["cameras"]], cams, "cameras in the hello")
+        seen = {i: 0 for i in range(len(cams))}
+        while min(seen.values()) < n:
+            b = T.parse_bundle(await T.recv_binary(ws), len(cams))
+            for e in b.entries:
+                seen[e.camera_index] += 1
+
+
+def reload_fails(d):
+    """SIGHUP with a camera that cannot be opened: back to the old config."""
+    good = open(d.config_path).read()
+    c4 = T.make_config(None, [("c4", T.aravis_camera("GV04", width=W, height=H,
+                                                     pixel_format="Mono8", grab_fps=200))])
+    with open(d.config_path, "w") as f:
+        f.write(good + "\n" + c4)
+    n = d.line_count()
+    d.send_signal(signal.SIGHUP)
+    m = d.wait_for_line(r"SIGHUP: the new configuration did not start; back to the old one",
+                        60, n)
+    T.check(m is not None, "no 'back to the old one' line after a reload whose camera "
+                           "cannot be opened")
+    T.check(d.wait_for_line(r"SIGHUP: reloaded: 3 cameras", 60, n) is not None,
+            "no 'reloaded: 3 cameras' line: the old configuration did not come back")
+    T.check(d.lines_matching(r"GV04", n), "the reason (GV04 not found) is not logged")
+    asyncio.run(stream_names(d, ["c1", "c2", "c3"], 5))
+    with open(d.config_path, "w") as f:
+        f.write(good)
+    T.log("SIGHUP with a camera nobody serves: refused at start, the old three stream on")
+
+
+def optional_missing(binary):
+    cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS), [
+        CAMS[0], ("ghost", T.aravis_camera("GV09", width=W, height=H, pixel_format="Mono8",
+                                            grab_fps=200, required="false"))])
+    t0 = time.time_ns()
+    with T.Daemon(binary, cfg, name="ghost.ini") as d:
+        status, text = health(d)
+        T.check_eq(status, 200, f"/healthz with only an optional camera missing ({text!r})")
+        T.check(text.startswith("degraded: 1/2 cameras online\n"), f"/healthz {text!r}")
+        T.check(re.search(r"^ghost offline: .*GV09.* \(since \d\d:\d\d:\d\d UTC\)$",
+                          text, re.M), f"/healthz names the ghost, its error and time: {text!r}")
+        req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
+        stats = json.loads(T.http_request(d.port, req, what="GET /stats")[2])
+        T.check_eq([c["state"] for c in stats["cameras"]], ["online", "offline"],
+                   "states with the ghost camera")
+        ghost = stats["cameras"][1]
+        T.check(isinstance(ghost.get("last_error"), str) and "GV09" in ghost["last_error"],
+                f"/stats: the ghost's last error {ghost.get('last_error')!r}")
+        T.check(type(ghost.get("last_error_ns")) is int and
+                t0 <= ghost["last_error_ns"] <= time.time_ns(),
+                f"/stats: the ghost's last_error_ns {ghost.get('last_error_ns')!r}")
+        T.check(ghost["last_grab_age_ms"] is None, f"a grab age for the ghost: {ghost}")
+        ws = T.RawWS(d.port)
+        cams = T.hello_cameras(ws.recv_message()[1])
+        ws.close()
+        T.check_eq(cams[1].get("last_error"), ghost["last_error"], "the hello's last_error")
+        T.check_eq(cams[1].get("last_error_ns"), ghost["last_error_ns"],
+                   "the hello's last_error_ns")
+        T.check("last_error" not in cams[0], f"an error in the hello of an online camera: "
+                                             f"{cams[0]}")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log(f"an optional camera missing: /healthz {text.splitlines()}")
+
+
 def run(binary):
     setup_loopback()
     fakes = [FakeCamera(a, s) for a, s in zip(ADDRESSES, SERIALS)]
@@ -380,6 +460,7 @@ def run(binary):
                 T.check(d.wait_for_line(rf"camera {name}: online: ", 10) is not None,
                         f"no 'camera {name}: online' line")
             asyncio.run(scenario(d, fakes, tj))
+            reload_fails(d)
             n_end = d.line_count()
             rc = d.stop(signal.SIGTERM)
             T.check_eq(rc, 0, "exit status after SIGTERM")
@@ -398,6 +479,7 @@ def run(binary):
                         f"buffers completed")
                 T.log(f"camera {name}: {g.group(1)} frames; {m.group(0).split(': ', 2)[2]}")
         T.log("SIGTERM: exit 0")
+        optional_missing(binary)
     finally:
         for f in fakes:
             f.kill()

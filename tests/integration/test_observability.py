@@ -8,11 +8,11 @@
   - /metrics: every line is valid Prometheus text format, every sample's
     family is declared first, counters end in _total, every camera has its
     series, and counters do not go backwards between two scrapes.
-  - /healthz: 200 "ok" with every camera online, and 200 "degraded" with
-    only an optional (required = false) camera missing, naming it with its
-    last error and since when; /stats reports it offline with that error
-    and its time, the hello too. The 503 for a required camera lost is
-    checked in test_aravis_gige.py.
+  - /healthz: 200 "ok" with every camera online. "degraded" (an optional
+    camera missing, with its last error in /stats, /healthz and the hello)
+    and the 503 for a required camera lost are checked in
+    test_aravis_gige.py: a missing Aravis camera means a GigE discovery,
+    which runs in a network namespace of its own.
   - last_grab_age_ms: the age of the last frame grabbed, there before
     anyone watches (last_frame_age_ms, of the last one streamed, is not).
 """
@@ -175,45 +175,6 @@ def check_health_ok(port):
     T.check(body.startswith(b"ok"), f"/healthz body {body!r}")
 
 
-def check_health_optional(binary):
-    """A camera with required = false that is not there: reported offline,
-    but the daemon is healthy (the GigE test covers a required one lost)."""
-    config = T.make_config({**T.server_section(), "aravis_fake": "true"}, [
-        ("pattern", T.camera(320, 240, "Mono8", "scroll", grab_fps=60)),
-        ("ghost", {"source": "aravis", "device": "no-such-camera", "required": "false",
-                   "width": 320, "height": 240, "pixel_format": "Mono8", "grab_fps": 30}),
-    ])
-    t0 = time.time_ns()
-    with T.Daemon(binary, config) as d:
-        status, _, body, _ = get(d.port, "/healthz")
-        T.check_eq(status, 200, "/healthz with only an optional camera missing")
-        text = body.decode()
-        T.check(text.startswith("degraded: 1/2 cameras online\n"), f"/healthz {text!r}")
-        T.check(re.search(r"^ghost offline: .*no-such-camera.* \(since \d\d:\d\d:\d\d UTC\)$",
-                          text, re.M), f"/healthz names the ghost, its error and time: {text!r}")
-        stats = get_json(d.port)
-        T.check_eq([c["state"] for c in stats["cameras"]], ["online", "offline"],
-                   "states with the ghost camera")
-        ghost = stats["cameras"][1]
-        T.check("aravis" in ghost, "Aravis counters of the ghost camera")
-        T.check(isinstance(ghost.get("last_error"), str) and
-                "no-such-camera" in ghost["last_error"],
-                f"/stats: the ghost's last error {ghost.get('last_error')!r}")
-        T.check(type(ghost.get("last_error_ns")) is int and
-                t0 <= ghost["last_error_ns"] <= time.time_ns(),
-                f"/stats: the ghost's last_error_ns {ghost.get('last_error_ns')!r}")
-        T.check(ghost["last_grab_age_ms"] is None, f"a grab age for the ghost: {ghost}")
-        ws = T.RawWS(d.port)
-        cams = T.hello_cameras(ws.recv_message()[1])
-        ws.close()
-        T.check_eq(cams[1].get("last_error"), ghost["last_error"], "the hello's last_error")
-        T.check_eq(cams[1].get("last_error_ns"), ghost["last_error_ns"],
-                   "the hello's last_error_ns")
-        T.check("last_error" not in cams[0], f"an error in the hello of an online camera: "
-                                             f"{cams[0]}")
-        T.check_eq(d.stop(), 0, "exit status")
-
-
 def check_addresses_exposed(binary):
     """expose_client_addresses = true: /stats and /metrics name each viewer's
     address and port."""
@@ -247,7 +208,6 @@ def main(binary):
         status, _, _, _ = get(d.port, "/nothing-here")
         T.check_eq(status, 404, "unknown path")
         T.check_eq(d.stop(), 0, "exit status")
-    check_health_optional(binary)
     check_addresses_exposed(binary)
 
 
