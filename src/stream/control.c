@@ -149,7 +149,7 @@ static cJSON *camera_json(const cc_camera *cam)
     bool online = atomic_load_explicit(&cam->online, memory_order_relaxed);
     cJSON_AddBoolToObject(c, "online", online);
     /* Why it is offline, and since when (docs/protocol.md). */
-    char error[256], at[24];
+    char error[512], at[24];
     uint64_t at_ns = online ? 0 : cc_camera_last_error(cam, error, sizeof error);
     if (at_ns) {
         cJSON_AddStringToObject(c, "last_error", error);
