@@ -35,6 +35,7 @@ typedef struct app {
     cc_stats stats;
     bool stats_ready;
     char status[128];
+    char url[160]; /* the stream's, as listening: "ws://HOST:PORT/stream" */
     int exit_status; /* when start fails: 2 if a camera refused the config */
 #if CC_HAVE_RTSP
     cc_rtsp_feed rtsp; /* [rtsp]: rtsp.rtsp NULL when off */
@@ -341,8 +342,8 @@ static int start(app *d)
         cc_error("server: %s", strerror(-rc));
         return -1;
     }
-    char url[160];
-    rc = cc_server_listen(d->srv, url, sizeof url);
+    char *url = d->url;
+    rc = cc_server_listen(d->srv, url, sizeof d->url);
     if (rc < 0) {
         cc_error("cannot listen on %s port %u: %s", scfg->listen, scfg->port,
                  uv_strerror(rc));
@@ -447,8 +448,7 @@ static int load_next(const app *d, cc_config *next)
      * restart. */
     const cc_server_config *cur = &d->cfg->server;
     if (strcmp(next->server.listen, cur->listen) != 0 || next->server.port != cur->port)
-        cc_warn("SIGHUP: listen address changes need a restart; still on %s port %u",
-                cur->listen, cur->port);
+        cc_warn("SIGHUP: listen address changes need a restart; still on %s", d->url);
     memcpy(next->server.listen, cur->listen, sizeof cur->listen);
     next->server.port = cur->port;
     return 0;
