@@ -384,6 +384,8 @@ static int start(app *d)
         return -1;
     }
     d->notify_ready = true;
+    if (d->notify.watchdog)
+        cc_info("systemd watchdog: WATCHDOG=1 every %u ms", d->notify.period_ms);
     cc_notify_ready(&d->notify);
     return 0;
 }
