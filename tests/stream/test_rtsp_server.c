@@ -451,8 +451,11 @@ static void test_wants(const char *transport)
     CHECK(a.sessions_now >= 1);
     CHECK(a.clients_now >= 1);
     CHECK_EQ_INT(a.media_now, 1);
-    sleep_ms(500);
-    cc_rtsp_get_stats(rtsp, &b);
+    deadline = now_s() + WAIT_S; /* frames flow: 5 more, within a bound */
+    do {
+        cc_rtsp_get_stats(rtsp, &b);
+        sleep_ms(20);
+    } while (b.frames_pushed < a.frames_pushed + 5 && now_s() < deadline);
     CHECK(b.frames_pushed >= a.frames_pushed + 5);
     /* A second client of the same camera shares the media. */
     check_probe(u, transport, 1);
