@@ -432,6 +432,18 @@ static void per_camera(text *t, const camera_figures *f, size_t n, const char *n
 #define DBL(name, type, help, field)                                       \
     per_camera(t, f, st->n, name, type, help, offsetof(camera_figures, field), false)
 
+/* An age in seconds per camera; cameras without one yet (< 0) are left out. */
+static void age_metric(text *t, const camera_figures *f, size_t n, const char *name,
+                       const char *help, size_t offset)
+{
+    family(t, name, "gauge", help);
+    for (size_t i = 0; i < n; i++) {
+        double age = *(const double *)((const char *)&f[i] + offset);
+        if (age >= 0)
+            appendf(t, "camcast_%s{camera=\"%s\"} %.6g\n", name, f[i].name, age);
+    }
+}
+
 static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
 {
     family(t, "camera_online", "gauge", "1 when the camera delivers frames");
@@ -454,18 +466,11 @@ static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
         encode_p99_ms);
     U64("camera_jpeg_bytes_total", "counter", "JPEG bytes streamed", jpeg_bytes);
     U64("camera_last_jpeg_bytes", "gauge", "Size of the last JPEG", last_jpeg_bytes);
-    family(t, "camera_last_frame_age_seconds", "gauge",
-           "Age of the last streamed frame");
-    for (size_t i = 0; i < st->n; i++)
-        if (f[i].last_frame_age_s >= 0)
-            appendf(t, "camcast_camera_last_frame_age_seconds{camera=\"%s\"} %.6g\n",
-                    f[i].name, f[i].last_frame_age_s);
-    family(t, "camera_last_grab_age_seconds", "gauge",
-           "Age of the last grabbed frame, streamed or not");
-    for (size_t i = 0; i < st->n; i++)
-        if (f[i].last_grab_age_s >= 0)
-            appendf(t, "camcast_camera_last_grab_age_seconds{camera=\"%s\"} %.6g\n",
-                    f[i].name, f[i].last_grab_age_s);
+    age_metric(t, f, st->n, "camera_last_frame_age_seconds", "Age of the last streamed frame",
+               offsetof(camera_figures, last_frame_age_s));
+    age_metric(t, f, st->n, "camera_last_grab_age_seconds",
+               "Age of the last grabbed frame, streamed or not",
+               offsetof(camera_figures, last_grab_age_s));
 }
 
 static void aravis_metrics(text *t, const cc_stats *st, const camera_figures *f)

@@ -784,6 +784,43 @@ def http_request(port, request_bytes, timeout=10.0, what="request", addr=HOST):
     return status, headers, data[hl:], how
 
 
+def get_stats(port, host=HOST):
+    """The daemon's /stats, parsed (fails unless 200)."""
+    req = f"GET /stats HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    status, _, body, _ = http_request(port, req, what="GET /stats")
+    check_eq(status, 200, "/stats status")
+    return json.loads(body)
+
+
+def check_gaps_counted(port, sockname, checker, what):
+    """Every bundle_seq gap a client saw (checker: its StreamChecker) is a
+    skip the daemon counted for that client in /stats (it was behind
+    itself), not a bundle lost or withheld for another's sake. The daemon
+    must run with expose_client_addresses = true; sockname: the client's
+    (host, port)."""
+    me = "%s:%d" % tuple(sockname[:2])
+    mine = [c for c in get_stats(port)["clients"] if c.get("address") == me]
+    check(len(mine) == 1, f"{what}: client {me} not in /stats (expose_client_addresses?)")
+    missed = sum(b - a - 1 for a, b in checker.gaps)
+    check(missed <= mine[0]["bundles_skipped"],
+          f"{what}: {missed} bundles missing between {checker.gaps[:10]} but /stats counts "
+          f"{mine[0]['bundles_skipped']} skipped for it")
+    return mine[0]
+
+
+def poll(get, cond, what, timeout=10.0, interval=0.1):
+    """Calls get() until cond(value) holds and returns that value; fails
+    after timeout, with the last value. For conditions instead of sleeps."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if cond(value):
+            return value
+        check(time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s; last: "
+                                           f"{value!r:.600}")
+        time.sleep(interval)
+
+
 def ws_key():
     return base64.b64encode(os.urandom(16)).decode()
 

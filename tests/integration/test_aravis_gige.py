@@ -257,10 +257,7 @@ def check_growing(reader, i):
 
 def grabbed(d, i):
     """Camera i's frames_grabbed in /stats."""
-    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
-    status, _, body, _ = T.http_request(d.port, req, what="GET /stats")
-    T.check_eq(status, 200, "/stats status")
-    return json.loads(body)["cameras"][i]["frames_grabbed"]
+    return T.get_stats(d.port)["cameras"][i]["frames_grabbed"]
 
 
 async def wait_frames(players, want, what, timeout=20):
@@ -270,7 +267,7 @@ async def wait_frames(players, want, what, timeout=20):
         T.check(time.monotonic() < deadline,
                 f"{what}: {[p.frames for p in players]} frames within {timeout} s, want "
                 f"{want}")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # (async: T.poll would block the reader)
 
 
 async def wait_line(d, pattern, timeout, start=0):
@@ -422,8 +419,7 @@ def optional_missing(binary):
         T.check(text.startswith("degraded: 1/2 cameras online\n"), f"/healthz {text!r}")
         T.check(re.search(r"^ghost offline: .*GV09.* \(since \d\d:\d\d:\d\d UTC\)$",
                           text, re.M), f"/healthz names the ghost, its error and time: {text!r}")
-        req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
-        stats = json.loads(T.http_request(d.port, req, what="GET /stats")[2])
+        stats = T.get_stats(d.port)
         T.check_eq([c["state"] for c in stats["cameras"]], ["online", "offline"],
                    "states with the ghost camera")
         ghost = stats["cameras"][1]

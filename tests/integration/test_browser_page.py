@@ -175,10 +175,7 @@ async def check_drawn(b, n_cams):
 
 def daemon_client(port):
     """The page's connection in the daemon's /stats (the only client)."""
-    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}:{port}\r\n\r\n".encode()
-    status, _, body, _ = T.http_request(port, req, what="GET /stats")
-    T.check_eq(status, 200, "/stats status")
-    clients = json.loads(body)["clients"]
+    clients = T.get_stats(port, host=f"{T.HOST}:{port}")["clients"]
     T.check_eq(len(clients), 1, "the daemon's clients (the page alone)")
     return clients[0]
 

@@ -150,13 +150,6 @@ def notsent(port, client_port):
     return int(m.group(1)) if m else 0
 
 
-def client_stats(port):
-    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
-    status, _, body, _ = T.http_request(port, req, what="GET /stats")
-    T.check_eq(status, 200, "/stats status")
-    return json.loads(body)["clients"]
-
-
 def throttled(binary, bound_bundles, n=45):
     """A reader at half the stream's bytes/s; -> (biggest bundle, largest
     notsent seen, bound in bytes, bundle_seq gaps, /stats skipped)."""
@@ -186,7 +179,7 @@ def throttled(binary, bound_bundles, n=45):
             most = max(most, notsent(d.port, me))
             spent = time.monotonic() - start
             time.sleep(max(0.0, (b.length - before) / rate - spent))
-        skipped = client_stats(d.port)[0]["bundles_skipped"]
+        skipped = T.get_stats(d.port)["clients"][0]["bundles_skipped"]
         ws.close()
         T.check_eq(d.stop(), 0, "exit status")
     gaps = sum(b - a - 1 for a, b in zip(seqs, seqs[1:]))

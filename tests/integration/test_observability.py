@@ -76,21 +76,11 @@ def parse_metrics(text):
     return samples
 
 
-def wait_json(port, cond, what, timeout=10):
-    """Polls /stats until cond(stats) holds (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        s = get_json(port)
-        if cond(s):
-            return s
-        T.check(time.monotonic() < deadline, f"{what}: not within {timeout} s; /stats {s}")
-        time.sleep(0.1)
-
-
 def check_stats(port, names):
     # The grab rate is measured over a sample period: wait for the first.
-    first = wait_json(port, lambda s: all(c["grab_fps"] > 0 for c in s["cameras"]),
-                      "a grab rate measured for every camera")
+    first = T.poll(lambda: get_json(port),
+                   lambda s: all(c["grab_fps"] > 0 for c in s["cameras"]),
+                   "a grab rate measured for every camera")
     T.check_eq([c["name"] for c in first["cameras"]], names, "/stats camera names")
     for c in first["cameras"]:
         T.check_eq(c["state"], "online", f"camera {c['name']} state")
@@ -157,16 +147,15 @@ def check_metrics(port, names):
         T.check_eq(first[("camcast_camera_online", f'{{camera="{name}"}}')][0], 1.0,
                    f"{name} online")
     grabbed = ("camcast_camera_frames_grabbed_total", f'{{camera="{names[0]}"}}')
-    deadline = time.monotonic() + 10
-    while True:
-        second = parse_metrics(get(port, "/metrics")[2].decode())
+
+    def scrape():
+        s = parse_metrics(get(port, "/metrics")[2].decode())
         for key, (v, kind) in first.items():
-            if kind == "counter" and key in second:
-                T.check(second[key][0] >= v, f"counter {key} went backwards")
-        if second[grabbed][0] > first[grabbed][0]:
-            break
-        T.check(time.monotonic() < deadline, "frames_grabbed_total did not move in 10 s")
-        time.sleep(0.1)
+            if kind == "counter" and key in s:
+                T.check(s[key][0] >= v, f"counter {key} went backwards")
+        return s
+
+    T.poll(scrape, lambda s: s[grabbed][0] > first[grabbed][0], "frames_grabbed_total moves")
 
 
 def check_health_ok(port):

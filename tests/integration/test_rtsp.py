@@ -134,10 +134,7 @@ def gst_decode(port, name):
 
 
 def stats(port):
-    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
-    status, _, body, _ = T.http_request(port, req, what="GET /stats")
-    T.check_eq(status, 200, "/stats")
-    return json.loads(body)
+    return T.get_stats(port)
 
 
 def variant(port, name):
@@ -175,14 +172,7 @@ class Player:
 
 def wait_stats(port, cond, what, timeout=20):
     """Polls /stats until cond(stats) holds (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        s = stats(port)
-        if cond(s):
-            return s
-        T.check(time.monotonic() < deadline, f"{what}: not within {timeout} s: "
-                                             f"{s.get('rtsp')}, {s.get('variants')}")
-        time.sleep(0.1)
+    return T.poll(lambda: stats(port), cond, what, timeout)
 
 
 def wait_full_ticks(port, before, n, what):

@@ -13,7 +13,6 @@ comes from tests/integration/cc_testlib.py.
 """
 
 import ctypes
-import json
 import os
 import re
 import select
@@ -187,21 +186,15 @@ def layout_from(lines, start=0):
 
 def bundles_sent(port):
     """Bundles a daemon has sent to its clients (its /stats)."""
-    req = f"GET /stats HTTP/1.1\r\nHost: {lib.HOST}\r\n\r\n".encode()
-    status, _, body, _ = lib.http_request(port, req, what="GET /stats")
-    check_eq(status, 200, "/stats status")
-    return json.loads(body)["totals"]["bundles_sent"]
+    return lib.get_stats(port)["totals"]["bundles_sent"]
 
 
 def wait_bundles_sent(port, n, what, timeout=30):
     """Waits until the daemon on port has sent n more bundles (bounded):
     a span of streaming counted in bundles, not seconds."""
     start = bundles_sent(port)
-    deadline = time.monotonic() + timeout
-    while bundles_sent(port) < start + n:
-        check(time.monotonic() < deadline, f"{what}: fewer than {n} bundles sent in "
-                                           f"{timeout} s")
-        time.sleep(0.1)
+    lib.poll(lambda: bundles_sent(port), lambda sent: sent >= start + n,
+             f"{what}: {n} bundles sent", timeout)
 
 
 def headless_env():
