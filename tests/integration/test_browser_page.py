@@ -376,6 +376,9 @@ class FakeServer:
                 rgb += bytes(((255, 40, 40), (40, 255, 40), (40, 40, 255))[x * 3 // 320])
         self.jpeg_colour = tj.encode(bytes(rgb), 320, 240, False)
         self.controls = []      # control messages received, parsed
+        # Set by the test once the page counted the corrupt JPEG: until
+        # then no newer bundle replaces it (newest wins on the page).
+        self.corrupt_seen = asyncio.Event()
         self.connections = 0
         self.server = None
         self.port = None
@@ -442,6 +445,10 @@ class FakeServer:
                                       (1, 320, 240, self.jpeg_colour, 0, 99)], seq))
                 seq += 1
                 await ws.send(bundle([self.a(b"\xff\xd8\xff\xe0 not a JPEG \xff\xd9")], seq))
+                try:
+                    await asyncio.wait_for(self.corrupt_seen.wait(), 20)
+                except asyncio.TimeoutError:
+                    pass  # the test says what it saw
             while True:
                 await asyncio.sleep(0.1)
                 seq += 1
@@ -504,6 +511,8 @@ async def scripted_server(b):
     async with FakeServer() as fake:
         n_bad = len(fake.malformed())
         await b.navigate(f"http://{T.HOST}:{fake.port}/")
+        await wait_stats(b, lambda s: s["undecodable"] >= 1, 20, "the corrupt JPEG counted")
+        fake.corrupt_seen.set()
         s = await wait_stats(b, lambda s: s["malformed"] >= n_bad and s["framesDrawn"] > 20 and
                              s["connects"] == 1, 20, "the scripted stream")
         T.check_eq(s["malformed"], n_bad, "malformed bundles counted")
