@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -589,6 +590,11 @@ static void destroy(app *d)
 int cc_daemon_run(cc_config *cfg, const char *listen)
 {
     app d = {.cfg = cfg, .listen = listen};
+    /* A write to a client that has gone (a reset, a close frame after its
+     * socket shut) is an error to handle, not a reason to die: libuv does
+     * not ignore SIGPIPE (GLib does, so only builds and configs without
+     * RTSP died of it). */
+    signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&d.loop);
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sigterm);
