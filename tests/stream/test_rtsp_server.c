@@ -383,7 +383,7 @@ static void test_gst_decodes(void)
 
 /* Timestamps follow the capture times: increasing, each step a whole
  * number of the pusher's 1/30 s capture steps (frames a slow pipeline
- * replaced are missing, not squeezed), within RTP's 90 kHz rounding. */
+ * replaced are missing, not squeezed). */
 static void test_timestamps(void)
 {
     char u[256];
@@ -405,8 +405,10 @@ static void test_timestamps(void)
             backwards++;
         } else if (n > 0) {
             double k = round((t - prev) / step);
-            /* 2 ticks of 90 kHz, and ffprobe's 6 decimals */
-            if (fabs(t - prev - k * step) > 2.0 / 90000 + 2e-6) {
+            /* Within 1 ms: 90 kHz rounding, and ffmpeg moving its base
+             * by some us when an RTCP sender report comes; a frame off the
+             * grid would be a third of a step off. */
+            if (k < 1 || fabs(t - prev - k * step) > 1e-3) {
                 fprintf(stderr, "  pts step %.6f s is not a whole number of %.6f s\n",
                         t - prev, step);
                 off_grid++;
