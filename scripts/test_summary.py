@@ -76,7 +76,8 @@ def count_log(label, path, want):
         results = []
         t.notes.append(f"{path}: missing (that build did not run its tests)")
     for r in results:
-        name, result = r["name"], r["result"]
+        # meson writes "PROJECT:SUITE+SUITE / NAME"
+        name, result = r["name"].split(" / ")[-1], r["result"]
         got.add(name)
         if name not in want:
             t.failed.append(name)
