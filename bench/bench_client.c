@@ -36,7 +36,7 @@ static void on_open(cc_ws_client *ws, void *arg)
     c->shared->changed(c->shared->arg);
 }
 
-/* Only errors answer a subscribe (PROTOCOL.md); pongs and the rest are
+/* Only errors answer a subscribe (docs/protocol.md); pongs and the rest are
  * not the bench's. */
 static void on_reply(cc_bench_client *c, const char *msg, size_t len)
 {
@@ -51,13 +51,18 @@ static void on_reply(cc_bench_client *c, const char *msg, size_t len)
     cJSON_Delete(root);
 }
 
+double cc_bench_step(double max_fps, double fps)
+{
+    return max_fps > 0 && max_fps < fps ? ceil(fps / max_fps - 1e-9) : 1;
+}
+
 /* The group's subscription, right after the hello; nothing for a plain
  * reader, which gets what the server sends by default. */
 static void subscribe(cc_bench_client *c)
 {
     const cc_bench_sub *sub = &c->group->sub;
     double fps = c->shared->hello.stream_fps;
-    c->group->step = sub->max_fps > 0 && sub->max_fps < fps ? fps / sub->max_fps : 1;
+    c->group->step = cc_bench_step(sub->max_fps, fps);
     if (!sub->variant && sub->max_fps <= 0)
         return;
     char msg[256];

@@ -43,6 +43,11 @@ typedef struct cc_bench_sub {
                                      share of its subscription's bytes/s */
 } cc_bench_sub;
 
+/* The bundle_seq step a subscription at max_fps gets on a stream of fps:
+ * every k-th tick, k the fewest ticks within max_fps (docs/protocol.md,
+ * "Control messages"); 1 for 0 or at least fps. Its rate is fps / step. */
+double cc_bench_step(double max_fps, double fps);
+
 /* Clients with one subscription, measured together. */
 typedef struct cc_bench_group {
     cc_bench_sub sub;

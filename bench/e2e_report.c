@@ -78,7 +78,7 @@ static void summarize_group(const cc_e2e_input *in, const cc_e2e_group_in *gi,
     free(bps);
     free(mbps);
     double fps = in->shared->hello.stream_fps, max_fps = gi->group->sub.max_fps;
-    g->expected_bps = max_fps > 0 && max_fps < fps ? max_fps : fps;
+    g->expected_bps = fps / cc_bench_step(max_fps, fps);
     g->mb_per_s = (double)bytes / in->window_s / 1e6;
     g->bundle_kb = bundles ? (double)bytes / (double)bundles / 1e3 : 0;
     g->read_rate_mb_per_s = throttled ? rates / throttled / 1e6 : 0;

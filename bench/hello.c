@@ -1,5 +1,6 @@
 #include "hello.h"
 
+#include <camcast/framebundle.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +21,9 @@ static double number(const cJSON *o, const char *key)
 static int parse_camera(const cJSON *o, cc_hello_camera *cam)
 {
     double index = number(o, "index"), w = number(o, "width"), h = number(o, "height");
-    if (index < 0 || index >= CC_BENCH_MAX_CAMERAS || w <= 0 || h <= 0)
+    /* Sides as JPEG's (16 bits), the area as any reader's (framebundle.h). */
+    if (index < 0 || index >= CC_BENCH_MAX_CAMERAS || !(w >= 1 && w <= UINT16_MAX) ||
+        !(h >= 1 && h <= UINT16_MAX) || !cc_fb_size_ok((uint32_t)w, (uint32_t)h))
         return -EINVAL;
     cam->index = (unsigned)index;
     cam->width = (uint32_t)w;

@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* As the daemon's limits (src/config.h): subscriptions are a 64-bit mask. */
+/* As the daemon's limits (src/config/config.h): subscriptions are a 64-bit mask. */
 #define CC_BENCH_MAX_CAMERAS 64
 #define CC_BENCH_NAME_MAX 64
-/* "full" and the daemon's [variant NAME] sections (src/config.h: 8). */
+/* "full" and the daemon's [variant NAME] sections (src/config/config.h: 8). */
 #define CC_BENCH_MAX_VARIANTS 9
 
 typedef struct cc_hello_camera {

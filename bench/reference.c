@@ -45,7 +45,7 @@ static int parse(cc_reference *r, const cJSON *root)
     if (!cJSON_IsArray(cams) || !cJSON_IsNumber(q))
         return -EINVAL;
     int n = cJSON_GetArraySize(cams);
-    if (n < 1 || n > CC_BENCH_MAX_CAMERAS)
+    if (n < 1 || n > CC_REFERENCE_MAX_CAMERAS)
         return -EINVAL;
     memset(r, 0, sizeof *r);
     r->n_cameras = (size_t)n;
@@ -72,4 +72,24 @@ int cc_reference_load(cc_reference *r, const char *path, char *err, size_t errle
     if (rc < 0)
         snprintf(err, errlen, "%s: not a camcast-microbench reference report", path);
     return rc;
+}
+
+int cc_reference_write(const cc_reference *r, FILE *out)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *cams = root ? cJSON_AddArrayToObject(root, "cameras") : NULL;
+    bool ok = cams && cJSON_AddNumberToObject(root, "quality", r->quality) &&
+              cJSON_AddBoolToObject(root, "exact", r->exact);
+    for (size_t i = 0; ok && i < r->n_cameras; i++) {
+        cJSON *c = cJSON_CreateObject();
+        ok = c && cJSON_AddItemToArray(cams, c) &&
+             cJSON_AddStringToObject(c, "spec", r->spec[i]) &&
+             cJSON_AddNumberToObject(c, "cpu_ms_per_frame", r->cpu_s[i] * 1e3);
+    }
+    char *text = ok ? cJSON_Print(root) : NULL;
+    if (text)
+        fprintf(out, "%s\n", text);
+    free(text);
+    cJSON_Delete(root);
+    return text ? 0 : -ENOMEM;
 }

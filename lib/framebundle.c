@@ -94,6 +94,25 @@ size_t cc_fb_bundle_size(size_t n_entries, size_t payload_bytes)
     return CC_FB_HEADER_SIZE + n_entries * CC_FB_ENTRY_SIZE + payload_bytes;
 }
 
+bool cc_fb_size_ok(uint32_t w, uint32_t h)
+{
+    return w > 0 && h > 0 && (uint64_t)w * h <= CC_FB_MAX_PIXELS;
+}
+
+uint64_t cc_fb_max_payload(uint32_t w, uint32_t h)
+{
+    return cc_fb_size_ok(w, h) ? (uint64_t)w * h * 3 + CC_FB_PAYLOAD_SLACK : 0;
+}
+
+size_t cc_fb_bound_add(size_t bound, uint32_t w, uint32_t h, size_t cap)
+{
+    if (bound >= cap)
+        return cap;
+    /* bound < cap <= SIZE_MAX and an entry below 2^30 bytes: no wrap. */
+    uint64_t sum = (uint64_t)bound + CC_FB_ENTRY_SIZE + cc_fb_max_payload(w, h);
+    return sum < cap ? (size_t)sum : cap;
+}
+
 int cc_fb_writer_begin(cc_fb_writer *w, uint8_t *buf, size_t cap,
                        uint64_t bundle_seq, uint64_t mux_time_ns)
 {

@@ -10,18 +10,29 @@
 
 #define FILE_MAX 4096 /* a token file is one short line */
 
-/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY or
- * per-user permission bits there. */
+/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY,
+ * O_NOFOLLOW, O_NONBLOCK, file owners or per-user permission bits there. */
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 0
 #endif
 #ifndef O_NOCTTY
 #define O_NOCTTY 0
 #endif
+#ifndef O_NOFOLLOW
+#define O_NOFOLLOW 0
+#endif
+#ifndef O_NONBLOCK
+#define O_NONBLOCK 0
+#endif
 #ifdef S_IROTH
 #define READABLE_BY_ALL(mode) ((mode) & S_IROTH)
 #else
 #define READABLE_BY_ALL(mode) 0
+#endif
+#ifdef _WIN32 /* no POSIX owners */
+#define OWNED_BY_US_OR_ROOT(st) 1
+#else
+#define OWNED_BY_US_OR_ROOT(st) ((st).st_uid == geteuid() || (st).st_uid == 0)
 #endif
 
 /* A memset the compiler may not drop: the token does not linger. */
@@ -89,10 +100,14 @@ static int read_all(int fd, char *buf, size_t cap, size_t *got)
 int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err,
                        size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* Not through a symbolic link (whoever may change the link chooses the
+     * token), and never blocking: a FIFO put there would hang the loop
+     * that reloads the file. Its type is checked once it is open. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
-        return fail(err, errlen, -e, path, strerror(e));
+        return fail(err, errlen, -e, path,
+                    e == ELOOP ? "a symbolic link: give the file itself" : strerror(e));
     }
     struct stat st;
     char buf[FILE_MAX + 1];
@@ -102,6 +117,10 @@ int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err
         rc = fail(err, errlen, -errno, path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = fail(err, errlen, -EINVAL, path, "not a regular file");
+    else if (!OWNED_BY_US_OR_ROOT(st))
+        rc = fail(err, errlen, -EPERM, path,
+                  "owned by another user: whoever owns it chooses the token "
+                  "(chown it to this user or root)");
     else if (READABLE_BY_ALL(st.st_mode))
         rc = fail(err, errlen, -EPERM, path,
                   "readable by every user: the token is a password (chmod o-r, or 600)");

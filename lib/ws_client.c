@@ -24,6 +24,8 @@
  * A detached client (ws_client_internal.h) has neither handle.
  */
 #include "camcast/ws_client.h"
+
+#include "camcast/http_text.h"
 #include "camcast/token.h"
 #include "camcast/ws_guard.h"
 #include "camcast/ws_handshake.h"
@@ -47,6 +49,7 @@
 #define HEAD_MAX 4096      /* HTTP response head */
 #define MAX_DIRECT (1u << 30) /* one read straight into the message buffer */
 #define NO_STATUS 1005                          /* close frame without a code */
+#define CLOSE_REASON_MAX 123 /* RFC 6455 5.5: 125 bytes, 2 of them the code */
 #define REQUEST_MAX 2048   /* path, host and token at their largest fit */
 #define DETACHED_SENT_MAX 65536 /* what a detached client keeps of its output */
 
@@ -342,11 +345,7 @@ static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data,
 {
     (void)flags;
     cc_ws_client *c = user;
-    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return cc_ws_sendbuf_wslay(&c->out, ctx, data, len);
 }
 
 static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
@@ -460,6 +459,17 @@ static void deliver_text(cc_ws_client *c, const uint8_t *msg, size_t len)
     c->cb.on_text(c, c->text, len, c->arg);
 }
 
+/* The server's text as plain, printable ASCII, cut to cap - 1 bytes:
+ * whatever it sends, the reason reaches logs and terminals as one harmless
+ * line (no escape sequences, no line breaks). */
+static void plain_text(char *out, size_t cap, const uint8_t *text, size_t len)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? (char)text[i] : '?';
+    out[n] = '\0';
+}
+
 /* wslay sees text and control frames only. */
 static void ws_msg_cb(wslay_event_context_ptr ctx,
                       const struct wslay_event_on_msg_recv_arg *arg, void *user)
@@ -471,7 +481,9 @@ static void ws_msg_cb(wslay_event_context_ptr ctx,
     } else if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
         size_t n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
         int code = arg->status_code ? arg->status_code : NO_STATUS;
-        set_result(c, code, "%.*s", (int)n, n ? (const char *)arg->msg + 2 : "");
+        char reason[CLOSE_REASON_MAX + 1];
+        plain_text(reason, sizeof reason, n ? arg->msg + 2 : NULL, n);
+        set_result(c, code, "%s", reason);
     }
 }
 
@@ -523,7 +535,7 @@ static void start_binary(cc_ws_client *c, unsigned opcode, bool fin, uint64_t le
         return;
     }
     size_t have = opcode == OP_BINARY ? 0 : c->msg_len;
-    if (len > c->max_message - have) {
+    if (have > c->max_message || len > c->max_message - have) {
         fail_ws(c, WSLAY_CODE_MESSAGE_TOO_BIG,
                 "message larger than max_message (%zu bytes): closed with 1009",
                 c->max_message);
@@ -685,23 +697,6 @@ static int send_request(cc_ws_client *c)
     return rc;
 }
 
-/* Whether a comma-separated header value holds token (case-insensitive). */
-static bool has_token(const char *list, const char *token)
-{
-    size_t len = strlen(token);
-    for (const char *p = list; *p;) {
-        p += strspn(p, " \t,");
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m > 0 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
-            m--;
-        if (m == len && strncasecmp(p, token, len) == 0)
-            return true;
-        p += n;
-    }
-    return false;
-}
-
 typedef struct response {
     int status;
     bool upgrade, connection, accept_ok, extension;
@@ -718,9 +713,9 @@ static void use_header(const cc_ws_client *c, char *line, response *r)
     while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
         value[--n] = '\0';
     if (strcasecmp(line, "Upgrade") == 0)
-        r->upgrade = has_token(value, "websocket");
+        r->upgrade = cc_http_list_has(value, "websocket");
     else if (strcasecmp(line, "Connection") == 0)
-        r->connection = has_token(value, "upgrade");
+        r->connection = cc_http_list_has(value, "upgrade");
     else if (strcasecmp(line, "Sec-WebSocket-Accept") == 0)
         r->accept_ok = strcmp(value, c->accept) == 0;
     else if (strcasecmp(line, "Sec-WebSocket-Extensions") == 0)
@@ -977,6 +972,16 @@ int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text)
     return 0;
 }
 
+int cc_ws_client_set_max_message(cc_ws_client *c, size_t max_message)
+{
+    if (max_message == 0)
+        return -EINVAL;
+    c->max_message = max_message;
+    if (c->max_text > max_message)
+        c->max_text = max_message;
+    return 0;
+}
+
 int cc_ws_client_set_recv_buffer(cc_ws_client *c, int bytes)
 {
     if (bytes < 0)
@@ -1103,8 +1108,8 @@ void cc_ws_client_free(cc_ws_client *c)
     /* Handles still open would point into freed memory. */
     assert(c->st == ST_IDLE && c->open_handles == 0 && !c->resolving);
     wslay_event_context_free(c->ws);
-    cc_ws_sendbuf_free(&c->out);
-    cc_ws_sendbuf_free(&c->sent);
+    cc_ws_sendbuf_destroy(&c->out);
+    cc_ws_sendbuf_destroy(&c->sent);
     free(c->msg);
     free(c->text);
     wipe(c->token, sizeof c->token);

@@ -21,8 +21,18 @@ int cc_ws_sendbuf_append(cc_ws_sendbuf *b, const uint8_t *data, size_t len)
     return 0;
 }
 
-void cc_ws_sendbuf_free(cc_ws_sendbuf *b)
+void cc_ws_sendbuf_destroy(cc_ws_sendbuf *b)
 {
     free(b->data);
     *b = (cc_ws_sendbuf){0};
+}
+
+ssize_t cc_ws_sendbuf_wslay(cc_ws_sendbuf *b, wslay_event_context_ptr ctx,
+                            const uint8_t *data, size_t len)
+{
+    if (cc_ws_sendbuf_append(b, data, len) < 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
+    return (ssize_t)len;
 }

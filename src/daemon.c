@@ -8,17 +8,16 @@
 #include <uv.h>
 
 #include "capture/camera.h"
-#include "stream/control.h"
 #include "encode/encoder.h"
 #include "log.h"
-#include "stream/mux.h"
 #include "notify.h"
 #include "stats.h"
+#include "stream/control.h"
+#include "stream/rtsp_server.h"
+#include "stream/server.h"
+#include "tick/feed.h"
+#include "tick/mux.h"
 #include "version.h"
-#include "stream/ws_server.h"
-#if CC_HAVE_RTSP
-#include "stream/rtsp_feed.h"
-#endif
 
 typedef struct app {
     cc_config *cfg;
@@ -38,63 +37,52 @@ typedef struct app {
     char status[128];
     char url[160]; /* the stream's, as listening: "ws://HOST:PORT/stream" */
     int exit_status; /* when start fails: 2 if a camera refused the config */
-#if CC_HAVE_RTSP
-    cc_rtsp_feed rtsp; /* [rtsp]: rtsp.rtsp NULL when off */
-#endif
+    cc_rtsp *rtsp;   /* [rtsp]; NULL when off */
+    cc_feed rtsp_feed; /* the tick's reader that feeds it */
 } app;
 
-static void on_bundles(cc_bundle *const *b, size_t n_variants, void *arg)
+/* RTSP's rate: [rtsp] fps (at most stream_fps: the config checks), else
+ * stream_fps. */
+static double rtsp_fps(const cc_server_config *scfg)
 {
-    app *d = arg;
-    cc_server_broadcast(d->srv, b, n_variants);
-#if CC_HAVE_RTSP
-    cc_rtsp_feed_tick(&d->rtsp, b, n_variants);
-#endif
-}
-
-static void on_want(uint64_t *due, uint64_t *held, size_t n_variants, void *arg)
-{
-    app *d = arg;
-    cc_server_plan_tick(d->srv, due, held, n_variants);
-#if CC_HAVE_RTSP
-    cc_rtsp_feed_plan(&d->rtsp, due, held, n_variants);
-#endif
+    return scfg->rtsp.fps > 0 ? scfg->rtsp.fps : scfg->stream_fps;
 }
 
 /* [rtsp]: the RTSP server on its own thread, fed by the tick. */
 static int start_rtsp(app *d)
 {
     const cc_server_config *scfg = &d->cfg->server;
-    if (!scfg->rtsp.enabled)
+    const cc_rtsp_config *r = &scfg->rtsp;
+    if (!r->enabled)
         return 0;
-#if CC_HAVE_RTSP
+    const char *names[CC_MAX_CAMERAS];
+    for (size_t i = 0; i < d->n_cams; i++)
+        names[i] = d->cams[i].cfg->name;
+    cc_rtsp_opts o = {.listen = r->listen[0] ? r->listen : scfg->listen,
+                      .port = r->port,
+                      .token = scfg->token[0] ? scfg->token : NULL,
+                      .fps = rtsp_fps(scfg)};
     char err[256];
-    int rc = cc_rtsp_feed_start(&d->rtsp, scfg, d->cams, d->n_cams, err, sizeof err);
+    int rc = cc_rtsp_new(&d->rtsp, &o, names, d->n_cams, err, sizeof err);
     if (rc < 0) {
-        cc_error("%s:%d: [rtsp] cannot start: %s", d->cfg->path, scfg->rtsp.line, err);
+        cc_error("%s:%d: [rtsp] cannot start: %s", d->cfg->path, r->line, err);
         return -1;
     }
-    cc_info("RTSP on rtsp://%s:%u/NAME (%s, %g fps)",
-            scfg->rtsp.listen[0] ? scfg->rtsp.listen : scfg->listen,
-            cc_rtsp_port(d->rtsp.rtsp), cc_variant_at(scfg, scfg->rtsp.mux_variant)->name,
-            d->rtsp.fps);
+    cc_feed_sink sink = cc_rtsp_sink(d->rtsp);
+    cc_feed_init(&d->rtsp_feed, &sink, d->n_cams, r->mux_variant, rtsp_fps(scfg));
+    cc_mux_add_reader(&d->mux, &d->rtsp_feed.reader);
+    cc_info("RTSP on rtsp://%s:%u/NAME (%s, %g fps)", o.listen, cc_rtsp_port(d->rtsp),
+            cc_variant_name(scfg, r->mux_variant), o.fps);
     return 0;
-#else
-    cc_error("%s:%d: [rtsp]: this camcastd was built without RTSP (GStreamer's RTSP "
-             "server library; meson setup -Drtsp=enabled)", d->cfg->path, scfg->rtsp.line);
-    d->exit_status = 2;
-    return -1;
-#endif
 }
 
-#if CC_HAVE_RTSP
 static bool rtsp_figures(cc_stats_rtsp *out, void *arg)
 {
     const app *d = arg;
-    if (!d->rtsp.rtsp)
+    if (!d->rtsp)
         return false;
     cc_rtsp_stats k;
-    cc_rtsp_get_stats(d->rtsp.rtsp, &k);
+    cc_rtsp_get_stats(d->rtsp, &k);
     *out = (cc_stats_rtsp){.clients = k.clients_now, .sessions = k.sessions_now,
                            .media = k.media_now, .clients_total = k.clients_total,
                            .refused_token = k.refused_token,
@@ -103,15 +91,13 @@ static bool rtsp_figures(cc_stats_rtsp *out, void *arg)
                            .frames_replaced = k.frames_replaced};
     return true;
 }
-#endif
 
 /* A reload keeps the RTSP server (and its clients) when it would mount the
  * same names on the same address. */
 static bool rtsp_kept(const app *d, const cc_config *next)
 {
-#if CC_HAVE_RTSP
     const cc_server_config *a = &d->cfg->server, *b = &next->server;
-    if (!d->rtsp.rtsp || !b->rtsp.enabled || a->rtsp.port != b->rtsp.port ||
+    if (!d->rtsp || !b->rtsp.enabled || a->rtsp.port != b->rtsp.port ||
         strcmp(a->rtsp.listen[0] ? a->rtsp.listen : a->listen,
                b->rtsp.listen[0] ? b->rtsp.listen : b->listen) != 0 ||
         d->cfg->n_cameras != next->n_cameras)
@@ -120,37 +106,30 @@ static bool rtsp_kept(const app *d, const cc_config *next)
         if (strcmp(d->cfg->cameras[i].name, next->cameras[i].name) != 0)
             return false;
     return true;
-#else
-    (void)d;
-    (void)next;
-    return false;
-#endif
+}
+
+static void stop_rtsp(app *d)
+{
+    if (!d->rtsp)
+        return;
+    cc_mux_remove_reader(&d->mux, &d->rtsp_feed.reader);
+    cc_rtsp_free(d->rtsp);
+    d->rtsp = NULL;
 }
 
 /* After a reload: the kept RTSP server gets the new settings, or a new
  * one starts. */
 static void restart_rtsp(app *d, bool kept)
 {
-#if CC_HAVE_RTSP
+    const cc_server_config *scfg = &d->cfg->server;
     if (kept) {
-        if (cc_rtsp_feed_update(&d->rtsp, &d->cfg->server) < 0)
+        cc_feed_set(&d->rtsp_feed, scfg->rtsp.mux_variant, rtsp_fps(scfg));
+        if (cc_rtsp_set_token(d->rtsp, scfg->token[0] ? scfg->token : NULL) < 0)
             cc_error("SIGHUP: RTSP refused the new token; it keeps the old one");
         return;
     }
-#else
-    (void)kept;
-#endif
     if (start_rtsp(d) < 0)
         cc_error("SIGHUP: RTSP stays off until the next reload");
-}
-
-static void stop_rtsp(app *d)
-{
-#if CC_HAVE_RTSP
-    cc_rtsp_feed_stop(&d->rtsp);
-#else
-    (void)d;
-#endif
 }
 
 /* Stops ticking, encoding and grabbing. Cameras with keep[i] >= 0 are
@@ -327,10 +306,6 @@ static char *hello_now(void *arg)
 static int start(app *d)
 {
     const cc_server_config *scfg = &d->cfg->server;
-#if !CC_HAVE_RTSP
-    if (scfg->rtsp.enabled)
-        return start_rtsp(d); /* refused before anything starts */
-#endif
     if (open_cameras(d) < 0)
         return -1;
     int rc = cc_encoder_new(&d->enc, scfg->encoder_workers);
@@ -350,8 +325,8 @@ static int start(app *d)
                  uv_strerror(rc));
         return -1;
     }
-    rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg, on_bundles, d);
-    cc_mux_set_want(&d->mux, on_want, d);
+    rc = cc_mux_init(&d->mux, &d->loop, d->cams, d->n_cams, d->enc, scfg);
+    cc_mux_add_reader(&d->mux, cc_server_reader(d->srv));
     d->mux_ready = true;
     if (rc < 0) {
         cc_error("mux: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
@@ -364,9 +339,7 @@ static int start(app *d)
         return -1;
     }
     cc_server_set_pages(d->srv, cc_stats_page, &d->stats);
-#if CC_HAVE_RTSP
     cc_stats_set_rtsp(&d->stats, rtsp_figures, d);
-#endif
     if (start_rtsp(d) < 0)
         return -1;
     for (size_t i = 0; i < d->n_cams; i++) {
@@ -439,14 +412,6 @@ static int load_next(const app *d, cc_config *next)
         cc_config_destroy(next);
         return -1;
     }
-#if !CC_HAVE_RTSP
-    if (next->server.rtsp.enabled) {
-        cc_error("SIGHUP: configuration refused, the running one stays: %s:%d: [rtsp]: "
-                 "this camcastd was built without RTSP", next->path, next->server.rtsp.line);
-        cc_config_destroy(next);
-        return -1;
-    }
-#endif
     /* The listening socket and its clients stay: a new address needs a
      * restart. */
     const cc_server_config *cur = &d->cfg->server;
@@ -590,11 +555,6 @@ static void destroy(app *d)
 int cc_daemon_run(cc_config *cfg, const char *listen)
 {
     app d = {.cfg = cfg, .listen = listen};
-    /* A write to a client that has gone (a reset, a close frame after its
-     * socket shut) is an error to handle, not a reason to die: libuv does
-     * not ignore SIGPIPE (GLib does, so only builds and configs without
-     * RTSP died of it). */
-    signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&d.loop);
     uv_signal_init(&d.loop, &d.sigint);
     uv_signal_init(&d.loop, &d.sigterm);

@@ -3,7 +3,7 @@
 #ifndef CC_DAEMON_H
 #define CC_DAEMON_H
 
-#include "config.h"
+#include "config/config.h"
 
 /* Runs until SIGINT or SIGTERM; SIGHUP reloads cfg->path into *cfg (listen
  * overrides the config's address, as --listen does). Returns the process

@@ -1,6 +1,7 @@
 /* camcastd: command line, configuration, then the daemon. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 
 #include "capture/aravis.h"
-#include "config.h"
+#include "config/config.h"
 #include "daemon.h"
 #include "log.h"
 #include "version.h"
@@ -173,6 +174,9 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* A client gone while a reply or a bundle is written must cost its
+     * connection (EPIPE), not the daemon: libuv leaves SIGPIPE to us. */
+    signal(SIGPIPE, SIG_IGN);
     rc = run(&o);
     /* After every camera is released: frees Aravis' global state. */
     cc_aravis_shutdown();

@@ -98,6 +98,9 @@ typedef struct camera_figures {
     char last_error[512];    /* "" when none */
     uint64_t last_error_ns;  /* 0 when none */
     double encode_p50_ms, encode_p99_ms;
+    double grab_cpu_s;       /* the grab thread's CPU time; < 0: not running */
+    uint64_t ring_slots;
+    uint64_t encode_strips;  /* a full frame's encode is split in these */
     bool aravis;
     uint64_t completed, failed, underruns, resent, missing;
 } camera_figures;
@@ -157,6 +160,10 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
         f.last_grab_age_s = now_ns > grab_ns ? (double)(now_ns - grab_ns) / 1e9 : 0;
     f.last_error_ns = cc_camera_last_error(cam, f.last_error, sizeof f.last_error);
     encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
+    uint64_t cpu_ns;
+    f.grab_cpu_s = cc_camera_grab_cpu_ns(cam, &cpu_ns) == 0 ? (double)cpu_ns / 1e9 : -1;
+    f.ring_slots = cc_ring_slots(cam->ring);
+    f.encode_strips = cc_encode_job_parts(&st->mux->ticks[0].entries[i].jobs[0]);
     return f;
 }
 
@@ -209,6 +216,12 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
     cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
     add_uint(c, "jpeg_bytes", f->jpeg_bytes);
     add_uint(c, "last_jpeg_bytes", f->last_jpeg_bytes);
+    add_uint(c, "encode_strips", f->encode_strips);
+    add_uint(c, "ring_slots", f->ring_slots);
+    if (f->grab_cpu_s >= 0)
+        cJSON_AddNumberToObject(c, "grab_cpu_s", f->grab_cpu_s);
+    else
+        cJSON_AddNullToObject(c, "grab_cpu_s");
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
         add_uint(a, "buffers_completed", f->completed);
@@ -226,12 +239,12 @@ typedef struct client_walk {
     uint64_t now_ns;
     uint64_t sent, skipped;
     size_t count;
-    size_t per_variant[CC_MUX_VARIANTS];
+    size_t per_variant[CC_VARIANTS];
 } client_walk;
 
 static const char *variant_name(const cc_mux *m, unsigned v)
 {
-    return v == 0 || v >= m->n_var ? "full" : cc_variant_at(m->cfg, v)->name;
+    return cc_variant_name(m->cfg, v);
 }
 
 static void client_json(const cc_client_info *info, void *arg)
@@ -249,7 +262,7 @@ static void client_json(const cc_client_info *info, void *arg)
     add_uint(c, "queued_bytes", info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
-    if (info->variant < CC_MUX_VARIANTS)
+    if (info->variant < CC_VARIANTS)
         w->per_variant[info->variant]++;
     cJSON *cams = cJSON_AddArrayToObject(c, "cameras");
     for (unsigned i = 0; i < 64; i++)
@@ -268,7 +281,9 @@ typedef struct limit_counter {
     uint64_t value;
 } limit_counter;
 
-static size_t limit_counters(const cc_server *srv, limit_counter out[8])
+#define LIMIT_COUNTERS 9
+
+static size_t limit_counters(const cc_server *srv, limit_counter out[LIMIT_COUNTERS])
 {
     cc_server_counters k = cc_server_get_counters(srv);
     const limit_counter all[] = {
@@ -278,16 +293,18 @@ static size_t limit_counters(const cc_server *srv, limit_counter out[8])
         {"per_address", k.refused_per_address},
         {"token", k.refused_token},
         {"origin", k.refused_origin},
+        {"host", k.refused_host},
         {"stalled", k.closed_stalled},
         {"protocol_error", k.protocol_errors},
     };
+    _Static_assert(sizeof all / sizeof all[0] == LIMIT_COUNTERS, "room for each");
     memcpy(out, all, sizeof all);
     return sizeof all / sizeof all[0];
 }
 
 static void limits_json(cJSON *o, const cc_server *srv)
 {
-    limit_counter k[8];
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
         add_uint(o, k[i].name, k[i].value);
@@ -466,6 +483,12 @@ static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
         encode_p99_ms);
     U64("camera_jpeg_bytes_total", "counter", "JPEG bytes streamed", jpeg_bytes);
     U64("camera_last_jpeg_bytes", "gauge", "Size of the last JPEG", last_jpeg_bytes);
+    family(t, "camera_grab_cpu_seconds_total", "counter",
+           "CPU time of the camera's grab thread");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].grab_cpu_s >= 0)
+            appendf(t, "camcast_camera_grab_cpu_seconds_total{camera=\"%s\"} %.6f\n",
+                    f[i].name, f[i].grab_cpu_s);
     age_metric(t, f, st->n, "camera_last_frame_age_seconds", "Age of the last streamed frame",
                offsetof(camera_figures, last_frame_age_s));
     age_metric(t, f, st->n, "camera_last_grab_age_seconds",
@@ -525,7 +548,7 @@ static void client_metric(const cc_client_info *info, void *arg)
 
 static void limit_metrics(text *t, const cc_server *srv)
 {
-    limit_counter k[8];
+    limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     family(t, "limited_total", "counter",
            "Connections refused or closed by a limit or an access check, by reason");

@@ -14,8 +14,8 @@
 #include <uv.h>
 
 #include "capture/camera.h"
-#include "stream/mux.h"
-#include "stream/ws_server.h"
+#include "stream/server.h"
+#include "tick/mux.h"
 
 typedef struct cc_stats_rate {
     uint64_t grabbed; /* at the last sample */

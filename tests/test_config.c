@@ -1,6 +1,7 @@
 /* Tests for config.c: parsing, defaults, every error message, write->load
  * round trip, --listen. Usage: test_config [cams.ini [other samples...]] */
-#include "config.h"
+#include "config/config.h"
+#include "config/load.h" /* cc_congestion_offered */
 
 #include <errno.h>
 #include <limits.h>
@@ -216,6 +217,7 @@ static void check_same(const cc_config *a, const cc_config *b)
     CHECK_EQ_INT(strcmp(a->server.token_file, b->server.token_file), 0);
     CHECK_EQ_INT(strcmp(a->server.token, b->server.token), 0);
     CHECK_EQ_INT(strcmp(a->server.allowed_origins, b->server.allowed_origins), 0);
+    CHECK_EQ_INT(strcmp(a->server.server_names, b->server.server_names), 0);
     CHECK_EQ_INT(a->server.max_clients_per_address, b->server.max_clients_per_address);
     CHECK_EQ_INT(a->server.max_pending, b->server.max_pending);
     CHECK(a->server.handshake_timeout_s == b->server.handshake_timeout_s);
@@ -354,6 +356,15 @@ static void test_rtsp(void)
 {
     cc_config cfg;
     char err[512], text[1024];
+#if !CC_HAVE_RTSP
+    /* Built without RTSP: refused at load, so --check-config says what the
+     * daemon would. */
+    snprintf(text, sizeof text, "[server]\n[rtsp]\nport = 0\n%s", cam16);
+    expect_error(text, 2, "[rtsp]: this camcastd was built without RTSP (GStreamer's "
+                 "RTSP server library; meson setup -Drtsp=enabled)");
+    (void)cfg;
+    return;
+#endif
     /* full: RTSP gets a YCbCr variant of its own, at full size. */
     snprintf(text, sizeof text, "[rtsp]\n%s", cam16);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
@@ -398,6 +409,19 @@ static void test_rtsp(void)
                  "ADDR:PORT or [IPV6]:PORT, got 'example.com'");
     expect_error("[rtsp]\n[rtsp]\n", 2, "duplicate section [rtsp] (first defined at line 1)");
     expect_error("[rtsp]\nfps = -1\n", 2, "[rtsp] fps: expected a number 0..1000, got '-1'");
+    /* RTSP's frames are the tick's: fps above stream_fps is an error, wherever
+     * [server] is, and stream_fps itself is the most. */
+    snprintf(text, sizeof text, "[rtsp]\nfps = 30.5\n[server]\nstream_fps = 30\n%s", cam16);
+    expect_error(text, 2, "[rtsp] fps: 30.5 is more than [server] stream_fps = 30 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[server]\nstream_fps = 12.5\n[rtsp]\nfps = 15\n%s", cam16);
+    expect_error(text, 4, "[rtsp] fps: 15 is more than [server] stream_fps = 12.5 (RTSP "
+                 "sends at most a frame per tick)");
+    snprintf(text, sizeof text, "[rtsp]\nfps = 12.5\n[server]\nstream_fps = 12.5\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->fps == 12.5 && r->fps_line == 2);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
 }
 
 static void test_file_errors(void)
@@ -566,6 +590,10 @@ static const struct {
      "'http://a.example/path' is not an origin (SCHEME://HOST[:PORT], null or *)"},
     {"server", "allowed_origins", "https://ok.example a.example",
      "'a.example' is not an origin (SCHEME://HOST[:PORT], null or *)"},
+    {"server", "server_names", "cams.example http://x",
+     "'http://x' is not a host name (letters, digits, '-' and '.'; or *)"},
+    {"server", "server_names", "cams.example:8765",
+     "'cams.example:8765' is not a host name (letters, digits, '-' and '.'; or *)"},
     {"server", "send_queue_bound", "-1", "expected an integer 0..1073741824, got '-1'"},
     {"server", "tcp_congestion", "cu bic",
      "expected a congestion control name such as cubic or bbr, got 'cu bic'"},
@@ -688,11 +716,55 @@ static void test_origins(void)
     char err[512], text[512];
     snprintf(text, sizeof text,
              "[server]\nallowed_origins = https://a.example  http://b:8080 null\n"
+             "server_names = cams.example line-2.local\n"
              "tcp_congestion = cubic\nsend_queue_bound = 65536\n%s",
              minimal);
     CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
     CHECK_EQ_INT(strcmp(cfg.server.allowed_origins, "https://a.example  http://b:8080 null"),
                  0);
+    CHECK_EQ_INT(strcmp(cfg.server.server_names, "cams.example line-2.local"), 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+/* tcp_congestion: a name the kernel does not offer fails at load, with the
+ * names it does; where its list cannot be read, the name is taken. */
+static void test_congestion(void)
+{
+    char list_path[128], offered[256] = "";
+    snprintf(list_path, sizeof list_path, "%s/available", dir);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered), 0);
+    write_bytes(list_path, "reno cubic\n", 11);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "cubic", offered, sizeof offered), 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered),
+                 -ENOENT);
+    CHECK_EQ_INT(strcmp(offered, "reno, cubic"), 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "cub", offered, sizeof offered),
+                 -ENOENT);
+    write_bytes(list_path, "", 0);
+    CHECK_EQ_INT(cc_congestion_offered(list_path, "bbr", offered, sizeof offered), 0);
+    unlink(list_path);
+
+    /* The kernel's own list (no name is ""). */
+    char text[512], want[512], first[32] = "";
+    int rc = cc_congestion_offered(CC_CONGESTION_AVAILABLE, "", offered, sizeof offered);
+    snprintf(text, sizeof text, "[server]\ntcp_congestion = nosuchcc\n%s", minimal);
+    cc_config cfg;
+    char err[512];
+    if (rc == 0) {
+        fprintf(stderr, "  %s unreadable: every name is taken\n", CC_CONGESTION_AVAILABLE);
+        CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+        cc_config_destroy(&cfg);
+        return;
+    }
+    CHECK_EQ_INT(rc, -ENOENT);
+    snprintf(want, sizeof want, "[server] tcp_congestion: unknown congestion control "
+             "'nosuchcc' (the kernel offers: %s)", offered);
+    expect_error(text, 2, want);
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(offered, ","), offered);
+    snprintf(text, sizeof text, "[server]\ntcp_congestion = %s\n%s", first, minimal);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(strcmp(cfg.server.tcp_congestion, first), 0);
     check_round_trip(&cfg);
     cc_config_destroy(&cfg);
 }
@@ -1058,6 +1130,7 @@ int main(int argc, char **argv)
     RUN(test_syntax_errors);
     RUN(test_token_file);
     RUN(test_origins);
+    RUN(test_congestion);
     RUN(test_long_values_round_trip);
     RUN(test_set_listen);
     RUN(test_aravis_defaults);

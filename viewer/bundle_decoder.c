@@ -10,9 +10,6 @@
 
 /* Every wait is bounded; cc_mailbox_close() ends one early. */
 #define TAKE_TIMEOUT_MS 200
-/* A JPEG beyond 3 bytes a pixel (what raw RGB costs) plus room for its
- * headers is not a camera's frame, whatever quality it was encoded at. */
-#define PAYLOAD_SLACK 65536
 
 void cc_raw_bundle_init(cc_raw_bundle *b)
 {
@@ -117,8 +114,7 @@ static const char *entry_misfit(const cc_hello *h, const cc_hello_camera *cam,
 {
     if (!cc_variant_entry_fits(h, cam, e->width, e->height))
         return "image size not within the hello's (not the camera's, nor a variant's)";
-    uint64_t max = (uint64_t)e->width * e->height * 3 + PAYLOAD_SLACK;
-    if (e->payload_size == 0 || e->payload_size > max)
+    if (e->payload_size == 0 || e->payload_size > cc_fb_max_payload(e->width, e->height))
         return "payload size implausible for the image size";
     return NULL;
 }

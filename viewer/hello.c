@@ -1,5 +1,6 @@
 #include "hello.h"
 
+#include <camcast/framebundle.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
@@ -112,6 +113,9 @@ static int parse_camera(const cJSON *o, size_t i, const cc_hello *hello,
         return fail_camera(err, errlen, i, "\"width\" missing or invalid");
     if (!get_int(o, "height", 1, CC_HELLO_MAX_SIDE, &h))
         return fail_camera(err, errlen, i, "\"height\" missing or invalid");
+    if (!cc_fb_size_ok((uint32_t)w, (uint32_t)h))
+        return fail_camera(err, errlen, i, "width x height over the pixels a viewer "
+                                           "takes (2^27)");
 
     c->index = (uint16_t)index;
     c->width = (uint32_t)w;

@@ -1,5 +1,6 @@
 /* camcast-viewer: command line, then the viewer. */
 #include <SDL.h> /* before main: SDL's main wrapper on Windows */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,5 +44,10 @@ int main(int argc, char *argv[])
         }
     }
     cc_vlog_init(o.verbose);
+#ifdef SIGPIPE /* not on Windows */
+    /* A server gone while a control message is written costs the
+     * connection (EPIPE, then a reconnect), not the viewer. */
+    signal(SIGPIPE, SIG_IGN);
+#endif
     return cc_viewer_run(&o);
 }

@@ -8,7 +8,9 @@
 #include "log.h"
 #include "reply.h"
 
-/* Largest bundle accepted: dozens of big cameras at high JPEG quality. */
+/* Largest bundle accepted, whatever the hello says: dozens of big cameras
+ * at high JPEG quality. Each hello lowers it to what its cameras can send
+ * (hold_to_hello); before one, only text is expected. */
 #define MAX_MESSAGE (256u << 20)
 
 static void on_retry(uv_timer_t *t);
@@ -53,6 +55,7 @@ static void on_open(cc_ws_client *client, void *arg)
      * (a refusal holds for the connection, also across a reload's hello). */
     c->variants_off = false;
     c->hello_seen = false;
+    cc_ws_client_set_max_message(c->client, CC_WS_CLIENT_MAX_TEXT);
     cc_vlog_info("%sconnected to %s", c->tag, c->url);
 }
 
@@ -177,9 +180,23 @@ static void on_pong(cc_net_conn *c, uint64_t server_ns)
 
 /* ---- messages ---- */
 
+/* The largest bundle h's cameras can make (every entry at its camera's
+ * size, the most plausible JPEG of it), so that a server cannot make the
+ * viewer buffer more than its own hello allows. Text stays at its cap. */
+static void hold_to_hello(cc_net_conn *c, const cc_hello *h)
+{
+    size_t bound = cc_fb_bundle_size(0, 0);
+    for (size_t i = 0; i < h->n_cameras; i++)
+        bound = cc_fb_bound_add(bound, h->cameras[i].width, h->cameras[i].height,
+                                MAX_MESSAGE);
+    cc_ws_client_set_max_message(c->client, bound > CC_WS_CLIENT_MAX_TEXT
+                                                ? bound : CC_WS_CLIENT_MAX_TEXT);
+}
+
 static void on_hello(cc_net_conn *c, cc_hello *h)
 {
     log_hello(c, h);
+    hold_to_hello(c, h);
     /* A second hello on one connection (a reload) may leave the server on
      * the variant it was sending, or not: then the next wish is sent
      * whatever it is. Without variants there is nothing to ask. */

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-/* camcastd's largest box filter (src/config.h, CC_MAX_SCALE). */
+/* camcastd's largest box filter (src/config/config.h, CC_MAX_SCALE). */
 #define MAX_BOX 16
 
 cc_size cc_variant_size(const cc_hello *h, size_t v, const cc_hello_camera *cam,

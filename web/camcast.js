@@ -55,9 +55,11 @@ const ui = { bar: $("bar"), state: $("state"), counts: $("counts"), choice: $("c
              daemonsForm: $("daemons-form"), daemonsUrl: $("daemons-url"),
              daemonsMsg: $("daemons-msg"), daemonsHint: $("daemons-hint") };
 
-/* The token the page was opened with goes on to its own stream, the worker
- * and the probe: a browser cannot put it in a header on a WebSocket. Other
- * daemons' tokens are in their own URLs (?add=ws://h:p/stream?token=T). */
+/* The token the page was opened with goes on to its own stream and the
+ * probe (/stats), nowhere else: a browser cannot put it in a header on a
+ * WebSocket. The page's files (scripts, styles, the worker) need none, so
+ * it never lands in a cache with their URLs. Other daemons' tokens are in
+ * their own URLs (?add=ws://h:p/stream?token=T). */
 const TOKEN = new URLSearchParams(location.search).get("token");
 const QUERY = TOKEN === null ? "" : "?token=" + encodeURIComponent(TOKEN);
 
@@ -408,7 +410,7 @@ function readVariantSizes(v) {
 }
 
 /* The cameras of a hello, or a thrown reason. Keys we do not know are
- * ignored, as PROTOCOL.md asks. */
+ * ignored, as docs/protocol.md asks. */
 function readHello(msg) {
   if (!msg || typeof msg !== "object" || msg.type !== "hello")
     throw new Error("the first message is not a hello");
@@ -933,7 +935,7 @@ let jobSeq = 0;
 
 function startWorker() {
   workerStarted = now();
-  worker = new Worker("decode-worker.js" + QUERY);
+  worker = new Worker("decode-worker.js");
   worker.onmessage = (ev) => onDecoded(ev.data);
   worker.onerror = (ev) => restartWorker("decoder failed: " + (ev.message || "error"));
   pump();

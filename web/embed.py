@@ -6,8 +6,7 @@
 Writes a C file defining cc_assets[] (src/stream/assets.h): each file's
 bytes, its gzip form when that is smaller (compressed here, once, at build
 time), its Content-Type and an ETag from its content. index.html is served
-as "/"; a file holding "{{query}}" is expanded per request (the access
-token the page was opened with, passed on to its scripts).
+as "/". The files are the same for every request: none carries a token.
 """
 
 import gzip
@@ -47,16 +46,15 @@ def main():
         # mtime=0: the same input gives the same bytes (reproducible builds).
         packed = gzip.compress(data, compresslevel=9, mtime=0)
         use_gzip = len(packed) < len(data) * 0.9
-        templated = b"{{query}}" in data
         etag = '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
         parts.append(c_bytes(f"data_{i}", data))
-        if use_gzip and not templated:
+        if use_gzip:
             parts.append(c_bytes(f"gzip_{i}", packed))
         url = "/" if base == "index.html" else "/" + base
-        gz = f"gzip_{i}, sizeof gzip_{i}" if use_gzip and not templated else "NULL, 0"
+        gz = f"gzip_{i}, sizeof gzip_{i}" if use_gzip else "NULL, 0"
         etag_c = etag.replace('"', '\\"')
         table.append(f'    {{"{url}", "{TYPES[ext]}", data_{i}, sizeof data_{i}, {gz}, '
-                     f'"{etag_c}", {"true" if templated else "false"}}},')
+                     f'"{etag_c}"}},')
     parts.append("const cc_asset cc_assets[] = {\n" + "\n".join(table) + "\n};")
     parts.append(f"const size_t cc_n_assets = {len(table)};\n")
     with open(out, "w") as f:

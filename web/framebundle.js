@@ -1,4 +1,4 @@
-/* FrameBundle reader for the browser (PROTOCOL.md, version 1).
+/* FrameBundle reader for the browser (docs/protocol.md, version 1).
  *
  * Loaded by the page (a <script>) and usable by the decode worker
  * (importScripts): it defines self.CamcastFB and touches nothing else.

@@ -6,6 +6,7 @@
 #ifndef CAMCAST_FRAMEBUNDLE_H
 #define CAMCAST_FRAMEBUNDLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,28 @@ const char *cc_fb_strerror(int err);
 
 /* Bytes a bundle needs for entries whose payload sizes sum to payload_bytes. */
 size_t cc_fb_bundle_size(size_t n_entries, size_t payload_bytes);
+
+/* What a reader lets a server announce (docs/protocol.md, "Limits of a
+ * reader"). An image of more than CC_FB_MAX_PIXELS (2^27: 16384 x 8192, a
+ * 134-megapixel sensor) is refused in a hello and in an entry: decoding
+ * one takes 4 bytes a pixel, and a server that lies about it would make a
+ * client allocate gigabytes for a few bytes of JPEG. */
+#define CC_FB_MAX_PIXELS (UINT64_C(1) << 27)
+/* A JPEG payload larger than 3 bytes a pixel (raw RGB) plus this much for
+ * its headers is no camera's frame, whatever its quality. */
+#define CC_FB_PAYLOAD_SLACK 65536
+
+/* Whether an image of w x h may be announced: neither side 0, at most
+ * CC_FB_MAX_PIXELS. */
+bool cc_fb_size_ok(uint32_t w, uint32_t h);
+/* The largest payload plausible for a w x h entry (see
+ * CC_FB_PAYLOAD_SLACK); 0 when cc_fb_size_ok refuses the size. */
+uint64_t cc_fb_max_payload(uint32_t w, uint32_t h);
+/* A bound on the size of the bundles of a hello's cameras, built one
+ * camera at a time: start from cc_fb_bundle_size(0, 0) and add each
+ * camera's size (its variants are smaller). Saturates at cap, the most a
+ * client takes in one bundle whatever the hello says. */
+size_t cc_fb_bound_add(size_t bound, uint32_t w, uint32_t h, size_t cap);
 
 /* Writer: fills a caller-owned buffer. */
 typedef struct cc_fb_writer {

@@ -23,9 +23,11 @@ extern "C" {
 bool cc_token_valid(const char *s, size_t len);
 
 /* Reads the token from path: its first line, surrounding white space
- * removed. Refuses a file that every user may read (the token is a
- * password), an empty or invalid one. Returns 0, or a negative errno with
- * one line in err naming the file. */
+ * removed. Refuses anything but a regular file (a symbolic link, a FIFO:
+ * never waits for a writer), a file owned by another user than the
+ * caller's (effective) one or root, one that every user may read (the
+ * token is a password), an empty or invalid one. Returns 0, or a negative
+ * errno with one line in err naming the file. */
 int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err,
                        size_t errlen);
 

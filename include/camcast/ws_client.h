@@ -31,8 +31,9 @@ typedef struct cc_ws_client_callbacks {
     /* A whole binary message (a FrameBundle); valid during the call. */
     void (*on_binary)(cc_ws_client *c, const uint8_t *msg, size_t len, void *arg);
     /* The connection is over. code: the server's close code (1000, 1001,
-     * ...), or 0 with reason describing a network or protocol error. The
-     * client may be freed from here. */
+     * ...) with its reason (made printable ASCII: safe to log), or 0 with
+     * reason describing a network or protocol error. The client may be
+     * freed from here. */
     void (*on_close)(cc_ws_client *c, int code, const char *reason, void *arg);
 } cc_ws_client_callbacks;
 
@@ -54,6 +55,11 @@ int cc_ws_client_new(cc_ws_client **out, uv_loop_t *loop,
 /* Largest text message accepted (larger: close 1009, on_close says so),
  * never more than max_message. Returns 0, or -EINVAL for 0. */
 int cc_ws_client_set_max_text(cc_ws_client *c, size_t max_text);
+/* Changes max_message, also during a connection (from the next message
+ * on): a client that learnt from the hello how large the server's bundles
+ * can be (cc_fb_bound_add, camcast/framebundle.h) holds it to that. Text
+ * messages stay within it too. Returns 0, or -EINVAL for 0. */
+int cc_ws_client_set_max_message(cc_ws_client *c, size_t max_message);
 /* The access token the handshakes of the next connections present, as
  * "Authorization: Bearer TOKEN" (NULL: none). Copied, never logged. Returns
  * 0, or -EINVAL for a string cc_token_valid refuses (camcast/token.h). */

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <wslay/wslay.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,7 +21,11 @@ typedef struct cc_ws_sendbuf {
 
 /* Appends len bytes. Returns 0 or -ENOMEM (the buffer is unchanged). */
 int cc_ws_sendbuf_append(cc_ws_sendbuf *b, const uint8_t *data, size_t len);
-void cc_ws_sendbuf_free(cc_ws_sendbuf *b);
+void cc_ws_sendbuf_destroy(cc_ws_sendbuf *b);
+/* The body of a wslay send callback that gathers into b: appends, or on
+ * failure sets wslay's error and returns -1. */
+ssize_t cc_ws_sendbuf_wslay(cc_ws_sendbuf *b, wslay_event_context_ptr ctx,
+                            const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 }

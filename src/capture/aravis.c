@@ -25,7 +25,7 @@
 #define MAX_BUFFERS 32
 #define STREAM_RT_PRIORITY 10
 #define STREAM_NICE (-10)
-/* The sizes cams.ini accepts (config.c, width and height): a camera that
+/* The sizes cams.ini accepts (src/config/camera.c, width and height): a camera that
  * reports more is broken or lying, and rings and buffers would be sized
  * from it. */
 #define MIN_SIDE 16

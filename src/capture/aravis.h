@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "source.h"
 
 /* Opens and configures the camera. On failure returns -ENODEV (not found),

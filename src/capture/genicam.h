@@ -13,7 +13,7 @@
 #include <arv.h>
 #include <stddef.h>
 
-#include "config.h"
+#include "config/config.h"
 
 /* Returns 0, or -EINVAL with err as "FILE:LINE: [camera NAME] KEY: FEATURE
  * = VALUE refused by the camera (allowed MIN..MAX)" or what else the camera

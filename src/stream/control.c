@@ -174,7 +174,7 @@ static void add_variant_sizes(cJSON *c, const cc_server_config *s, const cc_sour
     }
 }
 
-/* "full" first, then what the config offers (PROTOCOL.md 1.1). */
+/* "full" first, then what the config offers (docs/protocol.md 1.1). */
 static cJSON *variants_json(const cc_server_config *s)
 {
     cJSON *list = cJSON_CreateArray();

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 
 typedef enum cc_control_type {
     CC_CONTROL_SUBSCRIBE = 1,
@@ -21,7 +21,7 @@ typedef enum cc_control_type {
 #define CC_VARIANT_NAME_MAX 64
 #define CC_CONTROL_MAX_FPS 1000
 
-/* A subscribe changes only the settings it names (PROTOCOL.md 1.1). */
+/* A subscribe changes only the settings it names (docs/protocol.md 1.1). */
 typedef struct cc_control {
     cc_control_type type;
     bool has_cameras, has_max_fps, has_variant;

@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include "assets.h"
+#include "camcast/http_text.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +18,14 @@
 
 
 #define WS_VERSION_MAX 255  /* RFC 6455 section 11.3.5 */
+/* The page: its own scripts only, WebSockets to any daemon (a view over
+ * several), never framed by another site; its URL may hold the token, so
+ * no Referer leaves it. */
+#define PAGE_HEADERS                                                          \
+    "Content-Security-Policy: default-src 'self'; connect-src 'self' ws: wss:; " \
+    "img-src 'self' blob: data:; worker-src 'self' blob:; "                     \
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'\r\n"            \
+    "Referrer-Policy: no-referrer\r\n"
 
 
 /* Records why feeding failed; the -1 also aborts http_parser from inside a
@@ -55,28 +64,10 @@ static char *trim(char *s)
     return s;
 }
 
-/* Whether a comma-separated header value holds token (case-insensitive). */
-static bool has_token(const char *list, const char *token)
-{
-    size_t token_len = strlen(token);
-    for (const char *p = list;; p++) {
-        p += strspn(p, " \t");
-        size_t n = strcspn(p, ",");
-        size_t m = n;
-        while (m > 0 && is_ows(p[m - 1]))
-            m--;
-        if (m == token_len && strncasecmp(p, token, m) == 0)
-            return true;
-        p += n;
-        if (*p == '\0')
-            return false;
-    }
-}
-
 static int use_upgrade(cc_http_request *rq, const char *value)
 {
     /* Only half of the condition; on_headers_complete() adds Connection. */
-    if (has_token(value, "websocket"))
+    if (cc_http_list_has(value, "websocket"))
         rq->upgrade_websocket = true;
     return 0;
 }
@@ -121,7 +112,7 @@ static int use_if_none_match(cc_http_request *rq, const char *value)
 
 static int use_accept_encoding(cc_http_request *rq, const char *value)
 {
-    rq->accepts_gzip = has_token(value, "gzip");
+    rq->accepts_gzip = cc_http_list_has(value, "gzip");
     return 0;
 }
 
@@ -244,44 +235,13 @@ static int on_url(http_parser *parser, const char *at, size_t len)
     return 0;
 }
 
-static int hex_value(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-         : c >= 'a' && c <= 'f' ? c - 'a' + 10
-         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Percent-decodes in place ('+' is a space in a query); returns the
- * length. A bad escape stays as it is: the token then fails to match. */
-static size_t percent_decode(char *s, size_t len)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        int hi = i + 2 < len && s[i] == '%' ? hex_value(s[i + 1]) : -1;
-        int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-        if (lo >= 0) {
-            s[o++] = (char)(hi << 4 | lo);
-            i += 2;
-        } else {
-            s[o++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    return o;
-}
-
 /* token=T from the query, when no Authorization header gave one. */
 static void query_token(cc_http_request *rq)
 {
-    size_t qlen = strlen(rq->query);
-    for (size_t i = 0; i < qlen;) {
-        size_t n = strcspn(rq->query + i, "&");
-        if (n > 6 && strncmp(rq->query + i, "token=", 6) == 0) {
-            char *v = rq->query + i + 6;
-            set_token(rq, v, percent_decode(v, n - 6));
-            return;
-        }
-        i += n + 1;
-    }
+    char t[CC_TOKEN_MAX + 1];
+    long n = cc_query_value(rq->query, "token", t, sizeof t);
+    if (n >= 0)
+        set_token(rq, t, (size_t)n);
 }
 
 /* Names and values may arrive in several pieces; a name piece after a value
@@ -309,6 +269,7 @@ static int on_headers_complete(http_parser *parser)
     if (rq->in_value && end_header(rq) != 0)
         return -1;
     rq->path[strcspn(rq->path, "?#")] = '\0';
+    rq->has_query = rq->query_len > 0;
     if (!rq->token_given)
         query_token(rq);
     rq->method = parser->method;
@@ -381,6 +342,7 @@ const char *cc_http_reason(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 421: return "Misdirected Request";
     case 426: return "Upgrade Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
@@ -416,8 +378,10 @@ int cc_http_response(char *buf, size_t cap, int status, const char *extra_header
     return n + (int)len;
 }
 
-int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, bool gzip)
+int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, bool gzip,
+                       bool no_store)
 {
+    bool page = strncmp(a->content_type, "text/html", 9) == 0;
     /* A 304 has no body and, here, no length (RFC 9110 8.6). */
     char length[48] = "";
     if (status != 304)
@@ -428,12 +392,14 @@ int cc_http_asset_head(char *buf, size_t cap, int status, const cc_asset *a, boo
                      "Content-Type: %s\r\n"
                      "%s"
                      "ETag: %s\r\n"
-                     "Cache-Control: no-cache\r\n"
+                     "Cache-Control: %s\r\n"
+                     "%s"
                      "%s"
                      "Vary: Accept-Encoding\r\n"
                      "X-Content-Type-Options: nosniff\r\n"
                      "Connection: close\r\n\r\n",
                      status, cc_http_reason(status), a->content_type, length, a->etag,
-                     gzip ? "Content-Encoding: gzip\r\n" : "");
+                     no_store ? "no-store" : "no-cache",
+                     gzip ? "Content-Encoding: gzip\r\n" : "", page ? PAGE_HEADERS : "");
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }

@@ -28,6 +28,7 @@ typedef struct cc_http_request {
     /* parsed */
     unsigned method;       /* enum http_method */
     char path[CC_HTTP_PATH_MAX]; /* URL path without the query */
+    bool has_query;              /* the URL has a query: it may hold a token */
     bool upgrade_websocket;      /* Upgrade: websocket and Connection: upgrade */
     char ws_key[64];             /* Sec-WebSocket-Key, "" if absent */
     int ws_version;              /* Sec-WebSocket-Version, 0 if absent */
@@ -71,10 +72,25 @@ int cc_http_head(char *buf, size_t cap, int status, const char *content_type,
                  size_t content_length, const char *extra_headers);
 
 /* The head of an embedded file's response (stream/assets.h): its type,
- * ETag, "Cache-Control: no-cache" (revalidated, so a new build is seen at
- * once), and Content-Encoding: gzip when gzip. 304 has no body. */
+ * ETag, Cache-Control, and Content-Encoding: gzip when gzip. 304 has no
+ * body. Cache-Control is "no-cache" (revalidated, so a new build is seen
+ * at once), or "no-store" when the URL had a query (no_store): a page
+ * opened with ?token= (or another daemon's token in ?add=) is kept in no
+ * cache, where the URL with its token would be the key. The page (HTML)
+ * also gets its Content-Security-Policy and "Referrer-Policy:
+ * no-referrer", so its URL never leaves it in a Referer. */
 struct cc_asset;
 int cc_http_asset_head(char *buf, size_t cap, int status, const struct cc_asset *a,
-                       bool gzip);
+                       bool gzip, bool no_store);
+
+/* A page the daemon serves on the stream's port (/stats, /metrics, ...). */
+typedef struct cc_http_page {
+    int status;
+    const char *content_type;
+    char *body; /* malloc'd; the server frees it */
+} cc_http_page;
+
+/* Fills page for a GET of path and returns 0, or returns -ENOENT (404). */
+typedef int (*cc_page_fn)(const char *path, cc_http_page *page, void *arg);
 
 #endif

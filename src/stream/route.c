@@ -1,12 +1,10 @@
 #include "route.h"
 
+#include "assets.h"
+
+#include <arpa/inet.h>
 #include <string.h>
 #include <strings.h>
-
-static bool equal_n(const char *a, size_t n, const char *b)
-{
-    return strlen(b) == n && strncasecmp(a, b, n) == 0;
-}
 
 /* Origin "SCHEME://HOST" with SCHEME http or https, against a Host header:
  * the page's own origin, directly or behind a TLS proxy that keeps Host. */
@@ -20,20 +18,61 @@ static bool same_origin(const char *origin, const char *host)
     return rest && strcasecmp(rest, host) == 0;
 }
 
-bool cc_route_origin_allowed(const cc_server_config *cfg, const char *origin,
-                             const char *host)
+/* Whether the space-separated list holds name (n bytes, any case) or "*". */
+static bool listed(const char *list, const char *name, size_t n)
 {
-    const char *list = cfg->allowed_origins;
-    if (!list[0])
-        return same_origin(origin, host);
     for (const char *p = list + strspn(list, " \t"); *p;) {
-        size_t n = strcspn(p, " \t");
-        if ((n == 1 && p[0] == '*') || equal_n(p, n, origin))
+        size_t k = strcspn(p, " \t");
+        if ((k == 1 && p[0] == '*') || (k == n && strncasecmp(p, name, n) == 0))
             return true;
-        p += n;
+        p += k;
         p += strspn(p, " \t");
     }
     return false;
+}
+
+bool cc_route_origin_allowed(const cc_server_config *cfg, const char *origin,
+                             const char *host)
+{
+    if (!cfg->allowed_origins[0])
+        return same_origin(origin, host) && cc_route_host_allowed(cfg, host);
+    return listed(cfg->allowed_origins, origin, strlen(origin));
+}
+
+/* A port after the name: ":" and at most 5 digits (RFC 9110 7.2 allows
+ * none after the colon). */
+static bool port_ok(const char *p)
+{
+    if (*p == '\0')
+        return true;
+    if (*p++ != ':' || strlen(p) > 5)
+        return false;
+    return strspn(p, "0123456789") == strlen(p);
+}
+
+bool cc_route_host_allowed(const cc_server_config *cfg, const char *host)
+{
+    if (!host[0])
+        return true; /* not a browser: it always sends Host */
+    char name[CC_HTTP_VALUE_MAX];
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (host[0] == '[') {
+        const char *end = strchr(host, ']');
+        size_t n = end ? (size_t)(end - host - 1) : 0;
+        if (!end || !port_ok(end + 1) || n == 0 || n >= sizeof name)
+            return false;
+        memcpy(name, host + 1, n);
+        name[n] = '\0';
+        return inet_pton(AF_INET6, name, addr) == 1;
+    }
+    size_t n = strcspn(host, ":");
+    if (n == 0 || !port_ok(host + n))
+        return false;
+    memcpy(name, host, n); /* n < strlen(host) + 1 <= sizeof name */
+    name[n] = '\0';
+    /* The listen address is an IP address (config.c): one of these. */
+    return inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0 ||
+           listed(cfg->server_names, name, n);
 }
 
 static void reply(cc_route *out, int status, const char *headers, const char *body)
@@ -42,19 +81,36 @@ static void reply(cc_route *out, int status, const char *headers, const char *bo
                       .body = body};
 }
 
-/* 401 or 403 for a request that may not have what it asks; false when it
- * may. /healthz is open to all: load balancers and probes carry no token. */
+/* The page's scripts and styles: the same for everyone, loaded without
+ * the token so that it never lands in a cache or a log with their URLs.
+ * The page itself ("/") is the token's, as everything else. */
+static bool public_file(const cc_http_request *rq)
+{
+    return rq->method == HTTP_GET && strcmp(rq->path, "/") != 0 && cc_asset_find(rq->path);
+}
+
+/* 421, 403 or 401 for a request that may not have what it asks; false
+ * when it may. /healthz is open to all: load balancers and probes carry no
+ * token and may send any Host; it tells only whether the cameras are up.
+ * The Host first: a page of another name (DNS rebinding) learns nothing,
+ * not even whether a token is wanted. */
 static bool refused(const cc_http_request *rq, const cc_server_config *cfg, cc_route *out)
 {
     if (strcmp(rq->path, "/healthz") == 0)
         return false;
+    if (!cc_route_host_allowed(cfg, rq->host)) {
+        reply(out, 421, "", "this server does not answer to that host name "
+                            "(see [server] server_names)\n");
+        out->refusal = "host";
+        return true;
+    }
     if (rq->has_origin && !cc_route_origin_allowed(cfg, rq->origin, rq->host)) {
         reply(out, 403, "", "origin not allowed\n");
         out->refusal = "origin";
         return true;
     }
-    if (cfg->token[0] && !(rq->token_given && cc_token_equal(cfg->token, rq->token,
-                                                             rq->token_len))) {
+    if (cfg->token[0] && !public_file(rq) &&
+        !(rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len))) {
         reply(out, 401, "WWW-Authenticate: Bearer realm=\"camcastd\"\r\n",
               rq->token_given ? "wrong access token\n" : "access token required\n");
         out->refusal = "token";

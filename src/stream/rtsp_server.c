@@ -774,3 +774,19 @@ void cc_rtsp_free(cc_rtsp *r)
     pthread_mutex_destroy(&r->token_lock);
     free(r);
 }
+
+static bool sink_wants(void *arg, size_t cam)
+{
+    return cc_rtsp_wants(arg, cam);
+}
+
+static void sink_push(void *arg, const cc_fb_entry *e)
+{
+    cc_rtsp_push(arg, e->camera_index, e->payload, e->payload_size, e->width, e->height,
+                 e->capture_time_ns);
+}
+
+cc_feed_sink cc_rtsp_sink(cc_rtsp *r)
+{
+    return (cc_feed_sink){.wants = sink_wants, .push = sink_push, .arg = r};
+}

@@ -1,6 +1,9 @@
 /* RTSP output (docs/rtsp.md): each camera at rtsp://HOST:PORT/NAME, Motion
  * JPEG over RTP (RFC 2435), TCP (interleaved) or UDP.
  *
+ * A build without GStreamer's RTSP server (-Drtsp=disabled) links
+ * rtsp_none.c instead: the same functions, cc_rtsp_new refusing.
+ *
  * GStreamer's RTSP server runs a GMainLoop on a thread of its own, with a
  * GMainContext of its own (never the default one, which the daemon and its
  * libraries may use). Each camera has one shared media: a single pipeline
@@ -22,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "tick/feed.h"
 
 typedef struct cc_rtsp cc_rtsp;
 
@@ -83,6 +88,10 @@ typedef struct cc_rtsp_stats {
 
 /* Counters so far. Any thread. */
 void cc_rtsp_get_stats(const cc_rtsp *r, cc_rtsp_stats *out);
+
+/* What the tick's feed (tick/feed.h) pushes to: cc_rtsp_wants and
+ * cc_rtsp_push of r. */
+cc_feed_sink cc_rtsp_sink(cc_rtsp *r);
 
 /* Closes every client, unprepares the media, stops the thread and frees
  * everything. Not concurrently with cc_rtsp_push. NULL is a no-op. */

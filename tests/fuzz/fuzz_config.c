@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz_check.h"
 
 #define ERR_MAX 512 /* daemon.c's reload buffer, the smaller of the two */

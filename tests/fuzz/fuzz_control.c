@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz_check.h"
 #include "fuzz_utf8.h"
 #include "stream/control.h"
 
-#define SERVER_ERR_MAX 160 /* ws_server.c handle_control's err */
+#define SERVER_ERR_MAX 160 /* ws_session.c handle_control's err */
 
 static void check_reply(const char *err)
 {

@@ -4,20 +4,23 @@
  * rest is what a client sends. The head is parsed whole, in chunks drawn
  * from byte 0, and one byte at a time: a socket may cut it anywhere, so all
  * three must give the same request, error and end of head. A complete head
- * is then routed under three server settings (open; a token and an origin
- * list; a token and any origin): only the right token opens anything but
- * /healthz, and only an allowed Origin opens anything at all.
+ * is then routed under three server settings (open, no server_names; a
+ * token, an origin list and a server name; a token, any origin and any
+ * name): only an allowed Host (a plain one: an address, localhost or a
+ * listed name) opens anything but /healthz, only the right token does, and
+ * only an allowed Origin opens anything at all.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "camcast/ws_handshake.h"
 #include "fuzz_check.h"
 #include "stream/http.h"
 #include "stream/route.h"
 
-#define SERVER_MAX_HEAD 8192 /* ws_server.c MAX_HEAD */
+#define SERVER_MAX_HEAD 8192 /* server.c MAX_HEAD */
 
 typedef struct outcome {
     ssize_t end;    /* bytes of the stream the head took; -1 on error */
@@ -82,6 +85,7 @@ static void check_same(const outcome *a, const outcome *b)
         return;
     FUZZ_CHECK(a->rq.method == b->rq.method);
     FUZZ_CHECK(same_string(a->rq.path, b->rq.path));
+    FUZZ_CHECK(a->rq.has_query == b->rq.has_query);
     FUZZ_CHECK(a->rq.upgrade_websocket == b->rq.upgrade_websocket);
     FUZZ_CHECK(same_string(a->rq.ws_key, b->rq.ws_key));
     FUZZ_CHECK(a->rq.ws_version == b->rq.ws_version);
@@ -100,12 +104,29 @@ static void check_same(const outcome *a, const outcome *b)
 static void check_reply(const cc_route *r)
 {
     FUZZ_CHECK(r->status == 400 || r->status == 401 || r->status == 403 ||
-               r->status == 405 || r->status == 426);
+               r->status == 405 || r->status == 421 || r->status == 426);
     FUZZ_CHECK(r->headers && r->body);
     size_t n = strlen(r->headers);
     FUZZ_CHECK(n == 0 || (n >= 2 && strcmp(r->headers + n - 2, "\r\n") == 0));
     char buf[1024];
     FUZZ_CHECK(cc_http_response(buf, sizeof buf, r->status, r->headers, r->body) > 0);
+}
+
+/* Unless server_names is "*" (any Host), a Host let in is plain, and a
+ * name in it is localhost or listed: an address is hex digits, '.', ':'
+ * and brackets. */
+static void check_host(const char *host, const cc_server_config *cfg)
+{
+    if (strchr(cfg->server_names, '*'))
+        return;
+    FUZZ_CHECK(strspn(host, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                            "0123456789.:[]-") == strlen(host));
+    size_t name = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":");
+    bool address = strspn(host, "0123456789abcdefABCDEF.:[]") >= name;
+    bool named = (name == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+                 (name == 12 && strncasecmp(host, "cams.example", 12) == 0 &&
+                  strstr(cfg->server_names, "cams.example"));
+    FUZZ_CHECK(address || named);
 }
 
 /* What cc_route_decide answers, against what the settings allow. */
@@ -114,7 +135,8 @@ static void check_route(const cc_http_request *rq, const cc_server_config *cfg)
     cc_route r;
     memset(&r, 0, sizeof r);
     cc_route_decide(rq, cfg, &r);
-    bool refused = r.action == CC_ROUTE_REPLY && (r.status == 401 || r.status == 403);
+    bool refused = r.action == CC_ROUTE_REPLY &&
+                   (r.status == 401 || r.status == 403 || r.status == 421);
     bool healthz = strcmp(rq->path, "/healthz") == 0;
     bool token_ok = rq->token_given && cc_token_equal(cfg->token, rq->token, rq->token_len);
     if (r.action == CC_ROUTE_REPLY)
@@ -123,8 +145,11 @@ static void check_route(const cc_http_request *rq, const cc_server_config *cfg)
         FUZZ_CHECK(r.action == CC_ROUTE_PAGE || r.action == CC_ROUTE_UPGRADE);
     if (refused)
         FUZZ_CHECK(r.refusal && (strcmp(r.refusal, "token") == 0 ||
-                                 strcmp(r.refusal, "origin") == 0));
+                                 strcmp(r.refusal, "origin") == 0 ||
+                                 strcmp(r.refusal, "host") == 0));
     if (!refused && !healthz) {
+        FUZZ_CHECK(cc_route_host_allowed(cfg, rq->host));
+        check_host(rq->host, cfg);
         FUZZ_CHECK(!cfg->token[0] || token_ok);
         FUZZ_CHECK(!rq->has_origin ||
                    cc_route_origin_allowed(cfg, rq->origin, rq->host));
@@ -145,8 +170,10 @@ static void use_request(const cc_http_request *rq)
     static cc_server_config plain, listed, any; /* zeroed: no token, no list */
     strcpy(listed.token, TOKEN);
     strcpy(listed.allowed_origins, "https://cams.example:8443 null");
+    strcpy(listed.server_names, "cams.example");
     strcpy(any.token, TOKEN);
     strcpy(any.allowed_origins, " *");
+    strcpy(any.server_names, "*");
     check_route(rq, &plain);
     check_route(rq, &listed);
     check_route(rq, &any);

@@ -7,9 +7,10 @@
  * the tiles want (0: full size, else 8 * byte x 6 * byte: scaled decodes),
  * then L bytes of hello, then the bundle.
  *
- * Checked: a parsed hello stays within its bounds; every frame posted is
- * of a camera in the hello, no larger than the hello says, with pixels for
- * its decoded size and the very JPEG bytes of its entry.
+ * Checked: a parsed hello stays within its bounds (sides, and the area a
+ * reader takes: CC_FB_MAX_PIXELS); every frame posted is of a camera in
+ * the hello, no larger than the hello says, with pixels for its decoded
+ * size and the very JPEG bytes of its entry.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ static void check_hello(const cc_hello *h)
         const cc_hello_camera *c = &h->cameras[i];
         FUZZ_CHECK(c->width >= 1 && c->width <= CC_HELLO_MAX_SIDE);
         FUZZ_CHECK(c->height >= 1 && c->height <= CC_HELLO_MAX_SIDE);
+        FUZZ_CHECK(cc_fb_size_ok(c->width, c->height)); /* bounded decode buffers */
         FUZZ_CHECK(strlen(c->name) < CC_HELLO_NAME_CAP);
         FUZZ_CHECK(cc_hello_tile_of(h, c->index) == (int)i);
     }

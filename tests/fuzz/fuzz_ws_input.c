@@ -1,6 +1,6 @@
 /* The server's WebSocket input path on any client bytes.
  *
- * As src/stream/ws_server.c does it: reads go through cc_ws_guard_scan,
+ * As src/stream/ws_session.c does it: reads go through cc_ws_guard_scan,
  * what it lets pass is fed to a wslay server context by cc_ws_feed, text
  * messages go to cc_control_parse and get replies from cc_control_error_new
  * or cc_control_pong, a bad frame header gets a close with 1002, and
@@ -24,7 +24,7 @@
 #include "fuzz_utf8.h"
 #include "stream/control.h"
 
-#define MAX_CONTROL_MSG 4096 /* ws_server.c */
+#define MAX_CONTROL_MSG 4096 /* ws_session.c */
 #define N_CAMERAS 3          /* the sample config's */
 
 typedef struct conn {
@@ -84,11 +84,7 @@ static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data,
 {
     (void)flags;
     conn *c = user;
-    if (cc_ws_sendbuf_append(&c->out, data, len) < 0) {
-        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-        return -1;
-    }
-    return (ssize_t)len;
+    return cc_ws_sendbuf_wslay(&c->out, ctx, data, len);
 }
 
 /* The frames one wslay_event_send wrote: whole, unmasked, well formed. */
@@ -121,7 +117,7 @@ static void flush(conn *c)
         c->closed = true;
 }
 
-/* One read from the socket: ws_server.c ws_receive, step for step. */
+/* One read from the socket: ws_session.c cc_session_receive, step for step. */
 static void receive(conn *c, const uint8_t *data, size_t len)
 {
     size_t ok = cc_ws_guard_scan(&c->guard, data, len);
@@ -187,6 +183,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += n;
     }
     wslay_event_context_free(c.ws);
-    cc_ws_sendbuf_free(&c.out);
+    cc_ws_sendbuf_destroy(&c.out);
     return 0;
 }

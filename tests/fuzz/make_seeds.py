@@ -56,6 +56,12 @@ def http_seeds():
         "Sec-WebSocket-Version: 13"]))
     write("http", "stats", b"\x01\x00" + crlf(["GET /stats HTTP/1.1", "Host: x",
                                                 "Accept: application/json"]))
+    write("http", "rebinding", b"\x0b\x00" + crlf([
+        "GET /stream HTTP/1.1", "Host: evil.example:8765", "Upgrade: websocket",
+        "Connection: Upgrade", "Origin: http://evil.example:8765",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13"]))
+    write("http", "host-v6", b"\x0c\x00" + crlf([
+        "GET /stats HTTP/1.1", "Host: [::ffff:10.0.0.1]:8765", "Origin: http://[::ffff:10.0.0.1]:8765"]))
     write("http", "metrics-http10", b"\x02\x00" + crlf(["GET /metrics HTTP/1.0"]))
     write("http", "post-body", b"\x05\x00" + crlf([
         "POST /stream HTTP/1.1", "Host: x", "Content-Length: 5"]) + b"hello")
@@ -123,6 +129,7 @@ listen = ::1
 port = 0
 stream_fps = 12.5
 allowed_origins = https://cams.example:8443 null
+server_names = cams.example line-2.local
 max_clients_per_address = 4
 max_pending = 16
 handshake_timeout = 2.5

@@ -1,6 +1,6 @@
 """Shared helpers for the camcastd end-to-end tests.
 
-Written against /work/shared/PROTOCOL.md (wire protocol v1) and the daemon
+Written against docs/protocol.md (wire protocol v1) and the daemon
 contract, not against the daemon's sources.
 
 Run the tests with Debian's interpreter only:
@@ -14,7 +14,7 @@ Contents:
   - Daemon: launches camcastd, collects stderr lines in a thread, finds the
     listening port, stops it with a signal and always kills it on exit.
   - parse_bundle() / validate_bundle(): FrameBundle reader written from
-    PROTOCOL.md with struct.
+    docs/protocol.md with struct.
   - validate_hello(): checks the hello against the config.
   - TurboJPEG: ctypes wrapper around libturbojpeg.so.0 (full decode).
   - RawWS: a minimal RFC 6455 client over a plain socket (handshake, frame
@@ -352,7 +352,7 @@ def run_cli(binary, args, cwd=None, timeout=10.0):
 
 
 # ---------------------------------------------------------------------------
-# FrameBundle (PROTOCOL.md, version 1)
+# FrameBundle (docs/protocol.md, version 1)
 
 BUNDLE_HDR = struct.Struct("<4sHHQQHHI")   # 32 bytes
 ENTRY_HDR = struct.Struct("<HHIIHHQQII")    # 40 bytes
@@ -382,7 +382,7 @@ class Bundle:
 
 
 def parse_bundle(data, max_entries):
-    """Parses one binary message as PROTOCOL.md says a reader must.
+    """Parses one binary message as docs/protocol.md says a reader must.
 
     Raises TestFailure on anything a reader must reject. Extra header bytes
     (header_size > 32, entry_size > 40) are skipped, as a reader must.
@@ -453,7 +453,7 @@ def validate_bundle(b, cameras, strict_v1=True):
 
 def validate_hello(text, cameras, stream_fps):
     """text: the first message. cameras: list of dicts as given to make_config
-    plus 'name'. Checks every field PROTOCOL.md defines; unknown keys are
+    plus 'name'. Checks every field docs/protocol.md defines; unknown keys are
     ignored, as the spec tells clients to."""
     if not isinstance(text, str):
         fail(f"first message is not a text message: {type(text).__name__} "

@@ -2,7 +2,7 @@
 
     /usr/bin/python3 tests/integration/selftest_testlib.py
 
-Builds FrameBundles by hand (struct, per PROTOCOL.md) with real JPEGs from
+Builds FrameBundles by hand (struct, per docs/protocol.md) with real JPEGs from
 TurboJPEG and checks that the parser accepts good ones, rejects every kind
 of bad one, and that the decoder catches truncated/corrupt JPEGs. Also runs
 the raw RFC 6455 frame reader against a local socketpair.

@@ -22,8 +22,12 @@ pixels, overlay text), on 127.0.0.1:
      extended headers, an unknown camera, a corrupt JPEG, then good
      bundles. The page counts each malformed bundle, shows the error, keeps
      drawing, and asks for the right variant (and "full" for one camera).
-  4. An access token: /?token=T streams, / without it gets 401; a daemon
-     restarted with another token makes the page say "check the token".
+  4. An access token: /?token=T streams, / without it gets 401 (its
+     scripts 200: they carry no token); a daemon restarted with another
+     token makes the page say "check the token".
+  5. DNS rebinding: Chromium resolving evil.example and cams.test to
+     127.0.0.1; at evil.example the page, /stats and the stream get 421,
+     at cams.test (server_names) the page streams.
 No uncaught exception and no console error but the expected connection
 failures; no Content-Security-Policy violation.
 """
@@ -390,7 +394,7 @@ class FakeServer:
         return (1, 320, 240, self.jpeg_colour, 0, 1)
 
     def malformed(self):
-        """Nine bundles a reader must reject, one of each kind (PROTOCOL.md)."""
+        """Nine bundles a reader must reject, one of each kind (docs/protocol.md)."""
         good = bundle([self.a(self.jpeg_dark), self.b()], 1)
         one = bundle([self.a(self.jpeg_dark)], 2)
         return [
@@ -476,7 +480,7 @@ class FakeServer:
         if "/" in name or not os.path.isfile(file):
             return http.HTTPStatus.NOT_FOUND, [], b"not found\n"
         with open(file, "rb") as f:
-            body = f.read().replace(b"{{query}}", b"")
+            body = f.read()
         kind = {"html": "text/html", "js": "text/javascript", "css": "text/css"}
         ctype = kind[name.rsplit(".", 1)[1]] + "; charset=utf-8"
         return http.HTTPStatus.OK, [("Content-Type", ctype), ("Content-Security-Policy", CSP),
@@ -577,14 +581,15 @@ async def with_token(b, binary):
     port = free_port()
     d = T.Daemon(binary, daemon_config(port, token_file=token_file(token))).start()
     try:
-        for path in ("/", "/camcast.js", "/stream"):
+        for path, want in (("/", 401), ("/stream", 401), ("/camcast.js", 200)):
             status, _, _, _ = T.http_request(
                 port, f"GET {path} HTTP/1.1\r\nHost: {T.HOST}:{port}\r\n\r\n".encode())
-            T.check_eq(status, 401, f"GET {path} without the token")
+            T.check_eq(status, want, f"GET {path} without the token")
         await b.navigate(f"http://{T.HOST}:{port}/?token={q}")
         s = await wait_stats(b, lambda s: s["state"] == "streaming" and min(frames(s)) >= 5, 20,
                              "frames with ?token=")
-        T.log(f"token: / without it 401; /?token=T streams ({s['framesDrawn']} frames)")
+        T.log(f"token: / without it 401, its scripts 200; /?token=T streams "
+              f"({s['framesDrawn']} frames)")
         # Another token on the server: the page cannot see a 401 on its
         # WebSocket, but says what is wrong.
         d.stop()
@@ -597,13 +602,54 @@ async def with_token(b, binary):
 
 
 # ---------------------------------------------------------------------------
+# DNS rebinding: Chromium resolves these names to 127.0.0.1 (RESOLVE), as
+# a rebinding attacker's DNS would evil.example once its page is loaded.
+
+RESOLVE = "--host-resolver-rules=MAP evil.example 127.0.0.1, MAP cams.test 127.0.0.1"
+
+# From a page at origin: /stats's status, and whether the stream opened.
+PROBE_JS = """(async () => {
+  const stats = await fetch("/stats").then(r => r.status, () => 0);
+  const opened = await new Promise(done => {
+    const ws = new WebSocket(location.origin.replace("http", "ws") + "/stream");
+    ws.onopen = () => { ws.close(); done(true); };
+    ws.onclose = () => done(false);
+  });
+  return {stats, opened};
+})()"""
+
+
+async def rebinding(b, binary):
+    """The daemon's own name (server_names) streams; a name it does not
+    know, as a rebinding page has, gets 421 for the page, /stats and the
+    stream, in a real browser."""
+    port = free_port()
+    d = T.Daemon(binary, daemon_config(port, server_names="cams.test")).start()
+    try:
+        await b.navigate(f"http://evil.example:{port}/")
+        text = await b.evaluate("document.body.innerText")
+        T.check("does not answer to that host name" in text, f"page as evil.example: {text!r}")
+        probe = await b.evaluate(PROBE_JS)
+        T.check_eq(probe, {"stats": 421, "opened": False},
+                   "a page at evil.example: /stats and the stream")
+        await b.navigate(f"http://cams.test:{port}/")
+        s = await wait_stats(b, lambda s: s["state"] == "streaming" and min(frames(s)) >= 5, 20,
+                             "frames at cams.test")
+        probe = await b.evaluate(PROBE_JS)
+        T.check_eq(probe, {"stats": 200, "opened": True}, "the page at cams.test")
+        T.log(f"rebinding: evil.example gets 421 (page, /stats, stream); cams.test "
+              f"(server_names) streams ({s['framesDrawn']} frames)")
+    finally:
+        d.kill()
+
 
 async def run(binary):
-    async with B.Browser(width=1280, height=720, log=T.log) as b:
+    async with B.Browser(width=1280, height=720, log=T.log, extra_flags=[RESOLVE]) as b:
         try:
             await streaming_and_restart(b, binary)
             await scripted_server(b)
             await with_token(b, binary)
+            await rebinding(b, binary)
         except B.CDPError as e:
             T.fail(f"chromium: {e}")
         T.check(not b.exceptions, f"uncaught exceptions in the page: {b.exceptions}")

@@ -11,6 +11,9 @@
     exit status 2, exactly one line on stderr with "FILE:LINE:" (where a line
     applies) and the key, and nothing printed containing "ws://".
   - --listen 127.0.0.1:0 overrides the config's listen address and port.
+  - tcp_congestion: a name the kernel does not offer is refused at load.
+  - [rtsp]: --check-config prints it, or, built without RTSP
+    (CC_HAVE_RTSP=0 from meson), refuses it as the daemon does.
   - The start-up line gives the page to open, http://HOST:PORT/ (this
     host's name for 0.0.0.0); listening beyond loopback without a token
     adds one warning line, with a token none (0.0.0.0 in a network
@@ -93,6 +96,10 @@ def parse_ini(text, what):
     except configparser.Error as e:
         T.fail(f"{what}: stdout does not parse as ini: {e}\n{text}")
     return cp
+
+
+def listen_port(cp, section):
+    return (cp.get(section, "listen", fallback=None), cp.get(section, "port", fallback=None))
 
 
 def lineno(lines, text):
@@ -208,9 +215,8 @@ def test_check_config():
     rc, out, err = cli(["--config", good, "--check-config", "--listen", "127.0.0.1:0"])
     T.check(rc == 0, f"--check-config --listen: exit {rc}, stderr {err!r}")
     cp = parse_ini(out, "--check-config --listen")
-    T.check_eq((cp.get("server", "listen", fallback=None), cp.get("server", "port",
-                                                                 fallback=None)),
-               ("127.0.0.1", "0"), "--check-config --listen 127.0.0.1:0: listen/port")
+    T.check_eq(listen_port(cp, "server"), ("127.0.0.1", "0"),
+               "--check-config --listen 127.0.0.1:0: listen/port")
     T.log("--check-config ok (parses, round-trips, resolves encoder_workers)")
 
 
@@ -268,6 +274,59 @@ def test_bad_configs():
                         "camera section without a name")
 
     expect_config_error("does-not-exist.ini", None, None, [], "missing config file")
+
+
+CONGESTION_AVAILABLE = "/proc/sys/net/ipv4/tcp_available_congestion_control"
+
+
+def test_tcp_congestion():
+    """A congestion control the kernel does not offer is refused at load,
+    naming those it does (not at the first viewer); one it offers loads."""
+    try:
+        with open(CONGESTION_AVAILABLE) as f:
+            offered = f.read().split()
+    except OSError:
+        offered = []
+    bad = insert_after(GOOD, "max_clients = 64", "tcp_congestion = nosuchcc")
+    if not offered:  # nothing to check against: the name is taken
+        rc, out, err = cli(["--check-config", write("congestion.ini", bad)])
+        T.check(rc == 0, f"{CONGESTION_AVAILABLE} unreadable: tcp_congestion = nosuchcc "
+                         f"should load, got exit {rc}: {err!r}")
+        T.log(f"{CONGESTION_AVAILABLE} unreadable: any tcp_congestion loads")
+        return
+    expect_config_error("congestion.ini", bad, lineno(bad, "tcp_congestion = nosuchcc"),
+                        ["[server] tcp_congestion", "nosuchcc", *offered],
+                        "tcp_congestion = nosuchcc", extra_args=["--check-config"])
+    good = insert_after(GOOD, "max_clients = 64", f"tcp_congestion = {offered[0]}")
+    rc, out, err = cli(["--check-config", write("congestion_ok.ini", good)])
+    T.check(rc == 0, f"tcp_congestion = {offered[0]}: exit {rc}, stderr {err!r}")
+    cp = parse_ini(out, "--check-config (tcp_congestion)")
+    T.check_eq(cp.get("server", "tcp_congestion", fallback=None), offered[0],
+               "[server] tcp_congestion")
+    T.log(f"tcp_congestion: nosuchcc refused, {offered[0]} taken")
+
+
+def test_rtsp_section():
+    """--check-config says OK only to an [rtsp] section the daemon starts."""
+    lines = GOOD + ["[rtsp]", "listen = 127.0.0.1", "port = 0", ""]
+    name = write("rtsp.ini", lines)
+    have_rtsp = os.environ.get("CC_HAVE_RTSP")
+    T.check(have_rtsp in ("0", "1"), f"CC_HAVE_RTSP is {have_rtsp!r}: run me from meson")
+    if have_rtsp == "1":
+        rc, out, err = cli(["--check-config", name])
+        T.check(rc == 0, f"--check-config with [rtsp]: exit {rc}, stderr {err!r}")
+        cp = parse_ini(out, "--check-config with [rtsp]")
+        T.check_eq(listen_port(cp, "rtsp"), ("127.0.0.1", "0"),
+                   "[rtsp] listen, port in --check-config output")
+        T.log("[rtsp]: --check-config ok (built with RTSP)")
+        return
+    # Built without RTSP: refused at load by --check-config and by the daemon
+    # alike, before it listens.
+    for args, what in ((["--check-config"], "--check-config with [rtsp]"),
+                       ([], "the daemon with [rtsp]")):
+        expect_config_error("rtsp.ini", lines, lineno(lines, "[rtsp]"),
+                            ["[rtsp]: this camcastd was built without RTSP"], what,
+                            extra_args=args)
 
 
 def expect_usage_error(args, what):
@@ -367,6 +426,8 @@ def main(binary):
     test_version_help()
     test_check_config()
     test_bad_configs()
+    test_tcp_congestion()
+    test_rtsp_section()
     test_listen_override()
     test_usage_errors()
     untested = test_startup_line()

@@ -8,7 +8,8 @@
     (frame_id - previous frame_id - 1); a second client at full rate gets
     every bundle meanwhile; "max_fps": 0 restores every tick; keys left
     out keep their settings; an unknown variant is refused and changes
-    nothing.
+    nothing. Rates fall on the ladder stream_fps / k: max_fps 7 and 6.5
+    both get every 5th bundle (6 fps), as /stats says.
   - A throttled reader (small receive buffer, reading at about half the
     stream's bytes per second) gets fresh bundles, skipping the others,
     instead of old ones queued in the server's socket: what the daemon's
@@ -82,6 +83,13 @@ def settle(ws, want_gap, what):
     T.fail(f"{what}: never saw a bundle_seq step of {want_gap}")
 
 
+def stats(port):
+    req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}:{port}\r\n\r\n".encode()
+    status, _, body, _ = T.http_request(port, req, what="/stats")
+    T.check_eq(status, 200, "/stats status")
+    return json.loads(body)
+
+
 def check_max_fps(binary):
     config = T.make_config(T.server_section(stream_fps=30), CAMS)
     with T.Daemon(binary, config) as d:
@@ -125,6 +133,20 @@ def check_max_fps(binary):
         subscribe(slow, max_fps=0, cameras=[0, 1], variant="full")
         settle(slow, 1, "max_fps 0")
         T.log("keys left out keep theirs; an unknown variant changes nothing; 0 = all")
+
+        # 7 and 6.5 of 30 fall on one rung of the ladder: 30 / 5 = 6 fps.
+        odd = [T.RawWS(d.port), T.RawWS(d.port)]
+        for ws, asked in zip(odd, (7, 6.5)):
+            subscribe(ws, max_fps=asked)
+            settle(ws, 5, f"max_fps {asked}")
+            got = bundles(ws, 4)
+            steps = [b.bundle_seq - a.bundle_seq for a, b in zip(got, got[1:])]
+            T.check(all(s == 5 for s in steps), f"max_fps {asked} of 30: steps {steps}")
+        rates = sorted(c["max_fps"] for c in stats(d.port)["clients"])
+        T.check_eq(rates, [0, 0, 6, 6], "max_fps in /stats: the rates given")
+        T.log("max_fps 7 and 6.5 of 30: both every 5th bundle (6 fps), one rung")
+        for ws in odd:
+            ws.close()
         slow.close()
         full.close()
         T.check_eq(d.stop(), 0, "exit status")

@@ -117,6 +117,14 @@ def check_stats(port, names):
         T.check(b["encode_ms_p99"] >= b["encode_ms_p50"] > 0, f"{a['name']}: encode times")
         T.check(isinstance(b.get("last_frame_age_ms"), (int, float)),
                 f"{a['name']}: last_frame_age_ms once streaming")
+        # The grab thread's CPU time moves; the ring holds a tick of frames
+        # (200 / 30 + 2 rounded up to a power of two); two cameras on two
+        # workers are encoded whole (docs/architecture.md, "Strips").
+        T.check(isinstance(b.get("grab_cpu_s"), (int, float)) and
+                b["grab_cpu_s"] > a["grab_cpu_s"] > 0,
+                f"{a['name']}: grab_cpu_s {a.get('grab_cpu_s')} -> {b.get('grab_cpu_s')}")
+        T.check_eq(b.get("ring_slots"), 16, f"{a['name']}: ring_slots")
+        T.check_eq(b.get("encode_strips"), 1, f"{a['name']}: encode_strips")
     T.check_eq(len(second["clients"]), 1, "/stats clients with one connected")
     client = second["clients"][0]
     T.check(client["bundles_sent"] >= 10, f"client bundles_sent {client['bundles_sent']}")

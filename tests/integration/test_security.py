@@ -7,13 +7,22 @@ does, raw sockets for what a hostile client does.
   - Access token (token_file): no token and a wrong one get 401 with
     WWW-Authenticate: Bearer, on the stream and every page but /healthz;
     the header and ?token= both work; the token is in no log line and not
-    in /stats. A token file every user may read stops the daemon before it
-    starts, naming the file, line and key.
+    in /stats. A token file every user may read, a symbolic link, a FIFO or
+    a file of another owner stops the daemon before it starts, naming the
+    file, line and key; put in place of a good one, a reload (SIGHUP) is
+    refused and the daemon goes on answering (a FIFO does not hang it).
+  - The page's files (scripts, style, worker) need no token and carry
+    none; the page opened with ?token= is served Cache-Control: no-store.
+  - DNS rebinding: a Host that is not an IP address, localhost or on
+    server_names gets 421 on every path but /healthz (the stream before
+    any upgrade), counted and logged once; the default origin check takes
+    only the request's own, allowed Host.
   - Origin: a foreign Origin gets 403 (default: the page's own origin; an
     allowlist replaces it).
   - Limits that cannot be starved: 200 idle connections held while a viewer
     connects and streams without a gap (the oldest idle ones are evicted,
-    logged once); 100 viewers connecting at once all served; max_clients and
+    logged once); 100 viewers connecting at once all served (and gone at
+    once: SIGPIPE does not end the daemon); max_clients and
     max_clients_per_address answer 503 with Retry-After; a request head not
     complete in time gets 408; a client that reads nothing is closed (1008)
     and its slot freed; an idle connection (a viewer subscribed to no
@@ -30,6 +39,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -160,21 +170,207 @@ def check_token(binary):
         T.log("token absent from the log, /stats and /metrics; refusals logged once")
 
 
-def check_token_file_refused(binary):
-    path = token_file(0o644)
+def check_assets(binary):
+    """The page's files need no token and never carry it; the page opened
+    with ?token= is kept in no cache (its URL, with the token, would be the
+    key)."""
+    config = T.make_config(server(token_file=token_file()), SMALL)
+    with T.Daemon(binary, config) as d:
+        for name in ("/camcast.js", "/framebundle.js", "/decode-worker.js", "/camcast.css"):
+            status, headers, body, _ = get(d.port, name)
+            T.check_eq(status, 200, f"{name} without the token")
+            T.check_eq(headers.get("cache-control"), "no-cache", f"{name} Cache-Control")
+            T.check(b"{{query}}" not in body and b"token=" + TOKEN_Q.encode() not in body,
+                    f"{name} carries no token")
+        T.check_eq(get(d.port, "/")[0], 401, "the page without the token")
+        status, headers, body, _ = get(d.port, f"/?token={TOKEN_Q}")
+        T.check_eq(status, 200, "the page with ?token=")
+        T.check_eq(headers.get("cache-control"), "no-store", "Cache-Control of /?token=")
+        T.check_eq(headers.get("referrer-policy"), "no-referrer", "Referrer-Policy of /?token=")
+        T.check(TOKEN not in body.decode() and TOKEN_Q not in body.decode(),
+                "the page's body carries the token")
+        for ref in re.findall(rb'(?:src|href)="([^"]+)"', body):
+            T.check(b"?" not in ref, f"the page loads {ref!r} with a query")
+        status, headers, _, _ = get(d.port, "/", f"Authorization: Bearer {TOKEN}\r\n")
+        T.check_eq((status, headers.get("cache-control")), (200, "no-cache"),
+                   "the page with the token in a header (not in its URL)")
+        status, headers, _, _ = get(d.port, "/camcast.js?token=" + TOKEN_Q)
+        T.check_eq(headers.get("cache-control"), "no-store", "a file asked for with a query")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("page files without the token (no-cache); /?token= no-store, its body and "
+          "URLs without the token")
+
+
+def refused_at_start(binary, path, why, what):
+    """The daemon exits before starting, naming file, line and key."""
     config = T.make_config(server(token_file=path), SMALL)
     d = tempfile.mkdtemp(prefix="camcast-it-")
     ini = os.path.join(d, "cams.ini")
     with open(ini, "w") as f:
         f.write(config)
     rc, _, err = T.run_cli(binary, ["--config", ini])
-    T.check(rc != 0, "a world-readable token file must stop the daemon")
+    T.check(rc != 0, f"{what} must stop the daemon")
     line = config.split("\n").index(f"token_file = {path}") + 1
-    T.check(f"{ini}:{line}: [server] token_file: {path}: readable by every user" in err,
-            f"error names file, line, key: {err!r}")
+    T.check(f"{ini}:{line}: [server] token_file: {path}: {why}" in err,
+            f"{what}: error names file, line, key and why: {err!r}")
     T.check(TOKEN not in err, "the token in the error")
     T.check("streaming on" not in err, "nothing started")
-    T.log("a world-readable token file: exit before starting, file:line:key named")
+    T.log(f"{what}: exit before starting, file:line:key named ({why})")
+
+
+def write_token(path, mode=0o600):
+    with open(path, "w") as f:
+        f.write(TOKEN + "\n")
+    os.chmod(path, mode)
+    return True
+
+
+def link_token(path):
+    os.symlink(token_file(), path)
+    return True
+
+
+def fifo_token(path):
+    os.mkfifo(path, 0o600)
+    return True
+
+
+def foreign_token(path):
+    """A file of another user (nobody); False when that cannot be made."""
+    if os.geteuid() != 0:
+        return False
+    write_token(path)
+    os.chown(path, 65534, 65534)
+    return True
+
+
+# (what, maker of the file at a path, the reason in the error)
+BAD_TOKEN_FILES = [
+    ("a world-readable token file", lambda p: write_token(p, 0o644), "readable by every user"),
+    ("a symbolic link as token file", link_token, "a symbolic link"),
+    ("a FIFO as token file", fifo_token, "not a regular file"),
+    ("a token file of another user", foreign_token, "owned by another user"),
+]
+
+
+def check_token_file_refused(binary):
+    for what, make, why in BAD_TOKEN_FILES:
+        path = os.path.join(tempfile.mkdtemp(prefix="camcast-token-"), "token")
+        if not make(path):
+            T.log(f"{what}: skipped (only root can give a file to another user)")
+            continue
+        refused_at_start(binary, path, why, what)
+
+
+def check_token_file_reload(binary):
+    """A bad file put in place of a good one: each SIGHUP is refused with
+    the reason, the old token still opens, and the daemon keeps answering
+    (a FIFO does not block it: /healthz within the request's timeout)."""
+    path = token_file()
+    config = T.make_config(server(token_file=path), SMALL)
+    auth = f"Authorization: Bearer {TOKEN}\r\n"
+    with T.Daemon(binary, config) as d:
+        for what, make, why in BAD_TOKEN_FILES:
+            os.unlink(path)
+            if not make(path):
+                write_token(path)
+                T.log(f"{what} on reload: skipped (only root can give a file to another user)")
+                continue
+            start = d.line_count()
+            d.send_signal(signal.SIGHUP)
+            m = d.wait_for_line(r"SIGHUP: configuration refused.*token_file: .*" + re.escape(why),
+                                10, start)
+            T.check(m is not None, f"{what}: reload refused with the reason "
+                    f"({d.lines_matching('SIGHUP', start)})")
+            status, _, _, _ = T.http_request(d.port, f"GET /healthz HTTP/1.1\r\nHost: "
+                                             f"{T.HOST}:{d.port}\r\n\r\n".encode(),
+                                             timeout=5, what=f"/healthz after {what}")
+            T.check_eq(status, 200, f"/healthz after a reload with {what}")
+            T.check_eq(get(d.port, "/stats", auth)[0], 200, f"the old token after {what}")
+            T.log(f"{what} put in place: SIGHUP refused ({why}), the daemon answers, "
+                  "the old token holds")
+            os.unlink(path)
+            write_token(path)
+        T.check_eq(d.stop(), 0, "exit status")
+
+
+def get_as(port, path, host, extra=""):
+    req = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
+    return T.http_request(port, req, what=f"GET {path} as {host}")
+
+
+def upgrade_as(port, host, origin=None):
+    extra = f"Origin: {origin}\r\n" if origin else ""
+    req, _ = T.upgrade_request("/stream", extra=extra, host=host)
+    status, _, body, _ = T.http_request(port, req, what=f"upgrade as {host}")
+    return status, body
+
+
+async def ws_as(port, host, origin):
+    """python3-websockets with the Host and Origin a browser at that name
+    would send; -> the hello's type."""
+    async with websockets.connect(f"ws://{T.HOST}:{port}/stream", max_size=None,
+                                  extra_headers={"Host": host}, origin=origin) as ws:
+        return json.loads(await T.recv_text(ws))["type"]
+
+
+def check_rebinding(binary):
+    """DNS rebinding: a page of evil.example re-points its name at the
+    daemon, so its requests say Host: evil.example (and Origin too). They
+    get 421 on every path but /healthz, before any upgrade; addresses,
+    localhost and server_names are served, and the default origin check
+    takes only the request's own, allowed, Host."""
+    config = T.make_config(server(server_names="cams.test"), SMALL)
+    with T.Daemon(binary, config) as d:
+        p = d.port
+        evil = f"evil.example:{p}"
+        for path in ("/", "/stats", "/metrics", "/camcast.js", "/nothing"):
+            status, _, body, _ = get_as(p, path, evil, f"Origin: http://{evil}\r\n")
+            T.check_eq(status, 421, f"{path} as {evil}")
+            T.check(b"server_names" in body, f"421 body {body!r}")
+        status, body = upgrade_as(p, evil, f"http://{evil}")
+        T.check_eq(status, 421, "the stream as evil.example (no 101)")
+        T.check_eq(get_as(p, "/stats", f"cams.test.evil.example:{p}")[0], 421,
+                   "a name that only starts with a server name")
+        T.check_eq(get_as(p, "/healthz", evil)[0], 200, "/healthz answers any Host")
+        T.log("Host evil.example: 421 for /, /stats, /metrics, /camcast.js and the stream; "
+              "/healthz 200")
+
+        for host in (f"127.0.0.1:{p}", f"localhost:{p}", f"[::1]:{p}", f"cams.test:{p}",
+                     "CAMS.TEST", f"10.1.2.3:{p}"):
+            T.check_eq(get_as(p, "/stats", host)[0], 200, f"/stats as {host}")
+        for host in (f"127.0.0.1:{p}", f"localhost:{p}", f"cams.test:{p}"):
+            T.check_eq(asyncio.run(ws_as(p, host, f"http://{host}")), "hello",
+                       f"the stream as {host}, Origin its own")
+        T.log("addresses, localhost and server_names served; each its own origin streams")
+
+        for host, origin in ((f"127.0.0.1:{p}", f"http://{evil}"),
+                             (f"localhost:{p}", f"http://127.0.0.1:{p}"),
+                             (f"cams.test:{p}", f"http://cams.test:{p + 1}")):
+            T.check_eq(upgrade_as(p, host, origin)[0], 403, f"Origin {origin} to {host}")
+        lim = limits(p)
+        T.check_eq(lim["host"], 7, f"limits.host: {lim}")
+        metrics = get(p, "/metrics")[2].decode()
+        T.check('camcast_limited_total{reason="host"} 7' in metrics, "host refusals in /metrics")
+        lines = d.lines_matching(r"refused .*Host")
+        T.check_eq(len(lines), 1, f"host refusals logged once per episode: {lines}")
+        T.check(f'Host "{evil}" is not a name of this server' in lines[0], lines[0])
+        T.check_eq(d.stop(), 0, "exit status")
+
+    # An origin list does not lift it (same-origin GETs carry no Origin);
+    # "*" does: for a proxy in front that checks Host itself.
+    config = T.make_config(server(allowed_origins="http://evil.example"), SMALL)
+    with T.Daemon(binary, config) as d:
+        T.check_eq(get_as(d.port, "/stats", f"evil.example:{d.port}")[0], 421,
+                   "Host evil.example with allowed_origins set")
+        T.check_eq(d.stop(), 0, "exit status")
+    config = T.make_config(server(server_names="*"), SMALL)
+    with T.Daemon(binary, config) as d:
+        T.check_eq(get_as(d.port, "/stats", f"evil.example:{d.port}")[0], 200,
+                   "any Host with server_names = *")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("allowed_origins keeps the Host check; server_names = * lifts it; the origin "
+          "must be the request's own")
 
 
 def check_origin(binary):
@@ -261,8 +457,12 @@ def check_burst(binary):
         finally:
             for s in socks:
                 s.close()
+        # What a write to one of those closed sockets raises, before the
+        # loop has seen them go: it must cost that connection, not the daemon.
+        d.send_signal(signal.SIGPIPE)
+        T.check_eq(get(d.port, "/healthz")[0], 200, "/healthz after a SIGPIPE")
         T.check_eq(d.stop(), 0, "exit status")
-    T.log("100 viewers connecting at once: all 100 served")
+    T.log("100 viewers connecting at once: all 100 served; a SIGPIPE ignored")
 
 
 def connect_from(port, source):
@@ -464,7 +664,10 @@ def check_keepalive(binary):
 def main(binary):
     check_keepalive(binary)
     check_token_file_refused(binary)
+    check_token_file_reload(binary)
     check_token(binary)
+    check_assets(binary)
+    check_rebinding(binary)
     check_origin(binary)
     check_escaped_type(binary)
     check_close_codes(binary)

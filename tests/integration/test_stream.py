@@ -2,7 +2,7 @@
 
     /usr/bin/python3 tests/integration/test_stream.py build/camcastd
 
-Checks (PROTOCOL.md v1 and the daemon contract):
+Checks (docs/protocol.md v1 and the daemon contract):
   - the hello, exactly, on /stream and on /;
   - 60 bundles: every bundle valid (magic, version, header_size, sizes adding
     up exactly, entry_count <= cameras, one entry per camera at most, codec 1,

@@ -1,4 +1,4 @@
-"""End-to-end: variants ([variant NAME], PROTOCOL.md 1.1).
+"""End-to-end: variants ([variant NAME], docs/protocol.md 1.1).
 
     /usr/bin/python3 tests/integration/test_variants.py build/src/camcastd
 

@@ -214,6 +214,26 @@ static void test_bundle_size(void)
     CHECK(cc_fb_bundle_size(1, SIZE_MAX - 73) == SIZE_MAX - 1);
 }
 
+/* What a reader lets a hello announce, and the bundle bound built from it. */
+static void test_reader_limits(void)
+{
+    CHECK(cc_fb_size_ok(16384, 8192));          /* exactly 2^27 pixels */
+    CHECK(!cc_fb_size_ok(16384, 8193));
+    CHECK(!cc_fb_size_ok(16384, 16384));
+    CHECK(!cc_fb_size_ok(UINT32_MAX, UINT32_MAX)); /* no wrap to a small area */
+    CHECK(!cc_fb_size_ok(0, 16) && !cc_fb_size_ok(16, 0));
+    CHECK(cc_fb_max_payload(640, 480) == 640u * 480 * 3 + CC_FB_PAYLOAD_SLACK);
+    CHECK(cc_fb_max_payload(16384, 16384) == 0);
+    size_t bound = cc_fb_bundle_size(0, 0);
+    bound = cc_fb_bound_add(bound, 640, 480, SIZE_MAX);
+    bound = cc_fb_bound_add(bound, 320, 240, SIZE_MAX);
+    CHECK(bound == cc_fb_bundle_size(2, cc_fb_max_payload(640, 480) +
+                                            cc_fb_max_payload(320, 240)));
+    /* The cap holds, also for a bound already at it. */
+    CHECK(cc_fb_bound_add(bound, 16384, 8192, 1000000) == 1000000);
+    CHECK(cc_fb_bound_add(SIZE_MAX, 8, 8, SIZE_MAX) == SIZE_MAX);
+}
+
 static void test_short(void)
 {
     uint8_t b[END];
@@ -645,6 +665,7 @@ int main(void)
     RUN(test_roundtrip_3);
     RUN(test_layout);
     RUN(test_bundle_size);
+    RUN(test_reader_limits);
     RUN(test_short);
     RUN(test_bad_magic);
     RUN(test_bad_version);

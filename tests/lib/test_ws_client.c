@@ -134,6 +134,7 @@ typedef struct session {
     size_t sizes[8];
     bool content_ok;
     bool close_in_bundle;  /* call close(1000) from on_binary */
+    size_t max_after_text; /* set as max_message on the first text, if not 0 */
     int want_bundles;      /* for session_bundles */
 } session;
 
@@ -146,7 +147,6 @@ static void on_open(cc_ws_client *c, void *arg)
 
 static void on_text(cc_ws_client *c, const char *msg, size_t len, void *arg)
 {
-    (void)c;
     session *s = arg;
     CHECK_EQ_INT(strlen(msg), len); /* NUL terminated, no NUL inside */
     if (s->texts < 2)
@@ -156,6 +156,8 @@ static void on_text(cc_ws_client *c, const char *msg, size_t len, void *arg)
         s->got_hello = true;
     if (strstr(msg, "\"type\":\"pong\""))
         s->got_pong = true;
+    if (s->max_after_text)
+        CHECK_EQ_INT(cc_ws_client_set_max_message(c, s->max_after_text), 0);
 }
 
 static void check_bundle(session *s, const uint8_t *msg, size_t len)
@@ -586,7 +588,12 @@ typedef enum script {
     SCRIPT_BIG_PING,   /* a ping of 200 bytes */
     SCRIPT_FRAG_PING,  /* a ping without FIN */
     SCRIPT_LONG_LEN,   /* a 5-byte binary frame with a 16-bit length */
+    SCRIPT_CLOSE_REASON, /* close 1008 with escape sequences in its reason */
+    SCRIPT_HELLO_BIG,  /* a text, then a 2000-byte binary */
 } script;
+
+/* A close reason written to fool a terminal and a log reader. */
+#define HOSTILE_REASON "\x1b[31mred\x07\r\nfake: log line\xc3\xa9\x7f"
 
 #define TOKEN "s3cret-token_0123456789"
 #define BIG_TEXT (2u << 20)
@@ -736,6 +743,16 @@ static void build_script(fake *f, const char *key)
             f->out_len += put_frame(f->out + f->out_len, 0x88, "\x03\xe8", 2);
         }
         break;
+    case SCRIPT_CLOSE_REASON:
+        f->out_len += put_frame(o, 0x88, "\x03\xf0" HOSTILE_REASON,
+                                sizeof HOSTILE_REASON - 1 + 2);
+        break;
+    case SCRIPT_HELLO_BIG: {
+        static const uint8_t zeros[2000];
+        f->out_len += put_frame(o, 0x81, "hi", 2);
+        f->out_len += put_frame(f->out + f->out_len, 0x82, zeros, sizeof zeros);
+        break;
+    }
     case SCRIPT_BIG_TEXT:
     case SCRIPT_FRAG_TEXT:
         f->out_len += big_text_script(f->what, o);
@@ -987,6 +1004,43 @@ static void test_too_big(void)
     fake_stop(&f);
 }
 
+/* The cap lowered on an open connection (as after a hello) holds for
+ * the next message. */
+static void test_max_message_lowered(void)
+{
+    fake f;
+    fake_start(&f, SCRIPT_HELLO_BIG, false);
+    char url[64];
+    daemon_url(f.port, "/", url, sizeof url);
+    session s = {.max_after_text = 1000};
+    session_start(&s, url, MAX_MESSAGE);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.texts, 1);
+    CHECK_EQ_INT(s.binaries, 0);
+    CHECK_STR_CONTAINS(s.reason, "max_message (1000 bytes)");
+    CHECK(run_until(fake_closed, &f, 5));
+    CHECK_EQ_INT(f.close_code, 1009);
+    session_end(&s);
+    fake_stop(&f);
+}
+
+/* The server's close reason reaches on_close as plain ASCII: what a
+ * viewer logs cannot move a terminal's cursor or forge a log line. */
+static void test_close_reason_plain(void)
+{
+    fake f;
+    fake_start(&f, SCRIPT_CLOSE_REASON, false);
+    char url[64];
+    daemon_url(f.port, "/", url, sizeof url);
+    session s = {0};
+    session_start(&s, url, MAX_MESSAGE);
+    CHECK(run_until(session_closed, &s, 15));
+    CHECK_EQ_INT(s.close_code, 1008);
+    CHECK(strcmp(s.reason, "?[31mred???fake: log line???") == 0);
+    session_end(&s);
+    fake_stop(&f);
+}
+
 /* A server that accepts and never answers: the connect timeout (10 s). */
 static void test_handshake_timeout(void)
 {
@@ -1176,6 +1230,8 @@ int main(int argc, char **argv)
     RUN(test_frames_trickle);
     RUN(test_bad_accept);
     RUN(test_too_big);
+    RUN(test_max_message_lowered);
+    RUN(test_close_reason_plain);
     RUN(test_token_invalid);
     RUN(test_token_missing);
     RUN(test_token_wrong);

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "capture/frame.h"
 
 typedef struct cc_enc_spec {

@@ -19,7 +19,7 @@
 
 #include "args.h"
 #include "encode_bench.h"
-#include "reference.h"
+#include "encode_reference.h"
 #include "ring_bench.h"
 
 #define PROG "camcast-microbench"
@@ -227,21 +227,8 @@ static void print_reference(const cc_reference *r, bool json)
             printf("  cam %zu %-28s %8.2f ms/frame\n", i, r->spec[i], r->cpu_s[i] * 1e3);
         return;
     }
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "quality", r->quality);
-    cJSON_AddBoolToObject(root, "exact", r->exact);
-    cJSON *cams = cJSON_AddArrayToObject(root, "cameras");
-    for (size_t i = 0; i < r->n_cameras; i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddItemToArray(cams, c);
-        cJSON_AddStringToObject(c, "spec", r->spec[i]);
-        cJSON_AddNumberToObject(c, "cpu_ms_per_frame", r->cpu_s[i] * 1e3);
-    }
-    char *text = cJSON_Print(root);
-    if (text)
-        printf("%s\n", text);
-    free(text);
-    cJSON_Delete(root);
+    if (cc_reference_write(r, stdout) < 0)
+        fputs("camcast-microbench: reference: out of memory\n", stderr);
 }
 
 static int cmd_reference(int argc, char **argv)

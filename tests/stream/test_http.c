@@ -1,5 +1,7 @@
 #include "stream/http.h"
 
+#include "stream/assets.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,6 +417,50 @@ static void test_response_too_small(void)
     CHECK_EQ_INT(cc_http_response(NULL, 0, 404, "", "not found\n"), -1);
 }
 
+/* An asset's head: cached but revalidated, or kept nowhere when its URL
+ * had a query (a token); the page's security headers on the page only. */
+static void test_asset_head(void)
+{
+    static const unsigned char text[] = "x";
+    const cc_asset js = {"/a.js", "text/javascript; charset=utf-8", text, 1, NULL, 0,
+                         "\"e1\""};
+    const cc_asset page = {"/", "text/html; charset=utf-8", text, 1, NULL, 0, "\"e2\""};
+    char buf[1024];
+    CHECK(cc_http_asset_head(buf, sizeof buf, 200, &js, false, false) > 0);
+    CHECK_STR_CONTAINS(buf, "Cache-Control: no-cache\r\n");
+    CHECK_STR_CONTAINS(buf, "ETag: \"e1\"\r\n");
+    CHECK(!strstr(buf, "Content-Security-Policy") && !strstr(buf, "no-store"));
+    CHECK(cc_http_asset_head(buf, sizeof buf, 200, &page, false, true) > 0);
+    CHECK_STR_CONTAINS(buf, "Cache-Control: no-store\r\n");
+    CHECK_STR_CONTAINS(buf, "Content-Security-Policy: default-src 'self'");
+    CHECK_STR_CONTAINS(buf, "Referrer-Policy: no-referrer\r\n");
+    CHECK(!strstr(buf, "no-cache"));
+    CHECK(cc_http_asset_head(buf, sizeof buf, 304, &page, false, false) > 0);
+    CHECK_STR_CONTAINS(buf, "HTTP/1.1 304 Not Modified\r\n");
+    CHECK(!strstr(buf, "Content-Length"));
+}
+
+/* A query, even an empty one after '?', marks the URL; a fragment not. */
+static void test_has_query(void)
+{
+    static const struct {
+        const char *head;
+        bool query;
+    } cases[] = {
+        {"GET /?token=abc HTTP/1.1\r\n\r\n", true},
+        {"GET /?add=ws%3A%2F%2Fb HTTP/1.1\r\n\r\n", true},
+        {"GET / HTTP/1.1\r\n\r\n", false},
+        {"GET /? HTTP/1.1\r\n\r\n", false},
+        {"GET /x#a=b HTTP/1.1\r\n\r\n", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cc_http_request rq;
+        cc_http_request_init(&rq, MAX_HEAD);
+        CHECK(cc_http_request_feed(&rq, cases[i].head, strlen(cases[i].head)) > 0);
+        CHECK_EQ_INT(rq.has_query, cases[i].query);
+    }
+}
+
 static void test_reasons(void)
 {
     CHECK(strcmp(cc_http_reason(101), "Switching Protocols") == 0);
@@ -449,6 +495,8 @@ int main(void)
     RUN(test_response_404);
     RUN(test_response_extra_headers);
     RUN(test_response_too_small);
+    RUN(test_asset_head);
+    RUN(test_has_query);
     RUN(test_reasons);
     return CHECK_DONE();
 }

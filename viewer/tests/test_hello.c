@@ -206,12 +206,21 @@ static void bounds(void)
     expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
                "\"name\":\"a\",\"width\":16,\"height\":4294967295}]}", -EINVAL,
                "\"height\"");
+    /* 16384 x 16384 would cost 1 GiB a frame decoded: over the area cap. */
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":16384,\"height\":16384}]}", -EINVAL,
+               "width x height over the pixels");
+    expect_bad("{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
+               "\"name\":\"a\",\"width\":65535,\"height\":2049}]}", -EINVAL,
+               "width x height over the pixels");
     cc_hello h;
     char err[128];
+    /* The longest side with the largest area that fits (65535 x 2048). */
     CHECK_EQ_INT(parse(&h, "{\"type\":\"hello\",\"protocol\":1,\"cameras\":[{\"index\":0,"
-                       "\"name\":\"a\\u001b[31mb\",\"width\":65535,\"height\":65535,"
+                       "\"name\":\"a\\u001b[31mb\",\"width\":65535,\"height\":2048,"
                        "\"pixel_format\":\"\\n\"}]}", err, sizeof err), 0);
     CHECK_EQ_INT(h.cameras[0].width, 65535);
+    CHECK_EQ_INT(h.cameras[0].height, 2048);
     CHECK(strcmp(h.cameras[0].name, "a?[31mb") == 0); /* no escape reaches a log */
     CHECK(strcmp(h.cameras[0].pixel_format, "?") == 0);
     cc_hello_destroy(&h);

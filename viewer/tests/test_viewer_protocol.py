@@ -1,7 +1,7 @@
 """camcast-viewer against a scripted server: the cases camcastd does not
 produce on its own.
 
-A small WebSocket server (stdlib, written from /work/shared/PROTOCOL.md)
+A small WebSocket server (stdlib, written from docs/protocol.md)
 wants an access token (the viewer presents it with --token-file), sends a
 bundle before the hello, then a hello whose camera "dark" is marked
 "online": false, then FrameBundles with real JPEGs (TurboJPEG) where camera
@@ -17,6 +17,10 @@ Then a server that lists variants (protocol 1.1) but refuses the subscribe
 the viewer sends for its tiny window: the viewer must log the refusal and
 ask that connection for no other variant, not even after a second hello
 (a reload) whose variants would suit its tiles better.
+
+Then a server that sends a bundle far larger than its hello's camera can
+make (the viewer closes with 1009 before buffering it), and a close
+reason with a terminal escape and a line break (logged as plain text).
 
 Then servers that answer 401: without a token, and to a wrong one. The
 viewer must say why, and retry no faster than its backoff (0.5 s, then
@@ -257,6 +261,81 @@ class UnauthorizedServer:
         check(not self.thread.is_alive(), "the 401 server did not stop")
 
 
+class HostileServer:
+    """Two connections: a hello for one small camera, then a binary message
+    far larger than such a camera's bundles can be; then a hello and a close
+    frame whose reason carries a terminal escape and a line break. Notes
+    the close code the viewer sends on the first."""
+
+    REASON = b"\x1b[31mred\r\nfake line\x07"
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(2)
+        self.sock.settimeout(20)
+        self.port = self.sock.getsockname()[1]
+        self.viewer_close = None
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        conn, _ = self.sock.accept()
+        conn.settimeout(10)
+        key = header(read_head(conn), "Sec-WebSocket-Key").encode()
+        accept = base64.b64encode(hashlib.sha1(
+            key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        conn.sendall(ws_frame(0x1, RefusingServer.hello([], {})))
+        return conn
+
+    def _run(self):
+        try:
+            with self._accept() as conn:
+                try:
+                    conn.sendall(ws_frame(0x2, b"CCFB" + bytes(4 << 20)))
+                except OSError:
+                    pass  # the viewer closed before taking it all
+                while True:
+                    frame = read_client_frame(conn)
+                    if frame is None or frame[0] == 0x8:
+                        break
+                if frame and len(frame[1]) >= 2:
+                    self.viewer_close = struct.unpack("!H", frame[1][:2])[0]
+            with self._accept() as conn:
+                conn.sendall(ws_frame(0x8, struct.pack("!H", 1008) + self.REASON))
+                read_client_frame(conn)
+        except Exception as e:  # reported by the test, not lost in a thread
+            self.error = e
+        finally:
+            self.sock.close()
+
+    def join(self):
+        self.thread.join(DEADLINE)
+        check(not self.thread.is_alive(), "the hostile server did not stop")
+        check(self.error is None, f"hostile server failed: {self.error!r}")
+
+
+def check_hostile_server(viewer_bin):
+    """A bundle beyond what the hello's cameras can make is refused before
+    it is buffered (1009); a close reason reaches the log as plain text."""
+    server = HostileServer()
+    v = vt.run_viewer(viewer_bin, [f"ws://127.0.0.1:{server.port}/stream", "--headless", "1",
+                                   "--timeout", "5"], env=vt.headless_env())
+    server.join()
+    check_eq(server.viewer_close, 1009, "the viewer's close code for a 4 MiB bundle "
+             f"of one {W}x{H} camera")
+    text = "\n".join(v.lines)
+    check("max_message" in text, f"the refusal is not logged:\n{v.stderr_text()}")
+    check("?[31mred??fake line?" in text, f"the close reason, plain:\n{v.stderr_text()}")
+    check("\x1b" not in text and "\x07" not in text, "control characters in the log")
+    check(not any(ln.startswith("fake line") for ln in v.lines), "a forged log line")
+    log("a bundle over the hello's bound: closed with 1009; a hostile close reason "
+        "logged as plain text")
+
+
 def read_client_frame(conn):
     """One frame from the viewer (masked, as every client frame) ->
     (opcode, payload), or None at the end."""
@@ -489,6 +568,7 @@ def main(viewer_bin):
     with tempfile.TemporaryDirectory(prefix="camcast-viewer-") as tmp:
         check_stream(viewer_bin, tmp)
         check_variant_refused(viewer_bin)
+        check_hostile_server(viewer_bin)
         check_unauthorized(viewer_bin, tmp, None,
                            "server wants an access token (HTTP 401): give --token-file")
         check_unauthorized(viewer_bin, tmp, "wrong-token-0123456789",

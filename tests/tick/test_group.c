@@ -1,6 +1,6 @@
 /* Tests for group.c: clients sharing bytes by cameras and rate; a
  * max_fps group's entries count every frame it was not sent. */
-#include "stream/group.h"
+#include "tick/group.h"
 
 #include <string.h>
 
@@ -16,20 +16,17 @@ static cc_bundle *bundle(uint64_t mask, const uint32_t *dropped)
 {
     static const uint8_t jpeg[8] = {0xff, 0xd8, 1, 2, 3, 4, 0xff, 0xd9};
     cc_bundle *b = cc_bundle_get(&pool, 4096);
-    cc_fb_writer w;
-    cc_fb_writer_begin(&w, b->data, b->cap, next_seq, 1000 + next_seq);
-    b->cameras = 0;
+    cc_bundle_begin(b, next_seq, 1000 + next_seq);
     for (unsigned i = 0; i < 64; i++) {
         if (!(mask >> i & 1))
             continue;
         cc_fb_entry e = {.camera_index = (uint16_t)i, .width = 16, .height = 16, .codec = 1,
                          .frame_id = next_seq, .capture_time_ns = 5, .payload_size = 8,
                          .dropped = dropped ? dropped[i] : 0, .payload = jpeg};
-        CHECK_EQ_INT(cc_fb_writer_add(&w, &e), CC_FB_OK);
-        b->cameras |= UINT64_C(1) << i;
+        CHECK_EQ_INT(cc_bundle_add(b, &e), CC_FB_OK);
     }
-    b->len = cc_fb_writer_end(&w);
-    b->seq = next_seq++;
+    cc_bundle_end(b);
+    next_seq++;
     return b;
 }
 
@@ -48,10 +45,58 @@ static long dropped_of(const cc_bundle *b, unsigned cam)
 /* A tick of the full stream only: planned, then its bundle. */
 static void tick(cc_group_set *gs, cc_bundle *m)
 {
-    uint64_t due[1] = {0}, held[1] = {0};
-    cc_group_plan(gs, due, held, 1, 30);
+    cc_tick_plan p = {.n_variants = 1, .stream_fps = 30};
+    cc_group_plan(gs, &p);
     cc_bundle *b[1] = {m};
     cc_group_tick(gs, b, 1);
+}
+
+/* Rates on the stream's ladder: stream_fps / k, within what was asked. */
+static void test_rate_ladder(void)
+{
+    CHECK(cc_group_rate(0, 30) == 0);
+    CHECK(cc_group_rate(30, 30) == 0);   /* every tick: the plain group */
+    CHECK(cc_group_rate(1000, 30) == 0);
+    CHECK(cc_group_rate(29.9, 30) == 15);
+    CHECK(cc_group_rate(15, 30) == 15);
+    CHECK(cc_group_rate(10, 30) == 10);
+    CHECK(cc_group_rate(7, 30) == 6);
+    CHECK(cc_group_rate(5, 30) == 5);
+    CHECK(cc_group_rate(1, 30) == 1);
+    CHECK(cc_group_rate(0.5, 30) == 0.5);
+    CHECK(cc_group_rate(12.5, 25) == 12.5);
+    /* 1000 distinct values from 1 to 30 fps asked: at most 30 rates (one
+     * per k), each within what was asked. */
+    double seen[64];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        double asked = 1 + i * 0.029, r = cc_group_rate(asked, 30);
+        CHECK(r <= asked + 1e-9);
+        bool known = false;
+        for (size_t j = 0; j < n; j++)
+            known |= seen[j] == r;
+        if (!known && n < 64)
+            seen[n++] = r;
+    }
+    CHECK(n <= 30);
+}
+
+/* Clients asking for different rates that fall on one rung share. */
+static void test_rates_share(void)
+{
+    cc_group_set gs;
+    cc_group_set_init(&gs);
+    cc_group *a = cc_group_join(&gs, 1, cc_group_rate(7, 30), 0);
+    cc_group *b = cc_group_join(&gs, 1, cc_group_rate(6.5, 30), 0);
+    cc_group *c = cc_group_join(&gs, 1, cc_group_rate(30, 30), 0);
+    cc_group *d = cc_group_join(&gs, 1, 0, 0);
+    CHECK(a == b && a->members == 2 && a->max_fps == 6);
+    CHECK(c == d && c->max_fps == 0);
+    cc_group_leave(&gs, a);
+    cc_group_leave(&gs, b);
+    cc_group_leave(&gs, c);
+    cc_group_leave(&gs, d);
+    cc_group_set_destroy(&gs);
 }
 
 static void test_join_share_leave(void)
@@ -154,14 +199,14 @@ static void test_variant_plan(void)
     cc_group *fast = cc_group_join(&gs, 2, 0, 2);
     int slow_sent = 0;
     for (int t = 0; t < 30; t++) {
-        uint64_t due[3] = {0}, held[3] = {0};
-        cc_group_plan(&gs, due, held, 3, 30);
-        CHECK_EQ_INT(held[1], 1);
-        CHECK_EQ_INT(held[2], 2);
-        CHECK_EQ_INT(due[2], 2);
-        CHECK(due[1] == 0 || due[1] == 1);
+        cc_tick_plan p = {.n_variants = 3, .stream_fps = 30};
+        cc_group_plan(&gs, &p);
+        CHECK_EQ_INT(p.held[1], 1);
+        CHECK_EQ_INT(p.held[2], 2);
+        CHECK_EQ_INT(p.due[2], 2);
+        CHECK(p.due[1] == 0 || p.due[1] == 1);
         /* The mux makes a variant's bundle only when it is due. */
-        cc_bundle *b[3] = {bundle(3, NULL), due[1] ? bundle(1, NULL) : NULL,
+        cc_bundle *b[3] = {bundle(3, NULL), p.due[1] ? bundle(1, NULL) : NULL,
                            bundle(2, NULL)};
         cc_group_tick(&gs, b, 3);
         CHECK(full->now == b[0]);
@@ -175,8 +220,8 @@ static void test_variant_plan(void)
     }
     CHECK_EQ_INT(slow_sent, 10);
     /* Younger than the tick: sends what is there, nothing when it is not. */
-    uint64_t due[3] = {0}, held[3] = {0};
-    cc_group_plan(&gs, due, held, 3, 30);
+    cc_tick_plan p = {.n_variants = 3, .stream_fps = 30};
+    cc_group_plan(&gs, &p);
     cc_group *late = cc_group_join(&gs, 1, 0, 1);
     cc_bundle *b[3] = {bundle(3, NULL), NULL, bundle(2, NULL)};
     cc_group_tick(&gs, b, 3);
@@ -187,7 +232,7 @@ static void test_variant_plan(void)
     cc_group_remap_variants(&gs, old_to_new, 3);
     CHECK_EQ_INT(slow->variant, 0);
     CHECK_EQ_INT(fast->variant, 1);
-    CHECK_EQ_INT(slow->planned, 0);
+    CHECK_EQ_INT(slow->pace.planned, 0);
     for (int v = 0; v < 3; v++)
         if (b[v])
             cc_bundle_unref(b[v]);
@@ -201,6 +246,8 @@ static void test_variant_plan(void)
 int main(void)
 {
     cc_bundle_pool_init(&pool);
+    RUN(test_rate_ladder);
+    RUN(test_rates_share);
     RUN(test_join_share_leave);
     RUN(test_rate_and_dropped);
     RUN(test_remap_forgets_owed);

@@ -1,5 +1,5 @@
 /* The stream tick: newest frame of every camera -> JPEG workers -> one
- * FrameBundle.
+ * FrameBundle, handed to the tick's readers (reader.h).
  *
  * Runs on the event loop. At each tick the newest frame of each camera is
  * taken from its ring (the older ones are released unread) and encoded in
@@ -7,7 +7,7 @@
  * not streamed is never encoded or copied. Frames are split in as many
  * strips as it takes to share a tick evenly among the workers (encoder.h).
  * When the last encode of the tick finishes, the bundle is written and
- * handed to on_bundle.
+ * handed to every reader.
  *
  * Two ticks may be in flight, so the workers never idle at the end of a
  * tick while an overloaded daemon has work: a camera still encoding for the
@@ -16,12 +16,13 @@
  * order. A tick that comes due while both are busy starts as soon as one is
  * done: an overloaded daemon streams as fast as it encodes, without a queue.
  *
- * Variants ([variant NAME], PROTOCOL.md 1.1) are encoded from the same ring
- * frame as the full stream, by the same workers, on the ticks someone wants
- * them: at the start of each tick the mux asks (want) which cameras each
- * variant is wanted for, and the frame goes back to its ring when all of
- * its jobs are done. Each tick then gives one bundle per variant that was
- * wanted (same bundle_seq), the full one always.
+ * Variants ([variant NAME], docs/protocol.md 1.1) are encoded from the same
+ * ring frame as the full stream, by the same workers, on the ticks someone
+ * wants them: at the start of each tick the mux asks its readers (plan)
+ * which cameras of each variant they take, and the frame goes back to its
+ * ring when all of its jobs are done. Each tick then gives one bundle per
+ * variant that was wanted (same bundle_seq). Nothing is encoded that no
+ * reader takes, the full stream included.
  */
 #ifndef CC_MUX_H
 #define CC_MUX_H
@@ -33,30 +34,18 @@
 
 #include "bundle.h"
 #include "capture/camera.h"
-#include "config.h"
+#include "config/config.h"
 #include "encode/encoder.h"
+#include "reader.h"
 
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
 #define CC_MUX_TICKS 2            /* ticks in flight at most */
-/* "full", the config's, and RTSP's own (config.h, cc_variant_at) */
-#define CC_MUX_VARIANTS (2 + CC_MAX_VARIANTS)
-
-/* Receives a tick's bundles: b[v] for variant v (0: full, always there
- * unless out of memory; the others NULL on ticks nobody wanted them), each
- * with one reference it must not drop (the mux drops them after the call);
- * take another to keep a bundle. Called once for every tick started. */
-typedef void (*cc_mux_bundle_fn)(cc_bundle *const *b, size_t n_variants, void *arg);
-/* At the start of a tick: due[v] (v >= 1) gets the cameras variant v is
- * wanted for on this tick, held[v] those someone subscribes to at all
- * (due or not); both arrive zeroed. */
-typedef void (*cc_mux_want_fn)(uint64_t *due, uint64_t *held, size_t n_variants,
-                               void *arg);
 
 struct cc_mux_tick;
 
 /* One camera in one tick. */
 typedef struct cc_mux_entry {
-    cc_encode_job jobs[CC_MUX_VARIANTS]; /* jobs[v]: variant v */
+    cc_encode_job jobs[CC_VARIANTS]; /* jobs[v]: variant v */
     struct cc_mux_tick *tick;
     unsigned index;     /* the camera's */
     uint32_t wanted;    /* bit v: variant v is encoded this tick */
@@ -82,7 +71,7 @@ typedef struct cc_mux_camera {
     int busy;                  /* tick holding its ring frame, or -1 */
     /* Grab seq of each variant's last entry; 0 while nobody holds the
      * variant, so a first entry after an idle spell says dropped 0. */
-    uint64_t last_seq[CC_MUX_VARIANTS];
+    uint64_t last_seq[CC_VARIANTS];
     /* For /stats. */
     uint64_t encoded;
     uint64_t encode_errors;
@@ -116,9 +105,8 @@ typedef struct cc_mux {
     int quality;
     const cc_server_config *cfg; /* its variants */
     size_t n_var;               /* 1 + cc_variant_count(cfg) */
-    cc_mux_variant vars[CC_MUX_VARIANTS];
-    cc_mux_want_fn want;
-    void *want_arg;
+    cc_mux_variant vars[CC_VARIANTS];
+    cc_tick_reader *readers;
     uint64_t period_ns;
     uint64_t next_tick_ns;
     uint64_t ticks_started;
@@ -128,22 +116,21 @@ typedef struct cc_mux {
     uint64_t seq;
     uint64_t ticks_late;   /* ticks that came due while both were busy */
     cc_bundle_pool pool;
-    cc_mux_bundle_fn on_bundle;
-    void *arg;
 } cc_mux;
 
 /* Returns 0, -ENOMEM or a libuv error. */
 int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
-                cc_encoder *enc, const cc_server_config *cfg,
-                cc_mux_bundle_fn on_bundle, void *arg);
+                cc_encoder *enc, const cc_server_config *cfg);
 /* For a reload: the mux stopped and released (see below), new cameras,
  * pool and settings; the handles, the bundle pool and bundle_seq stay.
  * Start it again with cc_mux_start. Returns 0 or -ENOMEM. */
 int cc_mux_reset(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                  const cc_server_config *cfg);
 void cc_mux_start(cc_mux *m);
-/* Who wants variants (without it, none is encoded). */
-void cc_mux_set_want(cc_mux *m, cc_mux_want_fn want, void *arg);
+/* Readers of the tick, called in the order they were added; a reader
+ * removed between a tick's start and its bundles is simply not called. */
+void cc_mux_add_reader(cc_mux *m, cc_tick_reader *r);
+void cc_mux_remove_reader(cc_mux *m, cc_tick_reader *r);
 /* Stops ticking. Call before the encoder is freed; after that, call
  * cc_mux_release to give held frames back, then cc_mux_close. */
 void cc_mux_stop(cc_mux *m);

@@ -1,4 +1,5 @@
-/* The one TCP port: HTTP requests, WebSocket upgrades and the bundle fan-out.
+/* The one TCP port: HTTP requests, WebSocket upgrades and the bundle fan-out
+ * (server_internal.h says which file does what).
  *
  * Runs on the libuv loop. wslay parses what clients send and frames the small
  * replies (hello, pong, errors, close). Bundles bypass wslay: the server
@@ -7,15 +8,16 @@
  * bundle is never copied per client. A client holds at most two bundles in
  * flight; when it is behind, later bundles skip it until it catches up.
  */
-#ifndef CC_WS_SERVER_H
-#define CC_WS_SERVER_H
+#ifndef CC_SERVER_H
+#define CC_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "config/config.h"
+#include "http.h"
+#include "tick/reader.h"
 
 typedef struct cc_server cc_server;
 
@@ -28,15 +30,7 @@ int cc_server_new(cc_server **out, uv_loop_t *loop, const cc_server_config *cfg,
 /* Binds and listens on cfg->listen:cfg->port. Writes the stream URL, with
  * the real port, into url. Returns 0 or a libuv error. */
 int cc_server_listen(cc_server *s, char *url, size_t cap);
-/* A page the daemon serves on the stream's port (/stats, /metrics, ...). */
-typedef struct cc_http_page {
-    int status;
-    const char *content_type;
-    char *body; /* malloc'd; the server frees it */
-} cc_http_page;
-
-/* Fills page for a GET of path and returns 0, or returns -ENOENT (404). */
-typedef int (*cc_page_fn)(const char *path, cc_http_page *page, void *arg);
+/* The daemon's own pages (/stats, /metrics, /healthz; http.h). */
 void cc_server_set_pages(cc_server *s, cc_page_fn fn, void *arg);
 
 /* One WebSocket client, as /stats reports it. */
@@ -57,12 +51,9 @@ void cc_server_foreach_client(const cc_server *s,
                               void (*fn)(const cc_client_info *info, void *arg),
                               void *arg);
 
-/* A tick starts: which cameras of each variant its clients want on it
- * (the mux's want callback, mux.h). */
-void cc_server_plan_tick(cc_server *s, uint64_t *due, uint64_t *held, size_t n_variants);
-/* Sends a tick's bundles (b[v]: variant v, or NULL) to every client that
- * can take its own now. */
-void cc_server_broadcast(cc_server *s, cc_bundle *const *b, size_t n_variants);
+/* The server's reader of the tick (fanout.c): cc_mux_add_reader it. Each
+ * tick's bundles go to every client that can take its own now. */
+cc_tick_reader *cc_server_reader(cc_server *s);
 /* After a reload changed the variants: old_to_new[v] is the new index of
  * old variant v (by name), or -1: its clients go to full. */
 void cc_server_variants_changed(cc_server *s, const int *old_to_new, size_t n_old);
@@ -79,6 +70,7 @@ typedef struct cc_server_counters {
     uint64_t refused_per_address; /* max_clients_per_address reached (503) */
     uint64_t refused_token;       /* no or wrong access token (401) */
     uint64_t refused_origin;      /* Origin not allowed (403) */
+    uint64_t refused_host;        /* Host not a name of this server (421) */
     uint64_t closed_stalled;      /* read nothing for stall_timeout (1008) */
     uint64_t protocol_errors;     /* WebSocket protocol errors (1002, ...) */
     size_t pending;               /* connections not yet upgraded, now */

@@ -68,20 +68,19 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
     }
 }
 
-/* Which variants each camera encodes on tick t: those someone due on it
- * wants, full included (without a want callback, full always). A camera
- * nobody wants is not even taken from its ring. */
+/* Which variants each camera encodes on tick t: those a reader takes on
+ * it. A camera nobody takes is not even taken from its ring. */
 static void plan_variants(cc_mux *m, cc_mux_tick *t)
 {
-    uint64_t due[CC_MUX_VARIANTS] = {0}, held[CC_MUX_VARIANTS] = {0};
-    if (m->want) /* the groups plan every tick, variants or not */
-        m->want(due, held, m->n_var, m->want_arg);
+    cc_tick_plan p = {.n_variants = m->n_var, .stream_fps = m->cfg->stream_fps};
+    for (cc_tick_reader *r = m->readers; r; r = r->next)
+        r->plan(r, &p);
     for (size_t i = 0; i < m->n; i++) {
-        uint32_t wanted = m->want ? 0 : 1;
-        for (size_t v = m->want ? 0 : 1; v < m->n_var; v++) {
-            if (due[v] >> i & 1)
+        uint32_t wanted = 0;
+        for (size_t v = 0; v < m->n_var; v++) {
+            if (p.due[v] >> i & 1)
                 wanted |= UINT32_C(1) << v;
-            if (!(held[v] >> i & 1))
+            if (!(p.held[v] >> i & 1))
                 m->slots[i].last_seq[v] = 0; /* dropped restarts at 0 */
         }
         t->entries[i].wanted = wanted;
@@ -150,8 +149,8 @@ static void count_entry(cc_mux_camera *s, const cc_mux_entry *e, uint64_t skippe
 
 /* Camera index's entry of variant v; dropped counts the frames since that
  * variant's previous entry of the camera. */
-static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
-                      unsigned index, size_t v)
+static void add_entry(cc_mux *m, cc_bundle *b, const cc_mux_entry *e, unsigned index,
+                      size_t v)
 {
     cc_mux_camera *s = &m->slots[index];
     const cc_encode_job *job = &e->jobs[v];
@@ -169,7 +168,7 @@ static void add_entry(cc_mux *m, cc_fb_writer *w, const cc_mux_entry *e,
         .payload = job->jpeg,
     };
     /* The bundle was sized for exactly these entries. */
-    int rc = cc_fb_writer_add(w, &fe);
+    int rc = cc_bundle_add(b, &fe);
     assert(rc == CC_FB_OK);
     (void)rc;
     s->last_seq[v] = e->seq;
@@ -196,8 +195,7 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
     cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(t, m->n, v));
     if (!b)
         return NULL;
-    cc_fb_writer w;
-    cc_fb_writer_begin(&w, b->data, b->cap, m->seq, realtime_ns());
+    cc_bundle_begin(b, m->seq, realtime_ns());
     for (size_t i = 0; i < m->n; i++) {
         const cc_mux_entry *e = &t->entries[i];
         if (!e->has_frame || !(e->wanted >> v & 1))
@@ -208,25 +206,24 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
             m->vars[v].encode_errors++;
             continue;
         }
-        add_entry(m, &w, e, (unsigned)i, v);
-        b->cameras |= UINT64_C(1) << i;
+        add_entry(m, b, e, (unsigned)i, v);
     }
-    b->len = cc_fb_writer_end(&w);
-    b->seq = m->seq;
+    cc_bundle_end(b);
     b->variant = (unsigned)v;
     m->vars[v].ticks++;
     return b;
 }
 
-/* The tick's bundles, one per variant encoded, handed on together. */
+/* The tick's bundles, one per variant encoded, handed to every reader. */
 static void emit_tick(cc_mux *m, cc_mux_tick *t)
 {
-    cc_bundle *b[CC_MUX_VARIANTS] = {0};
+    cc_bundle *b[CC_VARIANTS] = {0};
     ++m->seq;
     for (size_t v = 0; v < m->n_var; v++)
         if (tick_has(m, t, v))
             b[v] = mux_bundle(m, t, v);
-    m->on_bundle(b, m->n_var, m->arg);
+    for (cc_tick_reader *r = m->readers; r; r = r->next)
+        r->take(r, b, m->n_var);
     for (size_t v = 0; v < m->n_var; v++)
         if (b[v])
             cc_bundle_unref(b[v]);
@@ -416,7 +413,7 @@ static void free_slots(cc_mux *m)
         cc_mux_tick *t = &m->ticks[k];
         if (t->entries) {
             for (size_t i = 0; i < m->n; i++)
-                for (size_t v = 0; v < CC_MUX_VARIANTS; v++)
+                for (size_t v = 0; v < CC_VARIANTS; v++)
                     cc_encode_job_destroy(&t->entries[i].jobs[v]);
             free(t->entries);
         }
@@ -428,10 +425,9 @@ static void free_slots(cc_mux *m)
 }
 
 int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
-                cc_encoder *enc, const cc_server_config *cfg,
-                cc_mux_bundle_fn on_bundle, void *arg)
+                cc_encoder *enc, const cc_server_config *cfg)
 {
-    *m = (cc_mux){.on_bundle = on_bundle, .arg = arg};
+    *m = (cc_mux){0};
     cc_bundle_pool_init(&m->pool);
     int rc = alloc_slots(m, cams, n, enc, cfg);
     if (rc == 0)
@@ -463,10 +459,24 @@ void cc_mux_start(cc_mux *m)
     schedule(m);
 }
 
-void cc_mux_set_want(cc_mux *m, cc_mux_want_fn want, void *arg)
+void cc_mux_add_reader(cc_mux *m, cc_tick_reader *r)
 {
-    m->want = want;
-    m->want_arg = arg;
+    cc_tick_reader **at = &m->readers;
+    while (*at)
+        at = &(*at)->next;
+    r->next = NULL;
+    *at = r;
+}
+
+void cc_mux_remove_reader(cc_mux *m, cc_tick_reader *r)
+{
+    for (cc_tick_reader **at = &m->readers; *at; at = &(*at)->next) {
+        if (*at == r) {
+            *at = r->next;
+            r->next = NULL;
+            return;
+        }
+    }
 }
 
 void cc_mux_stop(cc_mux *m)

@@ -1,5 +1,5 @@
 /* Groups of clients that get the same bytes: the same cameras of the same
- * variant at the same rate (PROTOCOL.md 1.1, "Per-client rate and
+ * variant at the same rate (docs/protocol.md 1.1, "Per-client rate and
  * variant").
  *
  * A group's bundle is built once per tick it sends and shared by all its
@@ -12,8 +12,9 @@
  *
  * Whether a group sends on a tick is decided when the tick starts
  * (cc_group_plan), so that a variant is encoded only for the ticks a group
- * of it sends on; the decisions wait in a short queue until the tick's
- * bundles come (cc_group_tick, in the same order). Loop thread only.
+ * of it sends on (pace.h); cc_group_tick uses the decision when the tick's
+ * bundles come. A subset is built from the bundle's entry index (bundle.h).
+ * Loop thread only.
  */
 #ifndef CC_GROUP_H
 #define CC_GROUP_H
@@ -22,15 +23,15 @@
 #include <stdint.h>
 
 #include "bundle.h"
-#include "config.h"
+#include "config/config.h"
+#include "pace.h"
+#include "reader.h"
 
 typedef struct cc_group {
     uint64_t mask;                 /* cameras */
     double max_fps;                /* 0: every tick */
     unsigned variant;              /* the mux's index; 0: full */
-    uint8_t plan;                  /* bit k: sends on the k-th tick to come */
-    uint8_t planned;               /* decisions in plan */
-    double credit;                 /* ticks' worth of sending earned */
+    cc_pace pace;                  /* its ticks */
     uint32_t owed[CC_MAX_CAMERAS]; /* frames not sent since its last entry */
     cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
     bool failed;                   /* due this tick, but out of memory */
@@ -47,6 +48,15 @@ void cc_group_set_init(cc_group_set *gs);
 /* Every group must have been left. */
 void cc_group_set_destroy(cc_group_set *gs);
 
+/* The rate a client asking for max_fps gets (protocol.md, "Control
+ * messages"): every k-th tick, k the fewest ticks that keep it within
+ * max_fps, so stream_fps / k; 0 (every tick) for 0 or at least stream_fps.
+ * So rates fall on one ladder and groups stay few: however many values
+ * clients ask for, those at one rate share a group, and the groups of
+ * every rate together cost at most stream_fps * (1 + 1/2 + 1/3 + ...)
+ * builds a second per camera set and variant. */
+double cc_group_rate(double max_fps, double stream_fps);
+
 /* One more member of the group for (mask, max_fps, variant), made if there
  * is none; NULL when out of memory. */
 cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
@@ -54,10 +64,9 @@ cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
 /* One member less; the group goes with its last. */
 void cc_group_leave(cc_group_set *gs, cc_group *g);
 
-/* A tick starts: decides which groups send on it; due[v] and held[v] get
- * the cameras of variant v that groups sending on it / any group want. */
-void cc_group_plan(cc_group_set *gs, uint64_t *due, uint64_t *held,
-                   size_t n_variants, double stream_fps);
+/* A tick starts: decides which groups send on it; p->due[v] and p->held[v]
+ * get the cameras of variant v that groups sending on it / any group want. */
+void cc_group_plan(cc_group_set *gs, cc_tick_plan *p);
 /* A tick's bundles came, b[v] for variant v (NULL: not made): sets each
  * group's now (NULL when it does not send on this tick, or when its bundle
  * is missing: then failed). A group that joined after the tick started

@@ -1,10 +1,12 @@
-#include "reference.h"
+#include "encode_reference.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "encode_bench.h"
+
+_Static_assert(CC_MAX_CAMERAS <= CC_REFERENCE_MAX_CAMERAS, "a config's cameras fit the report");
 
 static const char *pattern_name(cc_pattern p)
 {

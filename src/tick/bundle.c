@@ -55,6 +55,7 @@ cc_bundle *cc_bundle_get(cc_bundle_pool *pool, size_t cap)
     b->seq = 0;
     b->cameras = 0;
     b->variant = 0;
+    b->n_entries = 0;
     b->refs = 1;
     b->next = NULL;
     pool->live++;
@@ -76,4 +77,35 @@ void cc_bundle_unref(cc_bundle *b)
     pool->live--;
     b->next = pool->free;
     pool->free = b;
+}
+
+void cc_bundle_begin(cc_bundle *b, uint64_t seq, uint64_t mux_time_ns)
+{
+    /* A pooled buffer always holds a header (cc_fb_bundle_size >= it). */
+    int rc = cc_fb_writer_begin(&b->w, b->data, b->cap, seq, mux_time_ns);
+    assert(rc == CC_FB_OK);
+    (void)rc;
+    b->seq = seq;
+    b->mux_time_ns = mux_time_ns;
+    b->cameras = 0;
+    b->n_entries = 0;
+}
+
+int cc_bundle_add(cc_bundle *b, const cc_fb_entry *e)
+{
+    if (b->n_entries >= CC_MAX_CAMERAS || e->camera_index >= CC_MAX_CAMERAS)
+        return CC_FB_ETOOMANY;
+    int rc = cc_fb_writer_add(&b->w, e);
+    if (rc != CC_FB_OK)
+        return rc;
+    cc_fb_entry *at = &b->entries[b->n_entries++];
+    *at = *e;
+    at->payload = b->data + b->w.len - e->payload_size;
+    b->cameras |= UINT64_C(1) << e->camera_index;
+    return CC_FB_OK;
+}
+
+void cc_bundle_end(cc_bundle *b)
+{
+    b->len = cc_fb_writer_end(&b->w);
 }

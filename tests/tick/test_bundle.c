@@ -1,5 +1,5 @@
 /* The bundle pool: references and recycling. */
-#include "stream/bundle.h"
+#include "tick/bundle.h"
 #include "check.h"
 
 static void test_recycle(void)
