@@ -1,6 +1,5 @@
 #include "daemon.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
