@@ -63,7 +63,7 @@ static void subscribe(cc_bench_client *c)
     const cc_bench_sub *sub = &c->group->sub;
     double fps = c->shared->hello.stream_fps;
     c->group->step = cc_bench_step(sub->max_fps, fps);
-    if (!sub->variant && sub->max_fps <= 0)
+    if (!sub->variant && sub->max_fps <= 0 && !sub->window)
         return;
     char msg[256];
     int n = snprintf(msg, sizeof msg, "{\"type\":\"subscribe\"");
@@ -73,6 +73,8 @@ static void subscribe(cc_bench_client *c)
         n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"variant\":\"%s\"", sub->variant);
     if (sub->max_fps > 0)
         n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"max_fps\":%g", sub->max_fps);
+    if (sub->window)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, ",\"window\":%u", sub->window);
     snprintf(msg + n, sizeof msg - (size_t)n, "}");
     int rc = cc_ws_client_send_text(c->ws, msg);
     if (rc < 0) {
@@ -155,6 +157,90 @@ static void pace(cc_bench_client *c, size_t len)
     uv_timer_start(&c->resume, on_resume, (uint64_t)ceil((until - now) * 1e3), 0);
 }
 
+/* ---- a slow consumer, and its acks ---- */
+
+static void ack(cc_bench_client *c, uint64_t seq)
+{
+    if (cc_ws_client_send_ack(c->ws, seq) == 0)
+        c->acks++;
+}
+
+static void on_held(uv_timer_t *t);
+static void spend_cpu(uv_work_t *req);
+static void on_worked(uv_work_t *req, int status);
+
+/* One bundle's hold (a timer) or work (libuv's thread pool), reading
+ * paused meanwhile: the other clients of the loop read on. */
+static void start_hold(cc_bench_client *c)
+{
+    const cc_bench_sub *sub = &c->group->sub;
+    cc_ws_client_set_reading(c->ws, false);
+    if (sub->hold_ms > 0) {
+        c->holding = true;
+        uv_update_time(c->loop); /* the timeout counts from now */
+        uv_timer_start(&c->resume, on_held, (uint64_t)ceil(sub->hold_ms), 0);
+        return;
+    }
+    c->work.data = c;
+    c->working = uv_queue_work(c->loop, &c->work, spend_cpu, on_worked) == 0;
+    if (!c->working)
+        cc_ws_client_set_reading(c->ws, true);
+}
+
+/* Takes the bundle seq: held or worked on before the next is read. One
+ * that came in the same read as a held one is held after it. */
+static void consume(cc_bench_client *c, uint64_t seq)
+{
+    c->ack_seq = seq;
+    if (c->holding || c->working) {
+        c->held_more++;
+        return;
+    }
+    start_hold(c);
+}
+
+/* The hold or the work is over: the next bundle of the same read, or
+ * reading again (and the ack, when it comes only then). */
+static void consumed(cc_bench_client *c)
+{
+    c->holding = c->working = false;
+    if (c->closed)
+        return;
+    if (c->held_more) {
+        c->held_more--;
+        start_hold(c);
+        return;
+    }
+    if (c->group->sub.window && c->group->sub.ack_when_done)
+        ack(c, c->ack_seq);
+    cc_ws_client_set_reading(c->ws, true);
+}
+
+static void on_held(uv_timer_t *t)
+{
+    consumed(t->data);
+}
+
+/* CPU time of this thread, as a busy consumer spends it (on a loaded
+ * machine it takes longer than the same time on the wall clock). */
+static void spend_cpu(uv_work_t *req)
+{
+    const cc_bench_client *c = req->data;
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    double end = (double)ts.tv_sec + ts.tv_nsec / 1e9 + c->group->sub.cpu_ms / 1e3, now;
+    do {
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        now = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    } while (now < end);
+}
+
+static void on_worked(uv_work_t *req, int status)
+{
+    (void)status;
+    consumed(req->data);
+}
+
 /* ---- bundles ---- */
 
 static void note_size(cc_bench_client *c, uint32_t width, uint32_t height)
@@ -220,8 +306,13 @@ static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *ar
     c->last_seq = h.bundle_seq;
     if (!c->group)
         return; /* stalled: read by accident with the handshake */
-    if (c->group->sub.read_rate > 0)
+    const cc_bench_sub *sub = &c->group->sub;
+    if (sub->read_rate > 0)
         pace(c, len);
+    if (sub->window && !sub->ack_when_done)
+        ack(c, h.bundle_seq); /* taken: parsed */
+    if (sub->hold_ms > 0 || sub->cpu_ms > 0)
+        consume(c, h.bundle_seq);
     if (!s->measuring)
         return;
     c->gaps += step - 1;
@@ -271,7 +362,7 @@ int cc_bench_client_init(cc_bench_client *c, uv_loop_t *loop, cc_bench_shared *s
     /* A throttled reader's small window shows the server its pace. */
     if (rc == 0 && group && group->sub.read_rate > 0)
         rc = cc_ws_client_set_recv_buffer(c->ws, CC_BENCH_THROTTLED_RCVBUF);
-    if (rc == 0 && group && group->sub.read_rate > 0) {
+    if (rc == 0 && group && (group->sub.read_rate > 0 || group->sub.hold_ms > 0)) {
         rc = uv_timer_init(loop, &c->resume);
         c->resume.data = c;
         c->has_timer = rc == 0;
@@ -300,6 +391,11 @@ void cc_bench_client_reset(cc_bench_client *c)
     c->n_sizes = 0;
     c->more_sizes = false;
     memset(c->cams, 0, sizeof c->cams);
+}
+
+bool cc_bench_client_busy(const cc_bench_client *c)
+{
+    return c->working;
 }
 
 void cc_bench_client_close_handles(cc_bench_client *c)

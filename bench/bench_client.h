@@ -1,7 +1,8 @@
 /* One WebSocket client of the e2e benchmark and what it measured: bundles,
  * bytes, sequence gaps, malformed messages, and for each camera its entries,
  * frame ids and dropped counts. Clients come in groups with one
- * subscription (variant, max_fps, read rate); latencies go to their group's
+ * subscription (variant, max_fps, window) and one way of reading (all, at a
+ * read rate, or as a slow consumer); latencies go to their group's
  * histograms. Counting happens only while shared->measuring. */
 #ifndef CC_BENCH_CLIENT_H
 #define CC_BENCH_CLIENT_H
@@ -41,6 +42,13 @@ typedef struct cc_bench_sub {
     double max_fps;               /* 0: every tick (nothing sent) */
     double read_rate;             /* 0: reads everything; else at most this
                                      share of its subscription's bytes/s */
+    unsigned window;              /* flow control (protocol 1.2): 0 off, else
+                                     the window; each bundle is acknowledged */
+    bool ack_when_done;           /* ... when held or worked on, not when parsed */
+    /* A slow consumer: after each bundle it reads nothing for hold_ms (a
+     * timer: the other clients read on), or while cpu_ms of CPU time are
+     * spent on it in libuv's thread pool (0: neither). */
+    double hold_ms, cpu_ms;
 } cc_bench_sub;
 
 /* The bundle_seq step a subscription at max_fps gets on a stream of fps:
@@ -98,6 +106,12 @@ typedef struct cc_bench_client {
     uint64_t calib_bytes;
     double rate;                  /* bytes/s it reads at; 0: calibrating */
     double read_from, resume_at;  /* cc_mono_s() */
+    /* a slow consumer: a bundle held (the resume timer) or worked on */
+    uv_work_t work;
+    bool holding, working;
+    unsigned held_more;           /* bundles of the same read, held after it */
+    uint64_t ack_seq;             /* the newest taken, acknowledged when done */
+    uint64_t acks;
     /* in the measurement window */
     uint64_t bundles, entries, bytes, gaps, malformed;
     uint64_t skips;               /* bundles of its rate it did not get */
@@ -118,6 +132,9 @@ int cc_bench_client_connect(cc_bench_client *c, const char *url);
 bool cc_bench_client_ready(const cc_bench_client *c);
 /* Forgets what was counted (the start of the measurement window). */
 void cc_bench_client_reset(cc_bench_client *c);
+/* Whether work of a slow consumer is still in libuv's thread pool (the
+ * loop must run until it is not, before the client is freed). */
+bool cc_bench_client_busy(const cc_bench_client *c);
 /* Closes its own handles (the pacing timer) once the connection is over;
  * the loop must run once before the client is freed. */
 void cc_bench_client_close_handles(cc_bench_client *c);

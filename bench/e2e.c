@@ -168,7 +168,9 @@ static void make_groups(e2e *r)
     for (unsigned i = 0; i < o->n_groups; i++) {
         const cc_e2e_group_opt *g = &o->groups[i];
         cc_bench_sub sub = {.variant = g->variant[0] ? g->variant : NULL,
-                            .max_fps = g->max_fps, .read_rate = g->read_rate};
+                            .max_fps = g->max_fps, .read_rate = g->read_rate,
+                            .window = g->window, .ack_when_done = g->ack_when_done,
+                            .hold_ms = g->hold_ms, .cpu_ms = g->cpu_ms};
         add_group(r, g->spec, false, &sub, g->count, next);
         next += g->count;
     }
@@ -233,6 +235,14 @@ static bool all_closed(e2e *r)
     return true;
 }
 
+static bool none_busy(e2e *r)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        if (cc_bench_client_busy(&r->clients[i]))
+            return false;
+    return true;
+}
+
 static void close_clients(e2e *r)
 {
     for (unsigned i = 0; i < r->n; i++)
@@ -240,6 +250,8 @@ static void close_clients(e2e *r)
             cc_ws_client_close(r->clients[i].ws, 1000);
     if (!run_until(r, all_closed, CLOSE_S))
         fprintf(stderr, "camcast-bench: clients not closed within %.0f s\n", CLOSE_S);
+    if (!run_until(r, none_busy, CLOSE_S)) /* slow consumers' work in the pool */
+        fprintf(stderr, "camcast-bench: consumers' work not done within %.0f s\n", CLOSE_S);
     for (unsigned i = 0; i < r->n; i++)
         cc_bench_client_close_handles(&r->clients[i]);
     uv_run(&r->loop, UV_RUN_NOWAIT); /* their close callbacks */

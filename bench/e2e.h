@@ -9,13 +9,17 @@
 
 #define CC_E2E_MAX_GROUPS 8
 
-/* --group COUNT[:variant=NAME][:max_fps=F][:read_rate=R] */
+/* --group COUNT[:variant=NAME][:max_fps=F][:read_rate=R][:window=N]
+ *             [:hold=MS|:cpu=MS][:ack=parsed|done] */
 typedef struct cc_e2e_group_opt {
     const char *spec;         /* as given, for the report */
     unsigned count;
     char variant[CC_BENCH_NAME_MAX]; /* "": the full frames */
     double max_fps;           /* 0: every tick */
     double read_rate;         /* 0: reads everything */
+    unsigned window;          /* 0: no flow control */
+    bool ack_when_done;       /* ack=done */
+    double hold_ms, cpu_ms;   /* a slow consumer (0: not) */
 } cc_e2e_group_opt;
 
 typedef struct cc_e2e_options {

@@ -77,8 +77,13 @@ static void summarize_group(const cc_e2e_input *in, const cc_e2e_group_in *gi,
     }
     free(bps);
     free(mbps);
-    double fps = in->shared->hello.stream_fps, max_fps = gi->group->sub.max_fps;
+    const cc_bench_sub *sub = &gi->group->sub;
+    double fps = in->shared->hello.stream_fps, max_fps = sub->max_fps;
     g->expected_bps = fps / cc_bench_step(max_fps, fps);
+    /* A slow consumer takes at most one bundle per hold (or CPU time). */
+    double hold = sub->hold_ms > 0 ? sub->hold_ms : sub->cpu_ms;
+    if (hold > 0 && 1e3 / hold < g->expected_bps)
+        g->expected_bps = 1e3 / hold;
     g->mb_per_s = (double)bytes / in->window_s / 1e6;
     g->bundle_kb = bundles ? (double)bytes / (double)bundles / 1e3 : 0;
     g->read_rate_mb_per_s = throttled ? rates / throttled / 1e6 : 0;
@@ -414,9 +419,17 @@ static void print_group(const cc_e2e_group_in *gi, const cc_e2e_group_sum *g, FI
     fprintf(out, "    received         %.1f MB/s (%.2f per client), %.1f kB per bundle; "
                  "entries %s\n",
             g->mb_per_s, g->client_mb_per_s, g->bundle_kb, sizes);
-    if (gi->group->sub.read_rate > 0)
+    const cc_bench_sub *sub = &gi->group->sub;
+    if (sub->read_rate > 0)
         fprintf(out, "    read rate        %.2f MB/s per client (%g of its stream)\n",
-                g->read_rate_mb_per_s, gi->group->sub.read_rate);
+                g->read_rate_mb_per_s, sub->read_rate);
+    if (sub->hold_ms > 0 || sub->cpu_ms > 0)
+        fprintf(out, "    slow consumer    %g ms %s per bundle\n",
+                sub->hold_ms > 0 ? sub->hold_ms : sub->cpu_ms,
+                sub->hold_ms > 0 ? "held" : "of CPU time");
+    if (sub->window)
+        fprintf(out, "    flow control     window %u, acknowledged when %s\n", sub->window,
+                sub->ack_when_done ? "done" : "parsed");
 }
 
 static void print_variants(const cc_e2e_summary *s, FILE *out)
@@ -575,6 +588,10 @@ static void add_group(cJSON *arr, const cc_e2e_group_in *gi, const cc_e2e_group_
     cJSON_AddStringToObject(o, "variant", sub->variant ? sub->variant : "full");
     cJSON_AddNumberToObject(o, "max_fps", sub->max_fps);
     cJSON_AddNumberToObject(o, "read_rate", sub->read_rate);
+    cJSON_AddNumberToObject(o, "window", sub->window);
+    cJSON_AddStringToObject(o, "ack", sub->ack_when_done ? "done" : "parsed");
+    cJSON_AddNumberToObject(o, "hold_ms", sub->hold_ms);
+    cJSON_AddNumberToObject(o, "cpu_ms", sub->cpu_ms);
     cJSON_AddNumberToObject(o, "count", g->count);
     cJSON_AddNumberToObject(o, "open_at_end", g->open_at_end);
     cJSON *b = cJSON_AddObjectToObject(o, "bundles_per_s");

@@ -36,14 +36,20 @@ static void usage(FILE *out)
           "           --clients N: clients that read everything they are sent (1;\n"
           "             0 when --group is given)\n"
           "           --group COUNT[:variant=NAME][:max_fps=F][:read_rate=R]\n"
+          "                   [:window=N][:hold=MS|:cpu=MS][:ack=parsed|done]\n"
           "             (repeatable, up to 8): COUNT clients that subscribe after\n"
           "             the hello to variant NAME and/or at most F bundles/s;\n"
           "             read_rate=R: each reads at most R times its own stream's\n"
           "             bytes/s (0.5: half; its first bundles' mean size at its\n"
           "             rate), with a 32 KiB receive buffer, pausing between\n"
-          "             bundles to hold the rate. Each group is reported apart;\n"
-          "             the top-level figures are the --clients ones, or the\n"
-          "             first group's with --clients 0\n"
+          "             bundles to hold the rate. window=N (1..8): flow control,\n"
+          "             each bundle acknowledged once parsed (ack=done: once held\n"
+          "             or worked on). A slow consumer: hold=MS reads nothing for\n"
+          "             MS ms after each bundle (a timer: the other clients read\n"
+          "             on); cpu=MS spends MS ms of CPU time on each bundle in\n"
+          "             libuv's thread pool before reading the next. Each group\n"
+          "             is reported apart; the top-level figures are the\n"
+          "             --clients ones, or the first group's with --clients 0\n"
           "           --stalled N (0): clients that never read\n"
           "           --seconds S (10), --warmup S (1), --label NAME (e2e)\n"
           "           --reference FILE: encode reference per camera, as written\n"
@@ -89,10 +95,23 @@ static bool group_key(cc_e2e_group_opt *g, const char *kv, size_t n)
         return cc_arg_double(value, 0, &g->max_fps);
     if (strcmp(buf, "read_rate") == 0)
         return cc_arg_double(value, 0, &g->read_rate) && g->read_rate > 0;
+    unsigned long w;
+    if (strcmp(buf, "window") == 0 && cc_arg_uint(value, 1, 8, &w)) {
+        g->window = (unsigned)w;
+        return true;
+    }
+    if (strcmp(buf, "hold") == 0)
+        return cc_arg_double(value, 0, &g->hold_ms) && g->hold_ms >= 1;
+    if (strcmp(buf, "cpu") == 0)
+        return cc_arg_double(value, 0, &g->cpu_ms) && g->cpu_ms > 0;
+    if (strcmp(buf, "ack") == 0 && (!strcmp(value, "parsed") || !strcmp(value, "done"))) {
+        g->ack_when_done = strcmp(value, "done") == 0;
+        return true;
+    }
     return false;
 }
 
-/* COUNT[:variant=NAME][:max_fps=F][:read_rate=R] */
+/* COUNT[:KEY=VALUE]... (usage) */
 static bool parse_group(const char *spec, cc_e2e_group_opt *g)
 {
     memset(g, 0, sizeof *g);
@@ -114,7 +133,10 @@ static bool parse_group(const char *spec, cc_e2e_group_opt *g)
         if (!group_key(g, kv, colon ? (size_t)(colon - kv) : strlen(kv)))
             return false;
     }
-    return true;
+    /* One way of reading: a read rate, a hold or CPU work; ack=done only
+     * with a window and a consumer whose end it waits for. */
+    int ways = (g->read_rate > 0) + (g->hold_ms > 0) + (g->cpu_ms > 0);
+    return ways <= 1 && (!g->ack_when_done || (g->window && (g->hold_ms || g->cpu_ms)));
 }
 
 /* Reads the token file (if any), then runs; the token is never printed. */

@@ -1,39 +1,13 @@
 #include "camcast/token.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "token_file.h"
 
 #define FILE_MAX 4096 /* a token file is one short line */
-
-/* The viewer also builds on Windows (MSYS2): no O_CLOEXEC, O_NOCTTY,
- * O_NOFOLLOW, O_NONBLOCK, file owners or per-user permission bits there. */
-#ifndef O_CLOEXEC
-#define O_CLOEXEC 0
-#endif
-#ifndef O_NOCTTY
-#define O_NOCTTY 0
-#endif
-#ifndef O_NOFOLLOW
-#define O_NOFOLLOW 0
-#endif
-#ifndef O_NONBLOCK
-#define O_NONBLOCK 0
-#endif
-#ifdef S_IROTH
-#define READABLE_BY_ALL(mode) ((mode) & S_IROTH)
-#else
-#define READABLE_BY_ALL(mode) 0
-#endif
-#ifdef _WIN32 /* no POSIX owners */
-#define OWNED_BY_US_OR_ROOT(st) 1
-#else
-#define OWNED_BY_US_OR_ROOT(st) ((st).st_uid == geteuid() || (st).st_uid == 0)
-#endif
 
 /* A memset the compiler may not drop: the token does not linger. */
 static void wipe(void *p, size_t n)
@@ -63,7 +37,7 @@ bool cc_token_valid(const char *s, size_t len)
     return i == len;
 }
 
-static int fail(char *err, size_t errlen, int rc, const char *path, const char *what)
+int cc_token_file_fail(char *err, size_t errlen, int rc, const char *path, const char *what)
 {
     snprintf(err, errlen, "%s: %s", path, what);
     return rc;
@@ -81,56 +55,19 @@ static const char *first_line(char *buf, size_t *len)
     return s;
 }
 
-static int read_all(int fd, char *buf, size_t cap, size_t *got)
-{
-    size_t n = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -errno;
-        if (r == 0 || (n += (size_t)r) == cap)
-            break;
-    }
-    *got = n;
-    return 0;
-}
-
 int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err,
                        size_t errlen)
 {
-    /* Not through a symbolic link (whoever may change the link chooses the
-     * token), and never blocking: a FIFO put there would hang the loop
-     * that reloads the file. Its type is checked once it is open. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        return fail(err, errlen, -e, path,
-                    e == ELOOP ? "a symbolic link: give the file itself" : strerror(e));
-    }
-    struct stat st;
     char buf[FILE_MAX + 1];
     size_t n = 0;
-    int rc = 0;
-    if (fstat(fd, &st) < 0)
-        rc = fail(err, errlen, -errno, path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = fail(err, errlen, -EINVAL, path, "not a regular file");
-    else if (!OWNED_BY_US_OR_ROOT(st))
-        rc = fail(err, errlen, -EPERM, path,
-                  "owned by another user: whoever owns it chooses the token "
-                  "(chown it to this user or root)");
-    else if (READABLE_BY_ALL(st.st_mode))
-        rc = fail(err, errlen, -EPERM, path,
-                  "readable by every user: the token is a password (chmod o-r, or 600)");
-    else if ((rc = read_all(fd, buf, sizeof buf - 1, &n)) < 0)
-        fail(err, errlen, rc, path, strerror(-rc));
-    else if (n == sizeof buf - 1)
-        rc = fail(err, errlen, -EINVAL, path, "too large for a token file");
-    close(fd);
-    if (rc < 0)
+    /* The file itself: token_file_posix.c or token_file_win32.c. */
+    int rc = cc_token_file_load(path, buf, sizeof buf - 1, &n, err, errlen);
+    if (rc == 0 && n == sizeof buf - 1)
+        rc = cc_token_file_fail(err, errlen, -EINVAL, path, "too large for a token file");
+    if (rc < 0) {
+        wipe(buf, sizeof buf);
         return rc;
+    }
     buf[n] = '\0';
     size_t len;
     const char *s = first_line(buf, &len);
@@ -141,7 +78,7 @@ int cc_token_read_file(const char *path, char token[CC_TOKEN_MAX + 1], char *err
                  "(and trailing =) on the first line",
                  CC_TOKEN_MIN, CC_TOKEN_MAX);
         wipe(buf, sizeof buf);
-        return fail(err, errlen, -EINVAL, path, what);
+        return cc_token_file_fail(err, errlen, -EINVAL, path, what);
     }
     memcpy(token, s, len);
     token[len] = '\0';

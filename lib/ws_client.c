@@ -35,6 +35,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,14 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
+
+/* MinGW's GCC reads format(printf) as msvcrt's printf, which has no %zu;
+ * the vsnprintf used here is MinGW's own C99 one (_GNU_SOURCE). */
+#ifdef __MINGW32__
+#define PRINTF_LIKE(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#else
+#define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+#endif
 
 #define CONNECT_MS 10000   /* resolve + TCP connect + handshake */
 #define CLOSE_MS 2000      /* server's close frame, then the TCP close */
@@ -244,7 +253,7 @@ static void vset_result(cc_ws_client *c, int code, const char *fmt, va_list ap)
 }
 
 /* The first result wins: the server's close code, or 0 and what failed. */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void set_result(cc_ws_client *c, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -418,7 +427,7 @@ static void progress(cc_ws_client *c)
 
 /* A protocol violation found by the splitter: close frame with code, then
  * end without waiting for the server (as wslay does for its own). */
-__attribute__((format(printf, 3, 4)))
+PRINTF_LIKE(3, 4)
 static void fail_ws(cc_ws_client *c, uint16_t code, const char *fmt, ...)
 {
     va_list ap;
@@ -1075,6 +1084,13 @@ int cc_ws_client_send_text(cc_ws_client *c, const char *text)
         return rc == WSLAY_ERR_NOMEM ? -ENOMEM : -EPIPE;
     ws_flush(c);
     return 0;
+}
+
+int cc_ws_client_send_ack(cc_ws_client *c, uint64_t seq)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"ack\",\"seq\":%" PRIu64 "}", seq);
+    return cc_ws_client_send_text(c, msg);
 }
 
 void cc_ws_client_set_reading(cc_ws_client *c, bool reading)

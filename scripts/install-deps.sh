@@ -26,8 +26,19 @@ clang libclang-rt-dev llvm
 gstreamer1.0-plugins-good gstreamer1.0-plugins-base gstreamer1.0-tools ffmpeg
 "
 
+# The Windows viewer (packaging/windows/build.sh, docs/viewer.md "Windows"):
+# the MinGW-w64 cross compilers (C, and C++ because wslay's CMake project
+# asks for it), CMake (SDL2, libuv, libjpeg-turbo, cJSON, wslay), nasm
+# (libjpeg-turbo's SIMD code), autoconf and m4 (nettle's git tree has no
+# configure), zip; wine64 runs the exe in the test, and wine holds the
+# /usr/bin/wine launcher that wine64 alone lacks on Debian 12.
+WINDOWS_PKGS="
+gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 cmake nasm autoconf m4 zip
+wine64 wine
+"
+
 case "${1:-}" in
-"") PKGS="$BUILD_PKGS $TEST_PKGS" ;;
+"") PKGS="$BUILD_PKGS $TEST_PKGS $WINDOWS_PKGS" ;;
 --build-only) PKGS="$BUILD_PKGS" ;;
 *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
 esac

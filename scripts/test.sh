@@ -4,7 +4,8 @@
 # test, including the end-to-end ones) and a ThreadSanitizer build (the
 # cross-thread code: suite 'threads'); then a build without RTSP, the
 # packaging checks (meson install, the systemd unit, the Dockerfile, the
-# Debian package) and the fuzz harnesses (clang, 15 s each).
+# Debian package), the Windows viewer (cross-built, run under Wine) and
+# the fuzz harnesses (clang, 15 s each).
 # scripts/test_summary.py checks every result against tests/suite.txt (a
 # test that gives no result fails) and ends with "N passed, N failed".
 # In CI (CI=true) every dependency of the suite is required at configure
@@ -75,6 +76,24 @@ for t in $packaging_checks; do
     ./packaging/$t.sh > build-release/$t.log 2>&1 || cat build-release/$t.log
     grep -E "^$t: (PASS|FAIL)" build-release/$t.log >> "$checks_log" || true
 done
+
+# The Windows viewer (packaging/windows/, docs/viewer.md "Windows"):
+# cross-built with MinGW from ../shared/third_party (the built dependencies
+# stay in build-windows/prefix while their inputs are unchanged), then run
+# under Wine and Xvfb against camcastd. Two lines: "windows-build: ..." and
+# "windows-viewer-wine: ..." (viewer/tests/test_viewer_wine.py).
+if ./packaging/windows/build.sh ../shared/third_party build-windows \
+        > build-release/windows-build.log 2>&1; then
+    echo "windows-build: PASS" >> "$checks_log"
+    /usr/bin/python3 viewer/tests/test_viewer_wine.py build-release/src/camcastd \
+        "$(tail -n 1 build-release/windows-build.log)" > build-release/windows-wine.log 2>&1 ||
+        cat build-release/windows-wine.log
+    grep -E "^windows-viewer-wine: (PASS|FAIL)" build-release/windows-wine.log \
+        >> "$checks_log" || true
+else
+    tail -n 60 build-release/windows-build.log
+    echo "windows-build: FAIL" >> "$checks_log"
+fi
 
 # The fuzz harnesses (tests/fuzz/, docs/fuzzing.md): built with clang, each
 # run 15 s on a copy of its seed corpus. One "fuzz-build: PASS|FAIL" line,

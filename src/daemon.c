@@ -47,6 +47,40 @@ static double rtsp_fps(const cc_server_config *scfg)
     return scfg->rtsp.fps > 0 ? scfg->rtsp.fps : scfg->stream_fps;
 }
 
+/* [rtsp]'s limits as the RTSP server takes them. */
+static cc_rtsp_limits rtsp_limits(const cc_rtsp_config *r)
+{
+    return (cc_rtsp_limits){.max_clients = r->max_clients,
+                            .max_clients_per_address = r->max_clients_per_address,
+                            .max_sessions = r->max_sessions,
+                            .max_sessions_per_client = r->max_sessions_per_client,
+                            .session_timeout_s = r->session_timeout_s,
+                            .auth_timeout_s = r->auth_timeout_s,
+                            .max_request = r->max_request,
+                            .stall_timeout_s = r->stall_timeout_s,
+                            .rtp_port_min = r->rtp_port_min,
+                            .rtp_port_max = r->rtp_port_max};
+}
+
+static bool same_limits(const cc_rtsp_limits *x, const cc_rtsp_limits *y)
+{
+    return x->max_clients == y->max_clients &&
+           x->max_clients_per_address == y->max_clients_per_address &&
+           x->max_sessions == y->max_sessions &&
+           x->max_sessions_per_client == y->max_sessions_per_client &&
+           x->session_timeout_s == y->session_timeout_s && x->auth_timeout_s == y->auth_timeout_s &&
+           x->max_request == y->max_request && x->stall_timeout_s == y->stall_timeout_s &&
+           x->rtp_port_min == y->rtp_port_min && x->rtp_port_max == y->rtp_port_max;
+}
+
+/* Whether camera cam can give frames now: a DESCRIBE of one that cannot
+ * gets 503. Asked on the loop thread (the tick's feed). */
+static bool camera_online(void *arg, size_t cam)
+{
+    const app *d = arg;
+    return cam < d->n_cams && atomic_load_explicit(&d->cams[cam].online, memory_order_relaxed);
+}
+
 /* [rtsp]: the RTSP server on its own thread, fed by the tick. */
 static int start_rtsp(app *d)
 {
@@ -60,7 +94,10 @@ static int start_rtsp(app *d)
     cc_rtsp_opts o = {.listen = r->listen[0] ? r->listen : scfg->listen,
                       .port = r->port,
                       .token = scfg->token[0] ? scfg->token : NULL,
-                      .fps = rtsp_fps(scfg)};
+                      .fps = rtsp_fps(scfg),
+                      .limits = rtsp_limits(r),
+                      .online = camera_online,
+                      .online_arg = d};
     char err[256];
     int rc = cc_rtsp_new(&d->rtsp, &o, names, d->n_cams, err, sizeof err);
     if (rc < 0) {
@@ -87,19 +124,27 @@ static bool rtsp_figures(cc_stats_rtsp *out, void *arg)
                            .refused_token = k.refused_token,
                            .frames_pushed = k.frames_pushed,
                            .frames_dropped = k.frames_dropped,
-                           .frames_replaced = k.frames_replaced};
+                           .frames_replaced = k.frames_replaced,
+                           .frames_skipped = k.frames_skipped};
+    for (size_t i = 0; i < CC_RTSP_N_LIMITS && i < CC_STATS_RTSP_LIMITS; i++) {
+        out->limited_name[i] = cc_rtsp_limit_name((cc_rtsp_limit)i);
+        out->limited[i] = k.limited[i];
+        out->n_limited = i + 1;
+    }
     return true;
 }
 
 /* A reload keeps the RTSP server (and its clients) when it would mount the
- * same names on the same address. */
+ * same names on the same address with the same limits (it takes them when
+ * it starts). */
 static bool rtsp_kept(const app *d, const cc_config *next)
 {
+    cc_rtsp_limits la = rtsp_limits(&d->cfg->server.rtsp), lb = rtsp_limits(&next->server.rtsp);
     const cc_server_config *a = &d->cfg->server, *b = &next->server;
     if (!d->rtsp || !b->rtsp.enabled || a->rtsp.port != b->rtsp.port ||
         strcmp(a->rtsp.listen[0] ? a->rtsp.listen : a->listen,
                b->rtsp.listen[0] ? b->rtsp.listen : b->listen) != 0 ||
-        d->cfg->n_cameras != next->n_cameras)
+        d->cfg->n_cameras != next->n_cameras || !same_limits(&la, &lb))
         return false;
     for (size_t i = 0; i < next->n_cameras; i++)
         if (strcmp(d->cfg->cameras[i].name, next->cameras[i].name) != 0)

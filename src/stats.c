@@ -262,6 +262,9 @@ static void client_json(const cc_client_info *info, void *arg)
     add_uint(c, "queued_bytes", info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
+    cJSON_AddNumberToObject(c, "window", info->window);
+    cJSON_AddNumberToObject(c, "bundles_withheld", (double)info->bundles_withheld);
+    cJSON_AddNumberToObject(c, "acks_refused", (double)info->acks_refused);
     if (info->variant < CC_VARIANTS)
         w->per_variant[info->variant]++;
     cJSON *cams = cJSON_AddArrayToObject(c, "cameras");
@@ -302,12 +305,20 @@ static size_t limit_counters(const cc_server *srv, limit_counter out[LIMIT_COUNT
     return sizeof all / sizeof all[0];
 }
 
-static void limits_json(cJSON *o, const cc_server *srv)
+static void limits_json(cJSON *o, const cc_stats *st)
 {
+    const cc_server *srv = st->srv;
     limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
         add_uint(o, k[i].name, k[i].value);
+    cc_stats_rtsp r;
+    if (st->rtsp && st->rtsp(&r, st->rtsp_arg))
+        for (size_t i = 0; i < r.n_limited && i < CC_STATS_RTSP_LIMITS; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "rtsp_%s", r.limited_name[i]);
+            add_uint(o, name, r.limited[i]);
+        }
     add_uint(o, "pending_connections", cc_server_get_counters(srv).pending);
 }
 
@@ -345,6 +356,7 @@ static void rtsp_json(cJSON *root, const cc_stats *st)
     add_uint(o, "refused_token", r.refused_token);
     add_uint(o, "frames_pushed", r.frames_pushed);
     add_uint(o, "frames_replaced", r.frames_replaced);
+    add_uint(o, "frames_skipped", r.frames_skipped);
 }
 
 static char *stats_json(const cc_stats *st)
@@ -380,7 +392,7 @@ static char *stats_json(const cc_stats *st)
     add_uint(t, "jpeg_bytes", bytes);
     add_uint(t, "bundles_sent", w.sent);
     add_uint(t, "bundles_skipped", w.skipped);
-    limits_json(cJSON_AddObjectToObject(root, "limits"), st->srv);
+    limits_json(cJSON_AddObjectToObject(root, "limits"), st);
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -546,8 +558,9 @@ static void client_metric(const cc_client_info *info, void *arg)
             info->bundles_skipped, info->id, info->peer, info->queued_bytes);
 }
 
-static void limit_metrics(text *t, const cc_server *srv)
+static void limit_metrics(text *t, const cc_stats *st)
 {
+    const cc_server *srv = st->srv;
     limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     family(t, "limited_total", "counter",
@@ -555,6 +568,11 @@ static void limit_metrics(text *t, const cc_server *srv)
     for (size_t i = 0; i < n; i++)
         appendf(t, "camcast_limited_total{reason=\"%s\"} %" PRIu64 "\n", k[i].name,
                 k[i].value);
+    cc_stats_rtsp r;
+    if (st->rtsp && st->rtsp(&r, st->rtsp_arg))
+        for (size_t i = 0; i < r.n_limited && i < CC_STATS_RTSP_LIMITS; i++)
+            appendf(t, "camcast_limited_total{reason=\"rtsp_%s\"} %" PRIu64 "\n",
+                    r.limited_name[i], r.limited[i]);
     family(t, "pending_connections", "gauge", "Connections not yet upgraded");
     appendf(t, "camcast_pending_connections %zu\n", cc_server_get_counters(srv).pending);
 }
@@ -583,8 +601,13 @@ static void rtsp_metrics(text *t, const cc_stats *st)
         return;
     family(t, "rtsp_clients", "gauge", "RTSP connections open");
     appendf(t, "camcast_rtsp_clients %" PRIu64 "\n", r.clients);
+    family(t, "rtsp_sessions", "gauge", "RTSP sessions (SETUP done, not torn down)");
+    appendf(t, "camcast_rtsp_sessions %" PRIu64 "\n", r.sessions);
     family(t, "rtsp_frames_pushed_total", "counter", "JPEGs handed to RTSP media");
     appendf(t, "camcast_rtsp_frames_pushed_total %" PRIu64 "\n", r.frames_pushed);
+    family(t, "rtsp_frames_skipped_total", "counter",
+           "JPEGs an RTSP client missed because it was behind");
+    appendf(t, "camcast_rtsp_frames_skipped_total %" PRIu64 "\n", r.frames_skipped);
 }
 
 static char *stats_metrics(const cc_stats *st)
@@ -613,7 +636,7 @@ static char *stats_metrics(const cc_stats *st)
     cc_server_foreach_client(st->srv, client_metric, &t);
     variant_metrics(&t, st->mux);
     rtsp_metrics(&t, st);
-    limit_metrics(&t, st->srv);
+    limit_metrics(&t, st);
     if (t.failed) {
         free(t.buf);
         return NULL;

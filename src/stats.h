@@ -24,10 +24,16 @@ typedef struct cc_stats_rate {
 } cc_stats_rate;
 
 /* The RTSP server's figures, when it runs ([rtsp]). */
+#define CC_STATS_RTSP_LIMITS 16
 typedef struct cc_stats_rtsp {
     uint64_t clients, sessions, media;     /* now */
     uint64_t clients_total, refused_token; /* since it started */
-    uint64_t frames_pushed, frames_dropped, frames_replaced;
+    uint64_t frames_pushed, frames_dropped, frames_replaced, frames_skipped;
+    /* Refusals by reason (docs/rtsp.md): reported as rtsp_NAME beside the
+     * WebSocket port's limits. */
+    size_t n_limited;
+    const char *limited_name[CC_STATS_RTSP_LIMITS];
+    uint64_t limited[CC_STATS_RTSP_LIMITS];
 } cc_stats_rtsp;
 /* Fills out and returns true, or false when RTSP is off. */
 typedef bool (*cc_stats_rtsp_fn)(cc_stats_rtsp *out, void *arg);

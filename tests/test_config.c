@@ -424,6 +424,57 @@ static void test_rtsp(void)
     cc_config_destroy(&cfg);
 }
 
+/* [rtsp]'s limits: defaults, every key, stall_timeout from [server]. */
+static void test_rtsp_limits(void)
+{
+    cc_config cfg;
+    char err[512], text[1024];
+    snprintf(text, sizeof text, "[server]\nstall_timeout = 12\n[rtsp]\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    const cc_rtsp_config *r = &cfg.server.rtsp;
+    CHECK_EQ_INT(r->max_clients, 64);
+    CHECK_EQ_INT(r->max_clients_per_address, 0);
+    CHECK_EQ_INT(r->max_sessions, 64);
+    CHECK_EQ_INT(r->max_sessions_per_client, 2);
+    CHECK_EQ_INT(r->max_request, 4096);
+    CHECK(r->session_timeout_s == 60 && r->auth_timeout_s == 10);
+    CHECK(r->stall_timeout_s == 12); /* the server's */
+    CHECK_EQ_INT(r->rtp_port_min, 40000);
+    CHECK_EQ_INT(r->rtp_port_max, 40999);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    snprintf(text, sizeof text,
+             "[rtsp]\nmax_clients = 8\nmax_clients_per_address = 2\nmax_sessions = 5\n"
+             "max_sessions_per_client = 1\nmax_request = 2048\nsession_timeout = 30\n"
+             "auth_timeout = 2.5\nstall_timeout = 0\nrtp_ports = 50000-50099\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->max_clients == 8 && r->max_clients_per_address == 2 && r->max_sessions == 5 &&
+          r->max_sessions_per_client == 1 && r->max_request == 2048);
+    CHECK(r->session_timeout_s == 30 && r->auth_timeout_s == 2.5 && r->stall_timeout_s == 0);
+    CHECK(r->rtp_port_min == 50000 && r->rtp_port_max == 50099);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+    snprintf(text, sizeof text, "[rtsp]\nrtp_ports = any\n%s", cam16);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK(r->rtp_port_min == 0 && r->rtp_port_max == 0);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    expect_error("[rtsp]\nrtp_ports = 40000\n", 2, "[rtsp] rtp_ports: expected MIN-MAX "
+                 "(e.g. 40000-40999) or any, got '40000'");
+    expect_error("[rtsp]\nrtp_ports = 500-600\n", 2, "[rtsp] rtp_ports: expected MIN-MAX "
+                 "with 1024 <= MIN < MAX <= 65535, got '500-600'");
+    expect_error("[rtsp]\nrtp_ports = 41000-41000\n", 2, "[rtsp] rtp_ports: expected "
+                 "MIN-MAX with 1024 <= MIN < MAX <= 65535, got '41000-41000'");
+    expect_error("[rtsp]\nmax_clients = 0\n", 2, "[rtsp] max_clients: expected an integer "
+                 "1..65535, got '0'");
+    expect_error("[rtsp]\nmax_request = 100\n", 2, "[rtsp] max_request: expected an "
+                 "integer 512..1048576, got '100'");
+    expect_error("[rtsp]\nsession_timeout = 0\n", 2, "[rtsp] session_timeout: expected a "
+                 "number 1..86400, got '0'");
+}
+
 static void test_file_errors(void)
 {
     cc_config cfg;
@@ -1123,6 +1174,7 @@ int main(int argc, char **argv)
     RUN(test_section_errors);
     RUN(test_variants);
     RUN(test_rtsp);
+    RUN(test_rtsp_limits);
     RUN(test_camera_errors);
     RUN(test_too_many_cameras);
     RUN(test_bad_values);

@@ -28,6 +28,10 @@ int cc_raw_bundle_set(cc_raw_bundle *b, const uint8_t *msg, size_t len)
         return -ENOMEM;
     memcpy(b->data, msg, len);
     b->len = len;
+    b->seq = 0;
+    if (len >= CC_FB_HEADER_SIZE && memcmp(msg, CC_FB_MAGIC, 4) == 0)
+        for (int i = 7; i >= 0; i--) /* bundle_seq: offset 8, little-endian */
+            b->seq = b->seq << 8 | msg[8 + i];
     return 0;
 }
 
@@ -171,7 +175,7 @@ static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
     return true;
 }
 
-int cc_bundle_decoder_process(cc_bundle_decoder *bd, const cc_raw_bundle *raw)
+static int process(cc_bundle_decoder *bd, const cc_raw_bundle *raw)
 {
     if (!sync_hello(bd, raw->gen))
         return 0;
@@ -193,6 +197,17 @@ int cc_bundle_decoder_process(cc_bundle_decoder *bd, const cc_raw_bundle *raw)
     if (posted && bd->on_frames)
         bd->on_frames(bd->arg);
     return 0;
+}
+
+int cc_bundle_decoder_process(cc_bundle_decoder *bd, const cc_raw_bundle *raw)
+{
+    int rc = process(bd, raw);
+    if (raw->seq) {
+        cc_session_set_taken(bd->session, raw->gen, raw->seq);
+        if (bd->on_taken)
+            bd->on_taken(bd->taken_arg);
+    }
+    return rc;
 }
 
 static int thread_main(void *arg)

@@ -22,11 +22,14 @@ typedef struct cc_raw_bundle {
     size_t len, cap;
     uint64_t gen;     /* generation of the hello of its connection */
     uint64_t recv_ns; /* wall clock when it arrived */
+    uint64_t seq;     /* its bundle_seq as the header says (0: none) */
 } cc_raw_bundle;
 
 void cc_raw_bundle_init(cc_raw_bundle *b);
 void cc_raw_bundle_destroy(cc_raw_bundle *b);
-/* Copies msg into b (growing it once to the largest bundle seen). */
+/* Copies msg into b (growing it once to the largest bundle seen), and its
+ * header's bundle_seq, even of a bundle cc_fb_parse will refuse: a bundle
+ * taken is acknowledged whatever it holds. */
 int cc_raw_bundle_set(cc_raw_bundle *b, const uint8_t *msg, size_t len);
 
 typedef struct cc_bundle_counts {
@@ -54,6 +57,10 @@ typedef struct cc_bundle_decoder {
     /* Called (on the decode thread) after frames were posted. */
     void (*on_frames)(void *arg);
     void *arg;
+    /* Called (on the decode thread) after each bundle taken, recorded in
+     * the session (cc_session_set_taken) for the acks of flow control. */
+    void (*on_taken)(void *arg);
+    void *taken_arg;
     /* The thread, once started. */
     cc_mailbox *in;
     cc_raw_bundle *slot;
@@ -64,8 +71,9 @@ int cc_bundle_decoder_init(cc_bundle_decoder *bd, cc_session *session,
                            cc_frames *frames);
 void cc_bundle_decoder_destroy(cc_bundle_decoder *bd);
 
-/* One bundle, on the calling thread. Returns 0 (also for a bundle of an
- * older connection, dropped) or the cc_fb_parse error. */
+/* One bundle, on the calling thread, then recorded as taken. Returns 0
+ * (also for a bundle of an older connection, dropped) or the cc_fb_parse
+ * error. */
 int cc_bundle_decoder_process(cc_bundle_decoder *bd, const cc_raw_bundle *raw);
 
 cc_bundle_counts cc_bundle_decoder_counts(cc_bundle_decoder *bd);

@@ -21,7 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Nanoseconds since the Unix epoch (C11 timespec_get: Linux and Windows). */
+/* Nanoseconds since the Unix epoch: wall_clock.c (C11 timespec_get), or
+ * wall_clock_win32.c (MinGW's default C runtime has no timespec_get). */
 uint64_t cc_wall_ns(void);
 
 #define CC_CLOCK_BURST 5

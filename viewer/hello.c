@@ -180,6 +180,10 @@ static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen
     const cJSON *variants = cJSON_GetObjectItemCaseSensitive(root, "variants");
     if (cJSON_IsArray(variants))
         parse_variants(variants, out);
+    const cJSON *ext;
+    cJSON_ArrayForEach(ext, cJSON_GetObjectItemCaseSensitive(root, "extensions"))
+        if (cJSON_IsString(ext) && strcmp(ext->valuestring, "window") == 0)
+            out->offers_window = true;
     return parse_cameras(list, out, err, errlen);
 }
 

@@ -54,6 +54,9 @@ typedef struct cc_hello {
      * fatal: the stream works without it. */
     size_t n_variants;
     cc_hello_variant variants[CC_HELLO_MAX_VARIANTS];
+    /* "extensions" lists "window": the server offers flow control
+     * (protocol 1.2). */
+    bool offers_window;
 } cc_hello;
 
 /* Parses a hello message. Unknown keys are ignored; type "hello",

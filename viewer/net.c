@@ -56,6 +56,8 @@ static void on_open(cc_ws_client *client, void *arg)
     c->variants_off = false;
     c->hello_seen = false;
     cc_ws_client_set_max_message(c->client, CC_WS_CLIENT_MAX_TEXT);
+    c->window_on = false;
+    c->acked = 0;
     cc_vlog_info("%sconnected to %s", c->tag, c->url);
 }
 
@@ -112,11 +114,44 @@ static void sync_variant(cc_net_conn *c)
     cc_vlog_info("%ssubscribed to variant %s", c->tag, want);
 }
 
+/* ---- flow control (protocol 1.2) ---- */
+
+static void ask_window(cc_net_conn *c)
+{
+    char msg[64];
+    snprintf(msg, sizeof msg, "{\"type\":\"subscribe\",\"window\":%u}", c->window);
+    if (cc_ws_client_send_text(c->client, msg) < 0)
+        return; /* the connection is going; the next one asks again */
+    c->window_on = true;
+    cc_vlog_info("%sflow control: window %u", c->tag, c->window);
+}
+
+/* The newest bundle the decode thread took on this connection, if not
+ * acknowledged yet (one ack covers those before it). */
+static void send_ack(cc_net_conn *c)
+{
+    if (!c->window_on || c->rc.state != CC_CONN_STREAMING)
+        return;
+    uint64_t gen, seq;
+    cc_session_taken(c->session, &gen, &seq);
+    if (gen < c->conn_gen || seq <= c->acked)
+        return; /* of an earlier connection, or acknowledged already */
+    if (cc_ws_client_send_ack(c->client, seq) == 0)
+        c->acked = seq;
+}
+
 /* An error reply while a subscribe may be pending: the server keeps its
  * previous settings, and is asked for no more variants on this connection
- * (it would refuse again, a log line per layout change). */
+ * (it would refuse again, a log line per layout change). A refused window
+ * means no acks on this connection. */
 static void on_error_reply(cc_net_conn *c, const char *message)
 {
+    if (strstr(message, "\"window\"") || !strncmp(message, "ack:", 4)) {
+        cc_vlog_warn("%sthe server says: %s; no flow control on this connection", c->tag,
+                     message);
+        c->window_on = false;
+        return;
+    }
     if (!strcmp(c->asked, c->prev)) {
         cc_vlog_warn("%sthe server says: %s", c->tag, message);
         return;
@@ -201,13 +236,18 @@ static void on_hello(cc_net_conn *c, cc_hello *h)
      * the variant it was sending, or not: then the next wish is sent
      * whatever it is. Without variants there is nothing to ask. */
     bool unknown = c->hello_seen && h->n_variants > 0;
+    bool first = !c->hello_seen, window = h->offers_window;
     c->hello_seen = true;
     c->gen = cc_session_set_hello(c->session, h);
+    if (first)
+        c->conn_gen = c->gen;
     cc_reconnect_streaming(&c->rc);
     cc_session_set_state(c->session, CC_CONN_STREAMING);
     snprintf(c->asked, sizeof c->asked, "%s", unknown ? "" : "full");
     memcpy(c->prev, c->asked, sizeof c->prev);
     sync_variant(c);
+    if (first && window && c->window)
+        ask_window(c);
     if (c->ping_clock) {
         /* Maybe another server behind the same URL: measure again. */
         cc_clock_sync_reset(&c->clock);
@@ -312,8 +352,10 @@ static void on_wake(uv_async_t *a)
 {
     cc_net *n = a->data;
     if (!SDL_AtomicGet(&n->stop)) {
-        for (size_t i = 0; i < n->n; i++)
+        for (size_t i = 0; i < n->n; i++) {
             sync_variant(&n->conns[i]);
+            send_ack(&n->conns[i]);
+        }
         return;
     }
     if (n->stopping)
@@ -371,6 +413,7 @@ static int setup_conn(cc_net *n, cc_net_conn *c, const cc_net_target *t,
     if (t->label && t->label[0])
         snprintf(c->tag, sizeof c->tag, "%s: ", t->label);
     c->ping_clock = t->ping_clock;
+    c->window = t->window;
     c->session = t->session;
     c->out = t->out;
     c->slot = t->slot;
@@ -411,9 +454,12 @@ int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
             return rc;
         }
     }
-    /* The handles were made here; from now on only the thread uses them. */
+    /* The handles were made here; from now on only the thread uses them
+     * (and uv_async_send, from any thread). */
+    SDL_AtomicSet(&n->kickable, 1);
     n->thread = SDL_CreateThread(thread_main, "camcast-net", n);
     if (!n->thread) {
+        SDL_AtomicSet(&n->kickable, 0);
         undo_loop(n);
         return -ENOMEM;
     }
@@ -422,7 +468,7 @@ int cc_net_start(cc_net *n, const cc_net_target *targets, size_t count,
 
 void cc_net_kick(cc_net *n)
 {
-    if (n->thread)
+    if (SDL_AtomicGet(&n->kickable))
         uv_async_send(&n->wake);
 }
 
@@ -432,6 +478,7 @@ void cc_net_stop(cc_net *n)
         return;
     SDL_AtomicSet(&n->stop, 1);
     uv_async_send(&n->wake);
+    SDL_AtomicSet(&n->kickable, 0);
     SDL_WaitThread(n->thread, NULL);
     n->thread = NULL;
     free_clients(n);

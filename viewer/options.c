@@ -28,6 +28,9 @@ const char *cc_viewer_usage(void)
            "  --screenshot FILE.bmp save the window after --after bundles and exit\n"
            "  --after N             bundles before the screenshot (default 30)\n"
            "  --timeout SEC         exit with status 1 if not done by then\n"
+           "  --window N            bundles a server may send ahead of the decoder\n"
+           "                        (flow control, where the server offers it):\n"
+           "                        1..8, 0 off (default 2)\n"
            "  -v, --verbose         debug log lines\n"
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
@@ -103,6 +106,11 @@ static int value_option(cc_viewer_options *o, const char *opt, const char *val,
     } else if (!strcmp(opt, "--timeout")) {
         if (!parse_seconds(val, &o->timeout_s))
             return bad(err, errlen, opt, "expects seconds > 0");
+    } else if (!strcmp(opt, "--window")) {
+        uint64_t n;
+        if (!parse_u64(val, &n) || n > 8)
+            return bad(err, errlen, opt, "expects 0..8 (0: no flow control)");
+        o->window = (unsigned)n;
     } else {
         return 0;
     }
@@ -130,7 +138,7 @@ static bool takes_value(const char *opt)
 {
     static const char *const with_value[] = {"--headless", "--screenshot", "--after",
                                              "--save-dir", "--size", "--timeout",
-                                             "--token-file"};
+                                             "--token-file", "--window"};
     for (size_t i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
         if (!strcmp(opt, with_value[i]))
             return true;
@@ -185,6 +193,7 @@ int cc_viewer_options_parse(cc_viewer_options *o, int argc, char **argv,
         .width = 1280,
         .height = 720,
         .after = 30,
+        .window = CC_VIEWER_DEFAULT_WINDOW,
     };
     bool have_url = false;
     for (int i = 1; i < argc; i++) {

@@ -9,6 +9,10 @@
 #define CC_VIEWER_DEFAULT_URL "ws://127.0.0.1:8765/stream"
 /* Servers one viewer shows in one grid (net.h: CC_NET_MAX_CONNS). */
 #define CC_VIEWER_MAX_URLS 8
+/* Bundles a server may send ahead of the decoder (protocol 1.2): with 2,
+ * the next travels while one decodes, so a machine that keeps up gets
+ * every bundle; one that does not gets fresh ones. */
+#define CC_VIEWER_DEFAULT_WINDOW 2
 
 typedef struct cc_viewer_options {
     const char *url;         /* the first of urls */
@@ -23,6 +27,7 @@ typedef struct cc_viewer_options {
     int width, height;       /* initial window size */
     bool fullscreen;
     double timeout_s;        /* > 0: give up (status 1) after this long */
+    unsigned window;         /* flow control (protocol 1.2): 0 off, 1..8 */
     bool verbose;
 } cc_viewer_options;
 

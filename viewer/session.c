@@ -101,3 +101,19 @@ uint64_t cc_session_wanted_variant(cc_session *s, char name[CC_HELLO_VARIANT_NAM
     SDL_UnlockMutex(s->lock);
     return gen;
 }
+
+void cc_session_set_taken(cc_session *s, uint64_t gen, uint64_t seq)
+{
+    SDL_LockMutex(s->lock);
+    s->taken_gen = gen;
+    s->taken_seq = seq;
+    SDL_UnlockMutex(s->lock);
+}
+
+void cc_session_taken(cc_session *s, uint64_t *gen, uint64_t *seq)
+{
+    SDL_LockMutex(s->lock);
+    *gen = s->taken_gen;
+    *seq = s->taken_seq;
+    SDL_UnlockMutex(s->lock);
+}

@@ -37,6 +37,10 @@ typedef struct cc_session {
     /* The render thread's wish, for the hello of generation want_gen. */
     char want_variant[CC_HELLO_VARIANT_NAME_CAP];
     uint64_t want_gen;
+    /* The decode thread's newest bundle taken (decoded, or dropped: stale
+     * or malformed), with the generation it came with: the network thread
+     * acknowledges it (flow control, protocol 1.2). */
+    uint64_t taken_gen, taken_seq;
 } cc_session;
 
 int cc_session_init(cc_session *s);
@@ -64,5 +68,9 @@ void cc_session_set_variant(cc_session *s, const char *name);
  * and its generation. */
 void cc_session_want_variant(cc_session *s, uint64_t gen, const char *name);
 uint64_t cc_session_wanted_variant(cc_session *s, char name[CC_HELLO_VARIANT_NAME_CAP]);
+
+/* Decode thread: a bundle was taken. Network thread: the newest taken. */
+void cc_session_set_taken(cc_session *s, uint64_t gen, uint64_t seq);
+void cc_session_taken(cc_session *s, uint64_t *gen, uint64_t *seq);
 
 #endif

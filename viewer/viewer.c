@@ -150,6 +150,14 @@ static int init_sdl(viewer *v)
     return open_window(v);
 }
 
+/* A decode thread took a bundle: the network thread acknowledges it
+ * (uv_async_send: wakeups coalesce). */
+static void kick_net(void *arg)
+{
+    viewer *v = arg;
+    cc_net_kick(&v->net);
+}
+
 /* A decode thread: frames are ready. One wake event at a time is enough. */
 static void wake_render(void *arg)
 {
@@ -175,6 +183,8 @@ static int init_source(viewer *v, source *s)
         return rc;
     s->dec.on_frames = wake_render;
     s->dec.arg = v;
+    s->dec.on_taken = kick_net;
+    s->dec.taken_arg = v;
     return cc_bundle_decoder_start(&s->dec, &s->bundles, &s->raw[1]);
 }
 
@@ -190,6 +200,7 @@ static int init_pipeline(viewer *v, const char *token)
             .url = s->url,
             .label = s->label,
             .ping_clock = !s->same_clock,
+            .window = v->opt->window,
             .session = &s->session,
             .out = &s->bundles,
             .slot = &s->raw[0],
@@ -217,7 +228,11 @@ static void teardown_source(source *s)
 
 static void teardown(viewer *v)
 {
-    /* Producers first: the net thread feeds the decoders, which feed us. */
+    /* The decode threads first: they wake the net thread (acks). Then the
+     * net thread, which feeds their mailboxes (closed, still there). Then
+     * what they shared. */
+    for (size_t i = 0; i < v->n_src; i++)
+        cc_bundle_decoder_stop(&v->src[i].dec);
     cc_net_stop(&v->net);
     for (size_t i = 0; i < v->n_src; i++)
         teardown_source(&v->src[i]);

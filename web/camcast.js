@@ -47,6 +47,9 @@ const VARIANT_DEBOUNCE_MS = 300;
 const ECONOMY_SLACK = 1.15;      // economy: a tile may be up to 15% larger than its decode
 const ECONOMY_SETTLE_JOBS = 30;  // jobs at a decode size before judging it
 const ECONOMY_TRIAL_JOBS = 300;  // jobs in economy before trying the larger size again
+const WINDOW = 1;                // flow control (protocol 1.2): bundles the server may send
+                                 // ahead of the decoder; ?window=N (0..8, 0: off) overrides
+const LATENCY_LOG = 4096;        // capture -> drawn of the last frames, for the bench
 
 const $ = (id) => document.getElementById(id);
 const ui = { bar: $("bar"), state: $("state"), counts: $("counts"), choice: $("choice"),
@@ -62,13 +65,19 @@ const ui = { bar: $("bar"), state: $("state"), counts: $("counts"), choice: $("c
  * their own URLs (?add=ws://h:p/stream?token=T). */
 const TOKEN = new URLSearchParams(location.search).get("token");
 const QUERY = TOKEN === null ? "" : "?token=" + encodeURIComponent(TOKEN);
+/* The flow-control window asked of every daemon that offers it. */
+const windowSize = (() => {
+  const v = new URLSearchParams(location.search).get("window");
+  const n = v === null || v === "" ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 && n <= 8 ? n : WINDOW;
+})();
 
 /* ---- State ---- */
 
 const stats = {
   connects: 0, bundlesReceived: 0, bundlesDrawn: 0, bundlesDropped: 0,
   framesDrawn: 0, framesDropped: 0, malformed: 0, badHellos: 0, undecodable: 0,
-  ignoredEntries: 0, skipped: 0, lastError: null,
+  ignoredEntries: 0, skipped: 0, acks: 0, lastError: null,
   decodeMs: null, jobMs: null, // per job, smoothed: in the worker, and posted -> back
   arrivalMs: null,              // mux -> received by the page, smoothed (server clock)
   pageMs: null,                 // received -> drawn, smoothed (page clock)
@@ -231,7 +240,8 @@ function connect(src) {
   src.retryAt = 0;
   setState(src, "connecting", "connecting…");
   const c = { src, ws: null, opened: false, hello: false, why: null, lastSeq: null,
-              sent: null, ping: null, pingTimer: 0, clockTimer: 0, bursts: 0 };
+              sent: null, ping: null, pingTimer: 0, clockTimer: 0, bursts: 0,
+              taken: [] }; // with a window: bundles received, not yet acknowledged
   src.conn = c;
   try {
     c.ws = new WebSocket(src.url);
@@ -378,15 +388,21 @@ function sourceError(src, why) {
 }
 
 /* The server says no to a control message. A 1.0 server does not know
- * max_fps or variant: stop asking, it keeps its previous settings. */
+ * max_fps or variant: stop asking, it keeps its previous settings. One
+ * that refuses a window gets no acks either. */
 function onServerError(c, message) {
   const text = sourceError(c.src, "server: " + message);
-  if (/max_fps/.test(message))
+  if (/max_fps/.test(message)) {
     c.noMaxFps = true;
-  else if (/variant/.test(message))
+  } else if (/variant/.test(message)) {
     c.noVariant = true;
-  else
+  } else if (/"window"/.test(message)) {
+    c.noWindow = true;
+    c.sent.window = 0;
+    c.taken = [];
+  } else {
     showError(text);
+  }
 }
 
 /* ---- The hello ---- */
@@ -445,6 +461,7 @@ function readHello(msg) {
     streamFps: typeof msg.stream_fps === "number" ? msg.stream_fps : null,
     server: typeof msg.server === "string" ? msg.server : "",
     variants: variants && variants.length ? variants : null,
+    window: Array.isArray(msg.extensions) && msg.extensions.includes("window"),
   };
 }
 
@@ -465,7 +482,7 @@ function onHello(c, msg, text) {
     stats.connects++;
     src.n.connects++;
     c.sent = { cameras: hello.cameras.map((cam) => cam.index).join(","), maxFps: 0,
-               variant: "full" };
+               variant: "full", window: 0 };
     // Perhaps another server behind the same address, another clock.
     Object.assign(src.clock, { offsetMs: null, rttMs: null, at: 0 });
     startClock(c);
@@ -507,6 +524,13 @@ function syncSubscription(src) {
   if (variant !== c.sent.variant && !c.noVariant) {
     c.sent.variant = variant;
     send(c, { type: "subscribe", variant });
+  }
+  // Flow control, where the daemon offers it: bundles come no faster than
+  // the decoder takes them, so what it draws is fresh (docs/browser.md).
+  if (src.info.window && windowSize !== c.sent.window && !c.noWindow) {
+    c.sent.window = windowSize;
+    c.taken = [];
+    send(c, { type: "subscribe", window: windowSize });
   }
 }
 
@@ -739,8 +763,10 @@ function makePlaceholder(src) {
 
 /* Drops everything a tile holds (a new hello, an unticked camera). */
 function clearTile(t) {
-  if (t.pending)
-    release(t.pending.rec, false);
+  if (t.pending) {
+    release(unpend(t).rec, false);
+    flushAcks();
+  }
   if (t.next) {
     t.next.bitmap.close();
     release(t.next.rec, false);
@@ -779,10 +805,9 @@ function showSingle(pos) {
   singleTile = pos >= 0 ? tiles[pos] : null;
   // The others stay subscribed (switching back is instant) but are not decoded.
   for (const t of tiles)
-    if (singleTile && t !== singleTile && t.pending) {
-      release(t.pending.rec, false);
-      t.pending = null;
-    }
+    if (singleTile && t !== singleTile && t.pending)
+      release(unpend(t).rec, false);
+  flushAcks();
   layout();
   // At once, not after the layout's debounce: the enlarged camera's daemon
   // asks for "full", the others for their smallest variant (not on screen),
@@ -868,6 +893,34 @@ function release(rec, dropped) {
     stats.bundlesDropped++;
 }
 
+/* A tile's waiting entry leaves its slot: handed to the decoder, replaced
+ * or dropped. Its bundle is taken once none of its entries wait. */
+function unpend(t) {
+  const p = t.pending;
+  t.pending = null;
+  p.rec.waiting--;
+  return p;
+}
+
+/* Flow control: every bundle taken (none of its entries waiting for the
+ * decoder) is acknowledged, the newest in one ack per daemon. A bundle
+ * with nothing to decode (a hidden tab, a camera not shown) is taken at
+ * once. */
+function flushAcks() {
+  for (const src of sources) {
+    const c = src.conn;
+    if (!c || !c.taken.length)
+      continue;
+    let seq = null;
+    while (c.taken.length && c.taken[0].waiting === 0)
+      seq = c.taken.shift().seq;
+    if (seq !== null) {
+      send(c, { type: "ack", seq });
+      stats.acks++;
+    }
+  }
+}
+
 function decoding() {
   return !paused && !hidden;
 }
@@ -898,10 +951,12 @@ function onBundle(c, buffer) {
   const received = epochNow();
   if (src.clock.offsetMs !== null)
     stats.arrivalMs = smooth(stats.arrivalMs, received + src.clock.offsetMs - b.muxMs);
-  const rec = { live: 0, drawn: false, received };
+  const rec = { live: 0, drawn: false, received, seq: b.seq, waiting: 0 };
   const shown = shownTiles();
   for (const e of b.entries)
     takeEntry(src, e, buffer, rec, shown);
+  if (c.sent.window)
+    c.taken.push(rec);
   pump();
 }
 
@@ -920,9 +975,10 @@ function takeEntry(src, e, buffer, rec, shown) {
   if (t.pending) {
     t.pageDropped++;
     stats.framesDropped++;
-    release(t.pending.rec, true);
+    release(unpend(t).rec, true);
   }
   rec.live++;
+  rec.waiting++;
   t.pending = { rec, buffer, entry: e };
 }
 
@@ -958,18 +1014,23 @@ function restartWorker(why) {
   setTimeout(startWorker, Math.max(0, workerStarted + 2000 - now()));
 }
 
+/* Gives the worker the waiting frames, then acknowledges what was taken. */
+function pump() {
+  post();
+  flushAcks();
+}
+
 /* Gives the worker the waiting frames of the tiles on screen, of every
  * daemon, unless it is busy: then they wait in their slots and newer ones
  * replace them. */
-function pump() {
+function post() {
   if (job || !worker || !decoding())
     return;
   const items = [], buffers = [];
   for (const t of shownTiles()) {
     if (!t.pending)
       continue;
-    const { rec, buffer, entry } = t.pending;
-    t.pending = null;
+    const { rec, buffer, entry } = unpend(t);
     let buf = buffers.indexOf(buffer);
     if (buf < 0)
       buf = buffers.push(buffer) - 1;
@@ -1103,6 +1164,7 @@ function frameDrawn(t, f, at) {
     t.latencyMs = at + clock.offsetMs - f.entry.captureMs;
     t.latencyShown = smooth(t.latencyShown, t.latencyMs); // the overlay's: steadier
   }
+  latencyLog.values[latencyLog.count++ % LATENCY_LOG] = at - f.entry.captureMs;
   if (!f.rec.drawn) {
     f.rec.drawn = true;
     stats.bundlesDrawn++;
@@ -1368,10 +1430,9 @@ function save() {
 /* Paused or hidden: what waits for the decoder is not wanted any more. */
 function dropPending() {
   for (const t of tiles)
-    if (t.pending) {
-      release(t.pending.rec, false);
-      t.pending = null;
-    }
+    if (t.pending)
+      release(unpend(t).rec, false);
+  flushAcks();
 }
 
 /* ---- A hidden tab: no decoding, and ask the servers for less ---- */
@@ -1388,6 +1449,20 @@ function onVisibility() {
 }
 
 /* ---- Diagnostics for tests and the curious: window.camcastStats ---- */
+
+/* capture -> drawn (ms) of every frame drawn, the last LATENCY_LOG, on the
+ * page's own clock: for a daemon on the same host (bench/browser_bench.py's
+ * percentiles), where a ping/pong offset would only add its error (a pong
+ * queued behind bundles is late). window.camcastLatencies(from) gives
+ * those since the count `from`, and the count now. */
+const latencyLog = { values: new Float64Array(LATENCY_LOG), count: 0 };
+function latenciesSince(from) {
+  const to = latencyLog.count;
+  const values = [];
+  for (let i = Math.max(Number(from) || 0, to - LATENCY_LOG); i < to; i++)
+    values.push(latencyLog.values[i % LATENCY_LOG]);
+  return { count: to, values };
+}
 
 function sourceSnapshot(s) {
   const c = s.conn;
@@ -1419,6 +1494,7 @@ function snapshot() {
     clockRttMs: own.clock.rttMs,
     decoding: job !== null,
     economy: economy.on,
+    window: windowSize,
     sources: sources.map(sourceSnapshot),
     cameras: tiles.map((t) => {
       updateFps(t, at);
@@ -1441,6 +1517,7 @@ function snapshot() {
 
 function main() {
   Object.defineProperty(window, "camcastStats", { get: snapshot, enumerable: true });
+  window.camcastLatencies = latenciesSince;
   startWorker();
   window.addEventListener("keydown", onKey, true);
   document.addEventListener("visibilitychange", onVisibility);

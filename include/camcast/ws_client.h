@@ -78,6 +78,10 @@ int cc_ws_client_http_status(const cc_ws_client *c);
 int cc_ws_client_connect(cc_ws_client *c, const char *url);
 /* Queues a text message (a control message). Returns 0 or an error. */
 int cc_ws_client_send_text(cc_ws_client *c, const char *text);
+/* Flow control (docs/protocol.md 1.2, after a subscribe with "window"):
+ * acknowledges the bundle with this bundle_seq and every one before it.
+ * Returns 0 or an error, as cc_ws_client_send_text. */
+int cc_ws_client_send_ack(cc_ws_client *c, uint64_t seq);
 /* Stops (or resumes) reading from the socket: a client that does not read,
  * for tests and benchmarks of slow consumers. */
 void cc_ws_client_set_reading(cc_ws_client *c, bool reading);

@@ -3,6 +3,7 @@
 
 #include "config/load.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #ifndef CC_HAVE_RTSP
@@ -62,6 +63,45 @@ static int check_variant(cc_load *st, void *obj, const char *value)
     return cc_need_value(st, obj, value);
 }
 
+/* rtp_ports: "MIN-MAX" (at least two ports), or "any". */
+static void parse_rtp_ports(cc_load *st, void *obj, const char *value)
+{
+    cc_rtsp_config *r = obj;
+    if (strcmp(value, "any") == 0) {
+        r->rtp_port_min = r->rtp_port_max = 0;
+        return;
+    }
+    char lo[16];
+    const char *dash = strchr(value, '-');
+    size_t len = dash ? (size_t)(dash - value) : 0;
+    long a = 0, b = 0;
+    if (!dash || len == 0 || len >= sizeof lo) {
+        cc_key_error(st, "expected MIN-MAX (e.g. 40000-40999) or any, got '%s'", value);
+        return;
+    }
+    memcpy(lo, value, len);
+    lo[len] = '\0';
+    if (cc_parse_long(lo, 1024, 65534, &a) || cc_parse_long(dash + 1, 1025, 65535, &b) ||
+        b <= a) {
+        cc_key_error(st, "expected MIN-MAX with 1024 <= MIN < MAX <= 65535, got '%s'", value);
+        return;
+    }
+    r->rtp_port_min = (uint16_t)a;
+    r->rtp_port_max = (uint16_t)b;
+}
+
+static const char *format_rtp_ports(const void *obj, char *buf, size_t len)
+{
+    const cc_rtsp_config *r = obj;
+    if (r->rtp_port_max == 0)
+        return "any";
+    snprintf(buf, len, "%u-%u", r->rtp_port_min, r->rtp_port_max);
+    return buf;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 static const cc_key rtsp_keys[] = {
     /* "": the server's address */
     CC_CUSTOM("listen", NULL, cc_rtsp_config, listen, parse_listen, format_listen,
@@ -70,6 +110,24 @@ static const cc_key rtsp_keys[] = {
     /* 0: stream_fps */
     CC_NUMBER("fps", 0, 1000, "0", cc_rtsp_config, fps, .check = note_fps),
     CC_TEXT("variant", "full", cc_rtsp_config, variant, .check = check_variant),
+    CC_UINT("max_clients", 1, 65535, STR(CC_RTSP_MAX_CLIENTS), cc_rtsp_config, max_clients),
+    /* 0: no cap */
+    CC_UINT("max_clients_per_address", 0, 65535, "0", cc_rtsp_config,
+            max_clients_per_address),
+    CC_UINT("max_sessions", 1, 65535, STR(CC_RTSP_MAX_SESSIONS), cc_rtsp_config,
+            max_sessions),
+    CC_UINT("max_sessions_per_client", 1, 64, STR(CC_RTSP_MAX_SESSIONS_PER_CLIENT),
+            cc_rtsp_config, max_sessions_per_client),
+    CC_UINT("max_request", 512, 1048576, STR(CC_RTSP_MAX_REQUEST), cc_rtsp_config,
+            max_request),
+    CC_NUMBER("session_timeout", 1, 86400, STR(CC_RTSP_SESSION_TIMEOUT_S), cc_rtsp_config,
+              session_timeout_s),
+    CC_NUMBER("auth_timeout", 0.1, 3600, STR(CC_RTSP_AUTH_TIMEOUT_S), cc_rtsp_config,
+              auth_timeout_s),
+    /* no default: [server] stall_timeout (cc_rtsp_resolve) */
+    CC_NUMBER("stall_timeout", 0, 3600, NULL, cc_rtsp_config, stall_timeout_s),
+    CC_CUSTOM("rtp_ports", STR(CC_RTSP_RTP_PORT_MIN) "-" STR(CC_RTSP_RTP_PORT_MAX),
+              cc_rtsp_config, rtp_port_min, parse_rtp_ports, format_rtp_ports),
 };
 
 static void *rtsp_object(cc_load *st)
@@ -92,7 +150,7 @@ static void begin_rtsp(cc_load *st, const char *name, size_t len)
                      r->line);
         return;
     }
-    *r = (cc_rtsp_config){.enabled = true, .line = st->line};
+    *r = (cc_rtsp_config){.enabled = true, .line = st->line, .stall_timeout_s = -1};
     snprintf(st->sec.label, sizeof st->sec.label, "[rtsp]");
     cc_load_enter(st, &cc_rtsp_section, r);
 }
@@ -112,6 +170,8 @@ void cc_rtsp_resolve(cc_load *st)
 {
     cc_server_config *s = &st->cfg->server;
     cc_rtsp_config *r = &s->rtsp;
+    if (r->stall_timeout_s < 0)
+        r->stall_timeout_s = s->stall_timeout_s;
     if (r->fps > s->stream_fps) {
         cc_load_fail(st, r->fps_line, "[rtsp] fps: %g is more than [server] stream_fps "
                      "= %g (RTSP sends at most a frame per tick)", r->fps, s->stream_fps);

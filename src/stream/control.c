@@ -16,6 +16,13 @@ static int fail(char *err, size_t errlen, const char *msg)
     return -EINVAL;
 }
 
+/* A whole number in [0, max]: JSON has only doubles. */
+static bool whole(const cJSON *v, double max)
+{
+    return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= max &&
+           v->valuedouble == floor(v->valuedouble);
+}
+
 static int parse_cameras(const cJSON *list, size_t n_cameras, cc_control *out, char *err,
                          size_t errlen)
 {
@@ -24,13 +31,12 @@ static int parse_cameras(const cJSON *list, size_t n_cameras, cc_control *out, c
     uint64_t mask = 0;
     const cJSON *item;
     cJSON_ArrayForEach(item, list) {
-        double v = cJSON_IsNumber(item) ? item->valuedouble : -1;
-        if (v < 0 || v >= (double)n_cameras || v != floor(v)) {
+        if (!whole(item, (double)n_cameras - 1)) {
             snprintf(err, errlen, "subscribe: camera index must be an integer 0..%zu",
                      n_cameras - 1);
             return -EINVAL;
         }
-        mask |= UINT64_C(1) << (unsigned)v;
+        mask |= UINT64_C(1) << (unsigned)item->valuedouble;
     }
     out->has_cameras = true;
     out->cameras = mask;
@@ -57,6 +63,16 @@ static int parse_variant(const cJSON *v, cc_control *out, char *err, size_t errl
     return 0;
 }
 
+static int parse_window(const cJSON *v, cc_control *out, char *err, size_t errlen)
+{
+    if (!whole(v, CC_CONTROL_MAX_WINDOW))
+        return fail(err, errlen, "subscribe: \"window\" must be an integer 0..8 "
+                                 "(0: no flow control)");
+    out->has_window = true;
+    out->window = (unsigned)v->valuedouble;
+    return 0;
+}
+
 /* Every key is optional: those given replace the client's settings. */
 static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
                            char *err, size_t errlen)
@@ -64,6 +80,7 @@ static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
     const cJSON *cameras = cJSON_GetObjectItemCaseSensitive(root, "cameras");
     const cJSON *max_fps = cJSON_GetObjectItemCaseSensitive(root, "max_fps");
     const cJSON *variant = cJSON_GetObjectItemCaseSensitive(root, "variant");
+    const cJSON *window = cJSON_GetObjectItemCaseSensitive(root, "window");
     memset(out, 0, sizeof *out);
     out->type = CC_CONTROL_SUBSCRIBE;
     if (cameras && parse_cameras(cameras, n_cameras, out, err, errlen) < 0)
@@ -72,6 +89,20 @@ static int parse_subscribe(const cJSON *root, size_t n_cameras, cc_control *out,
         return -EINVAL;
     if (variant && parse_variant(variant, out, err, errlen) < 0)
         return -EINVAL;
+    if (window && parse_window(window, out, err, errlen) < 0)
+        return -EINVAL;
+    return 0;
+}
+
+static int parse_ack(const cJSON *root, cc_control *out, char *err, size_t errlen)
+{
+    const cJSON *seq = cJSON_GetObjectItemCaseSensitive(root, "seq");
+    memset(out, 0, sizeof *out);
+    out->type = CC_CONTROL_ACK;
+    if (!whole(seq, (double)CC_CONTROL_MAX_SEQ))
+        return fail(err, errlen, "ack: \"seq\" must be the bundle_seq of a bundle "
+                                 "received (an integer)");
+    out->seq = (uint64_t)seq->valuedouble;
     return 0;
 }
 
@@ -89,6 +120,8 @@ int cc_control_parse(const char *msg, size_t len, size_t n_cameras,
         rc = fail(err, errlen, "control message has no \"type\" string");
     } else if (strcmp(type->valuestring, "subscribe") == 0) {
         rc = parse_subscribe(root, n_cameras, out, err, errlen);
+    } else if (strcmp(type->valuestring, "ack") == 0) {
+        rc = parse_ack(root, out, err, errlen);
     } else if (strcmp(type->valuestring, "ping") == 0) {
         memset(out, 0, sizeof *out);
         out->type = CC_CONTROL_PING;
@@ -225,6 +258,11 @@ char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
     }
     if (cfg->server.n_variants)
         cJSON_AddItemToObject(root, "variants", variants_json(&cfg->server));
+    /* 1.2: what this server offers beyond 1.1 (docs/protocol.md). */
+    cJSON *ext = cJSON_AddArrayToObject(root, "extensions");
+    cJSON *window = cJSON_CreateString("window");
+    if (!ext || !cJSON_AddItemToArray(ext, window))
+        cJSON_Delete(window);
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;

@@ -16,18 +16,28 @@
 typedef enum cc_control_type {
     CC_CONTROL_SUBSCRIBE = 1,
     CC_CONTROL_PING,
+    CC_CONTROL_ACK,
 } cc_control_type;
 
 #define CC_VARIANT_NAME_MAX 64
 #define CC_CONTROL_MAX_FPS 1000
+/* Flow control (docs/protocol.md 1.2): bundles a client may hold
+ * unacknowledged, 1..8; 0 is off. */
+#define CC_CONTROL_MAX_WINDOW 8
+/* An ack's seq is a JSON number: exact up to 2^53 (a 30 fps stream gets
+ * there in 9 million years). */
+#define CC_CONTROL_MAX_SEQ (UINT64_C(1) << 53)
 
-/* A subscribe changes only the settings it names (docs/protocol.md 1.1). */
+/* A subscribe changes only the settings it names (docs/protocol.md 1.1,
+ * 1.2); an ack names the newest bundle a client has taken. */
 typedef struct cc_control {
     cc_control_type type;
-    bool has_cameras, has_max_fps, has_variant;
+    bool has_cameras, has_max_fps, has_variant, has_window;
     uint64_t cameras;   /* bit i = camera index i */
     double max_fps;     /* 0: every tick */
     char variant[CC_VARIANT_NAME_MAX];
+    unsigned window;    /* 0: off, else 1..CC_CONTROL_MAX_WINDOW */
+    uint64_t seq;       /* ack: its bundle_seq */
 } cc_control;
 
 /* Parses one control message. On error returns -EINVAL and writes the text

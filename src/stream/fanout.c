@@ -5,7 +5,11 @@
  * frame header itself and hands uv_write the header and the shared bundle,
  * holding a reference until the write callback. Clients that get the same
  * bytes form a group (tick/group.h). Newest wins down to the socket: a
- * client still holding earlier bytes unsent is skipped.
+ * client still holding earlier bytes unsent is skipped. Newest wins end to
+ * end: a client with a flow-control window (window.h) that has not taken
+ * what it was sent is skipped too, and gets its group's bundle of the next
+ * tick once it acknowledges; what it missed counts in its entries'
+ * `dropped` (tick/owed.h).
  */
 #include <inttypes.h>
 #include <linux/sockios.h>
@@ -47,20 +51,42 @@ static size_t ws_binary_header(uint8_t hdr[10], uint64_t len)
     return 10;
 }
 
+/* b's bytes as they are, but for the `dropped` fields p writes anew: the
+ * shared bytes between them, and the patch's 4 bytes at each. */
+static unsigned patched_bufs(const cc_bundle *b, const cc_dropped_patch *p, uv_buf_t *bufs)
+{
+    unsigned n = 0;
+    uint32_t from = 0;
+    for (unsigned k = 0; k < p->n; k++) {
+        bufs[n++] = uv_buf_init((char *)b->data + from, p->at[k] - from);
+        bufs[n++] = uv_buf_init((char *)p->value[k], 4);
+        from = p->at[k] + 4;
+    }
+    bufs[n++] = uv_buf_init((char *)b->data + from, (unsigned)(b->len - from));
+    return n;
+}
+
+/* The frame header and the shared bundle; for a client that owes frames
+ * (its window held bundles back), the same bytes with its entries'
+ * `dropped` raised by what it owes (tick/owed.h): a few more buffers, no
+ * copy. */
 static void send_bundle(cc_client *c, cc_bundle *b)
 {
     cc_bundle_write *w = NULL;
     for (unsigned i = 0; i < BUNDLES_IN_FLIGHT && !w; i++)
         if (!c->writes[i].bundle)
             w = &c->writes[i];
+    uv_buf_t bufs[2 + 2 * CC_MAX_CAMERAS];
     size_t hlen = ws_binary_header(w->hdr, b->len);
-    uv_buf_t bufs[2] = {
-        uv_buf_init((char *)w->hdr, (unsigned)hlen),
-        uv_buf_init((char *)b->data, (unsigned)b->len),
-    };
+    bufs[0] = uv_buf_init((char *)w->hdr, (unsigned)hlen);
+    unsigned n = 1;
+    if (cc_owed_any(&c->owed, b->cameras) && cc_owed_patch(&c->owed, b, &w->patch) > 0)
+        n += patched_bufs(b, &w->patch, bufs + 1);
+    else
+        bufs[n++] = uv_buf_init((char *)b->data, (unsigned)b->len);
     w->req.data = w;
     w->c = c;
-    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, 2, on_bundle_written);
+    int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, bufs, n, on_bundle_written);
     if (rc < 0) {
         cc_client_close(c, uv_strerror(rc));
         return;
@@ -69,6 +95,7 @@ static void send_bundle(cc_client *c, cc_bundle *b)
     w->bundle = b;
     c->in_flight++;
     c->bundles_sent++;
+    cc_window_sent(&c->window, b->seq);
 }
 
 /* Bytes written to c that have not left this host: libuv's queue and the
@@ -142,8 +169,16 @@ static void take(cc_tick_reader *r, cc_bundle *const *b, size_t n_variants)
         cc_bundle *mine = c->group->now;
         if (!mine && !c->group->failed)
             continue; /* not a tick of its rate */
+        if (mine && !cc_window_open(&c->window)) {
+            c->bundles_withheld++; /* it has not taken what it was sent */
+            cc_owed_add(&c->owed, mine, mine->cameras);
+            check_stall(c);
+            continue;
+        }
         if (!mine || behind(c, mine->len)) {
             c->bundles_skipped++;
+            if (mine && c->window.size) /* a windowed client is told what it missed */
+                cc_owed_add(&c->owed, mine, mine->cameras);
             check_stall(c);
             continue;
         }

@@ -43,6 +43,24 @@ bool cc_rtsp_wants(const cc_rtsp *r, size_t cam)
     return false;
 }
 
+void cc_rtsp_limits_default(cc_rtsp_limits *l)
+{
+    *l = (cc_rtsp_limits){0};
+}
+
+void cc_rtsp_set_online(cc_rtsp *r, size_t cam, bool online)
+{
+    (void)r;
+    (void)cam;
+    (void)online;
+}
+
+const char *cc_rtsp_limit_name(cc_rtsp_limit l)
+{
+    (void)l;
+    return "none";
+}
+
 int cc_rtsp_set_token(cc_rtsp *r, const char *token)
 {
     (void)r;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
@@ -13,196 +14,166 @@
 #include <gst/rtsp-server/rtsp-server.h>
 
 #include "camcast/token.h"
+#include "rtsp_access.h"
 
 #define MAX_CAMS 64
-/* JPEGs the appsrc holds at most: one being sent, one waiting. A third
- * pushes the oldest out (leaky downstream), so a pipeline that falls
- * behind sends the newest frame, not a backlog. */
+/* JPEGs an appsrc holds at most. A client whose pipeline has not taken
+ * the last one is skipped anyway; two is a margin, and a third pushes the
+ * oldest out (leaky downstream): never a backlog. */
 #define QUEUE_FRAMES 2
-/* The role our GstRTSPToken grants and every factory allows. */
+/* The role our GstRTSPToken grants (rtsp_access.c) and every factory allows. */
 #define ROLE "viewer"
-#define REALM "camcast"
-/* How long cc_rtsp_free waits for the media to be unprepared. */
+/* How long cc_rtsp_free waits for the clients and their media to go. */
 #define SHUTDOWN_WAIT_US (2 * G_USEC_PER_SEC)
 /* A timestamp this far behind the pipeline's running time means the
  * capture clock stepped: start the timeline again from now. */
 #define MAX_BEHIND_NS (1000 * GST_MSECOND)
+/* A TCP client with more than half a frame unsent is behind (the
+ * WebSocket port's rule), but never for less than this. */
+#define MIN_UNSENT_BOUND 16384
+/* A new media's caps before the camera sent a frame: any size does, the
+ * RTP headers carry each frame's own (RFC 2435). */
+#define FIRST_W 640
+#define FIRST_H 480
 
-typedef struct cam {
+typedef struct cam cam;
+
+/* One client's media of one camera: made at its DESCRIBE or SETUP,
+ * active until it is unprepared, freed with the media. */
+typedef struct viewer {
+    struct viewer *next; /* cam->viewers: all of them (cam->lock) */
+    cam *cam;
+    GstRTSPMedia *media; /* not referenced: a weak reference frees us */
+    GstElement *src;     /* its appsrc, referenced */
+    cc_rtsp_peer *peer;  /* its connection, referenced; NULL outside a request */
+    bool active;         /* not yet unprepared (cam->lock) */
+    bool playing;        /* between PLAY and PAUSE (cam->lock) */
+
+    /* The pushing thread's own. */
+    uint32_t caps_w, caps_h;
+    bool anchored;
+    int64_t offset; /* running time - capture time, ns */
+    GstClockTime last_pts;
+    uint64_t taken_ns;    /* when it last took a frame, or began to play (cam->lock) */
+} viewer;
+
+struct cam {
+    cc_rtsp *r;
+    size_t index;
     char path[2 + 64]; /* "/" NAME; names are checked short */
     GstRTSPMediaFactory *factory; /* our reference */
     gulong configure_id;
-
-    pthread_mutex_t lock; /* media, src, gen */
-    GstRTSPMedia *media;  /* the live media, referenced; NULL: none */
-    GstElement *src;      /* its appsrc, referenced */
-    uint64_t gen;         /* media made so far: the pusher sees a new one */
-    atomic_bool wants;    /* media != NULL, readable without the lock */
-
-    /* The pushing thread's own. */
-    uint64_t push_gen;    /* media its state below belongs to */
-    uint32_t caps_w, caps_h;
-    bool anchored;
-    int64_t offset;       /* running time - capture time, ns */
-    GstClockTime last_pts;
-} cam;
+    pthread_mutex_t lock; /* viewers, their active and playing */
+    viewer *viewers;
+    atomic_uint playing;  /* viewers playing: cc_rtsp_wants */
+    atomic_bool online;
+    atomic_uint last_w, last_h; /* of the last frame pushed, for new media */
+};
 
 struct cc_rtsp {
     GstRTSPServer *server;
-    GstRTSPSessionPool *pool;
     GMainContext *ctx;
     GMainLoop *loop;
-    GSource *listener;   /* the server's socket */
-    GSource *cleanup;    /* expires timed-out sessions */
-    GstRTSPToken *grant; /* what an authenticated request gets */
+    GSource *listener; /* the server's socket */
+    GSource *cleanup;  /* expires timed-out sessions */
+    cc_rtsp_access *access;
+    GstRTSPAddressPool *udp; /* RTP/RTCP ports; NULL: any */
+    gulong connected_id;
     pthread_t thread;
     bool thread_started;
     unsigned port;
     int fps_n, fps_d;
     GstClockTime frame_ns;
+    cc_rtsp_limits lim;
+    bool (*online)(void *arg, size_t cam); /* the loop thread's (sink_wants) */
+    void *online_arg;
 
-    pthread_mutex_t token_lock;
-    char token[CC_TOKEN_MAX + 1]; /* "": open */
-    unsigned token_gen;           /* bumped by every change; never 0 */
+    gint64 shutdown_deadline; /* loop thread */
+    atomic_uint viewers;      /* allocated, not yet freed */
 
-    gint64 shutdown_deadline;     /* loop thread */
-
-    atomic_uint_fast64_t clients_now, clients_total, refused_token;
-    atomic_uint_fast64_t frames_pushed, frames_dropped, frames_replaced;
+    atomic_uint_fast64_t frames_pushed, frames_dropped, frames_skipped, frames_replaced;
 
     size_t n;
     cam cams[];
 };
 
-/* Auth: a GstRTSPAuth whose authenticate checks our token. The parent's
- * check() calls it for every DESCRIBE and SETUP (media factory access)
- * and answers 401 with "WWW-Authenticate: Basic realm=..." when it grants
- * nothing. */
-typedef struct CcAuth {
-    GstRTSPAuth parent;
-    cc_rtsp *r;
-} CcAuth;
+/* On a GstRTSPMedia: its viewer (no destroy: the weak reference frees it). */
+static GQuark viewer_quark;
+/* On a GstRTSPMediaFactory: its cam. */
+static GQuark cam_quark;
 
-typedef struct CcAuthClass {
-    GstRTSPAuthClass parent_class;
-} CcAuthClass;
-
-G_DEFINE_TYPE(CcAuth, cc_auth, GST_TYPE_RTSP_AUTH)
-
-/* On a GstRTSPClient: the token generation it authenticated with. */
-static GQuark auth_quark;
-
-static int hex_value(int c)
+static uint64_t monotonic_ns(void)
 {
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* token=T of a query, percent-decoded as the WebSocket port does ('+' is a
- * space). Returns its length, or -1 when absent; a longer value than out
- * holds is cut, which makes it wrong. */
-static long query_token(const char *query, char *out, size_t cap)
+void cc_rtsp_limits_default(cc_rtsp_limits *l)
 {
-    for (const char *p = query; p && *p;) {
-        size_t n = strcspn(p, "&");
-        if (n >= 6 && strncmp(p, "token=", 6) == 0) {
-            size_t o = 0;
-            for (size_t i = 6; i < n && o < cap; i++) {
-                int hi = i + 2 < n && p[i] == '%' ? hex_value(p[i + 1]) : -1;
-                int lo = hi >= 0 ? hex_value(p[i + 2]) : -1;
-                if (lo >= 0) {
-                    out[o++] = (char)(hi << 4 | lo);
-                    i += 2;
-                } else {
-                    out[o++] = p[i] == '+' ? ' ' : p[i];
-                }
-            }
-            return (long)o;
+    *l = (cc_rtsp_limits){.max_clients = CC_RTSP_MAX_CLIENTS,
+                          .max_clients_per_address = 0,
+                          .max_sessions = CC_RTSP_MAX_SESSIONS,
+                          .max_sessions_per_client = CC_RTSP_MAX_SESSIONS_PER_CLIENT,
+                          .session_timeout_s = CC_RTSP_SESSION_TIMEOUT_S,
+                          .auth_timeout_s = CC_RTSP_AUTH_TIMEOUT_S,
+                          .max_request = CC_RTSP_MAX_REQUEST,
+                          .stall_timeout_s = CC_RTSP_STALL_TIMEOUT_S,
+                          .rtp_port_min = CC_RTSP_RTP_PORT_MIN,
+                          .rtp_port_max = CC_RTSP_RTP_PORT_MAX};
+}
+
+/* Viewers. */
+
+/* No more frames for it. cam->lock held. */
+static void deactivate(viewer *v)
+{
+    if (v->active && v->playing)
+        atomic_fetch_sub(&v->cam->playing, 1);
+    v->active = false;
+    v->playing = false;
+}
+
+/* Out of the camera's list. cam->lock held. */
+static void unlist(viewer *v)
+{
+    deactivate(v);
+    for (viewer **pp = &v->cam->viewers; *pp; pp = &(*pp)->next)
+        if (*pp == v) {
+            *pp = v->next;
+            break;
         }
-        p += n + (p[n] == '&');
-    }
-    return -1;
 }
 
-/* Whether a Basic credential's password (any user name) is the token.
- * Token lock held. */
-static bool basic_matches(const cc_rtsp *r, const char *b64)
+/* The media is unprepared (its client left, or we shut down). Any thread. */
+static void on_unprepared(GstRTSPMedia *media, gpointer data)
 {
-    gsize len = 0;
-    guchar *plain = g_base64_decode(b64, &len);
-    if (!plain)
-        return false;
-    const guchar *colon = memchr(plain, ':', len);
-    bool ok = colon && cc_token_equal(r->token, (const char *)colon + 1,
-                                      len - (size_t)(colon + 1 - plain));
-    explicit_bzero(plain, len); /* a password */
-    g_free(plain);
-    return ok;
+    (void)media;
+    viewer *v = data;
+    pthread_mutex_lock(&v->cam->lock);
+    deactivate(v);
+    pthread_mutex_unlock(&v->cam->lock);
 }
 
-/* Token lock held. */
-static bool request_matches(const cc_rtsp *r, GstRTSPContext *ctx)
+/* The media is finalized: the viewer goes. Any thread. */
+static void on_media_gone(gpointer data, GObject *where)
 {
-    GstRTSPAuthCredential **creds =
-        gst_rtsp_message_parse_auth_credentials(ctx->request, GST_RTSP_HDR_AUTHORIZATION);
-    bool ok = false;
-    for (GstRTSPAuthCredential **c = creds; c && *c && !ok; c++)
-        if ((*c)->scheme == GST_RTSP_AUTH_BASIC && (*c)->authorization)
-            ok = basic_matches(r, (*c)->authorization);
-    if (creds)
-        gst_rtsp_auth_credentials_free(creds);
-    if (!ok && ctx->uri && ctx->uri->query) {
-        char given[CC_TOKEN_MAX + 1];
-        long n = query_token(ctx->uri->query, given, sizeof given);
-        ok = n >= 0 && cc_token_equal(r->token, given, (size_t)n);
-        explicit_bzero(given, sizeof given);
-    }
-    return ok;
+    (void)where;
+    viewer *v = data;
+    cam *c = v->cam;
+    pthread_mutex_lock(&c->lock);
+    unlist(v);
+    pthread_mutex_unlock(&c->lock);
+    gst_object_unref(v->src);
+    cc_rtsp_peer_unref(v->peer);
+    atomic_fetch_sub(&c->r->viewers, 1);
+    free(v);
 }
 
-/* The credentials of the request, else those its connection gave before
- * under the same token: clients build SETUP's URL from Content-Base, which
- * has no query, so a ?token= DESCRIBE is followed by bare SETUPs. */
-static gboolean authenticate(GstRTSPAuth *auth, GstRTSPContext *ctx)
-{
-    cc_rtsp *r = ((CcAuth *)auth)->r;
-    GObject *client = ctx->client ? G_OBJECT(ctx->client) : NULL;
-    pthread_mutex_lock(&r->token_lock);
-    unsigned gen = r->token_gen;
-    bool ok = !r->token[0] ||
-              (client && GPOINTER_TO_UINT(g_object_get_qdata(client, auth_quark)) == gen) ||
-              request_matches(r, ctx);
-    pthread_mutex_unlock(&r->token_lock);
-    if (ok) {
-        /* Not referenced by the context (the parent does the same with
-         * its default token): r->grant outlives every request. */
-        ctx->token = r->grant;
-        if (client)
-            g_object_set_qdata(client, auth_quark, GUINT_TO_POINTER(gen));
-    } else {
-        atomic_fetch_add_explicit(&r->refused_token, 1, memory_order_relaxed);
-    }
-    return TRUE; /* no token granted: the parent answers 401 */
-}
-
-static void cc_auth_init(CcAuth *a)
-{
-    a->r = NULL;
-}
-
-static void cc_auth_class_init(CcAuthClass *k)
-{
-    GST_RTSP_AUTH_CLASS(k)->authenticate = authenticate;
-}
-
-/* Media. */
-
-/* A new media for c (first client, or the first after all left): keep its
- * appsrc so cc_rtsp_push reaches it. On the loop thread. */
-static void on_unprepared(GstRTSPMedia *media, gpointer data);
-
+/* A media for one client: set its appsrc up and list it. Caps and a gap
+ * go in first, so the media is prepared (its SDP made) without waiting for
+ * a frame: a DESCRIBE never waits for the camera. On the server's thread,
+ * inside the client's request. */
 static void on_media_configure(GstRTSPMediaFactory *f, GstRTSPMedia *media, gpointer data)
 {
     (void)f;
@@ -211,73 +182,88 @@ static void on_media_configure(GstRTSPMediaFactory *f, GstRTSPMedia *media, gpoi
     GstElement *src = bin ? gst_bin_get_by_name(GST_BIN(bin), "src") : NULL;
     if (bin)
         gst_object_unref(bin);
-    if (!src)
-        return; /* cannot happen: our launch line names it; the media stays mute */
+    viewer *v = src ? calloc(1, sizeof *v) : NULL;
+    if (!v) {
+        if (src)
+            gst_object_unref(src);
+        return; /* our launch line names it; out of memory: the media stays mute */
+    }
     GstAppSrc *as = GST_APP_SRC(src);
     gst_app_src_set_max_buffers(as, QUEUE_FRAMES);
     gst_app_src_set_max_bytes(as, 0); /* 0: no limit; the count is */
     gst_app_src_set_leaky_type(as, GST_APP_LEAKY_TYPE_DOWNSTREAM);
     g_object_set(src, "block", FALSE, "emit-signals", FALSE, NULL);
-    if (g_signal_connect(media, "unprepared", G_CALLBACK(on_unprepared), c) == 0) {
-        gst_object_unref(src);
+    unsigned w = atomic_load(&c->last_w), h = atomic_load(&c->last_h);
+    GstCaps *caps = gst_caps_new_simple(
+        "image/jpeg", "framerate", GST_TYPE_FRACTION, c->r->fps_n, c->r->fps_d, "width",
+        G_TYPE_INT, w ? (int)w : FIRST_W, "height", G_TYPE_INT, h ? (int)h : FIRST_H, NULL);
+    gst_app_src_set_caps(as, caps);
+    gst_caps_unref(caps);
+    gboolean queued = gst_element_send_event(src, gst_event_new_gap(0, GST_CLOCK_TIME_NONE));
+    (void)queued; /* appsrc queues a serialized event: it cannot refuse */
+
+    v->cam = c;
+    v->media = media;
+    v->src = src;
+    v->peer = cc_rtsp_access_current_peer();
+    v->last_pts = GST_CLOCK_TIME_NONE;
+    v->active = true;
+    atomic_fetch_add(&c->r->viewers, 1);
+    g_object_set_qdata(G_OBJECT(media), viewer_quark, v);
+    g_signal_connect(media, "unprepared", G_CALLBACK(on_unprepared), v);
+    g_object_weak_ref(G_OBJECT(media), on_media_gone, v);
+    pthread_mutex_lock(&c->lock);
+    v->next = c->viewers;
+    c->viewers = v;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* PLAY and PAUSE of a session: frames go to its media only in between. */
+static void set_playing(GstRTSPContext *ctx, bool playing)
+{
+    GstRTSPMedia *media = ctx->sessmedia ? gst_rtsp_session_media_get_media(ctx->sessmedia)
+                                         : ctx->media;
+    viewer *v = media ? g_object_get_qdata(G_OBJECT(media), viewer_quark) : NULL;
+    if (!v)
         return;
-    }
+    cam *c = v->cam;
     pthread_mutex_lock(&c->lock);
-    GstRTSPMedia *old_media = c->media;
-    GstElement *old_src = c->src;
-    c->media = g_object_ref(media);
-    c->src = src;
-    c->gen++;
-    atomic_store(&c->wants, true);
-    pthread_mutex_unlock(&c->lock);
-    if (old_media) /* a media unprepared after its successor came */
-        g_object_unref(old_media);
-    if (old_src)
-        gst_object_unref(old_src);
-}
-
-/* The media's last client left (or we shut down): pushes stop at once. The
- * factory then forgets it (it is not reusable) and the next client gets a
- * new one. */
-static void on_unprepared(GstRTSPMedia *media, gpointer data)
-{
-    cam *c = data;
-    guint n = g_signal_handlers_disconnect_by_func(media, on_unprepared, c);
-    (void)n; /* one: ours */
-    GstRTSPMedia *old_media = NULL;
-    GstElement *old_src = NULL;
-    pthread_mutex_lock(&c->lock);
-    if (c->media == media) {
-        old_media = c->media;
-        old_src = c->src;
-        c->media = NULL;
-        c->src = NULL;
-        atomic_store(&c->wants, false);
+    if (v->active && v->playing != playing) {
+        v->playing = playing;
+        if (playing)
+            atomic_fetch_add(&c->playing, 1);
+        else
+            atomic_fetch_sub(&c->playing, 1);
+        v->taken_ns = monotonic_ns();
     }
     pthread_mutex_unlock(&c->lock);
-    if (old_src)
-        gst_object_unref(old_src);
-    if (old_media)
-        g_object_unref(old_media);
 }
 
-/* Clients, for the stats. */
-
-static void on_client_closed(GstRTSPClient *client, gpointer data)
+static void on_play(GstRTSPClient *client, GstRTSPContext *ctx, gpointer data)
 {
-    (void)client;
-    cc_rtsp *r = data;
-    atomic_fetch_sub_explicit(&r->clients_now, 1, memory_order_relaxed);
+    (void)client, (void)data;
+    set_playing(ctx, true);
+}
+
+static void on_pause(GstRTSPClient *client, GstRTSPContext *ctx, gpointer data)
+{
+    (void)client, (void)data;
+    set_playing(ctx, false);
 }
 
 static void on_client_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer data)
 {
-    (void)server;
-    cc_rtsp *r = data;
-    if (g_signal_connect(client, "closed", G_CALLBACK(on_client_closed), r) == 0)
-        return;
-    atomic_fetch_add_explicit(&r->clients_now, 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&r->clients_total, 1, memory_order_relaxed);
+    (void)server, (void)data;
+    g_signal_connect(client, "play-request", G_CALLBACK(on_play), NULL);
+    g_signal_connect(client, "pause-request", G_CALLBACK(on_pause), NULL);
+}
+
+/* Whether the factory's camera can give frames (rtsp_access.h). */
+static bool camera_ready(GstRTSPMediaFactory *f, void *arg)
+{
+    (void)arg;
+    cam *c = g_object_get_qdata(G_OBJECT(f), cam_quark);
+    return !c || atomic_load(&c->online);
 }
 
 /* The loop thread. */
@@ -286,8 +272,7 @@ static void on_client_connected(GstRTSPServer *server, GstRTSPClient *client, gp
 static gboolean on_cleanup(gpointer data)
 {
     cc_rtsp *r = data;
-    guint n = gst_rtsp_session_pool_cleanup(r->pool);
-    (void)n;
+    cc_rtsp_access_expire(r->access);
     return G_SOURCE_CONTINUE;
 }
 
@@ -300,33 +285,15 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-static GstRTSPFilterResult close_client(GstRTSPServer *s, GstRTSPClient *c, gpointer data)
-{
-    (void)s, (void)c, (void)data;
-    return GST_RTSP_FILTER_REMOVE; /* closes its connection */
-}
-
-static GstRTSPFilterResult drop_session(GstRTSPSessionPool *p, GstRTSPSession *s,
-                                        gpointer data)
-{
-    (void)p, (void)s, (void)data;
-    return GST_RTSP_FILTER_REMOVE;
-}
-
-static bool any_media(cc_rtsp *r)
-{
-    for (size_t i = 0; i < r->n; i++)
-        if (atomic_load(&r->cams[i].wants))
-            return true;
-    return false;
-}
-
-/* Until the media are unprepared (their pipelines must reach NULL on this
- * loop before they are freed), at most SHUTDOWN_WAIT_US. */
+/* Until the clients are gone and their media freed (their pipelines reach
+ * NULL on this loop), at most SHUTDOWN_WAIT_US. */
 static gboolean on_shutdown_wait(gpointer data)
 {
     cc_rtsp *r = data;
-    if (any_media(r) && g_get_monotonic_time() < r->shutdown_deadline)
+    cc_rtsp_stats s = {0};
+    cc_rtsp_access_get(r->access, &s);
+    bool busy = s.clients_now > 0 || atomic_load(&r->viewers) > 0;
+    if (busy && g_get_monotonic_time() < r->shutdown_deadline)
         return G_SOURCE_CONTINUE;
     g_main_loop_quit(r->loop);
     return G_SOURCE_REMOVE;
@@ -337,10 +304,7 @@ static gboolean on_shutdown(gpointer data)
     cc_rtsp *r = data;
     g_source_destroy(r->listener);
     g_source_destroy(r->cleanup);
-    GList *none = gst_rtsp_server_client_filter(r->server, close_client, NULL);
-    g_list_free(none); /* REMOVE returns nothing */
-    none = gst_rtsp_session_pool_filter(r->pool, drop_session, NULL);
-    g_list_free(none);
+    cc_rtsp_access_close_all(r->access);
     r->shutdown_deadline = g_get_monotonic_time() + SHUTDOWN_WAIT_US;
     GSource *t = g_timeout_source_new(10);
     g_source_set_callback(t, on_shutdown_wait, r, NULL);
@@ -392,35 +356,66 @@ static bool element_present(const char *name)
     return true;
 }
 
-static int set_token(cc_rtsp *r, const char *token)
+/* RTP and RTCP leave from the listen address (the wildcard: every one of
+ * its family), on ports of the configured range. NULL (GStreamer's
+ * choice: any address, any port) without a range. */
+static int udp_pool(cc_rtsp *r, const char *listen, char *err, size_t errlen)
 {
-    size_t len = token ? strlen(token) : 0;
-    if (len && !cc_token_valid(token, len))
+    const cc_rtsp_limits *l = &r->lim;
+    if (l->rtp_port_min == 0 && l->rtp_port_max == 0)
+        return 0;
+    GInetAddress *ia = g_inet_address_new_from_string(listen);
+    if (!ia) {
+        snprintf(err, errlen, "listen %s: not an IP address (needed with an RTP port range)",
+                 listen);
         return -EINVAL;
-    pthread_mutex_lock(&r->token_lock);
-    memcpy(r->token, len ? token : "", len + 1);
-    if (++r->token_gen == 0)
-        r->token_gen = 1;
-    pthread_mutex_unlock(&r->token_lock);
+    }
+    bool any = g_inet_address_get_is_any(ia);
+    bool v6 = g_inet_address_get_family(ia) == G_SOCKET_FAMILY_IPV6;
+    g_object_unref(ia);
+    r->udp = gst_rtsp_address_pool_new();
+    if (!r->udp) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    bool ok;
+    if (any && v6) /* "::" takes IPv4 clients too */
+        ok = gst_rtsp_address_pool_add_range(r->udp, GST_RTSP_ADDRESS_POOL_ANY_IPV6,
+                                             GST_RTSP_ADDRESS_POOL_ANY_IPV6, l->rtp_port_min,
+                                             l->rtp_port_max, 0) &&
+             gst_rtsp_address_pool_add_range(r->udp, GST_RTSP_ADDRESS_POOL_ANY_IPV4,
+                                             GST_RTSP_ADDRESS_POOL_ANY_IPV4, l->rtp_port_min,
+                                             l->rtp_port_max, 0);
+    else
+        ok = gst_rtsp_address_pool_add_range(r->udp, listen, listen, l->rtp_port_min,
+                                             l->rtp_port_max, 0);
+    if (!ok) {
+        snprintf(err, errlen, "RTP ports %u-%u on %s: refused by GStreamer", l->rtp_port_min,
+                 l->rtp_port_max, listen);
+        return -EINVAL;
+    }
     return 0;
 }
 
-static int add_factory(GstRTSPMountPoints *mounts, cam *c)
+static int add_factory(cc_rtsp *r, GstRTSPMountPoints *mounts, cam *c)
 {
     GstRTSPMediaFactory *f = gst_rtsp_media_factory_new();
     if (!f)
         return -ENOMEM;
     /* appsrc is set up in media-configure (on_media_configure): queue
-     * bounds, leaky type, and no blocking of the pusher. */
+     * bounds, leaky type, no blocking of the pusher, caps and a gap. */
     gst_rtsp_media_factory_set_launch(
         f, "( appsrc name=src is-live=true format=time do-timestamp=false "
            "! rtpjpegpay name=pay0 pt=26 )");
-    /* One pipeline for every client of the camera: a JPEG is pushed once. */
-    gst_rtsp_media_factory_set_shared(f, TRUE);
+    /* A media per client: nobody else's URL, pace or leaving touches it. */
+    gst_rtsp_media_factory_set_shared(f, FALSE);
     gst_rtsp_media_factory_set_protocols(f, GST_RTSP_LOWER_TRANS_TCP | GST_RTSP_LOWER_TRANS_UDP);
+    if (r->udp)
+        gst_rtsp_media_factory_set_address_pool(f, r->udp);
     gst_rtsp_media_factory_add_role(f, ROLE, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN,
                                     TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT, G_TYPE_BOOLEAN,
                                     TRUE, NULL);
+    g_object_set_qdata(G_OBJECT(f), cam_quark, c);
     c->configure_id = g_signal_connect(f, "media-configure", G_CALLBACK(on_media_configure), c);
     if (c->configure_id == 0) {
         g_object_unref(f);
@@ -432,11 +427,22 @@ static int add_factory(GstRTSPMountPoints *mounts, cam *c)
     return 0;
 }
 
-int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, size_t n,
-                char *err, size_t errlen)
+static bool limits_ok(const cc_rtsp_limits *l)
 {
-    *out = NULL;
-    if (!o || !o->listen || o->port > 65535 || n == 0 || n > MAX_CAMS || o->fps < 0) {
+    return l->max_clients > 0 && l->max_sessions > 0 && l->max_sessions_per_client > 0 &&
+           l->session_timeout_s >= 1 && l->session_timeout_s <= 86400 &&
+           l->auth_timeout_s > 0 && l->auth_timeout_s <= 3600 && l->max_request >= 512 &&
+           l->max_request <= (1u << 20) && l->stall_timeout_s >= 0 &&
+           l->stall_timeout_s <= 3600 && l->rtp_port_min <= l->rtp_port_max &&
+           l->rtp_port_max <= 65535 &&
+           (l->rtp_port_max == 0 || (l->rtp_port_min >= 1024 && l->rtp_port_max > l->rtp_port_min));
+}
+
+static int check_options(const cc_rtsp_opts *o, const char *const *names, size_t n, char *err,
+                         size_t errlen)
+{
+    if (!o || !o->listen || o->port > 65535 || n == 0 || n > MAX_CAMS || o->fps < 0 ||
+        !limits_ok(&o->limits)) {
         snprintf(err, errlen, "invalid options");
         return -EINVAL;
     }
@@ -456,7 +462,11 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
         snprintf(err, errlen, "invalid token");
         return -EINVAL;
     }
+    return 0;
+}
 
+static int gst_ready(char *err, size_t errlen)
+{
     GError *gerr = NULL;
     if (!gst_init_check(NULL, NULL, &gerr)) {
         snprintf(err, errlen, "GStreamer: %s", gerr ? gerr->message : "cannot initialise");
@@ -475,6 +485,22 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
             return -ENOENT;
         }
     }
+    if (!viewer_quark) {
+        viewer_quark = g_quark_from_static_string("camcast-rtsp-viewer");
+        cam_quark = g_quark_from_static_string("camcast-rtsp-cam");
+    }
+    return 0;
+}
+
+int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, size_t n,
+                char *err, size_t errlen)
+{
+    *out = NULL;
+    int rc = check_options(o, names, n, err, errlen);
+    if (rc == 0)
+        rc = gst_ready(err, errlen);
+    if (rc < 0)
+        return rc;
 
     cc_rtsp *r = calloc(1, sizeof *r + n * sizeof r->cams[0]);
     if (!r) {
@@ -482,16 +508,18 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
         return -ENOMEM;
     }
     r->n = n;
-    pthread_mutex_init(&r->token_lock, NULL);
+    r->lim = o->limits;
+    r->online = o->online;
+    r->online_arg = o->online_arg;
     for (size_t i = 0; i < n; i++) {
         cam *c = &r->cams[i];
+        c->r = r;
+        c->index = i;
         snprintf(c->path, sizeof c->path, "/%s", names[i]);
         pthread_mutex_init(&c->lock, NULL);
-        atomic_init(&c->wants, false);
-        c->last_pts = GST_CLOCK_TIME_NONE;
+        atomic_init(&c->playing, 0);
+        atomic_init(&c->online, true);
     }
-    int rc = set_token(r, o->token);
-    (void)rc; /* checked above */
     double fps = o->fps > 0 ? o->fps : 30;
     gst_util_double_to_fraction(fps, &r->fps_n, &r->fps_d);
     if (r->fps_n <= 0 || r->fps_d <= 0) {
@@ -499,15 +527,17 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
         r->fps_d = 1;
     }
     r->frame_ns = gst_util_uint64_scale_int(GST_SECOND, r->fps_d, r->fps_n);
-    if (!auth_quark)
-        auth_quark = g_quark_from_static_string("camcast-rtsp-auth-gen");
 
     r->ctx = g_main_context_new();
     r->loop = g_main_loop_new(r->ctx, FALSE);
     r->server = gst_rtsp_server_new();
-    r->pool = gst_rtsp_server_get_session_pool(r->server);
-    r->grant = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE, G_TYPE_STRING, ROLE, NULL);
-    if (!r->ctx || !r->loop || !r->server || !r->pool || !r->grant) {
+    if (!r->ctx || !r->loop || !r->server) {
+        snprintf(err, errlen, "out of memory");
+        cc_rtsp_free(r);
+        return -ENOMEM;
+    }
+    r->access = cc_rtsp_access_new(r->server, r->ctx, &o->limits, o->token, camera_ready, r);
+    if (!r->access) {
         snprintf(err, errlen, "out of memory");
         cc_rtsp_free(r);
         return -ENOMEM;
@@ -523,32 +553,31 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
     snprintf(service, sizeof service, "%u", o->port);
     gst_rtsp_server_set_address(r->server, o->listen);
     gst_rtsp_server_set_service(r->server, service);
-
-    CcAuth *auth = g_object_new(cc_auth_get_type(), NULL);
-    auth->r = r;
-    gst_rtsp_auth_set_realm(GST_RTSP_AUTH(auth), REALM);
-    gst_rtsp_auth_set_supported_methods(GST_RTSP_AUTH(auth), GST_RTSP_AUTH_BASIC);
-    gst_rtsp_server_set_auth(r->server, GST_RTSP_AUTH(auth));
-    g_object_unref(auth);
+    rc = udp_pool(r, o->listen, err, errlen);
+    if (rc < 0) {
+        cc_rtsp_free(r);
+        return rc;
+    }
 
     GstRTSPMountPoints *mounts = gst_rtsp_server_get_mount_points(r->server);
-    rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++)
-        rc = add_factory(mounts, &r->cams[i]);
+        rc = add_factory(r, mounts, &r->cams[i]);
     g_object_unref(mounts);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create the media factories");
         cc_rtsp_free(r);
         return rc;
     }
-    if (g_signal_connect(r->server, "client-connected", G_CALLBACK(on_client_connected), r) ==
-        0) {
+    r->connected_id = g_signal_connect(r->server, "client-connected",
+                                       G_CALLBACK(on_client_connected), r);
+    if (r->connected_id == 0) {
         snprintf(err, errlen, "cannot watch clients");
         cc_rtsp_free(r);
         return -EIO;
     }
 
     /* Binds now, so the caller hears of a busy port. */
+    GError *gerr = NULL;
     r->listener = gst_rtsp_server_create_source(r->server, NULL, &gerr);
     if (!r->listener) {
         rc = errno_of(gerr);
@@ -561,7 +590,7 @@ int cc_rtsp_new(cc_rtsp **out, const cc_rtsp_opts *o, const char *const *names, 
     int port = gst_rtsp_server_get_bound_port(r->server);
     r->port = port > 0 ? (unsigned)port : o->port;
     g_source_attach(r->listener, r->ctx);
-    r->cleanup = g_timeout_source_new_seconds(2);
+    r->cleanup = g_timeout_source_new_seconds(1);
     g_source_set_callback(r->cleanup, on_cleanup, r, NULL);
     g_source_attach(r->cleanup, r->ctx);
 
@@ -583,12 +612,18 @@ unsigned cc_rtsp_port(const cc_rtsp *r)
 
 bool cc_rtsp_wants(const cc_rtsp *r, size_t cam)
 {
-    return cam < r->n && atomic_load(&r->cams[cam].wants);
+    return cam < r->n && atomic_load(&r->cams[cam].playing) > 0;
+}
+
+void cc_rtsp_set_online(cc_rtsp *r, size_t cam, bool online)
+{
+    if (cam < r->n)
+        atomic_store(&r->cams[cam].online, online);
 }
 
 int cc_rtsp_set_token(cc_rtsp *r, const char *token)
 {
-    return set_token(r, token);
+    return cc_rtsp_access_set_token(r->access, token);
 }
 
 /* Pushing. */
@@ -598,8 +633,9 @@ int cc_rtsp_set_token(cc_rtsp *r, const char *token)
  * clocks is taken at the first frame, and moved down whenever a frame
  * would be early (sinks wait for early buffers: that would add latency),
  * or up when frames lag by a second (the realtime clock stepped). */
-static GstClockTime timestamp(cam *c, GstElement *src, uint64_t capture_ns)
+static GstClockTime timestamp(viewer *v, uint64_t capture_ns)
 {
+    GstElement *src = v->src;
     /* Only once PLAYING: on the way there the element gets its clock
      * before its base time, and a running time taken in between would be
      * the clock's whole time. A live source sends nothing before anyway. */
@@ -615,55 +651,46 @@ static GstClockTime timestamp(cam *c, GstElement *src, uint64_t capture_ns)
     if (!GST_CLOCK_TIME_IS_VALID(now) || !GST_CLOCK_TIME_IS_VALID(base) || now < base)
         return GST_CLOCK_TIME_NONE;
     int64_t rt = (int64_t)(now - base);
-    int64_t pts = (int64_t)capture_ns + c->offset;
-    if (!c->anchored || pts > rt || pts + (int64_t)MAX_BEHIND_NS < rt) {
-        c->offset = rt - (int64_t)capture_ns;
-        c->anchored = true;
+    int64_t pts = (int64_t)capture_ns + v->offset;
+    if (!v->anchored || pts > rt || pts + (int64_t)MAX_BEHIND_NS < rt) {
+        v->offset = rt - (int64_t)capture_ns;
+        v->anchored = true;
         pts = rt;
     }
     /* Capture times that go back do not take the timestamps back, unless
      * those ran ahead of the clock (sinks would wait for them). */
-    if (GST_CLOCK_TIME_IS_VALID(c->last_pts) && pts <= (int64_t)c->last_pts &&
-        (int64_t)c->last_pts < rt)
-        pts = (int64_t)c->last_pts + 1;
+    if (GST_CLOCK_TIME_IS_VALID(v->last_pts) && pts <= (int64_t)v->last_pts &&
+        (int64_t)v->last_pts < rt)
+        pts = (int64_t)v->last_pts + 1;
     if (pts < 0)
         pts = 0;
-    c->last_pts = (GstClockTime)pts;
+    v->last_pts = (GstClockTime)pts;
     return (GstClockTime)pts;
 }
 
-void cc_rtsp_push(cc_rtsp *r, size_t cam_index, const uint8_t *jpeg, size_t len,
-                  uint32_t width, uint32_t height, uint64_t capture_ns)
+/* Whether v cannot take a frame of len bytes now: its pipeline still has
+ * the last one, or (TCP) its connection has more than half a frame unsent.
+ * One that has taken none for stall_timeout is disconnected. */
+static bool behind(cc_rtsp *r, viewer *v, size_t len, uint64_t now)
 {
-    if (cam_index >= r->n || !jpeg || len == 0)
-        return;
-    cam *c = &r->cams[cam_index];
-    if (!atomic_load(&c->wants)) {
-        atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
-        return;
-    }
-    pthread_mutex_lock(&c->lock);
-    GstElement *src = c->src ? gst_object_ref(c->src) : NULL;
-    uint64_t gen = c->gen;
-    pthread_mutex_unlock(&c->lock);
-    if (!src) {
-        atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
-        return;
-    }
-    if (gen != c->push_gen) { /* a new media: new caps, new timeline */
-        c->push_gen = gen;
-        c->caps_w = c->caps_h = 0;
-        c->anchored = false;
-        c->last_pts = GST_CLOCK_TIME_NONE;
-    }
-    GstClockTime pts = timestamp(c, src, capture_ns);
-    if (!GST_CLOCK_TIME_IS_VALID(pts)) {
-        gst_object_unref(src);
-        atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
-        return;
-    }
-    GstAppSrc *as = GST_APP_SRC(src);
-    if (width != c->caps_w || height != c->caps_h) {
+    size_t bound = len / 2 > MIN_UNSENT_BOUND ? len / 2 : MIN_UNSENT_BOUND;
+    bool late = gst_app_src_get_current_level_buffers(GST_APP_SRC(v->src)) > 0 ||
+                (v->peer && cc_rtsp_peer_unsent_above(v->peer, bound));
+    if (late && r->lim.stall_timeout_s > 0 && v->peer &&
+        (double)(now - v->taken_ns) > r->lim.stall_timeout_s * 1e9)
+        cc_rtsp_peer_close(v->peer, CC_RTSP_LIMIT_STALLED);
+    return late;
+}
+
+/* One client's copy of the frame (the bytes are shared) into its appsrc. */
+static bool give(cc_rtsp *r, viewer *v, GstBuffer *frame, uint32_t width, uint32_t height,
+                 uint64_t capture_ns)
+{
+    GstClockTime pts = timestamp(v, capture_ns);
+    if (!GST_CLOCK_TIME_IS_VALID(pts))
+        return false;
+    GstAppSrc *as = GST_APP_SRC(v->src);
+    if (width != v->caps_w || height != v->caps_h) {
         /* The sizes go in the caps too: rtpjpegpay puts them in the SDP
          * (x-dimensions) when the RTP header cannot hold them (> 2040). */
         GstCaps *caps = gst_caps_new_simple("image/jpeg", "framerate", GST_TYPE_FRACTION,
@@ -672,48 +699,70 @@ void cc_rtsp_push(cc_rtsp *r, size_t cam_index, const uint8_t *jpeg, size_t len,
                                             NULL);
         gst_app_src_set_caps(as, caps);
         gst_caps_unref(caps);
-        c->caps_w = width;
-        c->caps_h = height;
+        v->caps_w = width;
+        v->caps_h = height;
     }
-    GstBuffer *buf = gst_buffer_new_memdup(jpeg, len);
+    GstBuffer *buf = gst_buffer_copy(frame); /* a new header on the same memory */
+    if (!buf)
+        return false;
     GST_BUFFER_PTS(buf) = pts;
     GST_BUFFER_DURATION(buf) = r->frame_ns;
     if (gst_app_src_get_current_level_buffers(as) >= QUEUE_FRAMES)
         atomic_fetch_add_explicit(&r->frames_replaced, 1, memory_order_relaxed);
     /* Takes the buffer; with block=false it returns at once. */
-    GstFlowReturn fr = gst_app_src_push_buffer(as, buf);
-    gst_object_unref(src);
-    atomic_fetch_add_explicit(fr == GST_FLOW_OK ? &r->frames_pushed : &r->frames_dropped, 1,
-                              memory_order_relaxed);
+    return gst_app_src_push_buffer(as, buf) == GST_FLOW_OK;
+}
+
+void cc_rtsp_push(cc_rtsp *r, size_t cam_index, const uint8_t *jpeg, size_t len,
+                  uint32_t width, uint32_t height, uint64_t capture_ns)
+{
+    if (cam_index >= r->n || !jpeg || len == 0)
+        return;
+    cam *c = &r->cams[cam_index];
+    atomic_store(&c->last_w, width);
+    atomic_store(&c->last_h, height);
+    if (atomic_load(&c->playing) == 0) {
+        atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
+        return;
+    }
+    uint64_t now = monotonic_ns();
+    GstBuffer *frame = NULL; /* the one copy of the JPEG, made for the first taker */
+    uint64_t pushed = 0, skipped = 0;
+    pthread_mutex_lock(&c->lock);
+    for (viewer *v = c->viewers; v; v = v->next) {
+        if (!v->playing)
+            continue;
+        if (behind(r, v, len, now)) {
+            skipped++;
+            continue;
+        }
+        if (!frame && !(frame = gst_buffer_new_memdup(jpeg, len)))
+            break;
+        if (give(r, v, frame, width, height, capture_ns)) {
+            pushed++;
+            v->taken_ns = now;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (frame)
+        gst_buffer_unref(frame);
+    atomic_fetch_add_explicit(&r->frames_pushed, pushed, memory_order_relaxed);
+    atomic_fetch_add_explicit(&r->frames_skipped, skipped, memory_order_relaxed);
+    if (pushed == 0 && skipped == 0)
+        atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
 }
 
 /* Stats. */
 
-static GstRTSPFilterResult count_session(GstRTSPSessionPool *p, GstRTSPSession *s,
-                                         gpointer data)
-{
-    (void)p;
-    GList *media = gst_rtsp_session_filter(s, NULL, NULL);
-    if (media)
-        ++*(uint64_t *)data;
-    g_list_free_full(media, g_object_unref);
-    return GST_RTSP_FILTER_KEEP;
-}
-
 void cc_rtsp_get_stats(const cc_rtsp *r, cc_rtsp_stats *out)
 {
     *out = (cc_rtsp_stats){0};
-    /* Sessions that still hold a media: one whose client left stays in
-     * the pool, empty, until it times out. */
-    GList *none = gst_rtsp_session_pool_filter(r->pool, count_session, &out->sessions_now);
-    g_list_free(none);
+    cc_rtsp_access_get(r->access, out);
     for (size_t i = 0; i < r->n; i++)
-        out->media_now += atomic_load(&r->cams[i].wants);
-    out->clients_now = atomic_load(&r->clients_now);
-    out->clients_total = atomic_load(&r->clients_total);
-    out->refused_token = atomic_load(&r->refused_token);
+        out->media_now += atomic_load(&r->cams[i].playing) > 0;
     out->frames_pushed = atomic_load(&r->frames_pushed);
     out->frames_dropped = atomic_load(&r->frames_dropped);
+    out->frames_skipped = atomic_load(&r->frames_skipped);
     out->frames_replaced = atomic_load(&r->frames_replaced);
 }
 
@@ -741,43 +790,53 @@ void cc_rtsp_free(cc_rtsp *r)
             g_source_destroy(r->cleanup);
         g_source_unref(r->cleanup);
     }
+    if (r->server && r->connected_id)
+        g_signal_handler_disconnect(r->server, r->connected_id);
     for (size_t i = 0; i < r->n; i++) {
         cam *c = &r->cams[i];
         if (c->factory) {
             g_signal_handler_disconnect(c->factory, c->configure_id);
             g_object_unref(c->factory);
         }
-        /* A media still here after the wait: forget it; the server's
+        /* Media still here after the wait: forget them; the server's
          * references go with the server. */
-        if (c->media) {
-            guint n = g_signal_handlers_disconnect_by_func(c->media, on_unprepared, c);
+        pthread_mutex_lock(&c->lock);
+        while (c->viewers) {
+            viewer *v = c->viewers;
+            unlist(v);
+            atomic_fetch_sub(&r->viewers, 1);
+            g_object_weak_unref(G_OBJECT(v->media), on_media_gone, v);
+            guint n = g_signal_handlers_disconnect_by_func(v->media, on_unprepared, v);
             (void)n;
-            g_object_unref(c->media);
+            g_object_set_qdata(G_OBJECT(v->media), viewer_quark, NULL);
+            gst_object_unref(v->src);
+            cc_rtsp_peer_unref(v->peer);
+            free(v);
         }
-        if (c->src)
-            gst_object_unref(c->src);
-        pthread_mutex_destroy(&c->lock);
+        pthread_mutex_unlock(&c->lock);
     }
-    if (r->server)
-        g_signal_handlers_disconnect_by_func(r->server, on_client_connected, r);
-    if (r->pool)
-        g_object_unref(r->pool);
+    cc_rtsp_access_free(r->access); /* before the server: it disconnects from it */
     if (r->server)
         g_object_unref(r->server);
-    if (r->grant)
-        gst_rtsp_token_unref(r->grant);
+    if (r->udp)
+        g_object_unref(r->udp);
     if (r->loop)
         g_main_loop_unref(r->loop);
     if (r->ctx)
         g_main_context_unref(r->ctx);
-    explicit_bzero(r->token, sizeof r->token);
-    pthread_mutex_destroy(&r->token_lock);
+    for (size_t i = 0; i < r->n; i++)
+        pthread_mutex_destroy(&r->cams[i].lock);
     free(r);
 }
 
+/* Each tick, for each camera: also where the server hears whether the
+ * camera is online. */
 static bool sink_wants(void *arg, size_t cam)
 {
-    return cc_rtsp_wants(arg, cam);
+    cc_rtsp *r = arg;
+    if (r->online)
+        cc_rtsp_set_online(r, cam, r->online(r->online_arg, cam));
+    return cc_rtsp_wants(r, cam);
 }
 
 static void sink_push(void *arg, const cc_fb_entry *e)

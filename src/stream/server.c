@@ -450,6 +450,9 @@ void cc_server_foreach_client(const cc_server *s,
             .cameras = c->group->mask,
             .variant = c->group->variant,
             .max_fps = c->group->max_fps,
+            .window = c->window.size,
+            .bundles_withheld = c->bundles_withheld,
+            .acks_refused = c->acks_refused,
         };
         fn(&info, arg);
     }

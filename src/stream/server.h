@@ -45,6 +45,9 @@ typedef struct cc_client_info {
     uint64_t cameras;        /* subscription mask */
     unsigned variant;        /* 0: full; v: the config's variant v - 1 */
     double max_fps;          /* 0: every tick */
+    unsigned window;         /* flow control: 0 off, else its size */
+    uint64_t bundles_withheld; /* while its window was closed */
+    uint64_t acks_refused;   /* acks of bundles it was not sent, or without a window */
 } cc_client_info;
 
 void cc_server_foreach_client(const cc_server *s,

@@ -26,7 +26,9 @@
 #include "http.h"
 #include "server.h"
 #include "tick/group.h"
+#include "tick/owed.h"
 #include "tick/reader.h"
+#include "window.h"
 
 #define BUNDLES_IN_FLIGHT 2
 #define READ_BUF 16384 /* per-connection read buffer */
@@ -37,12 +39,14 @@ typedef enum cc_conn_state { CONN_HTTP, CONN_WS } cc_conn_state;
 
 typedef struct cc_client cc_client;
 
-/* A bundle write in flight: header storage and the reference it holds. */
+/* A bundle write in flight: header storage, the reference it holds, and
+ * the `dropped` fields written anew for a client that owes frames. */
 typedef struct cc_bundle_write {
     uv_write_t req;
     uint8_t hdr[10];
     cc_bundle *bundle;
     cc_client *c;
+    cc_dropped_patch patch;
 } cc_bundle_write;
 
 /* A limit that bites logs once per episode (its first hit after ten quiet
@@ -79,6 +83,11 @@ struct cc_client {
     cc_bundle_write writes[BUNDLES_IN_FLIGHT];
     unsigned in_flight;
     uint64_t bundles_sent, bundles_skipped;
+    /* Flow control (window.h): bundles of its group withheld while its
+     * window was closed, owed in its next entries' `dropped`. */
+    cc_window window;
+    cc_owed owed;
+    uint64_t bundles_withheld, acks_refused;
     uint64_t stalled_since_ns; /* first skip since a bundle went out; 0: none */
 
     uint8_t rbuf[READ_BUF];

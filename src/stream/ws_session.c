@@ -18,6 +18,7 @@
 
 #define MAX_CONTROL_MSG 4096      /* a control message is small JSON */
 #define MAX_CONTROL_BACKLOG 65536 /* replies written but not yet sent */
+#define ACK_ERROR_BACKLOG 16384   /* beyond this, refused acks go unanswered */
 
 /* ---- what goes out ---- */
 
@@ -114,6 +115,30 @@ static void subscribe(cc_client *c, const cc_control *ctl)
     }
     cc_group_leave(&c->srv->groups, c->group);
     c->group = g;
+    if (ctl->has_window)
+        cc_window_set(&c->window, ctl->window);
+}
+
+/* Flow control: an ack opens the window again. A bad one gets an error
+ * reply and changes nothing; the work is bounded whatever the client
+ * sends (window.h). A flood of bad acks is answered as far as the client
+ * reads the answers, the rest only counted: it keeps its stream. */
+static void ack(cc_client *c, uint64_t seq)
+{
+    int rc = cc_window_ack(&c->window, seq);
+    if (rc == 0)
+        return;
+    char err[160];
+    if (rc == -EPERM)
+        snprintf(err, sizeof err, "ack: no window on this connection (subscribe with "
+                                  "\"window\" first)");
+    else
+        snprintf(err, sizeof err, "ack: bundle %" PRIu64 " was not sent to this client "
+                 "(the newest sent is %" PRIu64 ")", seq, c->window.last_sent);
+    c->acks_refused++;
+    cc_debug("client #%" PRIu64 ": %s", c->id, err);
+    if (c->ctl_backlog + wslay_event_get_queued_msg_length(c->ws) < ACK_ERROR_BACKLOG)
+        queue_error(c, err);
 }
 
 static void handle_control(cc_client *c, const uint8_t *msg, size_t len)
@@ -127,6 +152,8 @@ static void handle_control(cc_client *c, const uint8_t *msg, size_t len)
     } else if (ctl.type == CC_CONTROL_PING) {
         if (cc_control_pong(pong, sizeof pong, cc_realtime_ns()) > 0)
             queue_text(c, pong);
+    } else if (ctl.type == CC_CONTROL_ACK) {
+        ack(c, ctl.seq);
     } else {
         subscribe(c, &ctl);
     }
@@ -316,6 +343,7 @@ void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to
             cc_session_going_away(c, "its cameras were removed by a reload");
             continue;
         }
+        cc_owed_clear(&c->owed); /* by camera index: the indexes changed */
         if (hello) {
             queue_text(c, hello);
             ws_flush(c);

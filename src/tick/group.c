@@ -65,30 +65,6 @@ void cc_group_leave(cc_group_set *gs, cc_group *g)
     free(g);
 }
 
-static uint32_t add_sat(uint32_t a, uint64_t b)
-{
-    return a + b > UINT32_MAX ? UINT32_MAX : (uint32_t)(a + b);
-}
-
-/* A tick g does not send: every frame of its cameras in b is owed. */
-static void owe(cc_group *g, const cc_bundle *b)
-{
-    for (unsigned k = 0; k < b->n_entries; k++) {
-        const cc_fb_entry *e = &b->entries[k];
-        if (g->mask >> e->camera_index & 1)
-            g->owed[e->camera_index] = add_sat(g->owed[e->camera_index],
-                                               (uint64_t)e->dropped + 1);
-    }
-}
-
-static bool owes(const cc_group *g, uint64_t cameras)
-{
-    for (unsigned i = 0; i < CC_MAX_CAMERAS; i++)
-        if ((cameras >> i & 1) && g->owed[i])
-            return true;
-    return false;
-}
-
 /* g's entries of b, copied from its index, each with what g owes for its
  * camera added to dropped. A subset of a bundle always fits in its size. */
 static cc_bundle *build(cc_group_set *gs, cc_group *g, const cc_bundle *b)
@@ -101,8 +77,7 @@ static cc_bundle *build(cc_group_set *gs, cc_group *g, const cc_bundle *b)
         cc_fb_entry e = b->entries[k];
         if (!(g->mask >> e.camera_index & 1))
             continue;
-        e.dropped = add_sat(e.dropped, g->owed[e.camera_index]);
-        g->owed[e.camera_index] = 0;
+        e.dropped = cc_owed_settle(&g->owed, e.camera_index, e.dropped);
         int rc = cc_bundle_add(out, &e);
         assert(rc == CC_FB_OK);
         (void)rc;
@@ -138,16 +113,16 @@ void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants)
         if (!mine)
             continue;
         uint64_t ours = g->mask & mine->cameras;
-        if (sends && ours == mine->cameras && !owes(g, ours)) {
+        if (sends && ours == mine->cameras && !cc_owed_any(&g->owed, ours)) {
             cc_bundle_ref(mine); /* everything, as muxed: shared as it is */
             g->now = mine;
         } else if (!sends) {
-            owe(g, mine);
+            cc_owed_add(&g->owed, mine, g->mask);
         } else {
             g->now = build(gs, g, mine);
             g->failed = !g->now;
             if (!g->now)
-                owe(g, mine);
+                cc_owed_add(&g->owed, mine, g->mask);
         }
     }
 }
@@ -166,7 +141,7 @@ void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *a
 {
     for (cc_group *g = gs->head; g; g = g->next) {
         g->mask = new_mask(g->mask, arg);
-        memset(g->owed, 0, sizeof g->owed);
+        cc_owed_clear(&g->owed);
     }
 }
 

@@ -24,6 +24,7 @@
 
 #include "bundle.h"
 #include "config/config.h"
+#include "owed.h"
 #include "pace.h"
 #include "reader.h"
 
@@ -32,7 +33,7 @@ typedef struct cc_group {
     double max_fps;                /* 0: every tick */
     unsigned variant;              /* the mux's index; 0: full */
     cc_pace pace;                  /* its ticks */
-    uint32_t owed[CC_MAX_CAMERAS]; /* frames not sent since its last entry */
+    cc_owed owed;                  /* frames not sent since its last entry */
     cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
     bool failed;                   /* due this tick, but out of memory */
     unsigned members;

@@ -82,6 +82,8 @@ def ws_seeds():
           + ws_frame(1, b'{"type":"x\\u0001\xc3\xa9"')
           + ws_frame(1, b"[1,2]"))
     write("ws_input", "long-message", b"\x08" + ws_frame(1, b" " * 300 + b'{"type":"ping"}'))
+    write("ws_input", "window-acks", b"\x0a" + ws_frame(1, b'{"type":"subscribe","window":1}')
+          + b"".join(ws_frame(1, b'{"type":"ack","seq":%d}' % s) for s in (0, 7, 2**53, 3)))
     # 127 with a small length: not the shortest form (close 1002).
     write("ws_input", "bad-length", b"\x09" + bytes([0x81, 0xFF]) + struct.pack(">Q", 5)
           + b"\x00\x00\x00\x00hello")
@@ -94,7 +96,13 @@ def control_seeds():
                       ("unknown-type", b'{"type":"z\\u0000\\n\xc3\xa9\\"end"}'),
                       ("bad-index", b'{"type":"subscribe","cameras":[1.5,-1,99]}'),
                       ("not-object", b'["type","ping"]'),
-                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}')]:
+                      ("max-fps", b'{"type":"subscribe","cameras":[1],"max_fps":5,"variant":"preview"}'),
+                      ("window", b'{"type":"subscribe","window":2,"max_fps":10}'),
+                      ("window-bad", b'{"type":"subscribe","window":[1],"cameras":[0]}'),
+                      ("window-big", b'{"type":"subscribe","window":9}'),
+                      ("ack", b'{"type":"ack","seq":123456}'),
+                      ("ack-bad", b'{"type":"ack","seq":-3.5e400}'),
+                      ("ack-max", b'{"type":"ack","seq":9007199254740993}')]:
         write("control", name, b"\x02" + msg)
 
 
@@ -163,7 +171,34 @@ feature.GevSCPD = 1000
           b"d" * 192)
 
 
+def rtsp_seeds():
+    """fuzz_rtsp_request: byte 0 the body limit (odd: after
+    authentication), byte 1 the write size, then what a client sends."""
+    import base64
+    token = b"fuzz-token-0123456789+/="  # the harness's TOKEN
+    basic = base64.b64encode(b"camcast:" + token)
+    write("rtsp_request", "options", b"\x00\x05" + crlf([
+        "OPTIONS rtsp://127.0.0.1:8554/left RTSP/1.0", "CSeq: 1"]))
+    write("rtsp_request", "describe-query", b"\x00\x11" + crlf([
+        "DESCRIBE rtsp://127.0.0.1:8554/left?x=1&token=fuzz-token-0123456789%2B/%3D "
+        "RTSP/1.0", "CSeq: 2", "Accept: application/sdp"]))
+    write("rtsp_request", "setup-basic", b"\x01\x40" + crlf([
+        "SETUP rtsp://h/left/stream=0 RTSP/1.0", "CSeq: 3",
+        "Authorization: Basic " + basic.decode(),
+        "Transport: RTP/AVP/TCP;unicast;interleaved=0-1"]))
+    write("rtsp_request", "body-too-large", b"\x00\x03" + crlf([
+        "SET_PARAMETER rtsp://h/left RTSP/1.0", "CSeq: 4",
+        "Content-Length: 67108864"]) + b"xx")
+    write("rtsp_request", "body-then-rtcp", b"\x01\x07" + crlf([
+        "GET_PARAMETER rtsp://h/left RTSP/1.0", "CSeq: 5", "Session: abc",
+        "Content-Length: 10"]) + b"position\r\n" + b"$\x01\x00\x08" + b"\x81\xc9\x00\x01" +
+        b"\x00" * 4)
+    write("rtsp_request", "tunnel-get", b"\x00\x20" + crlf([
+        "GET /left HTTP/1.0", "x-sessioncookie: abcdefgh", "Accept: application/x-rtsp-tunnelled"]))
+
+
 if __name__ == "__main__":
+    rtsp_seeds()
     http_seeds()
     ws_seeds()
     control_seeds()

@@ -38,6 +38,11 @@ Checks:
     reader of c1 keeps receiving while c2 is gone, a reader of c2 keeps its
     media open through the loss, and once c2 is back a new RTSP client of
     c2 gets frames: a lost camera does not wedge its RTSP media.
+  - With RTSP, a second daemon with a test-pattern camera and an aravis
+    camera that is not there (required = false, a serial no fake has):
+    DESCRIBE and SETUP of the absent one get 503 with Retry-After at once,
+    OPTIONS and DESCRIBE on other connections are answered meanwhile, and
+    a raw RTSP reader of the other camera keeps receiving frames.
 """
 
 import asyncio
@@ -54,6 +59,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cc_testlib as T  # noqa: E402
+import rtsp_raw as R  # noqa: E402
 
 FAKE = "arv-fake-gv-camera-0.8"
 SKIP = 77  # meson: skipped
@@ -481,9 +487,59 @@ def run(binary):
             f.kill()
 
 
+def offline_rtsp(binary):
+    """An absent camera's DESCRIBE: 503 at once; nothing else waits."""
+    cams = [("live", T.camera(320, 240, "Mono8", "scroll", grab_fps=60)),
+            ("gone", T.aravis_camera("GV99", required="false", width=W, height=H,
+                                     pixel_format="Mono8", grab_fps=100))]
+    cfg = T.make_config(T.server_section(stream_fps=STREAM_FPS), cams) + RTSP_CONFIG
+    with T.Daemon(binary, cfg, name="offline.ini") as d:
+        T.check(d.wait_for_line(r"RTSP on rtsp://", 10) is not None, "no RTSP line")
+        reader = R.RawRtsp(8554)
+        T.check_eq(reader.play(RTSP_URL + "live", tcp=True), 200, "PLAY of the live camera")
+        T.check(R.wait_frames([reader], [10], 15), "the live camera's first frames")
+        start = reader.frames
+        asker, other = R.RawRtsp(8554), R.RawRtsp(8554)
+        slowest = {"DESCRIBE gone": 0.0, "SETUP gone": 0.0, "OPTIONS": 0.0,
+                   "DESCRIBE live": 0.0}
+        for _ in range(10):
+            t0 = time.monotonic()
+            T.check_eq(asker.request("DESCRIBE", RTSP_URL + "gone", "Accept: application/sdp"
+                                     "\r\n", timeout=5), 503, "DESCRIBE of the absent camera")
+            slowest["DESCRIBE gone"] = max(slowest["DESCRIBE gone"], time.monotonic() - t0)
+            T.check(asker.header("Retry-After"), "503 without Retry-After")
+            t0 = time.monotonic()
+            T.check_eq(asker.request("SETUP", RTSP_URL + "gone/stream=0", "Transport: "
+                                     "RTP/AVP/TCP;unicast;interleaved=0-1\r\n", timeout=5),
+                       503, "SETUP of the absent camera")
+            slowest["SETUP gone"] = max(slowest["SETUP gone"], time.monotonic() - t0)
+            t0 = time.monotonic()
+            T.check_eq(other.request("OPTIONS", RTSP_URL + "live", timeout=5), 200, "OPTIONS")
+            slowest["OPTIONS"] = max(slowest["OPTIONS"], time.monotonic() - t0)
+            t0 = time.monotonic()
+            T.check_eq(other.request("DESCRIBE", RTSP_URL + "live", "Accept: application/"
+                                     "sdp\r\n", timeout=5), 200, "DESCRIBE of the live one")
+            slowest["DESCRIBE live"] = max(slowest["DESCRIBE live"], time.monotonic() - t0)
+            R.pump([reader], 0.1)
+        T.check(R.wait_frames([reader], [start + 60], 20),
+                f"the live camera's reader: {reader.frames - start} frames meanwhile")
+        req = f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode()
+        status, _, body, _ = T.http_request(d.port, req, what="GET /stats")
+        offline = json.loads(body)["limits"].get("rtsp_offline", 0)
+        T.check(offline >= 20, f"/stats limits rtsp_offline: {offline}")
+        T.log("an absent camera over RTSP: 503 + Retry-After, slowest answers " +
+              ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in slowest.items()) +
+              f"; the live camera's reader got {reader.frames - start} frames meanwhile")
+        for c in (reader, asker, other):
+            c.close()
+        T.check_eq(d.stop(), 0, "exit status")
+
+
 def main(binary):
     enter_netns(binary)
     run(binary)
+    if RTSP:
+        offline_rtsp(binary)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ pixels, overlay text), on 127.0.0.1:
      a hidden tab asks for max_fps 1, which the daemon's /stats shows,
      and draws nothing.
   2. The daemon restarts on the same port: the page goes offline and
-     comes back by itself, without a reload.
+     comes back by itself, without a reload. Flow control: the page asks
+     for window 1 and acknowledges what it hands to its decoder (none
+     refused); while its main thread is blocked the daemon withholds its
+     bundles; with ?window=0 it does not.
   3. A scripted server (python3-websockets, serving web/ itself): a bad
      hello, then a good one with variants, malformed bundles of nine kinds,
      extended headers, an unknown camera, a corrupt JPEG, then good
@@ -564,6 +567,70 @@ async def scripted_server(b):
 
 
 # ---------------------------------------------------------------------------
+# Flow control
+
+def page_client(port):
+    """The page's connection in the daemon's /stats: the newest (the
+    previous page's may still be closing)."""
+    status, _, body, _ = T.http_request(
+        port, f"GET /stats HTTP/1.1\r\nHost: {T.HOST}\r\n\r\n".encode(), what="/stats")
+    T.check_eq(status, 200, "/stats")
+    clients = json.loads(body)["clients"]
+    T.check(clients, "no client in /stats")
+    return max(clients, key=lambda c: c["id"])
+
+
+async def freeze(b, port):
+    """Blocks the page's main thread for 1.5 s (a busy tab): what the
+    daemon sent and withheld meanwhile, measured inside the freeze."""
+    await b.evaluate("setTimeout(() => { const t = performance.now(); "
+                     "while (performance.now() - t < 1500) {} }, 100); true")
+    await asyncio.sleep(0.4)
+    c0 = page_client(port)
+    await asyncio.sleep(0.9)
+    c1 = page_client(port)
+    return (c1["bundles_sent"] - c0["bundles_sent"],
+            c1["bundles_withheld"] - c0["bundles_withheld"])
+
+
+async def flow_control(b, binary):
+    """The page asks camcastd for window 1 and acknowledges each bundle
+    once it is handed to the decoder: /stats shows the window and no
+    refused ack. A page whose main thread is blocked (a busy tab) takes
+    nothing: the daemon sends it at most one bundle meanwhile and withholds
+    the rest, instead of queueing a second's worth in the browser. With
+    ?window=0 the daemon keeps sending."""
+    port = free_port()
+    d = T.Daemon(binary, daemon_config(port)).start()
+    try:
+        for window in (1, 0):
+            query = "" if window == 1 else "?window=0"
+            await b.navigate(f"http://{T.HOST}:{port}/{query}")
+            s = await wait_stats(b, lambda s: s["state"] == "streaming" and
+                                 min(frames(s)) >= 5, 20, f"frames drawn, window {window}")
+            T.check_eq(s["subscribed"]["window"], window, "the window asked for")
+            c = page_client(port)
+            T.check(c["window"] == window and c["acks_refused"] == 0,
+                    f"window {window}: the page's client in /stats: {c}")
+            sent, withheld = await freeze(b, port)
+            if window:
+                T.check(sent <= 1 and withheld > 0,
+                        f"window 1, page blocked: {sent} bundles sent, {withheld} withheld")
+            else:
+                T.check(sent > 0 and withheld == 0,
+                        f"no window, page blocked: {sent} bundles sent, {withheld} withheld")
+            s = await stats(b)
+            await wait_stats(b, lambda t: min(frames(t)) > min(frames(s)) + 5, 10,
+                             f"window {window}: drawing after the freeze")
+            c = page_client(port)
+            T.check_eq(c["acks_refused"], 0, f"window {window}: acks refused")
+            T.log(f"window {window}: {s['acks']} acks, none refused; page blocked 0.9 s: "
+                  f"{sent} bundles sent, {withheld} withheld")
+    finally:
+        d.kill()
+
+
+# ---------------------------------------------------------------------------
 # The access token
 
 def token_file(token):
@@ -647,6 +714,7 @@ async def run(binary):
     async with B.Browser(width=1280, height=720, log=T.log, extra_flags=[RESOLVE]) as b:
         try:
             await streaming_and_restart(b, binary)
+            await flow_control(b, binary)
             await scripted_server(b)
             await with_token(b, binary)
             await rebinding(b, binary)

@@ -121,6 +121,22 @@ static void messages(bool bytewise)
     cc_ws_client_free(c);
 }
 
+/* An ack (flow control) goes out as a masked text frame of JSON. */
+static void send_ack(void)
+{
+    seen s;
+    cc_ws_client *c = open_client(&s);
+    CHECK_EQ_INT(cc_ws_client_send_ack(c, UINT64_C(9007199254740992)), 0);
+    unsigned op = 0;
+    uint8_t payload[126] = {0};
+    int n = last_sent(c, &op, payload);
+    CHECK_EQ_INT(op, 0x1);
+    CHECK(n > 0 && strcmp((const char *)payload,
+                          "{\"type\":\"ack\",\"seq\":9007199254740992}") == 0);
+    cc_ws_client_end_detached(c);
+    cc_ws_client_free(c);
+}
+
 static void messages_whole(void)
 {
     messages(false);
@@ -203,6 +219,7 @@ int main(void)
     CHECK_EQ_INT(uv_loop_init(&loop), 0);
     RUN(messages_whole);
     RUN(messages_bytewise);
+    RUN(send_ack);
     RUN(bad_headers);
     RUN(text_cap);
     RUN(reopen);

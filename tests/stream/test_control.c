@@ -42,7 +42,30 @@ static void test_subscribe(void)
     CHECK(c.has_variant && c.has_max_fps && c.max_fps == 0);
     CHECK_EQ_INT(strcmp(c.variant, "preview"), 0);
     CHECK_EQ_INT(parse("{\"type\":\"subscribe\"}", &c, err, sizeof err), 0);
-    CHECK(!c.has_cameras && !c.has_max_fps && !c.has_variant);
+    CHECK(!c.has_cameras && !c.has_max_fps && !c.has_variant && !c.has_window);
+    /* 1.2: flow control. */
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"window\":1}", &c, err, sizeof err), 0);
+    CHECK(c.has_window && c.window == 1 && !c.has_cameras && !c.has_max_fps);
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"window\":8.0,\"max_fps\":5}", &c, err,
+                       sizeof err), 0);
+    CHECK(c.has_window && c.window == 8 && c.has_max_fps);
+    CHECK_EQ_INT(parse("{\"type\":\"subscribe\",\"window\":0}", &c, err, sizeof err), 0);
+    CHECK(c.has_window && c.window == 0);
+}
+
+static void test_ack(void)
+{
+    cc_control c;
+    char err[128];
+    CHECK_EQ_INT(parse("{\"type\":\"ack\",\"seq\":41}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.type, CC_CONTROL_ACK);
+    CHECK_EQ_INT(c.seq, 41);
+    CHECK_EQ_INT(parse("{\"seq\":0,\"type\":\"ack\",\"x\":[]}", &c, err, sizeof err), 0);
+    CHECK_EQ_INT(c.seq, 0);
+    /* The largest exact JSON integer. */
+    CHECK_EQ_INT(parse("{\"type\":\"ack\",\"seq\":9007199254740992}", &c, err, sizeof err),
+                 0);
+    CHECK(c.seq == CC_CONTROL_MAX_SEQ);
 }
 
 static void test_errors(void)
@@ -64,6 +87,19 @@ static void test_errors(void)
         {"{\"type\":\"subscribe\",\"cameras\":[-1]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[1.5]}", "integer 0..2"},
         {"{\"type\":\"subscribe\",\"cameras\":[\"0\"]}", "integer 0..2"},
+        {"{\"type\":\"subscribe\",\"window\":9}", "\"window\" must be an integer 0..8"},
+        {"{\"type\":\"subscribe\",\"window\":-1}", "\"window\" must be"},
+        {"{\"type\":\"subscribe\",\"window\":1.5}", "\"window\" must be"},
+        {"{\"type\":\"subscribe\",\"window\":\"2\"}", "\"window\" must be"},
+        {"{\"type\":\"subscribe\",\"window\":true}", "\"window\" must be"},
+        {"{\"type\":\"subscribe\",\"window\":null}", "\"window\" must be"},
+        {"{\"type\":\"subscribe\",\"window\":1e309}", "\"window\" must be"},
+        {"{\"type\":\"ack\"}", "ack: \"seq\" must be"},
+        {"{\"type\":\"ack\",\"seq\":-1}", "ack: \"seq\" must be"},
+        {"{\"type\":\"ack\",\"seq\":2.5}", "ack: \"seq\" must be"},
+        {"{\"type\":\"ack\",\"seq\":\"7\"}", "ack: \"seq\" must be"},
+        {"{\"type\":\"ack\",\"seq\":[7]}", "ack: \"seq\" must be"},
+        {"{\"type\":\"ack\",\"seq\":9007199254740994}", "ack: \"seq\" must be"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cc_control c;
@@ -125,6 +161,7 @@ int main(void)
 {
     RUN(test_ping);
     RUN(test_subscribe);
+    RUN(test_ack);
     RUN(test_errors);
     RUN(test_replies);
     RUN(test_error_echo_is_cut_and_plain);

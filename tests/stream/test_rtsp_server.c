@@ -11,7 +11,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,7 +25,10 @@
 #include <turbojpeg.h>
 #include <unistd.h>
 
+#include <glib.h>
+
 #include "check.h"
+#include "raw_rtsp.h"
 
 extern char **environ;
 
@@ -34,13 +36,18 @@ extern char **environ;
 #define OTHER_TOKEN "another-token-9876543210"
 #define CLIENT_TIMEOUT_S 30.0 /* a client run never lasts longer */
 #define WAIT_S 10.0           /* for a state to change */
-#define FRAME_NS (UINT64_C(1000000000) / 30) /* the pusher's capture step */
 
-static const char *const names[] = {"left", "right"};
+/* "quiet" is never pushed: a camera that has not sent a frame yet. */
+static const char *const names[] = {"left", "right", "quiet"};
+#define N_CAMS 3
+#define N_PUSHED 2
 static const uint32_t widths[] = {320, 640}, heights[] = {240, 480};
 
 static cc_rtsp *rtsp;
 static unsigned port;
+/* A second server with other limits, fed the same frames while it runs. */
+static pthread_mutex_t second_lock = PTHREAD_MUTEX_INITIALIZER;
+static cc_rtsp *second;
 
 static double now_s(void)
 {
@@ -54,6 +61,14 @@ static void sleep_ms(long ms)
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+/* A server on 127.0.0.1, any port, with the default limits. */
+static cc_rtsp_opts opts(const char *token)
+{
+    cc_rtsp_opts o = {.listen = "127.0.0.1", .port = 0, .token = token, .fps = 30};
+    cc_rtsp_limits_default(&o.limits);
+    return o;
 }
 
 /* The pusher: what the daemon's loop does at each tick. */
@@ -84,24 +99,26 @@ static void *pusher(void *arg)
         fprintf(stderr, "pusher: cannot start\n");
         exit(EXIT_FAILURE);
     }
-    struct timespec next, start;
+    struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
-    clock_gettime(CLOCK_REALTIME, &start);
-    uint64_t start_ns = (uint64_t)start.tv_sec * 1000000000u + (uint64_t)start.tv_nsec;
     for (uint64_t frame = 0; !atomic_load(&stop_pushing); frame++) {
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < N_PUSHED; i++) {
             paint(rgb, widths[i], heights[i], frame);
             unsigned char *jpeg = NULL;
             unsigned long len = 0;
+            struct timespec cap;
+            clock_gettime(CLOCK_REALTIME, &cap);
             if (tjCompress2(tj, rgb, (int)widths[i], 0, (int)heights[i], TJPF_RGB, &jpeg, &len,
                             TJSAMP_420, 80, TJFLAG_FASTDCT) != 0) {
                 fprintf(stderr, "pusher: %s\n", tjGetErrorStr2(tj));
                 exit(EXIT_FAILURE);
             }
-            /* Capture times on an exact 1/30 s grid, however late the
-             * push: test_timestamps finds them in the RTP timestamps. */
-            cc_rtsp_push(rtsp, i, jpeg, len, widths[i], heights[i],
-                         start_ns + frame * FRAME_NS);
+            uint64_t ns = (uint64_t)cap.tv_sec * 1000000000u + (uint64_t)cap.tv_nsec;
+            cc_rtsp_push(rtsp, i, jpeg, len, widths[i], heights[i], ns);
+            pthread_mutex_lock(&second_lock);
+            if (second)
+                cc_rtsp_push(second, i, jpeg, len, widths[i], heights[i], ns);
+            pthread_mutex_unlock(&second_lock);
             tjFree(jpeg);
         }
         atomic_fetch_add(&ticks, 1);
@@ -110,6 +127,12 @@ static void *pusher(void *arg)
             next.tv_sec++;
             next.tv_nsec -= 1000000000L;
         }
+        /* Late (a loaded machine): skip the ticks missed, as the daemon's
+         * tick does, rather than push a burst of frames captured together. */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > next.tv_sec || (now.tv_sec == next.tv_sec && now.tv_nsec > next.tv_nsec))
+            next = now;
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
         }
     }
@@ -381,12 +404,8 @@ static void test_gst_decodes(void)
     free(res);
 }
 
-/* Timestamps increase. How they follow the capture times is not checked
- * by a figure here: the server moves its timeline down whenever a frame
- * would be early (rtsp_server.c timestamp()), so a step may be any
- * length; the steps on the pusher's exact 1/30 s capture grid are
- * counted for the log. (An exact check needs the server to count its
- * re-anchorings: then off-grid steps <= re-anchorings.) */
+/* Timestamps follow the capture times: increasing, 1/30 s apart on
+ * average (the pusher's rate). */
 static void test_timestamps(void)
 {
     char u[256];
@@ -400,31 +419,26 @@ static void test_timestamps(void)
         return;
     run(argv, CLIENT_TIMEOUT_S, res);
     CHECK_EQ_INT(res->status, 0);
-    double prev = -1, step = (double)FRAME_NS / 1e9;
-    int n = 0, backwards = 0, on_grid = 0, moved_down = 0, stretched = 0;
+    double first = 0, prev = -1;
+    int n = 0, backwards = 0;
     for (char *line = strtok(res->out, "\n"); line; line = strtok(NULL, "\n")) {
         double t = strtod(line, NULL);
-        if (n > 0 && t <= prev) {
+        if (n == 0)
+            first = t;
+        else if (t <= prev)
             backwards++;
-        } else if (n > 0) {
-            double d = t - prev, k = round(d / step);
-            /* Within 1 ms: 90 kHz rounding, and ffmpeg moving its base by
-             * some us when an RTCP sender report comes. */
-            if (k >= 1 && fabs(d - k * step) <= 1e-3) {
-                on_grid++;
-            } else if (d < step) {
-                moved_down++;
-            } else {
-                stretched++;
-            }
-        }
         prev = t;
         n++;
     }
     CHECK(n >= 30);
     CHECK_EQ_INT(backwards, 0);
-    fprintf(stderr, "  %d of %d steps on the capture grid, %d shorter than a frame, %d "
-            "other\n", on_grid, n - 1, moved_down, stretched);
+    /* The spacing is logged, not asserted: it is a rate on this machine
+     * (frames replaced when the pipeline falls behind; the server moves
+     * its timeline down when a frame would be early: rtsp_server.c
+     * timestamp()). An exact check needs the server to count its
+     * re-anchorings. */
+    double mean = n > 1 ? (prev - first) / (n - 1) : 0;
+    fprintf(stderr, "  mean frame spacing %.4f s over %d packets\n", mean, n);
     free(res);
 }
 
@@ -538,7 +552,7 @@ static void test_bad_options(void)
     char err[256];
     cc_rtsp *r = NULL;
     const char *bad_name[] = {"a/b"};
-    cc_rtsp_opts o = {.listen = "127.0.0.1", .port = 0, .fps = 30};
+    cc_rtsp_opts o = opts(NULL);
     CHECK_EQ_INT(cc_rtsp_new(&r, &o, bad_name, 1, err, sizeof err), -EINVAL);
     CHECK_STR_CONTAINS(err, "a/b");
     const char *twice[] = {"a", "a"};
@@ -569,7 +583,7 @@ static void test_free_while_playing(void)
     char err[256];
     cc_rtsp *r = NULL;
     const char *one[] = {"solo"};
-    cc_rtsp_opts o = {.listen = "127.0.0.1", .port = 0, .fps = 30};
+    cc_rtsp_opts o = opts(NULL);
     CHECK_EQ_INT(cc_rtsp_new(&r, &o, one, 1, err, sizeof err), 0);
     if (!r)
         return;
@@ -620,6 +634,608 @@ static void test_free_while_playing(void)
         tjDestroy(tj);
 }
 
+/* Raw clients (raw_rtsp.h): what ffmpeg and GStreamer would not do. */
+
+#define BASIC_USER "camcast"
+static char auth_line[256];       /* "Authorization: Basic ...\r\n" for TOKEN */
+static char other_auth_line[256]; /* the same for OTHER_TOKEN */
+
+static void make_auth(char *out, size_t cap, const char *token)
+{
+    char plain[128];
+    snprintf(plain, sizeof plain, BASIC_USER ":%s", token);
+    gchar *b64 = g_base64_encode((const guchar *)plain, strlen(plain));
+    snprintf(out, cap, "Authorization: Basic %s\r\n", b64);
+    g_free(b64);
+}
+
+static raw_rtsp *raw_new(const char *from, unsigned p, int rcvbuf)
+{
+    raw_rtsp *c = malloc(sizeof *c);
+    if (c && raw_connect(c, from, p, rcvbuf) != 0) {
+        free(c);
+        c = NULL;
+    }
+    CHECK(c != NULL);
+    return c;
+}
+
+static void raw_free(raw_rtsp *c)
+{
+    if (c) {
+        raw_close(c);
+        free(c);
+    }
+}
+
+static void raw_url(char *buf, size_t cap, unsigned p, const char *path)
+{
+    snprintf(buf, cap, "rtsp://127.0.0.1:%u/%s", p, path);
+}
+
+/* Starts the second server with limits l (the other fields default) and
+ * the token. */
+static unsigned start_second(const cc_rtsp_limits *l, const char *token)
+{
+    char err[256];
+    cc_rtsp_opts o = opts(token);
+    o.limits = *l;
+    cc_rtsp *r = NULL;
+    int rc = cc_rtsp_new(&r, &o, names, N_CAMS, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "  second server: %d %s\n", rc, err);
+    CHECK_EQ_INT(rc, 0);
+    pthread_mutex_lock(&second_lock);
+    second = r;
+    pthread_mutex_unlock(&second_lock);
+    return r ? cc_rtsp_port(r) : 0;
+}
+
+static void stop_second(void)
+{
+    pthread_mutex_lock(&second_lock);
+    cc_rtsp *r = second;
+    second = NULL;
+    pthread_mutex_unlock(&second_lock);
+    cc_rtsp_free(r);
+}
+
+static uint64_t limited(cc_rtsp *r, cc_rtsp_limit l)
+{
+    cc_rtsp_stats s;
+    cc_rtsp_get_stats(r, &s);
+    return s.limited[l];
+}
+
+/* Every form of URL a client may write for one camera plays it, each
+ * with a media of its own, together with ffmpeg and GStreamer's rtspsrc:
+ * nobody's URL freezes anybody's frames. */
+static void test_url_forms(void)
+{
+    char u[5][256];
+    snprintf(u[0], sizeof u[0], "rtsp://127.0.0.1:%u/left?x=1", port);
+    snprintf(u[1], sizeof u[1], "rtsp://127.0.0.1:%u/left/?token=%s", port, TOKEN);
+    snprintf(u[2], sizeof u[2], "rtsp://localhost:%u/left", port);
+    snprintf(u[3], sizeof u[3], "rtsp://127.0.0.1:554/left?token=%s", port == 554 ? "" : TOKEN);
+    snprintf(u[4], sizeof u[4], "rtsp://127.0.0.1:%u/left", port);
+    const char *auth[5] = {auth_line, NULL, auth_line, NULL, auth_line};
+    raw_rtsp *c[5] = {0};
+    for (int i = 0; i < 5; i++) {
+        c[i] = raw_new(NULL, port, 0);
+        if (!c[i])
+            goto out;
+        int st = raw_play(c[i], u[i], auth[i], i < 4, WAIT_S);
+        if (st != 200)
+            fprintf(stderr, "  %s: %d\n", u[i], st);
+        CHECK_EQ_INT(st, 200);
+    }
+    char loc[300], ff[256];
+    snprintf(loc, sizeof loc, "location=rtsp://127.0.0.1:%u/left?token=%s", port, TOKEN);
+    url(ff, sizeof ff, BASIC_USER ":" TOKEN, "left", NULL);
+    char *gst[] = {"gst-launch-1.0", "-q", "rtspsrc", loc, "protocols=tcp", "latency=0", "!",
+                   "rtpjpegdepay", "!", "jpegdec", "!", "fakesink", "num-buffers=60", NULL};
+    char *ffm[] = {"ffmpeg", "-nostdin", "-v", "error", "-rtsp_transport", "udp", "-i", ff,
+                   "-frames:v", "60", "-f", "null", "-", NULL};
+    pid_t g = spawn(gst, -1, -1), f = spawn(ffm, -1, -1);
+    CHECK(g > 0 && f > 0);
+    uint64_t want[5];
+    for (int i = 0; i < 5; i++)
+        want[i] = c[i]->frames + 45;
+    double t0 = now_s();
+    CHECK(raw_wait_frames(c, 5, want, 20));
+    double dt = now_s() - t0;
+    fprintf(stderr, "  5 URL forms of one camera with rtspsrc and ffmpeg beside them: "
+            "45 frames each within %.1f s (%.1f fps), frames so far %llu %llu %llu %llu %llu\n",
+            dt, 45 / dt, (unsigned long long)c[0]->frames, (unsigned long long)c[1]->frames,
+            (unsigned long long)c[2]->frames, (unsigned long long)c[3]->frames,
+            (unsigned long long)c[4]->frames);
+    cc_rtsp_stats s;
+    cc_rtsp_get_stats(rtsp, &s);
+    CHECK_EQ_INT(s.media_now, 1); /* one camera played */
+    CHECK(s.sessions_now >= 5);
+    if (g > 0)
+        CHECK_EQ_INT(reap(g, now_s() + CLIENT_TIMEOUT_S, NULL), 0);
+    if (f > 0)
+        CHECK_EQ_INT(reap(f, now_s() + CLIENT_TIMEOUT_S, NULL), 0);
+out:
+    for (int i = 0; i < 5; i++)
+        raw_free(c[i]);
+    CHECK(wait_wants(0, false));
+}
+
+/* A TCP client reading 4 KB/s, far below the stream: skipped (newest
+ * wins), while a UDP and a TCP viewer of the same camera keep their rate,
+ * during and after. */
+static void test_slow_tcp(void)
+{
+    char u[256];
+    raw_url(u, sizeof u, port, "right");
+    raw_rtsp *c[3] = {raw_new(NULL, port, 0), raw_new(NULL, port, 0), raw_new(NULL, port, 4096)};
+    if (!c[0] || !c[1] || !c[2])
+        goto out;
+    CHECK_EQ_INT(raw_play(c[0], u, auth_line, false, WAIT_S), 200);
+    CHECK_EQ_INT(raw_play(c[1], u, auth_line, true, WAIT_S), 200);
+    CHECK_EQ_INT(raw_play(c[2], u, auth_line, true, WAIT_S), 200);
+    c[2]->rate = 4096;
+    cc_rtsp_stats a, b;
+    cc_rtsp_get_stats(rtsp, &a);
+    uint64_t want[3] = {c[0]->frames + 60, c[1]->frames + 60, 0};
+    uint64_t slow0 = c[2]->frames;
+    double t0 = now_s();
+    CHECK(raw_wait_frames(c, 3, want, 20));
+    double dt = now_s() - t0;
+    raw_pump(c, 3, 1.0); /* the slow one reads on a while */
+    cc_rtsp_get_stats(rtsp, &b);
+    fprintf(stderr, "  beside a TCP reader at 4 KB/s: UDP and TCP viewers 60 frames in %.1f s "
+            "(%.1f fps); the slow one got %llu frames, %llu frames skipped for it\n",
+            dt, 60 / dt, (unsigned long long)(c[2]->frames - slow0),
+            (unsigned long long)(b.frames_skipped - a.frames_skipped));
+    CHECK(b.frames_skipped > a.frames_skipped);
+    /* The slow one gone: the others go on. */
+    raw_free(c[2]);
+    c[2] = NULL;
+    want[0] = c[0]->frames + 60;
+    want[1] = c[1]->frames + 60;
+    CHECK(raw_wait_frames(c, 2, want, 20));
+out:
+    for (int i = 0; i < 3; i++)
+        raw_free(c[i]);
+}
+
+/* A TCP client that stops reading is disconnected after stall_timeout;
+ * the other client of the camera never stops. */
+static void test_stall(void)
+{
+    cc_rtsp_limits l;
+    cc_rtsp_limits_default(&l);
+    l.stall_timeout_s = 1.5;
+    unsigned p = start_second(&l, TOKEN);
+    char u[256];
+    raw_url(u, sizeof u, p, "right");
+    raw_rtsp *c[2] = {raw_new(NULL, p, 0), raw_new(NULL, p, 4096)};
+    if (!p || !c[0] || !c[1])
+        goto out;
+    CHECK_EQ_INT(raw_play(c[0], u, auth_line, true, WAIT_S), 200);
+    CHECK_EQ_INT(raw_play(c[1], u, auth_line, true, WAIT_S), 200);
+    c[1]->paused = true;
+    double t0 = now_s(), closed_after = -1;
+    uint64_t want = c[0]->frames + 90;
+    while (now_s() - t0 < 30 && (closed_after < 0 || c[0]->frames < want)) {
+        raw_pump(c, 1, 0.1);
+        if (closed_after < 0 && limited(second, CC_RTSP_LIMIT_STALLED) > 0)
+            closed_after = now_s() - t0;
+    }
+    CHECK(raw_wait_eof(c[1], WAIT_S)); /* closed indeed, once what was sent is read */
+    fprintf(stderr, "  a TCP client that stopped reading: closed after %.1f s (stall_timeout "
+            "1.5 s); the other viewer %llu frames meanwhile\n", closed_after,
+            (unsigned long long)c[0]->frames);
+    CHECK(closed_after > 0);
+    CHECK(c[0]->frames >= want);
+    CHECK(limited(second, CC_RTSP_LIMIT_STALLED) >= 1);
+out:
+    raw_free(c[0]);
+    raw_free(c[1]);
+    stop_second();
+}
+
+/* A camera that never sent a frame is described at once (its media needs
+ * none); an offline one gets 503 with Retry-After at once, and nothing
+ * waits meanwhile. */
+static void test_offline(void)
+{
+    char u[256];
+    raw_url(u, sizeof u, port, "quiet");
+    raw_rtsp *a = raw_new(NULL, port, 0), *b = raw_new(NULL, port, 0);
+    if (!a || !b)
+        goto out;
+    double t0 = now_s();
+    CHECK_EQ_INT(raw_request(a, "DESCRIBE", u, auth_line, WAIT_S), 200);
+    double quiet = now_s() - t0;
+    CHECK_STR_CONTAINS(a->head, "application/sdp");
+    cc_rtsp_set_online(rtsp, 0, false);
+    raw_url(u, sizeof u, port, "left");
+    t0 = now_s();
+    CHECK_EQ_INT(raw_request(a, "DESCRIBE", u, auth_line, WAIT_S), 503);
+    double offline = now_s() - t0;
+    char v[32] = "";
+    CHECK(raw_header(a, "Retry-After", v, sizeof v) && atoi(v) > 0);
+    t0 = now_s();
+    CHECK_EQ_INT(raw_request(b, "OPTIONS", u, NULL, WAIT_S), 200);
+    double options = now_s() - t0;
+    char su[300];
+    snprintf(su, sizeof su, "%s/stream=0", u);
+    char hdr[512];
+    snprintf(hdr, sizeof hdr, "%sTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n", auth_line);
+    CHECK_EQ_INT(raw_request(b, "SETUP", su, hdr, WAIT_S), 503);
+    fprintf(stderr, "  DESCRIBE of a camera without frames: 200 in %.3f s; of an offline one: "
+            "503 in %.3f s; OPTIONS on another connection meanwhile: %.3f s\n", quiet, offline,
+            options);
+    CHECK(limited(rtsp, CC_RTSP_LIMIT_OFFLINE) >= 2);
+    cc_rtsp_set_online(rtsp, 0, true);
+    CHECK_EQ_INT(raw_request(a, "DESCRIBE", u, auth_line, WAIT_S), 200);
+out:
+    cc_rtsp_set_online(rtsp, 0, true);
+    raw_free(a);
+    raw_free(b);
+}
+
+/* A session id names nothing on another connection: no keep-alive,
+ * PAUSE, PLAY, re-SETUP or TEARDOWN of it from there, with credentials or
+ * without; its owner plays on. */
+static void test_session_bound(void)
+{
+    char u[256], su[300];
+    raw_url(u, sizeof u, port, "left");
+    snprintf(su, sizeof su, "%s/stream=0", u);
+    raw_rtsp *a = raw_new(NULL, port, 0), *b = raw_new(NULL, port, 0),
+             *c = raw_new(NULL, port, 0);
+    if (!a || !b || !c)
+        goto out;
+    CHECK_EQ_INT(raw_play(a, u, auth_line, true, WAIT_S), 200);
+    CHECK(a->session[0] != '\0');
+    char hdr[512];
+    snprintf(hdr, sizeof hdr, "%sSession: %s\r\n", auth_line, a->session);
+    CHECK_EQ_INT(raw_request(b, "GET_PARAMETER", u, hdr, WAIT_S), 454);
+    CHECK_EQ_INT(raw_request(b, "PAUSE", u, hdr, WAIT_S), 454);
+    CHECK_EQ_INT(raw_request(b, "PLAY", u, hdr, WAIT_S), 454);
+    snprintf(hdr, sizeof hdr, "%sSession: %s\r\nTransport: RTP/AVP/TCP;unicast;"
+             "interleaved=0-1\r\n", auth_line, a->session);
+    CHECK_EQ_INT(raw_request(b, "SETUP", su, hdr, WAIT_S), 454);
+    snprintf(hdr, sizeof hdr, "%sSession: %s\r\n", auth_line, a->session);
+    CHECK_EQ_INT(raw_request(b, "TEARDOWN", u, hdr, WAIT_S), 454);
+    snprintf(hdr, sizeof hdr, "Session: %s\r\n", a->session);
+    int st = raw_request(c, "PLAY", u, hdr, WAIT_S);
+    CHECK(st == 454 || st == 401);
+    st = raw_request(c, "TEARDOWN", u, hdr, WAIT_S);
+    CHECK(st == 454 || st == 401);
+    CHECK_EQ_INT(b->frames + c->frames, 0);
+    raw_free(b);
+    raw_free(c);
+    b = c = NULL;
+    uint64_t want = a->frames + 45;
+    CHECK(raw_wait_frames(&a, 1, &want, 20));
+    CHECK_EQ_INT(raw_request(a, "GET_PARAMETER", u, auth_line, WAIT_S), 200);
+out:
+    raw_free(a);
+    raw_free(b);
+    raw_free(c);
+}
+
+/* A new token closes the connections that gave the old one, within a
+ * second or so (their sessions end, UDP ones too); the same token again
+ * closes nothing. */
+static void test_token_rotation(void)
+{
+    char u[256], uq[300];
+    raw_url(u, sizeof u, port, "left");
+    snprintf(uq, sizeof uq, "%s?token=%s", u, TOKEN);
+    raw_rtsp *c[2] = {raw_new(NULL, port, 0), raw_new(NULL, port, 0)};
+    raw_rtsp *n = raw_new(NULL, port, 0);
+    if (!c[0] || !c[1] || !n)
+        goto out;
+    CHECK_EQ_INT(raw_play(c[0], u, auth_line, true, WAIT_S), 200);
+    CHECK_EQ_INT(raw_play(c[1], uq, NULL, false, WAIT_S), 200);
+    CHECK_EQ_INT(cc_rtsp_set_token(rtsp, TOKEN), 0); /* the same: nothing happens */
+    uint64_t want[2] = {c[0]->frames + 30, c[1]->frames + 30};
+    CHECK(raw_wait_frames(c, 2, want, 20));
+    CHECK(!c[0]->eof && !c[1]->eof);
+    uint64_t before = limited(rtsp, CC_RTSP_LIMIT_ROTATED);
+    CHECK_EQ_INT(cc_rtsp_set_token(rtsp, OTHER_TOKEN), 0);
+    double t0 = now_s();
+    CHECK(raw_wait_eof(c[0], 5));
+    CHECK(raw_wait_eof(c[1], 5));
+    double dt = now_s() - t0;
+    /* The UDP session ended with its connection: no more video. */
+    raw_pump(c, 2, 0.3);
+    uint64_t udp = c[1]->frames;
+    raw_pump(c, 2, 1.0);
+    fprintf(stderr, "  a new token: both connections that gave the old one closed within "
+            "%.2f s\n", dt);
+    CHECK_EQ_INT(c[1]->frames, udp);
+    CHECK(limited(rtsp, CC_RTSP_LIMIT_ROTATED) >= before + 2);
+    CHECK_EQ_INT(raw_play(n, u, other_auth_line, true, WAIT_S), 200);
+out:
+    CHECK_EQ_INT(cc_rtsp_set_token(rtsp, TOKEN), 0);
+    raw_free(c[0]);
+    raw_free(c[1]);
+    raw_free(n);
+}
+
+/* Connections in total and per address. */
+static void test_connection_limits(void)
+{
+    cc_rtsp_limits l;
+    cc_rtsp_limits_default(&l);
+    l.max_clients = 3;
+    l.max_clients_per_address = 2;
+    unsigned p = start_second(&l, TOKEN);
+    char u[256];
+    raw_url(u, sizeof u, p, "left");
+    raw_rtsp *c[5] = {raw_new("127.0.0.1", p, 0), raw_new("127.0.0.1", p, 0), NULL, NULL, NULL};
+    if (!p || !c[0] || !c[1])
+        goto out;
+    CHECK_EQ_INT(raw_request(c[0], "OPTIONS", u, NULL, WAIT_S), 200);
+    CHECK_EQ_INT(raw_request(c[1], "OPTIONS", u, NULL, WAIT_S), 200);
+    c[2] = raw_new("127.0.0.1", p, 0); /* a third from the same address */
+    if (c[2]) {
+        CHECK(raw_wait_eof(c[2], WAIT_S));
+        CHECK_EQ_INT(c[2]->status, 503);
+    }
+    c[3] = raw_new("127.0.0.2", p, 0); /* another address */
+    if (c[3])
+        CHECK_EQ_INT(raw_request(c[3], "OPTIONS", u, NULL, WAIT_S), 200);
+    c[4] = raw_new("127.0.0.3", p, 0); /* a fourth in all */
+    if (c[4]) {
+        CHECK(raw_wait_eof(c[4], WAIT_S));
+        CHECK_EQ_INT(c[4]->status, 503);
+    }
+    CHECK_EQ_INT(limited(second, CC_RTSP_LIMIT_PER_ADDRESS), 1);
+    CHECK_EQ_INT(limited(second, CC_RTSP_LIMIT_FULL), 1);
+    /* The first ones are still served. */
+    CHECK_EQ_INT(raw_request(c[0], "DESCRIBE", u, auth_line, WAIT_S), 200);
+out:
+    for (int i = 0; i < 5; i++)
+        raw_free(c[i]);
+    stop_second();
+}
+
+/* Writes line again and again on c (blocking) until the server refuses
+ * it, or 10 s. */
+typedef struct flood_arg {
+    raw_rtsp *c;
+    const char *line;
+    size_t len;
+    size_t sent;
+    double seconds;
+    bool refused;
+    atomic_bool done;
+} flood_arg;
+
+static void *flood_lines(void *arg)
+{
+    flood_arg *f = arg;
+    double t0 = now_s();
+    while (now_s() - t0 < 10) {
+        if (raw_send(f->c, f->line, f->len) != 0) {
+            f->refused = true;
+            break;
+        }
+        f->sent += f->len;
+    }
+    f->seconds = now_s() - t0;
+    atomic_store(&f->done, true);
+    return NULL;
+}
+
+/* Before its first authenticated request a connection has auth_timeout
+ * and 4 * max_request bytes; a larger Content-Length gets 413 at once;
+ * after it, bodies up to 16 * max_request pass. */
+static void test_request_limits(void)
+{
+    cc_rtsp_limits l;
+    cc_rtsp_limits_default(&l);
+    l.auth_timeout_s = 1;
+    l.max_request = 1024;
+    unsigned p = start_second(&l, TOKEN);
+    char u[256];
+    raw_url(u, sizeof u, p, "left");
+    raw_rtsp *idle = raw_new(NULL, p, 0), *authed = raw_new(NULL, p, 0), *big = NULL,
+             *flood = NULL;
+    if (!p || !idle || !authed)
+        goto out;
+    CHECK_EQ_INT(raw_request(idle, "OPTIONS", u, NULL, WAIT_S), 200);
+    CHECK_EQ_INT(raw_request(authed, "DESCRIBE", u, auth_line, WAIT_S), 200);
+    double t0 = now_s();
+    CHECK(raw_wait_eof(idle, WAIT_S));
+    double idle_after = now_s() - t0;
+    big = raw_new(NULL, p, 0);
+    flood = raw_new(NULL, p, 0);
+    if (!big || !flood)
+        goto out;
+    /* 64 MiB announced: 413 at once, nothing read. */
+    char req[512];
+    int n = snprintf(req, sizeof req, "SET_PARAMETER %s RTSP/1.0\r\nCSeq: 1\r\n"
+                     "Content-Length: 67108864\r\n\r\n", u);
+    t0 = now_s();
+    CHECK_EQ_INT(raw_send(big, req, (size_t)n), 0);
+    CHECK(raw_wait_eof(big, WAIT_S));
+    double big_after = now_s() - t0;
+    CHECK_EQ_INT(big->status, 413);
+    /* Header lines that never end: closed past 4 KiB. */
+    n = snprintf(req, sizeof req, "OPTIONS %s RTSP/1.0\r\nCSeq: 1\r\n", u);
+    int rc = raw_send(flood, req, (size_t)n);
+    static const char pad[] = "X-Pad: 0123456789012345678901234567890123456789\r\n";
+    for (int i = 0; i < 2000 && rc == 0; i++)
+        rc = raw_send(flood, pad, sizeof pad - 1);
+    CHECK(raw_wait_eof(flood, WAIT_S));
+    /* Authenticated: a body of 8 KiB is read (and refused for what it is). */
+    char *body = malloc(8192 + 512);
+    if (body) {
+        n = snprintf(body, 512, "SET_PARAMETER %s RTSP/1.0\r\nCSeq: 9\r\n%s"
+                     "Content-Type: text/parameters\r\nContent-Length: 8192\r\n\r\n", u,
+                     auth_line);
+        memset(body + n, 'x', 8192);
+        CHECK_EQ_INT(raw_send(authed, body, (size_t)n + 8192), 0);
+        double end = now_s() + WAIT_S;
+        raw_rtsp *one[] = {authed};
+        uint64_t answers = authed->answers;
+        while (authed->answers == answers && !authed->eof && now_s() < end)
+            raw_pump(one, 1, 0.05);
+        CHECK(authed->answers > answers && authed->status != 413);
+        free(body);
+    }
+    CHECK(!authed->eof);
+    CHECK_EQ_INT(raw_request(authed, "OPTIONS", u, NULL, WAIT_S), 200);
+    /* Authenticated, then header lines without end, as fast as they go:
+     * GStreamer would read them for ever on the server's thread; the
+     * guard resets the connection, and another is answered meanwhile. */
+    flood_arg fa = {.c = authed, .line = pad, .len = sizeof pad - 1};
+    pthread_t ft;
+    n = snprintf(req, sizeof req, "OPTIONS %s RTSP/1.0\r\nCSeq: 10\r\n", u);
+    CHECK_EQ_INT(raw_send(authed, req, (size_t)n), 0);
+    raw_rtsp *other = raw_new(NULL, p, 0); /* authenticated: auth_timeout is 1 s here */
+    if (other && raw_request(other, "DESCRIBE", u, auth_line, WAIT_S) == 200 &&
+        pthread_create(&ft, NULL, flood_lines, &fa) == 0) {
+        double slowest = 0;
+        for (int i = 0; i < 20 && !atomic_load(&fa.done); i++) {
+            double t1 = now_s();
+            CHECK_EQ_INT(raw_request(other, "OPTIONS", u, NULL, WAIT_S), 200);
+            double dt = now_s() - t1;
+            slowest = dt > slowest ? dt : slowest;
+            sleep_ms(20);
+        }
+        pthread_join(ft, NULL);
+        CHECK(fa.refused);
+        fprintf(stderr, "  an authenticated flood of header lines: reset after %.2f s and "
+                "%zu bytes written; OPTIONS on another connection meanwhile: at most "
+                "%.3f s\n", fa.seconds, fa.sent, slowest);
+    }
+    raw_free(other);
+    fprintf(stderr, "  before authentication: an idle connection closed after %.2f s "
+            "(auth_timeout 1 s), 64 MiB announced: 413 and closed after %.3f s\n",
+            idle_after, big_after);
+    CHECK(limited(second, CC_RTSP_LIMIT_AUTH_TIMEOUT) >= 1);
+    CHECK(limited(second, CC_RTSP_LIMIT_REQUEST_SIZE) >= 2);
+out:
+    raw_free(idle);
+    raw_free(authed);
+    raw_free(big);
+    raw_free(flood);
+    stop_second();
+}
+
+/* A SETUP without a session on the given connection (forgetting the one
+ * it has). */
+static int new_session(raw_rtsp *c, const char *u)
+{
+    char su[300], hdr[512];
+    snprintf(su, sizeof su, "%s/stream=0", u);
+    snprintf(hdr, sizeof hdr, "%sTransport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n", auth_line);
+    c->session[0] = '\0';
+    return raw_request(c, "SETUP", su, hdr, WAIT_S);
+}
+
+/* Sessions per connection and in all; a session without keep-alive ends
+ * after session_timeout. */
+static void test_session_limits(void)
+{
+    cc_rtsp_limits l;
+    cc_rtsp_limits_default(&l);
+    l.max_sessions = 3;
+    l.max_sessions_per_client = 2;
+    l.session_timeout_s = 2;
+    unsigned p = start_second(&l, TOKEN);
+    char u[256];
+    raw_url(u, sizeof u, p, "left");
+    raw_rtsp *a = raw_new(NULL, p, 0), *b = raw_new(NULL, p, 0), *v = raw_new(NULL, p, 0);
+    if (!p || !a || !b || !v)
+        goto out;
+    CHECK_EQ_INT(new_session(a, u), 200);
+    CHECK_EQ_INT(new_session(a, u), 200);
+    CHECK_EQ_INT(new_session(a, u), 503); /* a third on one connection */
+    char ra[16] = "";
+    CHECK(raw_header(a, "Retry-After", ra, sizeof ra));
+    CHECK_EQ_INT(new_session(b, u), 200);
+    CHECK_EQ_INT(new_session(b, u), 503); /* a fourth in all */
+    cc_rtsp_stats s;
+    cc_rtsp_get_stats(second, &s);
+    CHECK_EQ_INT(s.sessions_now, 3);
+    CHECK(s.limited[CC_RTSP_LIMIT_SESSIONS] >= 2);
+    raw_free(a);
+    raw_free(b);
+    a = b = NULL;
+    /* A UDP client that never says it is alive: its session ends. */
+    double end = now_s() + WAIT_S;
+    do {
+        cc_rtsp_get_stats(second, &s);
+        sleep_ms(50);
+    } while (s.sessions_now > 0 && now_s() < end);
+    CHECK_EQ_INT(s.sessions_now, 0);
+    CHECK_EQ_INT(raw_play(v, u, auth_line, false, WAIT_S), 200);
+    uint64_t want = v->frames + 10;
+    CHECK(raw_wait_frames(&v, 1, &want, WAIT_S));
+    double t0 = now_s();
+    end = t0 + 20;
+    do {
+        raw_pump(&v, 1, 0.1);
+        cc_rtsp_get_stats(second, &s);
+    } while (s.sessions_now > 0 && now_s() < end);
+    double expired = now_s() - t0;
+    CHECK_EQ_INT(s.sessions_now, 0);
+    raw_pump(&v, 1, 0.3);
+    uint64_t frames = v->frames;
+    raw_pump(&v, 1, 1.0);
+    CHECK_EQ_INT(v->frames, frames);
+    fprintf(stderr, "  a UDP session without keep-alive ended %.1f s after it played "
+            "(session_timeout 2 s)\n", expired);
+out:
+    raw_free(a);
+    raw_free(b);
+    raw_free(v);
+    stop_second();
+}
+
+/* RTP and RTCP leave from the listen address, on ports of the range. */
+static void test_udp_ports(void)
+{
+    cc_rtsp_limits l;
+    cc_rtsp_limits_default(&l);
+    l.rtp_port_min = 41200;
+    l.rtp_port_max = 41299;
+    unsigned p = start_second(&l, TOKEN);
+    char u[256];
+    raw_url(u, sizeof u, p, "left");
+    raw_rtsp *v = raw_new(NULL, p, 0);
+    if (!p || !v)
+        goto out;
+    CHECK_EQ_INT(raw_play(v, u, auth_line, false, WAIT_S), 200);
+    uint64_t want = v->frames + 10;
+    CHECK(raw_wait_frames(&v, 1, &want, WAIT_S));
+    /* Which of our UDP sockets are bound to what: /proc/self/net/udp. */
+    FILE *f = fopen("/proc/self/net/udp", "r");
+    CHECK(f != NULL);
+    int in_range = 0, wildcard = 0;
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned addr, lport;
+        if (sscanf(line, " %*d: %8X:%4X", &addr, &lport) != 2)
+            continue;
+        if (lport >= l.rtp_port_min && lport <= l.rtp_port_max) {
+            in_range++;
+            wildcard += addr == 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    fprintf(stderr, "  a UDP session: %d sockets in 41200-41299, %d of them on 0.0.0.0\n",
+            in_range, wildcard);
+    CHECK(in_range >= 2);
+    CHECK_EQ_INT(wildcard, 0);
+out:
+    raw_free(v);
+    stop_second();
+}
+
 static bool have(const char *prog)
 {
     char *argv[] = {(char *)prog, "-version", NULL};
@@ -629,36 +1245,68 @@ static bool have(const char *prog)
     return pid > 0 && reap(pid, now_s() + CLIENT_TIMEOUT_S, NULL) == 0;
 }
 
-int main(void)
+/* With arguments: only the tests named. */
+static int n_only;
+static char **only;
+
+static bool selected(const char *name)
 {
+    for (int i = 0; i < n_only; i++)
+        if (strcmp(only[i], name) == 0)
+            return true;
+    return n_only == 0;
+}
+
+#define RUN_SELECTED(fn)                                                     \
+    do {                                                                     \
+        if (selected(#fn))                                                   \
+            RUN(fn);                                                         \
+    } while (0)
+
+int main(int argc, char **argv)
+{
+    n_only = argc - 1;
+    only = argv + 1;
     signal(SIGPIPE, SIG_IGN);
     if (!have("ffprobe") || !have("ffmpeg") || !have("gst-launch-1.0")) {
         fprintf(stderr, "skipped: ffprobe, ffmpeg or gst-launch-1.0 missing\n");
         return 77;
     }
     char err[256];
-    cc_rtsp_opts o = {.listen = "127.0.0.1", .port = 0, .token = TOKEN, .fps = 30};
-    int rc = cc_rtsp_new(&rtsp, &o, names, 2, err, sizeof err);
+    cc_rtsp_opts o = opts(TOKEN);
+    int rc = cc_rtsp_new(&rtsp, &o, names, N_CAMS, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "cc_rtsp_new: %d %s\n", rc, err);
         return EXIT_FAILURE;
     }
     port = cc_rtsp_port(rtsp);
+    make_auth(auth_line, sizeof auth_line, TOKEN);
+    make_auth(other_auth_line, sizeof other_auth_line, OTHER_TOKEN);
     pthread_t t;
     if (pthread_create(&t, NULL, pusher, NULL) != 0) {
         fprintf(stderr, "cannot start the pusher\n");
         return EXIT_FAILURE;
     }
-    RUN(test_idle);
-    RUN(test_probe_tcp_udp);
-    RUN(test_gst_decodes);
-    RUN(test_timestamps);
-    RUN(test_second_client);
-    RUN(test_wants_tcp);
-    RUN(test_wants_udp);
-    RUN(test_token);
-    RUN(test_bad_options);
-    RUN(test_free_while_playing);
+    RUN_SELECTED(test_idle);
+    RUN_SELECTED(test_probe_tcp_udp);
+    RUN_SELECTED(test_gst_decodes);
+    RUN_SELECTED(test_timestamps);
+    RUN_SELECTED(test_second_client);
+    RUN_SELECTED(test_wants_tcp);
+    RUN_SELECTED(test_wants_udp);
+    RUN_SELECTED(test_token);
+    RUN_SELECTED(test_url_forms);
+    RUN_SELECTED(test_slow_tcp);
+    RUN_SELECTED(test_stall);
+    RUN_SELECTED(test_offline);
+    RUN_SELECTED(test_session_bound);
+    RUN_SELECTED(test_token_rotation);
+    RUN_SELECTED(test_connection_limits);
+    RUN_SELECTED(test_request_limits);
+    RUN_SELECTED(test_session_limits);
+    RUN_SELECTED(test_udp_ports);
+    RUN_SELECTED(test_bad_options);
+    RUN_SELECTED(test_free_while_playing);
     atomic_store(&stop_pushing, true);
     pthread_join(t, NULL);
     cc_rtsp_stats s;
@@ -669,7 +1317,7 @@ int main(void)
             (unsigned long long)s.refused_token);
     /* A media whose pipeline stalls keeps its queue full: every push then
      * replaces a frame. */
-    CHECK(s.frames_replaced < s.frames_pushed / 3);
+    CHECK(s.frames_replaced <= s.frames_pushed / 3);
     cc_rtsp_free(rtsp);
     return CHECK_DONE();
 }

@@ -178,12 +178,12 @@ static void test_remap_forgets_owed(void)
     cc_bundle_unref(m);
     m = bundle(1, NULL);
     tick(&gs, m); /* owed now */
-    CHECK(g->now == NULL && g->owed[0] == 1);
+    CHECK(g->now == NULL && g->owed.n[0] == 1);
     cc_group_tick_end(&gs);
     cc_bundle_unref(m);
     cc_group_remap(&gs, swap01, NULL);
     CHECK_EQ_INT(g->mask, 2);
-    CHECK_EQ_INT(g->owed[0], 0);
+    CHECK_EQ_INT(g->owed.n[0], 0);
     cc_group_leave(&gs, g);
     cc_group_set_destroy(&gs);
 }

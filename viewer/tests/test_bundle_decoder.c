@@ -486,6 +486,52 @@ static void gaps_in_seq_counted(void)
     teardown(&f);
 }
 
+static void count_taken(void *arg)
+{
+    ((fixture *)arg)->wakeups += 100;
+}
+
+/* Flow control: every bundle taken is recorded for the ack, with its
+ * generation: decoded, malformed (by its header's seq), or of an older
+ * hello. Without a seq in its header (too short, no magic): nothing. */
+static void bundles_taken(void)
+{
+    fixture f;
+    setup(&f);
+    f.bd.on_taken = count_taken;
+    f.bd.taken_arg = &f;
+    uint64_t gen, seq;
+    cc_fb_entry e[1] = {entry(5, &f.gray, W, H, true)};
+    make_bundle(&f.raw, 0x0102030405060708u, e, 1);
+    CHECK(f.raw.seq == 0x0102030405060708u);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    cc_session_taken(&f.session, &gen, &seq);
+    CHECK(gen == f.gen && seq == 0x0102030405060708u);
+    CHECK_EQ_INT(f.wakeups, 101); /* a frame, and the bundle taken */
+    make_bundle(&f.raw, 41, e, 1);
+    f.raw.len--;
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), CC_FB_ETRUNC);
+    cc_session_taken(&f.session, &gen, &seq);
+    CHECK_EQ_INT(seq, 41);
+    CHECK_EQ_INT(f.wakeups, 201);
+    CHECK_EQ_INT(cc_raw_bundle_set(&f.raw, (const uint8_t *)"XXFB", 4), 0);
+    CHECK_EQ_INT(f.raw.seq, 0);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), CC_FB_ESHORT);
+    cc_session_taken(&f.session, &gen, &seq);
+    CHECK_EQ_INT(seq, 41);
+    CHECK_EQ_INT(f.wakeups, 201);
+    /* A bundle of an older hello is dropped, and taken all the same. */
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(cc_hello_parse(&h, hello_text, strlen(hello_text), err, sizeof err), 0);
+    uint64_t newer = cc_session_set_hello(&f.session, &h);
+    make_bundle(&f.raw, 42, e, 1);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    cc_session_taken(&f.session, &gen, &seq);
+    CHECK(gen == f.gen && gen < newer && seq == 42);
+    teardown(&f);
+}
+
 static void wake(void *arg)
 {
     SDL_AtomicAdd(arg, 1);
@@ -553,6 +599,7 @@ int main(void)
     RUN(pick_scale);
     RUN(older_connection_dropped);
     RUN(gaps_in_seq_counted);
+    RUN(bundles_taken);
     RUN(decode_thread);
     return CHECK_DONE();
 }

@@ -58,7 +58,28 @@ static void extra_fields_ignored(void)
     CHECK(h.stream_fps == 0);
     CHECK_EQ_INT(h.server[0], '\0');
     CHECK(h.cameras[0].online);
+    CHECK(!h.offers_window);
     cc_hello_destroy(&h);
+}
+
+/* Protocol 1.2: the extensions the server offers; only "window" is used,
+ * and a list that is not one of strings offers nothing. */
+static void extensions(void)
+{
+    static const char *const texts[] = {
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"sync\",\"window\"],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":[\"windows\",1,null],"
+        "\"cameras\":[]}",
+        "{\"type\":\"hello\",\"protocol\":1,\"extensions\":\"window\",\"cameras\":[]}",
+    };
+    for (int i = 0; i < 3; i++) {
+        cc_hello h;
+        char err[128];
+        CHECK_EQ_INT(parse(&h, texts[i], err, sizeof err), 0);
+        CHECK_EQ_INT(h.offers_window, i == 0);
+        cc_hello_destroy(&h);
+    }
 }
 
 static void offline_flag(void)
@@ -316,6 +337,7 @@ int main(void)
 {
     RUN(good_hello);
     RUN(extra_fields_ignored);
+    RUN(extensions);
     RUN(offline_flag);
     RUN(missing_fields);
     RUN(invalid_values);

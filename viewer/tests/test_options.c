@@ -34,6 +34,7 @@ static void defaults(void)
     CHECK_EQ_INT(o.after, 30);
     CHECK(!o.same_clock && !o.fullscreen && !o.verbose);
     CHECK(o.token_file == NULL);
+    CHECK_EQ_INT(o.window, 2);
 }
 
 static void all_options(void)
@@ -43,8 +44,9 @@ static void all_options(void)
     CHECK_EQ_INT(PARSE(&o, err, "--headless", "120", "--screenshot=x.bmp", "--after",
                        "7", "--same-clock", "--save-dir", "/tmp", "--size", "800x600",
                        "--timeout", "2.5", "-v", "--fullscreen", "--token-file",
-                       "/etc/camcast/token", "ws://cams:9000/stream"),
+                       "/etc/camcast/token", "--window=1", "ws://cams:9000/stream"),
                  CC_OPTIONS_RUN);
+    CHECK_EQ_INT(o.window, 1);
     CHECK_STR_CONTAINS(o.token_file, "/etc/camcast/token");
     CHECK_EQ_INT(o.headless, 120);
     CHECK_STR_CONTAINS(o.screenshot, "x.bmp");
@@ -56,6 +58,8 @@ static void all_options(void)
     CHECK(o.timeout_s == 2.5);
     CHECK_STR_CONTAINS(o.url, "ws://cams:9000/stream");
     CHECK_EQ_INT(o.n_urls, 1);
+    CHECK_EQ_INT(PARSE(&o, err, "--window", "0"), CC_OPTIONS_RUN);
+    CHECK_EQ_INT(o.window, 0);
 }
 
 static void several_urls(void)
@@ -100,6 +104,9 @@ static void bad_values(void)
     EXPECT_BAD("WxH", "--size", "800");
     EXPECT_BAD("WxH", "--size", "10x10");
     EXPECT_BAD("seconds", "--timeout", "0");
+    EXPECT_BAD("0..8", "--window", "9");
+    EXPECT_BAD("0..8", "--window", "-1");
+    EXPECT_BAD("0..8", "--window", "1.5");
     EXPECT_BAD("--after", "--after", "x");
     EXPECT_BAD("unknown option", "--frobnicate");
     EXPECT_BAD("unknown option", "--same-clock=1");

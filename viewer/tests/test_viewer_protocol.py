@@ -22,6 +22,11 @@ Then a server that sends a bundle far larger than its hello's camera can
 make (the viewer closes with 1009 before buffering it), and a close
 reason with a terminal escape and a line break (logged as plain text).
 
+Then a server that offers flow control (protocol 1.2) and keeps to the
+window the viewer asks for (2): the viewer must acknowledge each bundle
+once taken, a malformed one too, only bundles it was sent, so that the
+stream goes on.
+
 Then servers that answer 401: without a token, and to a wrong one. The
 viewer must say why, and retry no faster than its backoff (0.5 s, then
 doubling). A token file every user may read is refused.
@@ -158,11 +163,7 @@ class ScriptedServer:
         if self.auth != "Bearer " + TOKEN:
             conn.sendall(UNAUTHORIZED)
             raise RuntimeError(f"request without the token: Authorization {self.auth!r}")
-        key = header(head, "Sec-WebSocket-Key").encode()
-        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
-                                  .digest())
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        switch_protocols(conn, head)
 
     def _stream(self, conn):
         gray, rgb, half = images()
@@ -283,11 +284,7 @@ class HostileServer:
     def _accept(self):
         conn, _ = self.sock.accept()
         conn.settimeout(10)
-        key = header(read_head(conn), "Sec-WebSocket-Key").encode()
-        accept = base64.b64encode(hashlib.sha1(
-            key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                     b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        switch_protocols(conn, read_head(conn))
         conn.sendall(ws_frame(0x1, RefusingServer.hello([], {})))
         return conn
 
@@ -360,12 +357,21 @@ def read_client_frame(conn):
     return head[0] & 0x0F, bytes(b ^ mask[i % 4] for i, b in enumerate(data))
 
 
-class RefusingServer:
-    """Lists variants, refuses every subscribe, and after RELOAD_AT bundles
-    sends a second hello whose variants suit the viewer's tiles better;
-    notes every text message the viewer sends."""
+def switch_protocols(conn, head):
+    """Answers the viewer's upgrade request (head) with 101."""
+    key = header(head, "Sec-WebSocket-Key").encode()
+    accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11")
+                              .digest())
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
 
-    RELOAD_AT = 45
+
+class OneViewerServer:
+    """A scripted server for one connection: the upgrade, a thread that
+    reads what the viewer sends (every text message noted, then
+    on_text(conn, msg)), and serve(conn) streaming until it returns."""
+
+    name = "scripted server"
 
     def __init__(self):
         self.sock = socket.socket()
@@ -376,6 +382,7 @@ class RefusingServer:
         self.texts = []
         self.error = None
         self.send_lock = threading.Lock()
+        self.gone = threading.Event()  # the viewer closed
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -388,58 +395,23 @@ class RefusingServer:
             while True:
                 frame = read_client_frame(conn)
                 if frame is None or frame[0] == 0x8:
-                    return
-                if frame[0] != 0x1:
-                    continue
-                self.texts.append(frame[1].decode())
-                if json.loads(frame[1]).get("type") == "subscribe":
-                    self._send(conn, 0x1, b'{"type":"error","message":"subscribe: '
-                                          b'variants are off today"}')
+                    break
+                if frame[0] == 0x1:
+                    self.texts.append(frame[1].decode())
+                    self.on_text(conn, json.loads(frame[1]))
         except (OSError, ValueError):
             pass
-
-    @staticmethod
-    def hello(variants, sizes):
-        cam = {"index": 0, "name": "cam", "width": W, "height": H,
-               "pixel_format": "Mono8", "variant_sizes": sizes}
-        return json.dumps({"type": "hello", "protocol": 1, "stream_fps": FPS,
-                           "variants": variants, "cameras": [cam]}).encode()
+        self.gone.set()
 
     def _run(self):
         try:
             conn, _ = self.sock.accept()
             with conn:
                 conn.settimeout(10)
-                head = read_head(conn)
-                key = header(head, "Sec-WebSocket-Key").encode()
-                accept = base64.b64encode(hashlib.sha1(
-                    key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-                conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                             b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept +
-                             b"\r\n\r\n")
+                switch_protocols(conn, read_head(conn))
                 reader = threading.Thread(target=self._read, args=(conn,), daemon=True)
                 reader.start()
-                gray = images()[0]
-                # A tiny window's tile is smaller than half (80x60)...
-                self._send(conn, 0x1, self.hello(
-                    [{"name": "full"}, {"name": "half", "scale": 0.5}],
-                    {"half": {"width": W // 2, "height": H // 2}}))
-                start = time.monotonic()
-                for k in range(1, MAX_BUNDLES):
-                    if time.monotonic() - start > DEADLINE:
-                        break
-                    if k == self.RELOAD_AT:
-                        # ... and than "small" (64x48), which a reload adds.
-                        self._send(conn, 0x1, self.hello(
-                            [{"name": "full"}, {"name": "half", "scale": 0.5},
-                             {"name": "small", "max_width": 64}],
-                            {"half": {"width": W // 2, "height": H // 2},
-                             "small": {"width": 64, "height": 48}}))
-                    try:
-                        self._send(conn, 0x2, bundle(k, [(0, 1, k, gray)]))
-                    except OSError:
-                        break  # the viewer is done and gone
-                    time.sleep(1 / FPS)
+                self.serve(conn)
                 reader.join(5)
         except Exception as e:  # reported by the test, not lost in a thread
             self.error = e
@@ -448,8 +420,106 @@ class RefusingServer:
 
     def join(self):
         self.thread.join(DEADLINE + 10)
-        check(not self.thread.is_alive(), "the refusing server did not stop")
-        check(self.error is None, f"refusing server failed: {self.error!r}")
+        check(not self.thread.is_alive(), f"the {self.name} did not stop")
+        check(self.error is None, f"{self.name} failed: {self.error!r}")
+
+
+class RefusingServer(OneViewerServer):
+    """Lists variants, refuses every subscribe, and after RELOAD_AT bundles
+    sends a second hello whose variants suit the viewer's tiles better;
+    notes every text message the viewer sends."""
+
+    RELOAD_AT = 45
+    name = "refusing server"
+
+    def on_text(self, conn, msg):
+        if msg.get("type") == "subscribe":
+            self._send(conn, 0x1, b'{"type":"error","message":"subscribe: '
+                                  b'variants are off today"}')
+
+    @staticmethod
+    def hello(variants, sizes):
+        cam = {"index": 0, "name": "cam", "width": W, "height": H,
+               "pixel_format": "Mono8", "variant_sizes": sizes}
+        return json.dumps({"type": "hello", "protocol": 1, "stream_fps": FPS,
+                           "variants": variants, "cameras": [cam]}).encode()
+
+    def serve(self, conn):
+        gray = images()[0]
+        # A tiny window's tile is smaller than half (80x60)...
+        self._send(conn, 0x1, self.hello(
+            [{"name": "full"}, {"name": "half", "scale": 0.5}],
+            {"half": {"width": W // 2, "height": H // 2}}))
+        start = time.monotonic()
+        for k in range(1, MAX_BUNDLES):
+            if time.monotonic() - start > DEADLINE:
+                break
+            if k == self.RELOAD_AT:
+                # ... and than "small" (64x48), which a reload adds.
+                self._send(conn, 0x1, self.hello(
+                    [{"name": "full"}, {"name": "half", "scale": 0.5},
+                     {"name": "small", "max_width": 64}],
+                    {"half": {"width": W // 2, "height": H // 2},
+                     "small": {"width": 64, "height": 48}}))
+            try:
+                self._send(conn, 0x2, bundle(k, [(0, 1, k, gray)]))
+            except OSError:
+                break  # the viewer is done and gone
+            time.sleep(1 / FPS)
+
+
+class WindowServer(OneViewerServer):
+    """Offers flow control (protocol 1.2) and keeps to it: once the viewer
+    subscribes with a window, a bundle goes out on a tick only while fewer
+    than the window are unacknowledged (bundle_seq counts every tick, so
+    the viewer sees it jump). Bundle MALFORMED_AT has a valid header and a
+    broken entry: the viewer rejects it, and must acknowledge it all the
+    same, or the stream would stop there."""
+
+    MALFORMED_AT = 20
+    name = "window server"
+
+    def __init__(self):
+        self.sent, self.acks = [], []
+        self.window, self.bad_ack = 0, None
+        super().__init__()
+
+    def on_text(self, conn, msg):
+        if msg.get("type") == "subscribe" and "window" in msg:
+            self.window = msg["window"]
+        elif msg.get("type") == "ack":
+            with self.send_lock:
+                seq = msg.get("seq")
+                if seq not in self.sent or (self.acks and seq <= self.acks[-1]):
+                    self.bad_ack = self.bad_ack or (seq, list(self.sent[-5:]))
+                self.acks.append(seq)
+
+    def _unacked(self):
+        last = self.acks[-1] if self.acks else 0
+        return sum(1 for s in self.sent if s > last)
+
+    def serve(self, conn):
+        gray = images()[0]
+        cam = {"index": 0, "name": "cam", "width": W, "height": H, "pixel_format": "Mono8"}
+        self._send(conn, 0x1, json.dumps({
+            "type": "hello", "protocol": 1, "stream_fps": FPS, "extensions": ["window"],
+            "cameras": [cam]}).encode())
+        start = time.monotonic()
+        for seq in range(1, MAX_BUNDLES):
+            if time.monotonic() - start > DEADLINE or self.gone.is_set():
+                break
+            time.sleep(1 / FPS)
+            with self.send_lock:
+                if self.window and self._unacked() >= self.window:
+                    continue  # the viewer has not taken what it has
+                self.sent.append(seq)
+            data = bundle(seq, [(0, 1, seq, gray)])
+            if seq == self.MALFORMED_AT:
+                data = data[:32] + struct.pack("<H", 20) + data[34:]
+            try:
+                self._send(conn, 0x2, data)
+            except OSError:
+                break  # the viewer is done and gone
 
 
 def check_variant_refused(viewer_bin):
@@ -469,6 +539,27 @@ def check_variant_refused(viewer_bin):
     check_eq(subs, [{"type": "subscribe", "variant": "half"}],
              "subscribes: one, refused, then none")
     check("0 rejected" in v.stdout, f"entries rejected: {v.stdout}")
+
+
+def check_window(viewer_bin):
+    """The viewer asks for window 2 and acknowledges each bundle its
+    decode thread took, the malformed one too: only acks of bundles it was
+    sent, increasing; 60 bundles displayed means the stream never stalled."""
+    server = WindowServer()
+    v = vt.run_viewer(viewer_bin, [f"ws://127.0.0.1:{server.port}/stream",
+                                   "--headless", "60", "--timeout", "40"],
+                      env=vt.headless_env())
+    server.join()
+    check_eq(v.rc, 0, f"viewer exit status; stderr:\n{v.stderr_text()}")
+    subs = [json.loads(t) for t in server.texts if json.loads(t).get("type") == "subscribe"]
+    check_eq(subs, [{"type": "subscribe", "window": 2}], "subscribes")
+    check(server.bad_ack is None, f"an ack of a bundle not sent, or not increasing: "
+                                  f"{server.bad_ack}")
+    check(server.acks and max(server.acks) > server.MALFORMED_AT,
+          f"acks {server.acks[-5:]}: none after the malformed bundle")
+    check("1 malformed" in v.stdout, f"the malformed bundle not counted: {v.stdout}")
+    log(f"window 2: {len(server.sent)} bundles sent, {len(server.acks)} acks "
+        f"(last {server.acks[-1]}), the malformed one acknowledged; {v.stdout.strip()}")
 
 
 def write_token(path, token, mode=0o600):
@@ -569,6 +660,7 @@ def main(viewer_bin):
         check_stream(viewer_bin, tmp)
         check_variant_refused(viewer_bin)
         check_hostile_server(viewer_bin)
+        check_window(viewer_bin)
         check_unauthorized(viewer_bin, tmp, None,
                            "server wants an access token (HTTP 401): give --token-file")
         check_unauthorized(viewer_bin, tmp, "wrong-token-0123456789",

@@ -7,6 +7,9 @@
   - Xvfb: a private X server on a free display (-displayfd), for a real
     window without a screen.
   - XKeys: key presses into that server through the XTEST extension.
+  - XWindows: finds a top-level window by its title and grabs what it
+    shows (XGetImage), for a program whose own --screenshot would not tell
+    what reaches the screen (camcast-viewer.exe under Wine).
 
 The daemon side (Daemon, make_config, camera, server_section, TurboJPEG)
 comes from tests/integration/cc_testlib.py.
@@ -391,6 +394,206 @@ class XKeys:
         if self.dpy:
             self.x11.XCloseDisplay(self.dpy)
             self.dpy = None
+
+
+class _XImage(ctypes.Structure):
+    _fields_ = [("width", ctypes.c_int), ("height", ctypes.c_int), ("xoffset", ctypes.c_int),
+                ("format", ctypes.c_int), ("data", ctypes.c_void_p),
+                ("byte_order", ctypes.c_int), ("bitmap_unit", ctypes.c_int),
+                ("bitmap_bit_order", ctypes.c_int), ("bitmap_pad", ctypes.c_int),
+                ("depth", ctypes.c_int), ("bytes_per_line", ctypes.c_int),
+                ("bits_per_pixel", ctypes.c_int)]
+
+
+class _XWindowAttributes(ctypes.Structure):
+    _fields_ = [("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int),
+                ("height", ctypes.c_int), ("border_width", ctypes.c_int),
+                ("depth", ctypes.c_int), ("visual", ctypes.c_void_p),
+                ("root", ctypes.c_ulong), ("class_", ctypes.c_int),
+                ("bit_gravity", ctypes.c_int), ("win_gravity", ctypes.c_int),
+                ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
+                ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int),
+                ("colormap", ctypes.c_ulong), ("map_installed", ctypes.c_int),
+                ("map_state", ctypes.c_int), ("all_event_masks", ctypes.c_long),
+                ("your_event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
+                ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p)]
+
+
+class Shot:
+    """What a window showed: 32-bit pixels (XRGB), .pixel(x, y) as Bmp."""
+
+    def __init__(self, w, h, data, stride):
+        self.w, self.h, self.data, self.stride = w, h, data, stride
+
+    def pixel(self, x, y):
+        v = struct.unpack_from("<I", self.data, y * self.stride + x * 4)[0]
+        return ((v >> 16) & 0xFF, (v >> 8) & 0xFF, v & 0xFF)
+
+
+class XWindows:
+    """The top-level windows of an X display (no window manager runs)."""
+
+    IS_VIEWABLE = 2
+    Z_PIXMAP = 2
+
+    def __init__(self, display):
+        x = self.x11 = ctypes.CDLL("libX11.so.6")
+        x.XOpenDisplay.restype = ctypes.c_void_p
+        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+        x.XDefaultRootWindow.restype = ctypes.c_ulong
+        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
+        x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                 ctypes.POINTER(ctypes.c_ulong), ctypes.POINTER(ctypes.c_ulong),
+                                 ctypes.POINTER(ctypes.POINTER(ctypes.c_ulong)),
+                                 ctypes.POINTER(ctypes.c_uint)]
+        x.XFetchName.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                 ctypes.POINTER(ctypes.c_void_p)]
+        x.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                           ctypes.POINTER(_XWindowAttributes)]
+        x.XGetImage.restype = ctypes.POINTER(_XImage)
+        x.XGetImage.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_int,
+                                ctypes.c_uint, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int]
+        x.XDestroyImage.argtypes = [ctypes.POINTER(_XImage)]
+        x.XFree.argtypes = [ctypes.c_void_p]
+        x.XCloseDisplay.argtypes = [ctypes.c_void_p]
+        self.dpy = x.XOpenDisplay(display.encode())
+        check(self.dpy, f"cannot open X display {display}")
+
+    def _title(self, win):
+        name = ctypes.c_void_p()
+        if not self.x11.XFetchName(self.dpy, win, ctypes.byref(name)) or not name.value:
+            return ""
+        title = ctypes.string_at(name.value).decode("utf-8", "replace")
+        self.x11.XFree(name)
+        return title
+
+    def find(self, title_prefix, timeout):
+        """The mapped top-level window whose title starts with title_prefix
+        -> (window, width, height); fails after timeout seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            root, parent = ctypes.c_ulong(), ctypes.c_ulong()
+            kids, n = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
+            self.x11.XQueryTree(self.dpy, self.x11.XDefaultRootWindow(self.dpy),
+                                ctypes.byref(root), ctypes.byref(parent), ctypes.byref(kids),
+                                ctypes.byref(n))
+            found = None
+            for i in range(n.value):
+                a = _XWindowAttributes()
+                self.x11.XGetWindowAttributes(self.dpy, kids[i], ctypes.byref(a))
+                if a.map_state == self.IS_VIEWABLE and self._title(kids[i]).startswith(title_prefix):
+                    found = (kids[i], a.width, a.height)
+            if kids:
+                self.x11.XFree(kids)
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                fail(f"no window titled {title_prefix!r}... within {timeout:.0f} s")
+            time.sleep(0.2)
+
+    def grab(self, win, w, h):
+        img = self.x11.XGetImage(self.dpy, win, 0, 0, w, h, 0xFFFFFFFF, self.Z_PIXMAP)
+        check(img, f"XGetImage of window {win:#x} failed")
+        try:
+            i = img.contents
+            check(i.bits_per_pixel == 32, f"{i.bits_per_pixel} bits per pixel, expected 32")
+            data = ctypes.string_at(i.data, i.bytes_per_line * i.height)
+            return Shot(i.width, i.height, data, i.bytes_per_line)
+        finally:
+            self.x11.XDestroyImage(img)
+
+    def close(self):
+        if self.dpy:
+            self.x11.XCloseDisplay(self.dpy)
+            self.dpy = None
+
+
+# ---------------------------------------------------------------------------
+# The Windows build under Wine (test_viewer_wine.py, bench/viewer_wine.py)
+
+SAMPLE_CONFIG = os.path.join(HERE, "..", "..", "cams.ini")
+
+
+def sample_config(port=0, token_file=None):
+    """The sample cams.ini, with the daemon on 127.0.0.1 and port (0: any
+    free one), and a token_file if given."""
+    out = []
+    with open(SAMPLE_CONFIG, encoding="utf-8") as f:
+        for line in f.read().splitlines():
+            if line.startswith("listen ="):
+                line = "listen = 127.0.0.1"
+            elif line.startswith("port ="):
+                line = f"port = {port}"
+                if token_file:
+                    line += f"\ntoken_file = {token_file}"
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def win_path(path):
+    """The Windows name of a local file: Wine's Z: drive is the Unix root."""
+    return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+class Wine:
+    """Runs Windows programs in one Wine prefix, with one wineserver that
+    this process starts and ends (so each program starts in seconds)."""
+
+    def __init__(self, prefix, display=None):
+        self.prefix = prefix
+        self.env = dict(os.environ)
+        self.env.update({
+            "WINEPREFIX": prefix,
+            "WINEDEBUG": "-all",
+            # No dialogs offering to install Mono or Gecko.
+            "WINEDLLOVERRIDES": "mscoree,mshtml=",
+        })
+        for k in ("WAYLAND_DISPLAY", "SDL_VIDEODRIVER", "DISPLAY"):
+            self.env.pop(k, None)
+        if display:
+            self.env["DISPLAY"] = display
+        self.server = None
+
+    def boot(self, timeout=300.0):
+        """Creates the prefix if it is new (a minute or more, once), then
+        starts a persistent wineserver in the foreground: self.server."""
+        if not os.path.exists(os.path.join(self.prefix, "system.reg")):
+            log(f"creating the Wine prefix {self.prefix} (once)")
+        t0 = time.monotonic()
+        try:
+            subprocess.run(["wineboot", "--init"], env=self.env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           timeout=timeout, check=True)
+            subprocess.run(["wineserver", "-w"], env=self.env, timeout=timeout, check=True)
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError) as e:
+            fail(f"wineboot: {e}")
+        check(os.path.exists(os.path.join(self.prefix, "system.reg")),
+              f"wineboot made no prefix in {self.prefix}")
+        self.server = subprocess.Popen(["wineserver", "-f", "-p"], env=self.env,
+                                       stdin=subprocess.DEVNULL)
+        log(f"Wine prefix ready in {time.monotonic() - t0:.1f} s "
+            f"(wineserver pid {self.server.pid})")
+        return self
+
+    def stop(self):
+        """Ends the wineserver (and any program left in the prefix)."""
+        subprocess.run(["wineserver", "-k"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30, check=False)
+        if self.server:
+            try:
+                self.server.wait(10)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(5)
+            self.server = None
+
+    def viewer(self, exe, args):
+        return Viewer("wine", [exe, *args], env=self.env)
+
+    def run(self, exe, args, timeout=RUN_TIMEOUT):
+        v = self.viewer(exe, args).start()
+        v.rc = v.wait_exit(timeout)
+        return v
 
 
 def run_main(main_fn, nargs):
