@@ -316,6 +316,8 @@ static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *ar
     if (!s->measuring)
         return;
     c->gaps += step - 1;
+    if (c->bundles > 0 && (c->step_min == 0 || step < c->step_min))
+        c->step_min = step;
     /* At max_fps the server spreads its bundles over the ticks: a step of
      * stream_fps / max_fps is its rate, a multiple of it a skip. */
     long missed = lround((double)step / c->group->step) - 1;
@@ -385,6 +387,7 @@ int cc_bench_client_connect(cc_bench_client *c, const char *url)
 void cc_bench_client_reset(cc_bench_client *c)
 {
     c->bundles = c->entries = c->bytes = c->gaps = c->malformed = c->skips = 0;
+    c->step_min = 0;
     c->n_sizes = 0;
     c->more_sizes = false;
     memset(c->cams, 0, sizeof c->cams);

@@ -115,6 +115,7 @@ typedef struct cc_bench_client {
     /* in the measurement window */
     uint64_t bundles, entries, bytes, gaps, malformed;
     uint64_t skips;               /* bundles of its rate it did not get */
+    uint64_t step_min;            /* smallest bundle_seq step; 0: none yet */
     cc_entry_size sizes[CC_BENCH_MAX_SIZES];
     unsigned n_sizes;
     bool more_sizes;              /* more than CC_BENCH_MAX_SIZES seen */

@@ -13,7 +13,7 @@
 #include "proc_stats.h"
 #include "reference.h"
 
-#define MAX_CONNECTING 16  /* the daemon refuses above 64 pending upgrades */
+#define MAX_CONNECTING 16  /* well below the daemon's max_pending (256 by default) */
 #define START_S 20.0       /* daemon: until it listens */
 #define STOP_S 15.0        /* daemon: SIGTERM to exit */
 #define CLOSE_S 10.0       /* clients: close handshakes */

@@ -55,6 +55,8 @@ static void summarize_group(const cc_e2e_input *in, const cc_e2e_group_in *gi,
         }
         g->gaps += c->gaps;
         g->skips += c->skips;
+        if (c->step_min && (!g->step_min || c->step_min < g->step_min))
+            g->step_min = c->step_min;
         g->malformed += c->malformed;
         g->clients_with_skips += c->skips > 0;
         g->sub_errors += c->sub_errors;
@@ -352,11 +354,24 @@ static void print_daemon(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *
                 (long long)(in->term_signal ? in->term_signal : in->exit_status));
 }
 
+/* Why there is no efficiency figure: what is missing, first. */
+static const char *no_efficiency_why(const cc_e2e_input *in, const cc_e2e_summary *s)
+{
+    if (!in->ref)
+        return "no reference (--reference FILE: camcast-microbench reference "
+               "--config CAMS.INI --json > FILE)";
+    if (!s->have_daemon)
+        return "daemon not observed (no --pid)";
+    if (!s->ref_client)
+        return "no client measured the cameras' entries";
+    return "no reference cost for these cameras (not all test patterns?), or nothing "
+           "encoded or no daemon CPU time in the window";
+}
+
 static void print_encode(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out)
 {
     if (!s->have_efficiency) {
-        fprintf(out, "  encode             no reference (cameras not all test patterns,"
-                     " or daemon not observed)\n");
+        fprintf(out, "  encode             %s\n", no_efficiency_why(in, s));
         return;
     }
     fprintf(out, "  encode             %llu frames, %.1f frames per daemon CPU-s; "
@@ -587,6 +602,7 @@ static void add_group(cJSON *arr, const cc_e2e_group_in *gi, const cc_e2e_group_
     cJSON_AddNumberToObject(o, "skips", (double)g->skips);
     cJSON_AddNumberToObject(o, "clients_with_skips", g->clients_with_skips);
     cJSON_AddNumberToObject(o, "seq_gaps", (double)g->gaps);
+    cJSON_AddNumberToObject(o, "seq_step_min", (double)g->step_min);
     cJSON_AddNumberToObject(o, "malformed", (double)g->malformed);
     cJSON_AddNumberToObject(o, "subscribe_errors", g->sub_errors);
     if (g->sub_error)

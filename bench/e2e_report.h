@@ -63,6 +63,7 @@ typedef struct cc_e2e_group_sum {
     double bps_min, bps_median, bps_max;
     double expected_bps;                 /* its subscription's rate */
     uint64_t gaps, skips, malformed;
+    uint64_t step_min;                   /* smallest bundle_seq step of a client */
     unsigned clients_with_skips, sub_errors;
     const char *sub_error;               /* the first, or NULL */
     double capture_ms[4], mux_ms[4];     /* p50, p90, p99, max */

@@ -51,7 +51,7 @@ setup=$(build_stage | runs | tr '&' '\n' | sed -n 's/^ *meson setup //p' | sed '
 [ -n "$setup" ] || bail "the build stage runs meson setup"
 builddir=${setup%% *}
 setup_opts=${setup#"$builddir" }
-ci_opts=$(sed -n 's/^setup build-release //p' scripts/test.sh)
+ci_opts=$(sed -n 's/^\(if \)\{0,1\}setup build-release \([^;&|]*\).*/\2/p' scripts/test.sh)
 [ -n "$ci_opts" ] || bail "scripts/test.sh has CI's release build ('setup build-release OPTIONS')"
 for opt in $ci_opts; do
     check "meson setup has CI's release option $opt" \

@@ -58,7 +58,7 @@ check "doc: the man page sources are not copied among the docs" \
     sh -c '! ls "$1"/docs | grep -Ex "camcastd\.8|cams\.ini\.5"' sh "$doc"
 
 echo "# edited" >>"$stage/etc/camcast/cams.ini"
-install_to /usr "$stage" || true
+check "meson install again over the edited config" install_to /usr "$stage"
 check_output "installing again keeps an edited /etc/camcast/cams.ini" '^# edited$' \
     tail -n 1 "$stage/etc/camcast/cams.ini"
 
@@ -67,7 +67,8 @@ stage="$tmp/usr-local"
 check "meson install with --prefix=/usr/local" install_to /usr/local "$stage"
 check "config: /usr/local/etc/camcast/cams.ini" test -f "$stage/usr/local/etc/camcast/cams.ini"
 check "bin: /usr/local/bin/camcastd" test -x "$stage/usr/local/bin/camcastd"
-install_to /usr "$tmp/usr2" || true # leave build-pkg with prefix /usr
+# Leaves build-pkg with prefix /usr (test-service.sh builds there next).
+check "meson install with --prefix=/usr again" install_to /usr "$tmp/usr2"
 
 # ---- the man pages ----
 for page in docs/camcastd.8 docs/cams.ini.5; do

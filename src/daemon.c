@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "capture/camera.h"
@@ -34,6 +35,7 @@ typedef struct app {
     cc_stats stats;
     bool stats_ready;
     char status[128];
+    char url[160]; /* the stream's, as listening: "ws://HOST:PORT/stream" */
     int exit_status; /* when start fails: 2 if a camera refused the config */
     cc_rtsp *rtsp;   /* [rtsp]; NULL when off */
     cc_feed rtsp_feed; /* the tick's reader that feeds it */
@@ -243,6 +245,7 @@ static int move_camera(app *d, size_t j, cc_camera *from)
     from->source = NULL;
     from->ring = NULL;
     from->tuning = NULL;
+    from->fault = NULL;
     int rc = cc_camera_rebind(&d->cams[j], &cfg->cameras[j], (unsigned)j,
                               cfg->server.stream_fps);
     if (rc < 0)
@@ -287,6 +290,28 @@ static int open_cameras(app *d)
     return open_cameras_keeping(d, NULL, 0, NULL);
 }
 
+static bool loopback(const char *listen)
+{
+    return strncmp(listen, "127.", 4) == 0 || strcmp(listen, "::1") == 0 ||
+           strcmp(listen, "localhost") == 0;
+}
+
+/* The page to open, from the stream's URL ("ws://HOST:PORT/stream"):
+ * http, "/", and this host's name for a wildcard address. */
+static void page_url(const char *listen, const char *ws_url, char *out, size_t cap)
+{
+    const char *port = strrchr(ws_url, ':');
+    char host[256];
+    if (strcmp(listen, "0.0.0.0") == 0 || strcmp(listen, "::") == 0) {
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "localhost");
+        host[sizeof host - 1] = '\0';
+    } else {
+        snprintf(host, sizeof host, strchr(listen, ':') ? "[%s]" : "%s", listen);
+    }
+    snprintf(out, cap, "http://%s:%ld/", host, port ? strtol(port + 1, NULL, 10) : 0L);
+}
+
 static void log_start(const app *d, const char *url)
 {
     char cams[1024] = "";
@@ -298,9 +323,15 @@ static void log_start(const app *d, const char *url)
                                 src->height, cc_pixfmt_name(src->fmt), src->fps,
                                 src->ops->kind);
     }
-    cc_info("camcastd " CC_VERSION " streaming on %s at %g fps, %u encoder workers; "
-            "%zu cameras: %s",
-            url, d->cfg->server.stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
+    const cc_server_config *scfg = &d->cfg->server;
+    char page[320];
+    page_url(scfg->listen, url, page, sizeof page);
+    cc_info("camcastd " CC_VERSION " streaming on %s (page %s) at %g fps, %u encoder "
+            "workers; %zu cameras: %s",
+            url, page, scfg->stream_fps, cc_encoder_workers(d->enc), d->n_cams, cams);
+    if (!loopback(scfg->listen) && !scfg->token[0])
+        cc_warn("listening on %s without a token: whoever reaches this port can watch "
+                "the cameras (token_file, docs/config.md)", scfg->listen);
 }
 
 static const char *status_line(void *arg)
@@ -338,8 +369,8 @@ static int start(app *d)
         cc_error("server: %s", rc == -ENOMEM ? "out of memory" : uv_strerror(rc));
         return -1;
     }
-    char url[160];
-    rc = cc_server_listen(d->srv, url, sizeof url);
+    char *url = d->url;
+    rc = cc_server_listen(d->srv, url, sizeof d->url);
     if (rc < 0) {
         cc_error("cannot listen on %s port %u: %s", scfg->listen, scfg->port,
                  uv_strerror(rc));
@@ -379,6 +410,8 @@ static int start(app *d)
         return -1;
     }
     d->notify_ready = true;
+    if (d->notify.watchdog)
+        cc_info("systemd watchdog: WATCHDOG=1 every %u ms", d->notify.period_ms);
     cc_notify_ready(&d->notify);
     return 0;
 }
@@ -437,8 +470,7 @@ static int load_next(const app *d, cc_config *next)
      * restart. */
     const cc_server_config *cur = &d->cfg->server;
     if (strcmp(next->server.listen, cur->listen) != 0 || next->server.port != cur->port)
-        cc_warn("SIGHUP: listen address changes need a restart; still on %s port %u",
-                cur->listen, cur->port);
+        cc_warn("SIGHUP: listen address changes need a restart; still on %s", d->url);
     memcpy(next->server.listen, cur->listen, sizeof cur->listen);
     next->server.port = cur->port;
     return 0;

@@ -41,6 +41,7 @@ int cc_notify_init(cc_notify *n, uv_loop_t *loop, cc_notify_status_fn status,
         return rc;
     n->timer_open = true;
     n->timer.data = n;
+    n->period_ms = (unsigned)period;
     /* Without a service manager nobody listens: keep the loop quiet. */
     if (n->watchdog || getenv("NOTIFY_SOCKET"))
         uv_timer_start(&n->timer, on_timer, period, period);

@@ -17,6 +17,7 @@ typedef struct cc_notify {
     uv_timer_t timer;
     bool timer_open;
     bool watchdog;      /* the service manager expects WATCHDOG=1 */
+    unsigned period_ms; /* of the timer: WATCHDOG=1 and STATUS= */
     cc_notify_status_fn status;
     void *arg;
     char last_status[256];

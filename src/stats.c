@@ -94,6 +94,9 @@ typedef struct camera_figures {
     uint64_t grabbed, dropped, encoded, encode_errors, grab_errors, reconnects;
     uint64_t ring_overwritten, jpeg_bytes, last_jpeg_bytes;
     double last_frame_age_s; /* < 0: nothing streamed yet */
+    double last_grab_age_s;  /* < 0: nothing grabbed yet */
+    char last_error[512];    /* "" when none */
+    uint64_t last_error_ns;  /* 0 when none */
     double encode_p50_ms, encode_p99_ms;
     double grab_cpu_s;       /* the grab thread's CPU time; < 0: not running */
     uint64_t ring_slots;
@@ -141,6 +144,7 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
         .jpeg_bytes = s->jpeg_bytes,
         .last_jpeg_bytes = s->last_jpeg_bytes,
         .last_frame_age_s = -1,
+        .last_grab_age_s = -1,
         .aravis = cam->cfg->source == CC_SOURCE_ARAVIS,
         .completed = load64(&src->completed),
         .failed = load64(&src->failed),
@@ -150,6 +154,11 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
     };
     if (s->last_capture_ns && now_ns >= s->last_capture_ns)
         f.last_frame_age_s = (double)(now_ns - s->last_capture_ns) / 1e9;
+    /* A frame grabbed since now_ns was read: age 0. */
+    uint64_t grab_ns = load64(&cam->last_grab_ns);
+    if (grab_ns)
+        f.last_grab_age_s = now_ns > grab_ns ? (double)(now_ns - grab_ns) / 1e9 : 0;
+    f.last_error_ns = cc_camera_last_error(cam, f.last_error, sizeof f.last_error);
     encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
     uint64_t cpu_ns;
     f.grab_cpu_s = cc_camera_grab_cpu_ns(cam, &cpu_ns) == 0 ? (double)cpu_ns / 1e9 : -1;
@@ -165,6 +174,15 @@ static double uptime_s(const cc_stats *st)
 
 /* ---- /stats ---- */
 
+/* Counters and times in ns as JSON integers: cJSON prints a double above
+ * INT_MAX in exponent form (1.7966488503356155e+18), digits lost. */
+static void add_uint(cJSON *o, const char *name, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%" PRIu64, v);
+    cJSON_AddRawToObject(o, name, text);
+}
+
 static cJSON *camera_json(const camera_figures *f, unsigned index)
 {
     cJSON *c = cJSON_CreateObject();
@@ -172,34 +190,45 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
     cJSON_AddStringToObject(c, "name", f->name);
     cJSON_AddStringToObject(c, "state", f->online ? "online" : "offline");
     cJSON_AddNumberToObject(c, "grab_fps", f->grab_fps);
-    cJSON_AddNumberToObject(c, "frames_grabbed", (double)f->grabbed);
-    cJSON_AddNumberToObject(c, "frames_dropped", (double)f->dropped);
-    cJSON_AddNumberToObject(c, "ring_overwritten", (double)f->ring_overwritten);
-    cJSON_AddNumberToObject(c, "frames_encoded", (double)f->encoded);
-    cJSON_AddNumberToObject(c, "encode_errors", (double)f->encode_errors);
-    cJSON_AddNumberToObject(c, "grab_errors", (double)f->grab_errors);
-    cJSON_AddNumberToObject(c, "reconnects", (double)f->reconnects);
+    add_uint(c, "frames_grabbed", f->grabbed);
+    add_uint(c, "frames_dropped", f->dropped);
+    add_uint(c, "ring_overwritten", f->ring_overwritten);
+    add_uint(c, "frames_encoded", f->encoded);
+    add_uint(c, "encode_errors", f->encode_errors);
+    add_uint(c, "grab_errors", f->grab_errors);
+    add_uint(c, "reconnects", f->reconnects);
     if (f->last_frame_age_s >= 0)
         cJSON_AddNumberToObject(c, "last_frame_age_ms", f->last_frame_age_s * 1e3);
     else
         cJSON_AddNullToObject(c, "last_frame_age_ms");
+    if (f->last_grab_age_s >= 0)
+        cJSON_AddNumberToObject(c, "last_grab_age_ms", f->last_grab_age_s * 1e3);
+    else
+        cJSON_AddNullToObject(c, "last_grab_age_ms");
+    if (f->last_error_ns) {
+        cJSON_AddStringToObject(c, "last_error", f->last_error);
+        add_uint(c, "last_error_ns", f->last_error_ns);
+    } else {
+        cJSON_AddNullToObject(c, "last_error");
+        cJSON_AddNullToObject(c, "last_error_ns");
+    }
     cJSON_AddNumberToObject(c, "encode_ms_p50", f->encode_p50_ms);
     cJSON_AddNumberToObject(c, "encode_ms_p99", f->encode_p99_ms);
-    cJSON_AddNumberToObject(c, "jpeg_bytes", (double)f->jpeg_bytes);
-    cJSON_AddNumberToObject(c, "last_jpeg_bytes", (double)f->last_jpeg_bytes);
-    cJSON_AddNumberToObject(c, "encode_strips", (double)f->encode_strips);
-    cJSON_AddNumberToObject(c, "ring_slots", (double)f->ring_slots);
+    add_uint(c, "jpeg_bytes", f->jpeg_bytes);
+    add_uint(c, "last_jpeg_bytes", f->last_jpeg_bytes);
+    add_uint(c, "encode_strips", f->encode_strips);
+    add_uint(c, "ring_slots", f->ring_slots);
     if (f->grab_cpu_s >= 0)
         cJSON_AddNumberToObject(c, "grab_cpu_s", f->grab_cpu_s);
     else
         cJSON_AddNullToObject(c, "grab_cpu_s");
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
-        cJSON_AddNumberToObject(a, "buffers_completed", (double)f->completed);
-        cJSON_AddNumberToObject(a, "buffers_failed", (double)f->failed);
-        cJSON_AddNumberToObject(a, "buffers_underrun", (double)f->underruns);
-        cJSON_AddNumberToObject(a, "packets_resent", (double)f->resent);
-        cJSON_AddNumberToObject(a, "packets_missing", (double)f->missing);
+        add_uint(a, "buffers_completed", f->completed);
+        add_uint(a, "buffers_failed", f->failed);
+        add_uint(a, "buffers_underrun", f->underruns);
+        add_uint(a, "packets_resent", f->resent);
+        add_uint(a, "packets_missing", f->missing);
     }
     return c;
 }
@@ -222,15 +251,15 @@ static void client_json(const cc_client_info *info, void *arg)
 {
     client_walk *w = arg;
     cJSON *c = cJSON_CreateObject();
-    cJSON_AddNumberToObject(c, "id", (double)info->id);
+    add_uint(c, "id", info->id);
     if (info->peer) /* only with expose_client_addresses */
         cJSON_AddStringToObject(c, "address", info->peer);
-    cJSON_AddNumberToObject(c, "connected_since_ns", (double)info->since_ns);
+    add_uint(c, "connected_since_ns", info->since_ns);
     cJSON_AddNumberToObject(c, "connected_s",
                             (double)(w->now_ns - info->since_ns) / 1e9);
-    cJSON_AddNumberToObject(c, "bundles_sent", (double)info->bundles_sent);
-    cJSON_AddNumberToObject(c, "bundles_skipped", (double)info->bundles_skipped);
-    cJSON_AddNumberToObject(c, "queued_bytes", (double)info->queued_bytes);
+    add_uint(c, "bundles_sent", info->bundles_sent);
+    add_uint(c, "bundles_skipped", info->bundles_skipped);
+    add_uint(c, "queued_bytes", info->queued_bytes);
     cJSON_AddStringToObject(c, "variant", variant_name(w->mux, info->variant));
     cJSON_AddNumberToObject(c, "max_fps", info->max_fps);
     cJSON_AddNumberToObject(c, "window", info->window);
@@ -282,16 +311,15 @@ static void limits_json(cJSON *o, const cc_stats *st)
     limit_counter k[LIMIT_COUNTERS];
     size_t n = limit_counters(srv, k);
     for (size_t i = 0; i < n; i++)
-        cJSON_AddNumberToObject(o, k[i].name, (double)k[i].value);
+        add_uint(o, k[i].name, k[i].value);
     cc_stats_rtsp r;
     if (st->rtsp && st->rtsp(&r, st->rtsp_arg))
         for (size_t i = 0; i < r.n_limited && i < CC_STATS_RTSP_LIMITS; i++) {
             char name[64];
             snprintf(name, sizeof name, "rtsp_%s", r.limited_name[i]);
-            cJSON_AddNumberToObject(o, name, (double)r.limited[i]);
+            add_uint(o, name, r.limited[i]);
         }
-    cJSON_AddNumberToObject(o, "pending_connections",
-                            (double)cc_server_get_counters(srv).pending);
+    add_uint(o, "pending_connections", cc_server_get_counters(srv).pending);
 }
 
 /* Each variant's encodes: ticks it was wanted on, entries, cost. */
@@ -304,11 +332,11 @@ static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
             return;
         cJSON_AddItemToArray(list, o);
         cJSON_AddStringToObject(o, "name", variant_name(m, v));
-        cJSON_AddNumberToObject(o, "clients", (double)w->per_variant[v]);
-        cJSON_AddNumberToObject(o, "ticks", (double)k->ticks);
-        cJSON_AddNumberToObject(o, "encoded", (double)k->encoded);
-        cJSON_AddNumberToObject(o, "encode_errors", (double)k->encode_errors);
-        cJSON_AddNumberToObject(o, "jpeg_bytes", (double)k->jpeg_bytes);
+        add_uint(o, "clients", w->per_variant[v]);
+        add_uint(o, "ticks", k->ticks);
+        add_uint(o, "encoded", k->encoded);
+        add_uint(o, "encode_errors", k->encode_errors);
+        add_uint(o, "jpeg_bytes", k->jpeg_bytes);
         double n = k->encoded ? (double)k->encoded : 1;
         cJSON_AddNumberToObject(o, "encode_ms_mean", (double)k->encode_ns / 1e6 / n);
         cJSON_AddNumberToObject(o, "convert_ms_mean", (double)k->convert_ns / 1e6 / n);
@@ -321,14 +349,14 @@ static void rtsp_json(cJSON *root, const cc_stats *st)
     if (!st->rtsp || !st->rtsp(&r, st->rtsp_arg))
         return;
     cJSON *o = cJSON_AddObjectToObject(root, "rtsp");
-    cJSON_AddNumberToObject(o, "clients", (double)r.clients);
-    cJSON_AddNumberToObject(o, "sessions", (double)r.sessions);
-    cJSON_AddNumberToObject(o, "cameras_playing", (double)r.media);
-    cJSON_AddNumberToObject(o, "clients_total", (double)r.clients_total);
-    cJSON_AddNumberToObject(o, "refused_token", (double)r.refused_token);
-    cJSON_AddNumberToObject(o, "frames_pushed", (double)r.frames_pushed);
-    cJSON_AddNumberToObject(o, "frames_replaced", (double)r.frames_replaced);
-    cJSON_AddNumberToObject(o, "frames_skipped", (double)r.frames_skipped);
+    add_uint(o, "clients", r.clients);
+    add_uint(o, "sessions", r.sessions);
+    add_uint(o, "cameras_playing", r.media);
+    add_uint(o, "clients_total", r.clients_total);
+    add_uint(o, "refused_token", r.refused_token);
+    add_uint(o, "frames_pushed", r.frames_pushed);
+    add_uint(o, "frames_replaced", r.frames_replaced);
+    add_uint(o, "frames_skipped", r.frames_skipped);
 }
 
 static char *stats_json(const cc_stats *st)
@@ -337,8 +365,8 @@ static char *stats_json(const cc_stats *st)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
     cJSON_AddNumberToObject(root, "uptime_s", uptime_s(st));
-    cJSON_AddNumberToObject(root, "bundles_muxed", (double)st->mux->seq);
-    cJSON_AddNumberToObject(root, "ticks_late", (double)st->mux->ticks_late);
+    add_uint(root, "bundles_muxed", st->mux->seq);
+    add_uint(root, "ticks_late", st->mux->ticks_late);
 
     cJSON *cams = cJSON_AddArrayToObject(root, "cameras");
     uint64_t grabbed = 0, dropped = 0, encoded = 0, bytes = 0;
@@ -357,13 +385,13 @@ static char *stats_json(const cc_stats *st)
     rtsp_json(root, st);
 
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
-    cJSON_AddNumberToObject(t, "clients", (double)w.count);
-    cJSON_AddNumberToObject(t, "frames_grabbed", (double)grabbed);
-    cJSON_AddNumberToObject(t, "frames_dropped", (double)dropped);
-    cJSON_AddNumberToObject(t, "frames_encoded", (double)encoded);
-    cJSON_AddNumberToObject(t, "jpeg_bytes", (double)bytes);
-    cJSON_AddNumberToObject(t, "bundles_sent", (double)w.sent);
-    cJSON_AddNumberToObject(t, "bundles_skipped", (double)w.skipped);
+    add_uint(t, "clients", w.count);
+    add_uint(t, "frames_grabbed", grabbed);
+    add_uint(t, "frames_dropped", dropped);
+    add_uint(t, "frames_encoded", encoded);
+    add_uint(t, "jpeg_bytes", bytes);
+    add_uint(t, "bundles_sent", w.sent);
+    add_uint(t, "bundles_skipped", w.skipped);
     limits_json(cJSON_AddObjectToObject(root, "limits"), st);
 
     char *text = cJSON_Print(root);
@@ -433,6 +461,18 @@ static void per_camera(text *t, const camera_figures *f, size_t n, const char *n
 #define DBL(name, type, help, field)                                       \
     per_camera(t, f, st->n, name, type, help, offsetof(camera_figures, field), false)
 
+/* An age in seconds per camera; cameras without one yet (< 0) are left out. */
+static void age_metric(text *t, const camera_figures *f, size_t n, const char *name,
+                       const char *help, size_t offset)
+{
+    family(t, name, "gauge", help);
+    for (size_t i = 0; i < n; i++) {
+        double age = *(const double *)((const char *)&f[i] + offset);
+        if (age >= 0)
+            appendf(t, "camcast_%s{camera=\"%s\"} %.6g\n", name, f[i].name, age);
+    }
+}
+
 static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
 {
     family(t, "camera_online", "gauge", "1 when the camera delivers frames");
@@ -461,12 +501,11 @@ static void camera_metrics(text *t, const cc_stats *st, const camera_figures *f)
         if (f[i].grab_cpu_s >= 0)
             appendf(t, "camcast_camera_grab_cpu_seconds_total{camera=\"%s\"} %.6f\n",
                     f[i].name, f[i].grab_cpu_s);
-    family(t, "camera_last_frame_age_seconds", "gauge",
-           "Age of the last streamed frame");
-    for (size_t i = 0; i < st->n; i++)
-        if (f[i].last_frame_age_s >= 0)
-            appendf(t, "camcast_camera_last_frame_age_seconds{camera=\"%s\"} %.6g\n",
-                    f[i].name, f[i].last_frame_age_s);
+    age_metric(t, f, st->n, "camera_last_frame_age_seconds", "Age of the last streamed frame",
+               offsetof(camera_figures, last_frame_age_s));
+    age_metric(t, f, st->n, "camera_last_grab_age_seconds",
+               "Age of the last grabbed frame, streamed or not",
+               offsetof(camera_figures, last_grab_age_s));
 }
 
 static void aravis_metrics(text *t, const cc_stats *st, const camera_figures *f)
@@ -607,6 +646,25 @@ static char *stats_metrics(const cc_stats *st)
 
 /* ---- /healthz ---- */
 
+/* "NAME offline: ERROR (since HH:MM:SS UTC)" for one camera. */
+static size_t offline_line(const cc_camera *cam, char *out, size_t cap)
+{
+    char error[512];
+    uint64_t at = cc_camera_last_error(cam, error, sizeof error);
+    time_t secs = (time_t)(at / 1000000000u);
+    struct tm tm;
+    char when[16] = "?";
+    if (at && gmtime_r(&secs, &tm))
+        strftime(when, sizeof when, "%H:%M:%S", &tm);
+    int n = snprintf(out, cap, "%s offline: %s (since %s UTC)\n", cam->cfg->name,
+                     at ? error : "no error recorded", when);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
+}
+
+/* 503 when a required camera is offline; 200 "degraded" when only
+ * optional ones (required = false) are: the daemon does its job, and a
+ * restart would not bring them back (docs/operations.md); else 200 "ok".
+ * Each offline camera's last error follows, one line each. */
 int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
 {
     size_t online = 0;
@@ -618,13 +676,21 @@ int cc_stats_health(const cc_stats *st, char *reason, size_t cap)
         else if (!down && (cam->cfg->source != CC_SOURCE_ARAVIS || cam->cfg->aravis.required))
             down = cam->cfg->name;
     }
+    int status = 200;
+    int n;
     if (down) {
-        snprintf(reason, cap, "camera %s is offline (%zu/%zu cameras online)\n", down,
-                 online, st->n);
-        return 503;
+        status = 503;
+        n = snprintf(reason, cap, "camera %s is offline (%zu/%zu cameras online)\n", down,
+                     online, st->n);
+    } else {
+        n = snprintf(reason, cap, "%s: %zu/%zu cameras online\n",
+                     online < st->n ? "degraded" : "ok", online, st->n);
     }
-    snprintf(reason, cap, "ok: %zu/%zu cameras online\n", online, st->n);
-    return 200;
+    size_t used = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap ? cap - 1 : 0;
+    for (size_t i = 0; i < st->n && used + 1 < cap; i++)
+        if (!atomic_load_explicit(&st->cams[i].online, memory_order_relaxed))
+            used += offline_line(&st->cams[i], reason + used, cap - used);
+    return status;
 }
 
 void cc_stats_set_rtsp(cc_stats *st, cc_stats_rtsp_fn fn, void *arg)
@@ -645,7 +711,7 @@ int cc_stats_page(const char *path, cc_http_page *page, void *arg)
         page->content_type = "text/plain; version=0.0.4; charset=utf-8";
         page->body = stats_metrics(st);
     } else if (strcmp(path, "/healthz") == 0) {
-        char reason[160];
+        char reason[2048];
         page->status = cc_stats_health(st, reason, sizeof reason);
         page->content_type = "text/plain; charset=utf-8";
         page->body = strdup(reason);

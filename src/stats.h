@@ -60,7 +60,10 @@ int cc_stats_reset(cc_stats *st, const cc_camera *cams, size_t n);
 void cc_stats_set_rtsp(cc_stats *st, cc_stats_rtsp_fn fn, void *arg);
 /* The pages, as the server asks for them (see cc_page_fn). */
 int cc_stats_page(const char *path, cc_http_page *page, void *arg);
-/* 200 when every required camera is online, else 503; reason: one line. */
+/* 200 when every required camera is online, else 503; reason: a first
+ * line ("ok: ...", "degraded: ..." when an optional camera is offline, or
+ * the required camera offline), then one line per offline camera with its
+ * last error and its time. */
 int cc_stats_health(const cc_stats *st, char *reason, size_t cap);
 void cc_stats_close(cc_stats *st);
 void cc_stats_destroy(cc_stats *st);

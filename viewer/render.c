@@ -40,8 +40,9 @@ static void draw_lines(SDL_Renderer *r, cc_text *txt, cc_rect image,
         int lw = cc_text_width(lines[i], 1);
         w = lw > w ? lw : w;
     }
-    /* Large text where it fits beside most of the image. */
-    int scale = 2 * w + 2 * PAD <= image.w ? 2 : 1;
+    /* The tile's width alone sets the size: tiles of one grid get the
+     * same text whatever their labels' lengths. */
+    int scale = cc_render_text_scale(image.w);
     int lh = cc_text_height(scale);
     w *= scale;
     /* Clipped to the image: a tiny tile shows what fits. */

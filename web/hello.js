@@ -44,6 +44,9 @@ export function readHello(msg) {
       pixelFormat: typeof cam.pixel_format === "string" ? cam.pixel_format : "",
       grabFps: typeof cam.grab_fps === "number" ? cam.grab_fps : null,
       online: cam.online !== false,
+      // Why it is offline, and since when (protocol.md: hello).
+      lastError: typeof cam.last_error === "string" ? cam.last_error.slice(0, 300) : "",
+      lastErrorAt: typeof cam.last_error_ns === "number" ? cam.last_error_ns / 1e6 : null,
       variantSizes: readVariantSizes(cam.variant_sizes),
     };
   });

@@ -29,7 +29,10 @@ function tileBanner(t, at) {
   if (!c || !c.hello)
     return "offline";
   if (!t.cam.online)
-    return "offline (camera)";
+    return t.cam.lastError
+      ? `offline (camera) since ${new Date(t.cam.lastErrorAt).toLocaleTimeString()}: ` +
+        t.cam.lastError
+      : "offline (camera)";
   if (!t.lastEntryAt)
     return at - t.since < STALE_MS ? "waiting for frames" : "no frames";
   const age = at - t.lastEntryAt;

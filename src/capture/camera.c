@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,6 +16,64 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 5000
 #define MAX_RING_SLOTS 64
+
+static uint64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Keeps text as the camera's last error, from now; the same error again
+ * keeps its time (a camera that stays offline: since when), unless fresh
+ * (a new loss). */
+static void note_error(cc_camera *cam, const char *text, bool fresh)
+{
+    cc_camera_fault *f = cam->fault;
+    pthread_mutex_lock(&f->lock);
+    if (fresh || !f->at_ns || strcmp(f->text, text) != 0) {
+        snprintf(f->text, sizeof f->text, "%s", text);
+        f->at_ns = realtime_ns();
+    }
+    pthread_mutex_unlock(&f->lock);
+}
+
+uint64_t cc_camera_last_error(const cc_camera *cam, char *out, size_t len)
+{
+    cc_camera_fault *f = cam->fault;
+    if (len)
+        out[0] = '\0';
+    if (!f)
+        return 0;
+    pthread_mutex_lock(&f->lock);
+    uint64_t at = f->at_ns;
+    if (at && len)
+        snprintf(out, len, "%s", f->text);
+    pthread_mutex_unlock(&f->lock);
+    return at;
+}
+
+static int fault_new(cc_camera_fault **out)
+{
+    cc_camera_fault *f = calloc(1, sizeof *f);
+    if (!f)
+        return -ENOMEM;
+    int rc = pthread_mutex_init(&f->lock, NULL);
+    if (rc) {
+        free(f);
+        return -rc;
+    }
+    *out = f;
+    return 0;
+}
+
+static void fault_free(cc_camera_fault *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_destroy(&f->lock);
+    free(f);
+}
 
 static int open_source(cc_source **out, const cc_camera_config *cfg,
                        char *err, size_t errlen)
@@ -46,6 +105,7 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     atomic_init(&cam->grabbed, 0);
     atomic_init(&cam->grab_errors, 0);
     atomic_init(&cam->reconnects, 0);
+    atomic_init(&cam->last_grab_ns, 0);
     err[0] = '\0';
 
     int rc = cc_tuning_new(&cam->tuning, cfg->name);
@@ -53,10 +113,19 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
         snprintf(err, errlen, "[camera %s] out of memory", cfg->name);
         return rc;
     }
+    rc = fault_new(&cam->fault);
+    if (rc < 0) {
+        snprintf(err, errlen, "[camera %s] %s", cfg->name, strerror(-rc));
+        cc_tuning_free(cam->tuning);
+        cam->tuning = NULL;
+        return rc;
+    }
     rc = open_source(&cam->source, cfg, err, errlen);
     if (rc < 0) {
         cc_tuning_free(cam->tuning);
         cam->tuning = NULL;
+        fault_free(cam->fault);
+        cam->fault = NULL;
         return rc;
     }
     /* Kept for the grab thread's first log line when it starts offline. */
@@ -66,6 +135,8 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
      * to clients from the start. */
     if (cam->source->connected)
         cc_tuning_connected(cam->tuning, cam->source, false);
+    else
+        note_error(cam, err, true);
     uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
                                        MAX_RING_SLOTS);
     rc = cc_ring_new(&cam->ring, slots, cc_source_frame_bytes(cam->source));
@@ -76,6 +147,8 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
         cam->source = NULL;
         cc_tuning_free(cam->tuning);
         cam->tuning = NULL;
+        fault_free(cam->fault);
+        cam->fault = NULL;
         return rc;
     }
     return 0;
@@ -117,6 +190,7 @@ static void go_offline(cc_camera *cam, int rc)
     else
         snprintf(cam->reason, sizeof cam->reason, "not connected");
     set_online(cam, false);
+    note_error(cam, cam->reason, true);
     cc_warn("camera %s: offline: %s; reconnecting", cam->cfg->name,
             cam->reason);
     cam->source->ops->disconnect(cam->source);
@@ -137,6 +211,7 @@ static void reconnect(cc_camera *cam, unsigned *backoff_ms)
         *backoff_ms = BACKOFF_MIN_MS;
         return;
     }
+    note_error(cam, err, false);
     if (strcmp(err, cam->reason) != 0) {
         cc_warn("camera %s: still offline: %s", cam->cfg->name, err);
         snprintf(cam->reason, sizeof cam->reason, "%s", err);
@@ -232,6 +307,8 @@ static void *grab_main(void *arg)
         }
         slot->seq = ++seq;
         atomic_fetch_add_explicit(&cam->grabbed, 1, memory_order_relaxed);
+        atomic_store_explicit(&cam->last_grab_ns, slot->capture_ns,
+                              memory_order_relaxed);
         cc_ring_publish(cam->ring);
     }
     /* Released here, not by whoever frees the camera: it may block. */
@@ -308,6 +385,8 @@ void cc_camera_destroy(cc_camera *cam)
     cam->source = NULL;
     cc_tuning_free(cam->tuning);
     cam->tuning = NULL;
+    fault_free(cam->fault);
+    cam->fault = NULL;
 }
 
 int cc_camera_grab_cpu_ns(const cc_camera *cam, uint64_t *out)

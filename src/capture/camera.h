@@ -23,6 +23,15 @@
 #include "source.h"
 #include "tuning.h"
 
+/* The camera's last error: written by its grab thread when one happens,
+ * read by the event loop (/stats, the hello, /healthz). A lock, since it
+ * is text: taken only on an error or a read, never per frame. */
+typedef struct cc_camera_fault {
+    pthread_mutex_t lock;
+    char text[512];
+    uint64_t at_ns; /* CLOCK_REALTIME; 0: none yet */
+} cc_camera_fault;
+
 typedef struct cc_camera {
     const cc_camera_config *cfg;
     unsigned index;
@@ -39,6 +48,9 @@ typedef struct cc_camera {
     atomic_uint_fast64_t grabbed;
     atomic_uint_fast64_t grab_errors;
     atomic_uint_fast64_t reconnects; /* times it came back after a loss */
+    atomic_uint_fast64_t last_grab_ns; /* capture time of the newest frame grabbed,
+                                          CLOCK_REALTIME; 0: none yet */
+    cc_camera_fault *fault; /* owned; a reload moves it with the camera */
     /* Grab thread only: why the camera is offline, for log lines. */
     char reason[512];
 } cc_camera;
@@ -65,6 +77,11 @@ int cc_camera_rebind(cc_camera *cam, const cc_camera_config *cfg,
                      unsigned index, double stream_fps);
 /* Stops, then frees the ring and the source. */
 void cc_camera_destroy(cc_camera *cam);
+/* Copies the camera's last error (why it went or stays offline) into out
+ * and returns when it began (CLOCK_REALTIME ns; the same error repeated
+ * by reconnection attempts keeps its time), or returns 0 with out empty
+ * if it never had one. Any thread. */
+uint64_t cc_camera_last_error(const cc_camera *cam, char *out, size_t len);
 /* CPU time the running grab thread has used. Returns 0 or -ESRCH. */
 int cc_camera_grab_cpu_ns(const cc_camera *cam, uint64_t *out);
 

@@ -403,8 +403,16 @@ static cJSON *camera_json(const cc_camera *cam)
     cJSON_AddStringToObject(c, "pixel_format", cc_pixfmt_name(src->fmt));
     cJSON_AddNumberToObject(c, "grab_fps", src->fps);
     cJSON_AddStringToObject(c, "source", src->ops->kind);
-    cJSON_AddBoolToObject(c, "online",
-                          atomic_load_explicit(&cam->online, memory_order_relaxed));
+    bool online = atomic_load_explicit(&cam->online, memory_order_relaxed);
+    cJSON_AddBoolToObject(c, "online", online);
+    /* Why it is offline, and since when (docs/protocol.md). */
+    char error[512], at[24];
+    uint64_t at_ns = online ? 0 : cc_camera_last_error(cam, error, sizeof error);
+    if (at_ns) {
+        cJSON_AddStringToObject(c, "last_error", error);
+        snprintf(at, sizeof at, "%" PRIu64, at_ns);
+        cJSON_AddRawToObject(c, "last_error_ns", at);
+    }
     return c;
 }
 

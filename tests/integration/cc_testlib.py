@@ -47,7 +47,7 @@ import traceback
 HOST = "127.0.0.1"
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 SERVER_STRING = "camcastd 0.1.0"
-PORT_RE = re.compile(r"ws://[0-9.]+:(\d+)/stream")
+PORT_RE = re.compile(r"ws://(?:[0-9.]+|\[[0-9a-f:]+\]):(\d+)/stream")
 
 # Generous safety bounds, not performance expectations.
 START_TIMEOUT = 10.0
@@ -176,13 +176,14 @@ class Daemon:
 
     _live = []
 
-    def __init__(self, binary, config_text, extra_args=(), name="cams.ini"):
+    def __init__(self, binary, config_text, extra_args=(), name="cams.ini", wrap=()):
+        """wrap: a command the daemon runs under (private_netns())."""
         self.binary = binary
         self.tmpdir = tempfile.mkdtemp(prefix="camcast-it-")
         self.config_path = os.path.join(self.tmpdir, name)
         with open(self.config_path, "w") as f:
             f.write(config_text)
-        self.args = [binary, "--config", self.config_path, *extra_args]
+        self.args = [*wrap, binary, "--config", self.config_path, *extra_args]
         self.proc = None
         self.port = None
         self.lines = []
@@ -311,6 +312,31 @@ def _dump_daemon_logs():
         tail = "\n".join(text.splitlines()[-60:])
         print(f"--- camcastd stderr (pid {d.proc.pid if d.proc else '?'}, last 60 lines) ---\n"
               f"{tail}\n--- end ---", file=sys.stderr)
+
+
+def private_netns():
+    """A command prefix that runs a program in a network namespace of its
+    own holding only loopback (unshare -n; needs root), or None. For what
+    must not listen on this host's real interfaces (0.0.0.0, ::)."""
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return None
+    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+def in_netns_of(pid, args, timeout=20.0):
+    """Runs args in the network namespace of process pid (nsenter) ->
+    (rc, stdout, stderr)."""
+    p = subprocess.run(["nsenter", f"--net=/proc/{pid}/ns/net", *args],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def has_ipv6_loopback():
+    """::1 on lo (ip -6 addr show lo)."""
+    out = subprocess.run(["ip", "-6", "addr", "show", "lo"], capture_output=True,
+                         text=True, timeout=10).stdout
+    return "inet6 ::1/128" in out
 
 
 def run_cli(binary, args, cwd=None, timeout=10.0):
@@ -688,12 +714,12 @@ async def recv_binary(ws, timeout=RECV_TIMEOUT, what="a FrameBundle"):
 # Raw sockets: HTTP and a minimal RFC 6455 client
 
 
-def connect_raw(port, rcvbuf=None, timeout=10.0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def connect_raw(port, rcvbuf=None, timeout=10.0, addr=HOST):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.settimeout(timeout)
-    s.connect((HOST, port))
+    s.connect((addr, port))
     return s
 
 
@@ -738,10 +764,10 @@ def parse_http_head(data):
     return int(m.group(1)), m.group(2) or "", headers, end + 4
 
 
-def http_request(port, request_bytes, timeout=10.0, what="request"):
+def http_request(port, request_bytes, timeout=10.0, what="request", addr=HOST):
     """Sends a raw request; reads until the server closes (bounded).
     -> (status, headers, body, how)."""
-    s = connect_raw(port, timeout=timeout)
+    s = connect_raw(port, timeout=timeout, addr=addr)
     try:
         try:
             s.sendall(request_bytes)
@@ -756,6 +782,43 @@ def http_request(port, request_bytes, timeout=10.0, what="request"):
              f"got {data[:300]!r}")
     status, _reason, headers, hl = parsed
     return status, headers, data[hl:], how
+
+
+def get_stats(port, host=HOST):
+    """The daemon's /stats, parsed (fails unless 200)."""
+    req = f"GET /stats HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    status, _, body, _ = http_request(port, req, what="GET /stats")
+    check_eq(status, 200, "/stats status")
+    return json.loads(body)
+
+
+def check_gaps_counted(port, sockname, checker, what):
+    """Every bundle_seq gap a client saw (checker: its StreamChecker) is a
+    skip the daemon counted for that client in /stats (it was behind
+    itself), not a bundle lost or withheld for another's sake. The daemon
+    must run with expose_client_addresses = true; sockname: the client's
+    (host, port)."""
+    me = "%s:%d" % tuple(sockname[:2])
+    mine = [c for c in get_stats(port)["clients"] if c.get("address") == me]
+    check(len(mine) == 1, f"{what}: client {me} not in /stats (expose_client_addresses?)")
+    missed = sum(b - a - 1 for a, b in checker.gaps)
+    check(missed <= mine[0]["bundles_skipped"],
+          f"{what}: {missed} bundles missing between {checker.gaps[:10]} but /stats counts "
+          f"{mine[0]['bundles_skipped']} skipped for it")
+    return mine[0]
+
+
+def poll(get, cond, what, timeout=10.0, interval=0.1):
+    """Calls get() until cond(value) holds and returns that value; fails
+    after timeout, with the last value. For conditions instead of sleeps."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = get()
+        if cond(value):
+            return value
+        check(time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s; last: "
+                                           f"{value!r:.600}")
+        time.sleep(interval)
 
 
 def ws_key():
@@ -788,10 +851,11 @@ class RawWS:
     OP_CONT, OP_TEXT, OP_BIN, OP_CLOSE, OP_PING, OP_PONG = 0, 1, 2, 8, 9, 10
 
     def __init__(self, port, path="/stream", rcvbuf=None, extra_headers="", timeout=10.0,
-                 early=b"", host=HOST):
+                 early=b"", host=HOST, addr=HOST):
         """early: bytes sent in the same write as the request (e.g. frames);
-        host: the Host header (a browser sends HOST:PORT)."""
-        self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout)
+        host: the Host header (a browser sends HOST:PORT); addr: where to
+        connect (an IPv6 address too)."""
+        self.sock = connect_raw(port, rcvbuf=rcvbuf, timeout=timeout, addr=addr)
         self.buf = bytearray()
         self.close_code = None
         self.close_reason = None

@@ -206,7 +206,15 @@ def main():
         out += frame(2, good[:1000], fin=False) + frame(9, b"pp") + frame(0, good[1000:])
         out += frame(2, empty) + frame(8, struct.pack(">H", 1001) + b"bye")
         c.sendall(out)
-        time.sleep(0.5)
+        # Closed once the client's pong (a masked frame of 2 bytes: 8 in
+        # all) has come, so no unread byte turns the close into a reset.
+        c.settimeout(5)
+        got = b""
+        while len(got) < 8:
+            chunk = c.recv(64)
+            if not chunk:
+                break
+            got += chunk
         c.close()
     th = threading.Thread(target=server, daemon=True)
     th.start()

@@ -6,12 +6,15 @@ Debian's Chromium is driven through the DevTools protocol (cc_browser.py);
 everything is checked from the page itself (window.camcastStats, canvas
 pixels, overlay text), on 127.0.0.1:
   1. Streaming from a real camcastd: every camera's tile is drawn (its
-     pixels differ from the background and change over time) and its
-     overlay's fps is within 30% of stream_fps; the clock offset from
-     ping/pong gives a latency. Keys: 2 shows one camera, 0 the grid,
-     Space pauses and resumes, S saves the shown JPEGs (valid, the
-     cameras' sizes). Unticking a camera stops its entries (subscribe);
-     a hidden tab asks for max_fps 1 and gets about that.
+     pixels differ from the background and change over time), its
+     overlay shows a frame rate; the clock offset from ping/pong gives a
+     latency (rates and latencies are figures of bench/browser_bench.py,
+     not asserted here). Keys: 2 shows one camera, 0 the grid, Space
+     pauses (nothing drawn while bundles keep coming) and resumes, S
+     saves the shown JPEGs (valid, the cameras' sizes). Unticking a
+     camera stops its entries (subscribe, seen in the daemon's /stats);
+     a hidden tab asks for max_fps 1, which the daemon's /stats shows,
+     and draws nothing.
   2. The daemon restarts on the same port: the page goes offline and
      comes back by itself, without a reload. Flow control: the page asks
      for window 1 and acknowledges what it hands to its decoder (none
@@ -37,6 +40,7 @@ import glob
 import http
 import json
 import os
+import re
 import shutil
 import socket
 import struct
@@ -52,8 +56,6 @@ import websockets  # noqa: E402
 
 WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web")
 STREAM_FPS = 20
-# Small cameras: the fps check is a sanity bound on a loaded machine (and
-# under ASan), not a performance figure (bench/browser_bench.py is).
 CAMS = [
     ("left", T.camera(480, 300, "Mono8", "scroll", grab_fps=100)),
     ("center", T.camera(480, 300, "RGB8", "bars", grab_fps=100)),
@@ -126,6 +128,12 @@ async def wait_stats(b, cond, timeout, what):
         await asyncio.sleep(0.2)
 
 
+def retry_in(state_text):
+    """The page's "..., retry in 1.4 s" -> 1.4 (0 when it says none)."""
+    m = re.search(r"retry in ([0-9.]+) s", state_text)
+    return float(m.group(1)) if m else 0.0
+
+
 def frames(s):
     return [c["framesDrawn"] for c in s["cameras"]]
 
@@ -172,26 +180,45 @@ async def check_drawn(b, n_cams):
     return later
 
 
-async def check_fps(b):
-    """The overlays' fps is within 30% of stream_fps (a loaded machine: a
-    sanity bound, not a performance figure)."""
-    lo, hi = 0.7 * STREAM_FPS, 1.3 * STREAM_FPS
-    await asyncio.sleep(2.0)  # a whole one-second window after the start
-    deadline = time.monotonic() + 20
+def daemon_client(port):
+    """The page's connection in the daemon's /stats (the only client)."""
+    clients = T.get_stats(port, host=f"{T.HOST}:{port}")["clients"]
+    T.check_eq(len(clients), 1, "the daemon's clients (the page alone)")
+    return clients[0]
+
+
+async def wait_daemon_client(port, cond, what, timeout=10):
+    """Polls the daemon's /stats until cond(the page's client) holds."""
+    deadline = time.monotonic() + timeout
     while True:
-        t = await tiles(b)
-        shown = [float(x["overlay"][1].split()[0]) for x in t]
-        if all(lo <= f <= hi for f in shown):
-            break
-        T.check(time.monotonic() < deadline,
-                f"overlay fps {shown} not within 30% of {STREAM_FPS} for 20 s; "
-                f"overlays: {[x['overlay'] for x in t]}")
-        await asyncio.sleep(0.5)
-    s = await stats(b)
+        c = daemon_client(port)
+        if cond(c):
+            return c
+        T.check(time.monotonic() < deadline, f"{what}: not within {timeout} s; /stats: {c}")
+        await asyncio.sleep(0.2)
+
+
+async def received_all(b, client):
+    """Waits until the page has received every bundle the daemon had sent
+    it when /stats gave client: what comes after was sent later."""
+    return await wait_stats(b, lambda s: s["bundlesReceived"] >= client["bundles_sent"], 10,
+                            f"the page receives the {client['bundles_sent']} bundles sent")
+
+
+async def check_rates(b):
+    """Each overlay shows a frame rate, and a latency on the daemon's clock
+    (the offset from ping/pong is applied: within 10 s of the page's
+    clock). The figures themselves are bench/browser_bench.py's."""
+    s = await wait_stats(b, lambda s: s["clockRttMs"] is not None and
+                         all(c["latencyMs"] is not None and c["fps"] > 0
+                             for c in s["cameras"]), 20, "a frame rate and a latency")
+    t = await tiles(b)
+    shown = [float(x["overlay"][1].split()[0]) for x in t]
+    T.check(all(f > 0 for f in shown), f"overlay fps {shown}; overlays: "
+                                       f"{[x['overlay'] for x in t]}")
     for c in s["cameras"]:
-        T.check(c["latencyMs"] is not None and -50 < c["latencyMs"] < 2000,
-                f"camera {c['name']}: latency {c['latencyMs']} ms")
-    T.check(s["clockRttMs"] is not None, "no clock sample from ping/pong")
+        T.check(abs(c["latencyMs"]) < 10_000, f"camera {c['name']}: latency "
+                                              f"{c['latencyMs']} ms: no clock offset?")
     T.log(f"overlay fps {shown} (stream_fps {STREAM_FPS}); latency "
           f"{[round(c['latencyMs'], 1) for c in s['cameras']]} ms; overlay: {t[0]['overlay']}")
 
@@ -208,14 +235,14 @@ async def check_keys(b, downloads):
     await wait_stats(b, lambda s: s["view"] == "grid", 5, "key 0: the grid")
 
     await b.key(" ")
+    # Paused, the page draws nothing (a job decoded meanwhile waits).
     s = await wait_stats(b, lambda s: s["paused"], 5, "Space: paused")
-    await asyncio.sleep(0.3)  # a job decoded before the pause may still land
     before = await tiles(b)
-    n0 = frames(await stats(b))
-    await asyncio.sleep(1.0)
+    n0 = frames(s)
+    s = await wait_stats(b, lambda x: x["bundlesReceived"] >= s["bundlesReceived"] + 10, 10,
+                         "bundles while paused")
     after = await tiles(b)
-    s = await stats(b)
-    T.check_eq(frames(s), n0, "frames drawn while paused")
+    T.check_eq(frames(s), n0, "frames drawn while paused (10 bundles received)")
     T.check([x["check"] for x in after] == [x["check"] for x in before],
             "a tile changed while paused")
     # S while paused: the frames on screen, as the server sent them.
@@ -242,38 +269,41 @@ async def check_keys(b, downloads):
           f"{sorted(os.listdir(downloads))}")
 
 
-async def check_choice(b):
+async def check_choice(b, port):
     """Unticking camera 3 stops its entries: subscribe reached the server."""
     await b.evaluate("document.querySelectorAll('#choice input')[2].click(); true")
-    await asyncio.sleep(0.5)  # bundles already on their way
-    s0 = await stats(b)
-    await asyncio.sleep(1.5)
-    s1 = await stats(b)
+    c = await wait_daemon_client(port, lambda c: c["cameras"] == [0, 1],
+                                 "the daemon has the page on cameras 1 and 2")
+    s0 = await received_all(b, c)
+    s1 = await wait_stats(b, lambda s: s["cameras"][0]["entries"] >=
+                          s0["cameras"][0]["entries"] + 10, 10, "camera 1's entries")
     got = [s1["cameras"][i]["entries"] - s0["cameras"][i]["entries"] for i in range(3)]
-    T.check(got[2] == 0 and got[0] > 10, f"unticked camera 3: entries in 1.5 s {got}")
+    T.check(got[2] == 0, f"unticked camera 3: entries {got}")
     T.check(await b.evaluate("document.querySelectorAll('#grid .frame')[2].hidden"),
             "unticked camera 3 still shown")
     await b.evaluate("document.querySelectorAll('#choice input')[2].click(); true")
     await wait_stats(b, lambda s: s["cameras"][2]["framesDrawn"] > s1["cameras"][2]["framesDrawn"]
                      + 5, 10, "camera 3 ticked again")
-    T.log(f"camera choice: unticked camera 3 got {got[2]} entries in 1.5 s, the others {got[:2]}")
+    T.log(f"camera choice: unticked camera 3 got {got[2]} entries while the others got "
+          f"{got[:2]}")
 
 
-async def check_hidden(b):
-    """A hidden tab asks for max_fps 1 (when the server knows max_fps)."""
+async def check_hidden(b, port):
+    """A hidden tab asks for max_fps 1 and draws nothing; visible again, it
+    asks for every bundle and draws."""
     await set_hidden(b, True)
-    await asyncio.sleep(1.0)
-    s0 = await stats(b)
-    await asyncio.sleep(3.0)
-    s1 = await stats(b)
-    got = s1["bundlesReceived"] - s0["bundlesReceived"]
+    c = await wait_daemon_client(port, lambda c: c["max_fps"] == 1,
+                                 "the daemon has the hidden page at max_fps 1")
+    s0 = await wait_stats(b, lambda s: s["bundlesReceived"] >= c["bundles_sent"] and
+                          not s["decoding"], 10, "the page idle while hidden")
+    s1 = await wait_stats(b, lambda s: s["bundlesReceived"] >= s0["bundlesReceived"] + 2, 10,
+                          "bundles while hidden")
     T.check_eq(s1["framesDrawn"], s0["framesDrawn"], "frames drawn while hidden")
-    if "max_fps" in (s1["lastError"] or ""):
-        T.log(f"hidden: the server refused max_fps ({s1['lastError']}); {got} bundles in 3 s")
-    else:
-        T.check(got <= 3 * 1 + 2, f"hidden: {got} bundles in 3 s with max_fps 1")
-        T.log(f"hidden: {got} bundles in 3 s (max_fps 1), none drawn")
+    T.check("max_fps" not in (s1["lastError"] or ""), f"max_fps refused: {s1['lastError']}")
+    T.log("hidden: the daemon has the page at max_fps 1; bundles received, none drawn")
     await set_hidden(b, False)
+    await wait_daemon_client(port, lambda c: c["max_fps"] == 0,
+                             "the daemon has the visible page at every bundle")
     await wait_stats(b, lambda s: s["framesDrawn"] > s1["framesDrawn"] + 10, 10,
                      "visible again: drawing resumes")
 
@@ -291,10 +321,10 @@ async def streaming_and_restart(b, binary):
                              "frames drawn from camcastd")
         T.log(f"streaming: {s['stateText']}")
         await check_drawn(b, 3)
-        await check_fps(b)
+        await check_rates(b)
         await check_keys(b, downloads)
-        await check_choice(b)
-        await check_hidden(b)
+        await check_choice(b, port)
+        await check_hidden(b, port)
 
         # The daemon restarts on the same port: no reload, frames again.
         d.stop()
@@ -303,7 +333,11 @@ async def streaming_and_restart(b, binary):
                              ".every(e => !e.hidden && e.textContent == 'offline')", 5,
                              "every tile's banner says offline")
         T.log(f"daemon stopped: {s['stateText']}")
-        await asyncio.sleep(1.5)  # a few failed attempts: the backoff grows
+        # Failed attempts first: the backoff grows (0.5 s, then 1, then 2,
+        # each with jitter down to half): a wait above 1 s comes from the
+        # third attempt on.
+        s = await wait_stats(b, lambda x: retry_in(x["stateText"]) > 1.0, 20,
+                             "a retry delay above 1 s (the backoff grows)")
         n0 = s["framesDrawn"]
         d = T.Daemon(binary, daemon_config(port)).start()
         s = await wait_stats(b, lambda s: s["state"] == "streaming" and s["connects"] == 2 and
@@ -349,6 +383,9 @@ class FakeServer:
                 rgb += bytes(((255, 40, 40), (40, 255, 40), (40, 40, 255))[x * 3 // 320])
         self.jpeg_colour = tj.encode(bytes(rgb), 320, 240, False)
         self.controls = []      # control messages received, parsed
+        # Set by the test once the page counted the corrupt JPEG: until
+        # then no newer bundle replaces it (newest wins on the page).
+        self.corrupt_seen = asyncio.Event()
         self.connections = 0
         self.server = None
         self.port = None
@@ -415,6 +452,10 @@ class FakeServer:
                                       (1, 320, 240, self.jpeg_colour, 0, 99)], seq))
                 seq += 1
                 await ws.send(bundle([self.a(b"\xff\xd8\xff\xe0 not a JPEG \xff\xd9")], seq))
+                try:
+                    await asyncio.wait_for(self.corrupt_seen.wait(), 20)
+                except asyncio.TimeoutError:
+                    pass  # the test says what it saw
             while True:
                 await asyncio.sleep(0.1)
                 seq += 1
@@ -481,6 +522,8 @@ async def scripted_server(b):
     async with FakeServer() as fake:
         n_bad = len(fake.malformed())
         await b.navigate(f"http://{T.HOST}:{fake.port}/")
+        await wait_stats(b, lambda s: s["undecodable"] >= 1, 20, "the corrupt JPEG counted")
+        fake.corrupt_seen.set()
         s = await wait_stats(b, lambda s: s["malformed"] >= n_bad and s["framesDrawn"] > 20 and
                              s["connects"] == 1, 20, "the scripted stream")
         T.check_eq(s["malformed"], n_bad, "malformed bundles counted")

@@ -16,6 +16,15 @@ After SIGHUP:
   - an invalid config on the next SIGHUP is refused with the error logged
     (file:line:key) and the stream goes on unchanged;
   - SIGTERM still ends it cleanly.
+A second daemon, with a token_file:
+  - the token rotated (the file rewritten, SIGHUP): the connected client
+    stays and streams on; a new connection with the old token gets 401,
+    with the new one the hello;
+  - the token file gone: the whole reload is refused (the new stream_fps
+    is not taken), the running token still works;
+  - listen and port changed in the file: a warning that they need a
+    restart, the daemon still on its port; the rest of the reload (the new
+    stream_fps) applies.
 """
 
 import asyncio
@@ -23,6 +32,8 @@ import json
 import os
 import signal
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cc_testlib as T  # noqa: E402
@@ -125,11 +136,102 @@ async def scenario(d):
         T.check(all(len(b.entries) <= 3 for b in more), "same cameras after the refusal")
 
 
+def write_token(path, token):
+    fd = os.open(path + ".new", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+    os.replace(path + ".new", path)
+
+
+def upgrade_status(port, token):
+    """The HTTP status of a WebSocket upgrade with this token."""
+    req, _ = T.upgrade_request(extra=f"Authorization: Bearer {token}\r\n")
+    s = T.connect_raw(port)
+    try:
+        s.sendall(req)
+        data = b""
+        deadline = time.monotonic() + 10
+        while T.parse_http_head(data) is None:
+            T.check(time.monotonic() < deadline, "no answer to an upgrade")
+            chunk = s.recv(4096)
+            T.check(chunk, f"connection closed before an answer: {data!r}")
+            data += chunk
+        return T.parse_http_head(data)[0]
+    finally:
+        s.close()
+
+
+def reload_and_wait(d, pattern, what):
+    n = d.line_count()
+    d.send_signal(signal.SIGHUP)
+    m = d.wait_for_line(pattern, 20, n)
+    T.check(m is not None, f"{what}: no /{pattern}/ line after SIGHUP")
+    return m
+
+
+def token_and_listen(binary):
+    tmp = tempfile.mkdtemp(prefix="camcast-reload-")
+    path = os.path.join(tmp, "token")
+    old, new = "reload-old-" + os.urandom(8).hex(), "reload-new-" + os.urandom(8).hex()
+    write_token(path, old)
+    cams = AFTER[:1]
+    server = {**T.server_section(stream_fps=30), "token_file": path}
+    with T.Daemon(binary, T.make_config(server, cams)) as d:
+        ws = T.RawWS(d.port, extra_headers=f"Authorization: Bearer {old}\r\n")
+        T.check_eq(ws.recv_message()[0], "text", "the hello with the first token")
+
+        def bundles_on(n):
+            got = 0
+            while got < n:
+                kind, _ = ws.recv_message()
+                T.check(kind in ("binary", "text"), f"{kind} on the connected client")
+                got += kind == "binary"
+
+        bundles_on(3)
+        write_token(path, new)
+        reload_and_wait(d, r"SIGHUP: reloaded", "token rotated")
+        bundles_on(10)
+        T.check_eq(upgrade_status(d.port, old), 401, "a new connection with the old token")
+        T.check_eq(upgrade_status(d.port, new), 101, "a new connection with the new token")
+        T.log("token rotated by SIGHUP: the connected client streams on; new ones need "
+              "the new token")
+
+        os.unlink(path)
+        with open(d.config_path, "w") as f:
+            f.write(T.make_config({**server, "stream_fps": 20}, cams))
+        reload_and_wait(d, r"SIGHUP: configuration refused.*token", "token file gone")
+        T.check_eq(upgrade_status(d.port, new), 101, "the running token after a refusal")
+        hello = json.loads(T.RawWS(d.port, extra_headers=f"Authorization: Bearer {new}\r\n")
+                           .recv_message()[1])
+        T.check_eq(hello["stream_fps"], 30, "stream_fps after a refused reload")
+        bundles_on(5)
+        T.log("token file gone: the whole reload refused, the running token still works")
+
+        write_token(path, new)
+        other = T.server_section(stream_fps=20, listen="127.0.0.2", port=d.port + 1)
+        with open(d.config_path, "w") as f:
+            f.write(T.make_config({**other, "token_file": path}, cams))
+        m = reload_and_wait(d, r"SIGHUP: listen address changes need a restart; still on "
+                               r"(\S+)$", "listen and port changed")
+        T.check_eq(m.group(1), d.uri(), "where it stays")
+        T.check(d.wait_for_line(r"SIGHUP: reloaded: 1 cameras, 20 fps", 20) is not None,
+                "the rest of the reload did not apply")
+        hello = json.loads(T.RawWS(d.port, extra_headers=f"Authorization: Bearer {new}\r\n")
+                           .recv_message()[1])
+        T.check_eq(hello["stream_fps"], 20, "stream_fps after a reload that changed listen")
+        bundles_on(5)
+        T.log("listen and port changed: a warning, still on its port, the rest applied")
+        ws.close()
+        T.check_eq(d.stop(), 0, "exit status")
+        T.check(old not in d.stderr_text() and new not in d.stderr_text(), "a token logged")
+
+
 def main(binary):
     with T.Daemon(binary, T.make_config(T.server_section(), BEFORE)) as d:
         asyncio.run(scenario(d))
         T.check(d.alive(), "daemon alive after the reloads")
         T.check_eq(d.stop(), 0, "exit status")
+    token_and_listen(binary)
 
 
 if __name__ == "__main__":

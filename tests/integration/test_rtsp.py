@@ -22,8 +22,12 @@ RTSP (half size, color = yuv) and [rtsp] at 10 fps on 127.0.0.1:
     that rotates it closes the connections that gave the old token (an
     ffmpeg player, a raw UDP client: its video stops), and new clients need
     the new token.
-Skipped (77) when the daemon was built without RTSP or ffprobe/ffmpeg/
-gst-launch-1.0 are missing. Every wait is bounded.
+A daemon built without RTSP (meson sets CC_TEST_RTSP=0 for it) must
+refuse an [rtsp] section before it starts anything: `--check-config`
+and a start both exit 2 naming the file, the line and the missing
+library; without [rtsp] it streams, and /stats has no RTSP figures.
+Skipped (77) when ffprobe/ffmpeg/gst-launch-1.0 are missing (CI requires
+them). Every wait is bounded.
 """
 
 import json
@@ -76,16 +80,39 @@ def rtsp_port(d):
 
 
 def start_or_skip(binary, config):
-    """The daemon, or exit 77 when it was built without RTSP."""
-    d = T.Daemon(binary, config)
-    try:
-        return d.start()
-    except T.TestFailure:
-        if "built without RTSP" in d.stderr_text():
-            d.kill()
-            print("SKIP: camcastd built without RTSP (meson -Drtsp=disabled)")
-            sys.exit(SKIP)
-        raise
+    """The daemon with config (test_rtsp_mix.py too). In a build without
+    RTSP (CC_TEST_RTSP=0) there is no RTSP to test: exit 77, said (this
+    file's no-RTSP mode checks the refusal)."""
+    if os.environ.get("CC_TEST_RTSP") == "0":
+        print("SKIP: camcastd built without RTSP (meson -Drtsp=disabled)", flush=True)
+        sys.exit(SKIP)
+    return T.Daemon(binary, config).start()
+
+
+def check_refused_without_rtsp(binary, tmp):
+    """A build without RTSP: [rtsp] is a configuration error, found by
+    --check-config and at start, before anything listens."""
+    config = T.make_config(T.server_section(stream_fps=30), CAMS) + EXTRA
+    path = os.path.join(tmp, "cams.ini")
+    with open(path, "w") as f:
+        f.write(config)
+    line = config.splitlines().index("[rtsp]") + 1
+    want = rf"cams\.ini:{line}: .*built without RTSP"
+    rc, out, err = T.run_cli(binary, ["--check-config", "--config", path])
+    T.check(rc == 2 and re.search(want, err),
+            f"--check-config on [rtsp] without RTSP: exit {rc}, stderr {err!r} "
+            f"(want exit 2 and /{want}/)")
+    rc, out, err = T.run_cli(binary, ["--config", path])
+    T.check(rc == 2 and re.search(want, err) and "ws://" not in err,
+            f"starting with [rtsp] without RTSP: exit {rc}, stderr {err!r} (want exit 2, "
+            f"/{want}/, nothing listening)")
+    T.log("without RTSP: [rtsp] refused by --check-config and at start (exit 2, "
+          "file:line)")
+    with T.Daemon(binary, T.make_config(T.server_section(stream_fps=30), CAMS)) as d:
+        s = T.get_stats(d.port)
+        T.check("rtsp" not in s, f"/stats of a build without RTSP: {s.get('rtsp')}")
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("without [rtsp] it streams; /stats has no RTSP figures")
 
 
 def run(args, timeout=30):
@@ -307,6 +334,13 @@ def check_token(binary, tmp):
 
 
 def main(binary):
+    if os.environ.get("CC_TEST_RTSP") == "0":
+        tmp = tempfile.mkdtemp(prefix="camcast-rtsp-")
+        try:
+            check_refused_without_rtsp(binary, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     tools_or_skip(binary)
     config = T.make_config(T.server_section(stream_fps=30), CAMS) + EXTRA
     d = start_or_skip(binary, config)

@@ -26,7 +26,9 @@ does, raw sockets for what a hostile client does.
     once: SIGPIPE does not end the daemon); max_clients and
     max_clients_per_address answer 503 with Retry-After; a request head not
     complete in time gets 408; a client that reads nothing is closed (1008)
-    and its slot freed.
+    and its slot freed; an idle connection (a viewer subscribed to no
+    camera, a socket that sent nothing) has TCP keepalive armed, at most
+    30 s idle (ss's timer on the daemon's socket).
   - RFC 6455 close codes: a 200-byte or fragmented ping -> 1002, invalid
     UTF-8 -> 1007, a message over the limit -> 1009; a control message
     whose type needs escaping is answered with whole, plain JSON. Another
@@ -41,6 +43,7 @@ import re
 import signal
 import socket
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -652,7 +655,44 @@ def check_escaped_type(binary):
     T.log("a type of 40 escapes: answered with whole JSON, cut to 32 plain characters")
 
 
+def keepalive_s(port, client_port):
+    """Seconds to the keepalive timer of the daemon's socket to this
+    client (ss -o), or None when no keepalive timer runs."""
+    out = subprocess.run(["ss", "-tnoH", "state", "established",
+                          f"( sport = :{port} and dport = :{client_port} )"],
+                         capture_output=True, text=True, timeout=10).stdout
+    m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+)(?:\.\d+)?sec,", out)
+    return None if not m else int(m.group(1) or 0) * 60 + int(m.group(2))
+
+
+def check_keepalive(binary):
+    """A peer that vanishes without a FIN is found by TCP keepalive: armed
+    on every accepted socket, at most 30 s idle. (Its probe interval and
+    count are not visible from outside: the kernel's unless libuv sets
+    them; docs/operations.md.)"""
+    with T.Daemon(binary, T.make_config(T.server_section(), SMALL)) as d:
+        ws = T.RawWS(d.port)
+        T.check_eq(ws.recv_message()[0], "text", "the hello")
+        ws.send_text(json.dumps({"type": "subscribe", "cameras": []}))
+        silent = T.connect_raw(d.port)
+        for who, sock in (("a viewer of no camera", ws.sock), ("a silent socket", silent)):
+            deadline = time.monotonic() + 10
+            while True:
+                left = keepalive_s(d.port, sock.getsockname()[1])
+                if left is not None:
+                    break
+                T.check(time.monotonic() < deadline, f"{who}: no keepalive timer in 10 s "
+                                                     "(ss -o on the daemon's socket)")
+                time.sleep(0.2)
+            T.check(left <= 30, f"{who}: keepalive fires in {left} s, above 30")
+        ws.close()
+        silent.close()
+        T.check_eq(d.stop(), 0, "exit status")
+    T.log("TCP keepalive armed (<= 30 s idle) on idle accepted sockets")
+
+
 def main(binary):
+    check_keepalive(binary)
     check_token_file_refused(binary)
     check_token_file_reload(binary)
     check_token(binary)

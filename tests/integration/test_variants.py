@@ -124,13 +124,23 @@ def check_hello(ws):
                    f"camera {i} yuv size in the hello")
 
 
+def wait_ticks(port, before, n, what):
+    """Polls /stats until the full stream has had n ticks since before."""
+    deadline = time.monotonic() + T.RECV_TIMEOUT
+    while True:
+        after = variant_stats(port)
+        if after["full"]["ticks"] - before["full"]["ticks"] >= n:
+            return after
+        T.check(time.monotonic() < deadline,
+                f"{what}: the full stream does not run ({before['full']} -> {after['full']})")
+        time.sleep(0.1)
+
+
 def check_unwanted(port, what):
-    """Over a second of streaming, the variants are not encoded."""
-    before = variant_stats(port)
-    time.sleep(1.0)
-    after = variant_stats(port)
-    T.check(after["full"]["ticks"] - before["full"]["ticks"] >= 10,
-            f"{what}: the full stream runs ({before['full']} -> {after['full']})")
+    """Over 10 ticks of streaming, the variants are not encoded (after 3
+    ticks: at most two are in flight, planned before the clients left)."""
+    before = wait_ticks(port, variant_stats(port), 3, what)
+    after = wait_ticks(port, before, 10, what)
     for name in ("preview", "yuv"):
         T.check_eq(after[name]["encoded"], before[name]["encoded"],
                    f"{what}: {name} entries encoded while nobody wants it")
@@ -185,8 +195,7 @@ def main(binary):
         T.check(chroma < 2, f"yuv of a gray camera has neutral chroma (mean |R-G|+|B-G| "
                             f"{chroma:.2f})")
         before = variant_stats(d.port)
-        time.sleep(1.5)
-        after = variant_stats(d.port)
+        after = wait_ticks(d.port, before, 30, "yuv at max_fps 10")
         full_ticks = after["full"]["ticks"] - before["full"]["ticks"]
         yuv_ticks = after["yuv"]["ticks"] - before["yuv"]["ticks"]
         T.check(0 < yuv_ticks <= full_ticks / 2,
@@ -203,7 +212,10 @@ def main(binary):
         prev.send_text(json.dumps({"type": "subscribe", "variant": "full"}))
         wait_sizes(prev, {0: (640, 480), 1: (320, 240)}, "back to full")
         yuv.close()
-        time.sleep(0.3)
+        deadline = time.monotonic() + T.RECV_TIMEOUT
+        while any(variant_stats(d.port)[v]["clients"] for v in ("preview", "yuv")):
+            T.check(time.monotonic() < deadline, "/stats: variant clients 10 s after they left")
+            time.sleep(0.1)
         check_unwanted(d.port, "after the variant clients left")
         T.log("variants stop being encoded when nobody wants them")
         prev.close()

@@ -131,13 +131,13 @@ def keys_view(v, keys):
     press_and_wait(v, keys, "f", r"info: windowed", "windowed again")
 
 
-def keys_pause(v, keys, save_dir):
-    """Space freezes the tiles: S saves the same frames twice; after Space
-    again, newer ones."""
+def keys_pause(v, keys, save_dir, port):
+    """Space freezes the tiles: S saves the same frames twice, 15 bundles
+    apart; after Space again, newer ones."""
     save(v, keys, save_dir)  # every tile has a frame by now
     press_and_wait(v, keys, "space", r"info: paused", "paused")
     frozen = save(v, keys, save_dir)
-    time.sleep(0.5)
+    vt.wait_bundles_sent(port, 15, "streaming while paused")
     check_eq(save(v, keys, save_dir), frozen, "files saved twice while paused")
     press_and_wait(v, keys, "space", r"info: resumed", "resumed")
     for _ in range(20):
@@ -148,7 +148,7 @@ def keys_pause(v, keys, save_dir):
     fail(f"no newer frames after resuming: {sorted(newer)}")
 
 
-def keys_run(viewer_bin, url, xvfb, tmp):
+def keys_run(viewer_bin, url, port, xvfb, tmp):
     save_dir = os.path.join(tmp, "saved")
     os.mkdir(save_dir)
     v = vt.Viewer(viewer_bin, [url, "--size", "1280x720", "--save-dir", save_dir,
@@ -158,7 +158,7 @@ def keys_run(viewer_bin, url, xvfb, tmp):
     try:
         keys.pointer_to(640, 360)
         keys_view(v, keys)
-        keys_pause(v, keys, save_dir)
+        keys_pause(v, keys, save_dir, port)
         keys.press("q")
         rc = v.wait_exit(30)
     finally:
@@ -171,10 +171,10 @@ def keys_run(viewer_bin, url, xvfb, tmp):
     check_saved(files, save_dir)
 
 
-def sigterm_run(viewer_bin, url, xvfb):
+def sigterm_run(viewer_bin, url, port, xvfb):
     v = vt.Viewer(viewer_bin, [url, "--timeout", "60"], env=software_env(xvfb)).start()
     v.expect_line(r"layout \d+x\d+: tile 3 ", 30, what="the grid layout")
-    time.sleep(1)
+    vt.wait_bundles_sent(port, 15, "streaming to the viewer")
     rc = v.stop(signal.SIGTERM)
     check_eq(rc, 0, f"exit status after SIGTERM; stderr:\n{v.stderr_text()}")
     v.counts()
@@ -187,8 +187,8 @@ def main(camcastd, viewer_bin):
         url = d.uri()
         screenshot_run(viewer_bin, url, default_env(xvfb), tmp)
         screenshot_run(viewer_bin, url, software_env(xvfb), tmp)
-        keys_run(viewer_bin, url, xvfb, tmp)
-        sigterm_run(viewer_bin, url, xvfb)
+        keys_run(viewer_bin, url, d.port, xvfb, tmp)
+        sigterm_run(viewer_bin, url, d.port, xvfb)
         check(d.alive(), "the daemon died")
 
 

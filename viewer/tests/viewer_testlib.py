@@ -188,6 +188,19 @@ def layout_from(lines, start=0):
     return size, tiles
 
 
+def bundles_sent(port):
+    """Bundles a daemon has sent to its clients (its /stats)."""
+    return lib.get_stats(port)["totals"]["bundles_sent"]
+
+
+def wait_bundles_sent(port, n, what, timeout=30):
+    """Waits until the daemon on port has sent n more bundles (bounded):
+    a span of streaming counted in bundles, not seconds."""
+    start = bundles_sent(port)
+    lib.poll(lambda: bundles_sent(port), lambda sent: sent >= start + n,
+             f"{what}: {n} bundles sent", timeout)
+
+
 def headless_env():
     """Environment without a display: SDL's offscreen driver."""
     env = dict(os.environ)
