@@ -19,7 +19,12 @@
 
 #define MAX_HEAD 8192       /* request head larger than this: 431 */
 #define CLOSE_GRACE_MS 2000 /* time for the last bytes before a hard close */
-#define KEEPALIVE_S 30      /* TCP keepalive: a vanished peer is noticed */
+/* TCP keepalive: a peer that vanished while idle is noticed after the
+ * first probe and KEEPALIVE_PROBES unanswered ones, a minute in all
+ * (Linux's defaults, 75 s x 9 after libuv's idle time, took 12 min). */
+#define KEEPALIVE_S 30
+#define KEEPALIVE_INTERVAL_S 10
+#define KEEPALIVE_PROBES 3
 #define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
 
 uint64_t cc_realtime_ns(void)
@@ -291,6 +296,14 @@ static void tune_socket(cc_client *c)
     int rc = uv_tcp_nodelay(&c->tcp, 1);
     if (rc == 0)
         rc = uv_tcp_keepalive(&c->tcp, 1, KEEPALIVE_S);
+    uv_os_fd_t fd;
+    if (rc == 0)
+        rc = uv_fileno((uv_handle_t *)&c->tcp, &fd);
+    int interval = KEEPALIVE_INTERVAL_S, probes = KEEPALIVE_PROBES;
+    if (rc == 0 &&
+        (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval) < 0 ||
+         setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes) < 0))
+        rc = -errno;
     if (rc < 0)
         cc_debug("connection #%" PRIu64 ": socket options: %s", c->id, uv_strerror(rc));
     set_congestion(c);
