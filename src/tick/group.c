@@ -50,12 +50,21 @@ cc_group *cc_group_join(cc_group_set *gs, uint64_t mask, double max_fps,
     return g;
 }
 
+/* *b's reference dropped, if it holds one. */
+static void drop(cc_bundle **b)
+{
+    if (*b)
+        cc_bundle_unref(*b);
+    *b = NULL;
+}
+
 void cc_group_leave(cc_group_set *gs, cc_group *g)
 {
     if (!g || --g->members > 0)
         return;
-    if (g->now)
-        cc_bundle_unref(g->now);
+    drop(&g->now);
+    drop(&g->last);
+    drop(&g->replaced);
     if (g->prev)
         g->prev->next = g->next;
     else
@@ -124,15 +133,19 @@ void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants)
             if (!g->now)
                 cc_owed_add(&g->owed, mine, g->mask);
         }
+        if (g->now) {
+            g->replaced = g->last;
+            cc_bundle_ref(g->now);
+            g->last = g->now;
+        }
     }
 }
 
 void cc_group_tick_end(cc_group_set *gs)
 {
     for (cc_group *g = gs->head; g; g = g->next) {
-        if (g->now)
-            cc_bundle_unref(g->now);
-        g->now = NULL;
+        drop(&g->now);
+        drop(&g->replaced);
     }
 }
 
@@ -142,6 +155,7 @@ void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *a
     for (cc_group *g = gs->head; g; g = g->next) {
         g->mask = new_mask(g->mask, arg);
         cc_owed_clear(&g->owed);
+        drop(&g->last);
     }
 }
 
@@ -151,5 +165,6 @@ void cc_group_remap_variants(cc_group_set *gs, const int *old_to_new, size_t n_o
         int v = g->variant < n_old ? old_to_new[g->variant] : -1;
         g->variant = v >= 0 ? (unsigned)v : 0;
         cc_pace_forget(&g->pace);
+        drop(&g->last);
     }
 }

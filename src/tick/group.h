@@ -14,7 +14,9 @@
  * (cc_group_plan), so that a variant is encoded only for the ticks a group
  * of it sends on (pace.h); cc_group_tick uses the decision when the tick's
  * bundles come. A subset is built from the bundle's entry index (bundle.h).
- * Loop thread only.
+ * A group keeps its newest bundle until the next replaces it (a pool
+ * buffer held one tick longer), for members whose flow-control window
+ * opens between ticks. Loop thread only.
  */
 #ifndef CC_GROUP_H
 #define CC_GROUP_H
@@ -35,6 +37,15 @@ typedef struct cc_group {
     cc_pace pace;                  /* its ticks */
     cc_owed owed;                  /* frames not sent since its last entry */
     cc_bundle *now;                /* this tick's bundle (a reference), or NULL */
+    /* Its newest bundle (a reference), kept after its tick until the next
+     * replaces it: what a windowed member whose ack opens its window gets
+     * at once (src/stream/fanout.c). NULL before its first, and after a
+     * reload. */
+    cc_bundle *last;
+    /* During a tick that replaced last: the one replaced (a reference,
+     * dropped by cc_group_tick_end), so the fan-out can tell members that
+     * were not sent it that they missed it. */
+    cc_bundle *replaced;
     bool failed;                   /* due this tick, but out of memory */
     unsigned members;
     struct cc_group *prev, *next;
@@ -70,18 +81,21 @@ void cc_group_leave(cc_group_set *gs, cc_group *g);
 void cc_group_plan(cc_group_set *gs, cc_tick_plan *p);
 /* A tick's bundles came, b[v] for variant v (NULL: not made): sets each
  * group's now (NULL when it does not send on this tick, or when its bundle
- * is missing: then failed). A group that joined after the tick started
- * sends if its variant's bundle is there. */
+ * is missing: then failed), and for a group that sends, last (the one it
+ * had moves to replaced). A group that joined after the tick started sends
+ * if its variant's bundle is there. */
 void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants);
-/* After the tick's sends: drops the references now holds. */
+/* After the tick's sends: drops the references now and replaced hold
+ * (last stays). */
 void cc_group_tick_end(cc_group_set *gs);
 
 /* After a reload renumbered the cameras: new_mask gives each group's new
- * mask; what was owed is forgotten (indexes changed). */
+ * mask; what was owed is forgotten (indexes changed), and so is last. */
 void cc_group_remap(cc_group_set *gs, uint64_t (*new_mask)(uint64_t old, void *arg),
                     void *arg);
 /* After a reload: group variants follow their names (old_to_new[v], -1:
- * gone, then full), and ticks planned before it are forgotten. */
+ * gone, then full); ticks planned before it are forgotten, and so is last
+ * (made with the old settings). */
 void cc_group_remap_variants(cc_group_set *gs, const int *old_to_new, size_t n_old);
 
 #endif

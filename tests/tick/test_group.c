@@ -188,6 +188,62 @@ static void test_remap_forgets_owed(void)
     cc_group_set_destroy(&gs);
 }
 
+/* Each group keeps its own newest bundle after the tick (the mux's, or
+ * the subset it built) until its next replaces it; a group at max_fps keeps
+ * it over the ticks it does not send on; a reload drops it. */
+static void test_last_kept(void)
+{
+    cc_group_set gs;
+    cc_group_set_init(&gs);
+    size_t base = pool.live; /* the mux's bundles; gs.pool has the subsets */
+    cc_group *all = cc_group_join(&gs, 3, 0, 0);
+    cc_group *one = cc_group_join(&gs, 1, 0, 0);
+    cc_group *slow = cc_group_join(&gs, 3, 10, 0);
+    cc_bundle *m1 = bundle(3, NULL);
+    tick(&gs, m1);
+    CHECK(all->now == m1 && all->last == m1 && all->replaced == NULL);
+    CHECK(one->last == one->now && one->last != m1 && one->last->cameras == 1);
+    CHECK(slow->last == m1);
+    cc_group_tick_end(&gs);
+    cc_bundle_unref(m1);
+    CHECK(all->now == NULL && all->last == m1 && m1->refs == 2); /* all's, slow's */
+    const cc_bundle *one1 = one->last;
+    CHECK(one1 && one1->refs == 1 && one1->seq == m1->seq);
+    CHECK_EQ_INT(pool.live, base + 1);
+    CHECK_EQ_INT(gs.pool.live, 1);
+
+    cc_bundle *m2 = bundle(3, NULL);
+    tick(&gs, m2);
+    CHECK(all->last == m2 && all->replaced == m1);
+    CHECK(one->replaced == one1 && one->last != one1 && one->last->seq == m2->seq);
+    CHECK(slow->now == NULL && slow->last == m1 && slow->replaced == NULL);
+    cc_group_tick_end(&gs);
+    cc_bundle_unref(m2);
+    CHECK(all->replaced == NULL && one->replaced == NULL);
+    CHECK(m1->refs == 1 && m2->refs == 1 && one->last->refs == 1);
+    CHECK_EQ_INT(pool.live, base + 2); /* slow's m1, all's m2 */
+    CHECK_EQ_INT(gs.pool.live, 1);     /* one's first went back */
+
+    cc_group_remap(&gs, swap01, NULL);
+    CHECK(all->last == NULL && one->last == NULL && slow->last == NULL);
+    CHECK_EQ_INT(pool.live, base);
+    CHECK_EQ_INT(gs.pool.live, 0);
+    cc_bundle *m3 = bundle(3, NULL);
+    tick(&gs, m3);
+    cc_group_tick_end(&gs);
+    cc_bundle_unref(m3);
+    CHECK(all->last == m3 && one->last != NULL);
+    int same[1] = {0};
+    cc_group_remap_variants(&gs, same, 1);
+    CHECK(all->last == NULL && one->last == NULL);
+    CHECK_EQ_INT(pool.live, base);
+    CHECK_EQ_INT(gs.pool.live, 0);
+    cc_group_leave(&gs, all);
+    cc_group_leave(&gs, one);
+    cc_group_leave(&gs, slow);
+    cc_group_set_destroy(&gs);
+}
+
 /* A variant is wanted only on the ticks its groups send on, and those
  * groups get its bundle; the full stream's groups get theirs. */
 static void test_variant_plan(void)
@@ -251,6 +307,7 @@ int main(void)
     RUN(test_join_share_leave);
     RUN(test_rate_and_dropped);
     RUN(test_remap_forgets_owed);
+    RUN(test_last_kept);
     RUN(test_variant_plan);
     CHECK_EQ_INT(pool.live, 0);
     cc_bundle_pool_destroy(&pool);
