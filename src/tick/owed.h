@@ -20,8 +20,10 @@
 #include "config/config.h"
 
 typedef struct cc_owed {
-    uint64_t cameras;              /* bit i: n[i] > 0 */
-    uint32_t n[CC_MAX_CAMERAS];    /* frames, saturating */
+    uint64_t cameras;              /* bit i: n[i] != 0 */
+    /* Frames; below 0 for a reader that joined a group which owes its
+     * members frames this reader had (cc_owed_move). */
+    int64_t n[CC_MAX_CAMERAS];
 } cc_owed;
 
 /* Some entries of a bundle with another `dropped` each: where the field
@@ -42,8 +44,13 @@ static inline bool cc_owed_any(const cc_owed *o, uint64_t cameras)
 /* b was not sent: each of its entries of mask's cameras is owed, with the
  * frames its own `dropped` counts. */
 void cc_owed_add(cc_owed *o, const cc_bundle *b, uint64_t mask);
+/* A reader leaves group `from` for group `to` (group.h), each with what it
+ * owes its members: from's frames it never sent are owed to this reader
+ * too, and to's will be counted in to's next entries, though this reader
+ * was sent them or owes them already: taken off. */
+void cc_owed_move(cc_owed *o, const cc_owed *from, const cc_owed *to);
 /* The `dropped` of an entry of camera i that is sent now: its own plus
- * what is owed for camera i, which is settled. */
+ * what is owed for camera i (0 to UINT32_MAX), which is settled. */
 uint32_t cc_owed_settle(cc_owed *o, unsigned camera, uint32_t dropped);
 /* The same for every entry of b whose camera is owed, as a patch of b's
  * bytes. Returns p->n (0: b goes out as it is). */

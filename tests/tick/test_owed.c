@@ -121,10 +121,42 @@ static void test_saturates(void)
     cc_bundle *m = bundle(1, 0x4, d);
     cc_owed_add(&o, m, 0x4);
     cc_owed_add(&o, m, 0x4);
-    CHECK(o.n[2] == UINT32_MAX);
+    CHECK(o.n[2] == 2 * (int64_t)UINT32_MAX);
     CHECK(cc_owed_settle(&o, 2, 5) == UINT32_MAX);
     CHECK(!cc_owed_any(&o, UINT64_MAX));
     CHECK_EQ_INT(cc_owed_settle(&o, 2, 5), 5);
+    cc_bundle_unref(m);
+}
+
+/* A reader moving from group A to group B: A's frames owed to its members
+ * are its too; B's next entries count frames it had, taken off. */
+static void test_move(void)
+{
+    uint32_t d[64] = {[0] = 3, [1] = 1};
+    cc_bundle *m = bundle(1, 0x3, d);
+    cc_owed a, b, o;
+    cc_owed_clear(&a);
+    cc_owed_clear(&b);
+    cc_owed_clear(&o);
+    cc_owed_add(&a, m, 0x1);       /* A skipped a tick: camera 0, 4 frames */
+    cc_owed_add(&b, m, 0x3);       /* B skipped the same tick and one more */
+    cc_owed_add(&b, m, 0x3);
+    cc_owed_add(&o, m, 0x2);       /* the reader itself missed camera 1's */
+    cc_owed_move(&o, &a, &b);
+    CHECK_EQ_INT(o.n[0], 4 - 8);
+    CHECK_EQ_INT(o.n[1], 2 - 4);
+    CHECK(cc_owed_any(&o, 0x1) && cc_owed_any(&o, 0x2));
+    /* B's next entries: its own dropped with B's owed settled in (group.c);
+     * the reader's patch takes off what it had. */
+    CHECK_EQ_INT(cc_owed_settle(&o, 0, 3 + 8), 3 + 4);
+    CHECK_EQ_INT(cc_owed_settle(&o, 1, 1 + 4), 1 + 2);
+    CHECK(!cc_owed_any(&o, UINT64_MAX));
+    /* Even: nothing owed either way. */
+    cc_owed_move(&o, &b, &b);
+    CHECK(!cc_owed_any(&o, UINT64_MAX));
+    /* Never below 0, whatever came before. */
+    cc_owed_move(&o, &a, &b);
+    CHECK_EQ_INT(cc_owed_settle(&o, 0, 0), 0);
     cc_bundle_unref(m);
 }
 
@@ -134,6 +166,7 @@ int main(void)
     RUN(test_owed_and_patched);
     RUN(test_all_cameras);
     RUN(test_saturates);
+    RUN(test_move);
     cc_bundle_pool_destroy(&pool);
     return CHECK_DONE();
 }
