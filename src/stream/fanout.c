@@ -7,9 +7,11 @@
  * bytes form a group (tick/group.h). Newest wins down to the socket: a
  * client still holding earlier bytes unsent is skipped. Newest wins end to
  * end: a client with a flow-control window (window.h) that has not taken
- * what it was sent is skipped too, and gets its group's bundle of the next
- * tick once it acknowledges; what it missed counts in its entries'
- * `dropped` (tick/owed.h).
+ * what it was sent is skipped too; when its ack opens the window, it gets
+ * at once its group's newest bundle if that one was withheld from it, or
+ * else the bundle of its group's next tick. A bundle it was not sent
+ * counts in its entries' `dropped` (tick/owed.h) once a newer one of its
+ * group replaces it: not before, since it may still go out on an ack.
  */
 #include <inttypes.h>
 #include <linux/sockios.h>
@@ -154,6 +156,15 @@ static cc_server *of(cc_tick_reader *r)
     return (cc_server *)((char *)r - offsetof(cc_server, reader));
 }
 
+/* b will never go out to c: if c was due it and not sent it, its frames
+ * are owed. */
+static void owe_pending(cc_client *c, const cc_bundle *b)
+{
+    if (c->pending_seq && b && b->seq == c->pending_seq)
+        cc_owed_add(&c->owed, b, b->cameras);
+    c->pending_seq = 0;
+}
+
 /* A tick starts: which cameras of each variant the groups take on it. */
 static void plan(cc_tick_reader *r, cc_tick_plan *p)
 {
@@ -191,22 +202,40 @@ static void take(cc_tick_reader *r, cc_bundle *const *b, size_t n_variants)
         cc_bundle *mine = c->group->now;
         if (!mine && !c->group->failed)
             continue; /* not a tick of its rate */
+        if (mine) /* the group's previous bundle is not its newest any more */
+            owe_pending(c, c->group->replaced);
         if (mine && !cc_window_open(&c->window)) {
             c->bundles_withheld++; /* it has not taken what it was sent */
-            cc_owed_add(&c->owed, mine, mine->cameras);
+            c->pending_seq = mine->seq; /* its ack may bring it (cc_fanout_window_opened) */
             check_stall(c);
             continue;
         }
         if (!mine || behind(c, mine->len)) {
             c->bundles_skipped++;
             if (mine && c->window.size) /* a windowed client is told what it missed */
-                cc_owed_add(&c->owed, mine, mine->cameras);
+                c->pending_seq = mine->seq;
             check_stall(c);
             continue;
         }
         send_bundle(c, mine);
     }
     cc_group_tick_end(&s->groups);
+}
+
+void cc_fanout_window_opened(cc_client *c)
+{
+    cc_bundle *b = c->group->last;
+    if (!b || c->pending_seq != b->seq || c->closing || wslay_event_get_close_sent(c->ws) ||
+        behind(c, b->len))
+        return; /* it had the newest (or cannot take it now): the next tick's */
+    c->pending_seq = 0;
+    send_bundle(c, b);
+}
+
+void cc_fanout_regroup(cc_client *c, const cc_group *to)
+{
+    owe_pending(c, c->group->last);
+    cc_owed_move(&c->owed, &c->group->owed, &to->owed);
 }
 
 void cc_fanout_init(cc_server *s)

@@ -118,8 +118,12 @@ struct cc_client {
     unsigned in_flight;
     uint64_t bundles_sent, bundles_skipped;
     /* Flow control (window.h): bundles of its group withheld while its
-     * window was closed, owed in its next entries' `dropped`. */
+     * window was closed. pending_seq: the bundle_seq of its group's newest
+     * bundle when that one was withheld from it (or skipped), 0 otherwise:
+     * sent at once if an ack opens the window before the group's next,
+     * owed in its next entries' `dropped` once that next replaces it. */
     cc_window window;
+    uint64_t pending_seq;
     cc_owed owed;
     uint64_t bundles_withheld, acks_refused;
     uint64_t stalled_since_ns; /* first skip since a bundle went out; 0: none */
@@ -206,6 +210,15 @@ void cc_session_levels_changed(cc_server *s);
 
 /* fanout.c: the server's reader of the tick. */
 void cc_fanout_init(cc_server *s);
+/* c's ack opened its window: its group's newest bundle now if it was
+ * withheld from c, within the send-queue bound and the bundles in flight;
+ * else nothing (the next tick's comes). At most one send per call. */
+void cc_fanout_window_opened(cc_client *c);
+/* c leaves its group for another: its group's newest bundle, if withheld
+ * from c, is owed, and so is what its group owes its members; what the
+ * other owes its members c had (tick/owed.h, cc_owed_move). None of the
+ * other's bundles made before is sent to c. */
+void cc_fanout_regroup(cc_client *c, const cc_group *to);
 
 /* camctl.c */
 int cc_camctl_init(cc_server *s);

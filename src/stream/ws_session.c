@@ -157,6 +157,8 @@ static void subscribe(cc_client *c, const cc_control *ctl)
         queue_error(c, "subscribe: out of memory");
         return;
     }
+    if (g != c->group)
+        cc_fanout_regroup(c, g); /* dropped stays exact across the move */
     cc_group_leave(&c->srv->groups, c->group);
     c->group = g;
     if (ctl->has_window)
@@ -166,15 +168,21 @@ static void subscribe(cc_client *c, const cc_control *ctl)
     cc_session_levels_changed(c->srv);
 }
 
-/* Flow control: an ack opens the window again. A bad one gets an error
- * reply and changes nothing; the work is bounded whatever the client
- * sends (window.h). A flood of bad acks is answered as far as the client
- * reads the answers, the rest only counted: it keeps its stream. */
+/* Flow control: an ack opens the window again, and the newest bundle of
+ * the client's stream may go out at once (fanout.c): one at most per
+ * opening, so a flood of acks is no flood of writes. A bad one gets an
+ * error reply and changes nothing; the work is bounded whatever the
+ * client sends (window.h). A flood of bad acks is answered as far as the
+ * client reads the answers, the rest only counted: it keeps its stream. */
 static void ack(cc_client *c, uint64_t seq)
 {
+    bool was_open = cc_window_open(&c->window);
     int rc = cc_window_ack(&c->window, seq);
-    if (rc == 0)
+    if (rc == 0) {
+        if (!was_open && cc_window_open(&c->window))
+            cc_fanout_window_opened(c);
         return;
+    }
     char err[160];
     if (rc == -EPERM)
         snprintf(err, sizeof err, "ack: no window on this connection (subscribe with "
@@ -467,6 +475,7 @@ void cc_server_cameras_changed(cc_server *s, size_t n_cameras, const int *old_to
             continue;
         }
         cc_owed_clear(&c->owed); /* by camera index: the indexes changed */
+        c->pending_seq = 0;      /* its group's newest is dropped (group.h) */
         if (hello) {
             queue_text(c, hello);
             ws_flush(c);
