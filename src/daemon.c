@@ -27,6 +27,7 @@ typedef struct app {
     cc_camera *cams;
     size_t n_cams; /* initialised cameras */
     cc_encoder *enc;
+    cc_encoder_tuning tuning; /* CAMCAST_ENCODER_*: bench knobs */
     cc_mux mux;
     bool mux_ready;
     cc_server *srv;
@@ -355,9 +356,16 @@ static char *hello_now(void *arg)
 static int start(app *d)
 {
     const cc_server_config *scfg = &d->cfg->server;
+    char err[160], tuned[160];
+    if (cc_encoder_tuning_from_env(&d->tuning, err, sizeof err) < 0) {
+        cc_error("%s", err);
+        return -1;
+    }
+    if (*cc_encoder_tuning_str(&d->tuning, tuned, sizeof tuned))
+        cc_info("encoder tuned from the environment: %s", tuned);
     if (open_cameras(d) < 0)
         return -1;
-    int rc = cc_encoder_new(&d->enc, scfg->encoder_workers);
+    int rc = cc_encoder_new_tuned(&d->enc, scfg->encoder_workers, &d->tuning);
     if (rc < 0) {
         cc_error("encoder pool: %s", strerror(-rc));
         return -1;
@@ -439,7 +447,7 @@ static int restart_pipeline(app *d, cc_camera *old, size_t n_old, const int *kee
     const cc_server_config *scfg = &d->cfg->server;
     int rc = open_cameras_keeping(d, old, n_old, keep) < 0
                  ? -1
-                 : cc_encoder_new(&d->enc, scfg->encoder_workers);
+                 : cc_encoder_new_tuned(&d->enc, scfg->encoder_workers, &d->tuning);
     if (rc == 0)
         rc = cc_mux_reset(&d->mux, d->cams, d->n_cams, d->enc, scfg);
     if (rc == 0)

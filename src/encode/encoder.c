@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +22,38 @@ enum { MAX_WORKERS = 64 };
  * tjBufSize, so TurboJPEG must never reallocate it. */
 #define COMPRESS_FLAGS (TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT)
 
+/* A worker's counters (cc_encoder_worker_stats): written by it alone. */
+typedef struct worker_counters {
+    atomic_int tid, cpu;
+    atomic_uint_fast64_t strips, sleeps, empty_wakes, polls, poll_hits, poll_ns,
+        idle_strips, idle_wait_ns, idle_wait_max_ns;
+} worker_counters;
+
 typedef struct worker {
     cc_encoder *enc;
     tjhandle tj;
     pthread_t thread;
     unsigned index;
+    bool may_prewake;          /* one of the CPUs-but-one that do */
+    uint64_t prewaked_for;     /* the expected time it last polled for */
+    worker_counters c;
 } worker;
 
 struct cc_encoder {
     pthread_mutex_t lock;
-    pthread_cond_t wake;
+    pthread_cond_t wake;        /* CLOCK_MONOTONIC, for prewake's timed waits */
+    pthread_cond_t started;     /* a worker began (n_running) */
     cc_encode_part *head, *tail; /* FIFO of queued strips, guarded by lock */
     bool stop;                  /* guarded by lock */
+    unsigned sleepers;          /* workers waiting on wake, guarded by lock */
+    unsigned n_running;         /* workers that began, guarded by lock */
+    /* Mirrors of head != NULL and stop that polling workers read without
+     * the lock; they take it before touching the queue. */
+    atomic_uint queued;
+    atomic_bool stopping;
+    atomic_uint_fast64_t expected_ns; /* cc_encoder_expect */
+    atomic_uint blind_prewakers; /* prewakers asleep without a time to wake */
+    cc_encoder_tuning tuning;
     unsigned n_workers;
     unsigned n_started; /* threads to join */
     worker workers[];
@@ -506,34 +527,203 @@ static void finish_job(cc_encode_job *job)
         job->encode_ns += now_ns() - start;
 }
 
+static void count(atomic_uint_fast64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+static void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Polls the queue without its lock until a strip is queued, the pool
+ * stops, or until_ns. Returns whether it saw work (or the stop). */
+static bool poll_queue(worker *w, uint64_t until_ns)
+{
+    cc_encoder *enc = w->enc;
+    uint64_t start = now_ns(), now = start;
+    bool seen = false;
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(&enc->queued, memory_order_relaxed) ||
+            atomic_load_explicit(&enc->stopping, memory_order_relaxed)) {
+            seen = true;
+            break;
+        }
+        cpu_relax();
+        if (i % 32 == 0 && (now = now_ns()) >= until_ns)
+            break;
+    }
+    count(&w->c.polls, 1);
+    count(&w->c.poll_hits, seen);
+    count(&w->c.poll_ns, (seen ? now_ns() : now) - start);
+    return seen;
+}
+
+/* What an idle worker does next: poll until *poll_end, or sleep (until
+ * *wake_at when not 0). spun: it polled once already since it ran dry.
+ * *due: the expected submit it planned for. */
+static void plan_idle(worker *w, uint64_t now, bool spun, uint64_t *poll_end,
+                      uint64_t *wake_at, uint64_t *due_seen)
+{
+    const cc_encoder_tuning *t = &w->enc->tuning;
+    *poll_end = *wake_at = 0;
+    uint64_t due = *due_seen = atomic_load(&w->enc->expected_ns);
+    if (t->spin_us && !spun) {
+        *poll_end = now + (uint64_t)t->spin_us * 1000;
+        return;
+    }
+    if (!t->prewake_us || !w->may_prewake)
+        return;
+    uint64_t lead = (uint64_t)t->prewake_us * 1000;
+    if (!due || w->prewaked_for == due || now >= due + lead)
+        return; /* nothing expected, or it did not come in time: sleep */
+    if (now + lead < due) {
+        *wake_at = due - lead;
+        return;
+    }
+    w->prewaked_for = due;
+    *poll_end = due + lead;
+}
+
+/* A prewaker about to sleep with no time to wake: counted, so that
+ * cc_encoder_expect wakes it. False when the expected time changed since
+ * it planned (seq_cst: either expect sees the count, or this sees the new
+ * time). Lock held. */
+static bool blind_sleep_begin(worker *w, uint64_t due_seen)
+{
+    cc_encoder *enc = w->enc;
+    atomic_fetch_add(&enc->blind_prewakers, 1);
+    if (atomic_load(&enc->expected_ns) == due_seen)
+        return true;
+    atomic_fetch_sub(&enc->blind_prewakers, 1);
+    return false;
+}
+
+/* Sleeps on the queue (until wake_at, if not 0). Lock held. */
+static void sleep_on_queue(worker *w, uint64_t wake_at)
+{
+    cc_encoder *enc = w->enc;
+    count(&w->c.sleeps, 1);
+    enc->sleepers++;
+    int rc = 0;
+    if (wake_at) {
+        struct timespec ts = {.tv_sec = (time_t)(wake_at / 1000000000u),
+                              .tv_nsec = (long)(wake_at % 1000000000u)};
+        rc = pthread_cond_timedwait(&enc->wake, &enc->lock, &ts);
+    } else {
+        pthread_cond_wait(&enc->wake, &enc->lock);
+    }
+    enc->sleepers--;
+    if (rc == 0 && !enc->head && !enc->stop)
+        count(&w->c.empty_wakes, 1);
+}
+
 /* Next strip; NULL only once stopping and the queue is drained, so every
  * queued job gets its done callback. */
-static cc_encode_part *pop(cc_encoder *enc)
+static cc_encode_part *pop(worker *w)
 {
+    cc_encoder *enc = w->enc;
+    int how = CC_STRIP_BUSY;
+    bool spun = false;
     pthread_mutex_lock(&enc->lock);
-    while (!enc->head && !enc->stop)
-        pthread_cond_wait(&enc->wake, &enc->lock);
+    bool blind_watch = enc->tuning.prewake_us && w->may_prewake;
+    while (!enc->head && !enc->stop) {
+        uint64_t poll_end, wake_at, due;
+        plan_idle(w, now_ns(), spun, &poll_end, &wake_at, &due);
+        if (poll_end) {
+            spun = true;
+            pthread_mutex_unlock(&enc->lock);
+            bool seen = poll_queue(w, poll_end);
+            pthread_mutex_lock(&enc->lock);
+            how = seen ? CC_STRIP_POLLED : how;
+            continue;
+        }
+        bool blind = blind_watch && !wake_at;
+        if (blind && !blind_sleep_begin(w, due))
+            continue; /* a new expected time: plan again */
+        sleep_on_queue(w, wake_at);
+        if (blind)
+            atomic_fetch_sub(&enc->blind_prewakers, 1);
+        how = CC_STRIP_WOKEN;
+    }
     cc_encode_part *p = enc->head;
     if (p) {
         enc->head = p->next;
         if (!enc->head)
             enc->tail = NULL;
         p->next = NULL;
+        atomic_fetch_sub_explicit(&enc->queued, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&enc->lock);
+    if (p) {
+        p->how = how;
+        p->worker = w->index;
+    }
     return p;
+}
+
+/* The strip's figures for benchmarks, and the worker's counters. */
+static void note_start(worker *w, cc_encode_part *p)
+{
+    p->start_ns = now_ns();
+    p->cpu = sched_getcpu();
+    count(&w->c.strips, 1);
+    if (p->how == CC_STRIP_BUSY)
+        return;
+    uint64_t wait = p->start_ns > p->queued_ns ? p->start_ns - p->queued_ns : 0;
+    count(&w->c.idle_strips, 1);
+    count(&w->c.idle_wait_ns, wait);
+    if (wait > atomic_load_explicit(&w->c.idle_wait_max_ns, memory_order_relaxed))
+        atomic_store_explicit(&w->c.idle_wait_max_ns, wait, memory_order_relaxed);
+}
+
+/* Pins the calling worker to the index-th CPU it may run on. Returns the
+ * CPU, or -1. */
+static int pin_self(unsigned index)
+{
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return -1;
+    int n = CPU_COUNT(&allowed);
+    if (n < 1)
+        return -1;
+    int want = (int)(index % (unsigned)n);
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed) || want-- > 0)
+            continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        return pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0 ? cpu : -1;
+    }
+    return -1;
 }
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
+    cc_encoder *enc = w->enc;
     char name[16];
     snprintf(name, sizeof name, "jpeg-%u", w->index);
     pthread_setname_np(pthread_self(), name);
+    atomic_store_explicit(&w->c.tid, (int)gettid(), memory_order_relaxed);
+    atomic_store_explicit(&w->c.cpu, enc->tuning.pin ? pin_self(w->index) : -1,
+                          memory_order_relaxed);
+    pthread_mutex_lock(&enc->lock);
+    enc->n_running++;
+    pthread_cond_broadcast(&enc->started);
+    pthread_mutex_unlock(&enc->lock);
 
     cc_encode_part *p;
-    while ((p = pop(w->enc))) {
+    while ((p = pop(w))) {
         cc_encode_job *job = p->job;
+        note_start(w, p);
         encode_part(w->tj, p);
         /* acq_rel: the last strip's worker sees every other strip's output
          * (their release), then merges. */
@@ -562,36 +752,69 @@ static int init_queue(cc_encoder *enc)
     int err = pthread_mutex_init(&enc->lock, NULL);
     if (err)
         return -err;
-    err = pthread_cond_init(&enc->wake, NULL);
+    pthread_condattr_t attr;
+    err = pthread_condattr_init(&attr);
+    if (!err) {
+        err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        if (!err)
+            err = pthread_cond_init(&enc->wake, &attr);
+        pthread_condattr_destroy(&attr);
+    }
     if (err) {
         pthread_mutex_destroy(&enc->lock);
         return -err;
     }
+    err = pthread_cond_init(&enc->started, NULL);
+    if (err) {
+        pthread_cond_destroy(&enc->wake);
+        pthread_mutex_destroy(&enc->lock);
+        return -err;
+    }
+    atomic_init(&enc->queued, 0);
+    atomic_init(&enc->stopping, false);
+    atomic_init(&enc->expected_ns, 0);
+    atomic_init(&enc->blind_prewakers, 0);
     return 0;
+}
+
+static unsigned online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (unsigned)n;
 }
 
 /* Handles are made before any thread runs so a failure needs no
- * reporting back from a thread. */
+ * reporting back from a thread. Returns once every thread runs. */
 static int start_workers(cc_encoder *enc)
 {
-    for (unsigned i = 0; i < enc->n_workers; i++) {
-        enc->workers[i] = (worker){.enc = enc, .index = i};
-        enc->workers[i].tj = tjInitCompress();
-        /* tjInitCompress fails only when out of memory. */
-        if (!enc->workers[i].tj)
-            return -ENOMEM;
-    }
+    unsigned cpus = online_cpus();
+    unsigned prewakers = cpus > 1 ? cpus - 1 : 1;
     for (unsigned i = 0; i < enc->n_workers; i++) {
         worker *w = &enc->workers[i];
-        int err = pthread_create(&w->thread, NULL, worker_main, w);
-        if (err)
-            return -err;
-        enc->n_started++;
+        *w = (worker){.enc = enc, .index = i, .may_prewake = i < prewakers};
+        atomic_init(&w->c.tid, 0);
+        atomic_init(&w->c.cpu, -1);
+        w->tj = tjInitCompress();
+        /* tjInitCompress fails only when out of memory. */
+        if (!w->tj)
+            return -ENOMEM;
     }
-    return 0;
+    int err = 0;
+    for (unsigned i = 0; i < enc->n_workers && !err; i++) {
+        worker *w = &enc->workers[i];
+        err = pthread_create(&w->thread, NULL, worker_main, w);
+        if (!err)
+            enc->n_started++;
+    }
+    pthread_mutex_lock(&enc->lock);
+    while (enc->n_running < enc->n_started)
+        pthread_cond_wait(&enc->started, &enc->lock);
+    pthread_mutex_unlock(&enc->lock);
+    return -err;
 }
 
-int cc_encoder_new(cc_encoder **out, unsigned workers)
+int cc_encoder_new_tuned(cc_encoder **out, unsigned workers,
+                         const cc_encoder_tuning *tuning)
 {
     unsigned n = resolve_workers(workers);
     cc_encoder *enc = calloc(1, sizeof *enc + n * sizeof enc->workers[0]);
@@ -602,6 +825,7 @@ int cc_encoder_new(cc_encoder **out, unsigned workers)
         free(enc);
         return err;
     }
+    enc->tuning = tuning ? *tuning : (cc_encoder_tuning){0};
     enc->n_workers = n;
     err = start_workers(enc);
     if (err) {
@@ -612,30 +836,108 @@ int cc_encoder_new(cc_encoder **out, unsigned workers)
     return 0;
 }
 
+int cc_encoder_new(cc_encoder **out, unsigned workers)
+{
+    return cc_encoder_new_tuned(out, workers, NULL);
+}
+
 unsigned cc_encoder_workers(const cc_encoder *enc)
 {
     return enc->n_workers;
 }
 
-void cc_encoder_submit(cc_encoder *enc, cc_encode_job *job)
+const cc_encoder_tuning *cc_encoder_get_tuning(const cc_encoder *enc)
+{
+    return &enc->tuning;
+}
+
+void cc_encode_batch_init(cc_encode_batch *b)
+{
+    *b = (cc_encode_batch){0};
+}
+
+void cc_encode_batch_add(cc_encode_batch *b, cc_encode_job *job)
 {
     unsigned n = job->plan.n;
     atomic_store_explicit(&job->pending, n, memory_order_relaxed);
-    pthread_mutex_lock(&enc->lock);
     for (unsigned i = 0; i < n; i++) {
         cc_encode_part *p = &job->parts[i];
         p->next = NULL;
-        if (enc->tail)
-            enc->tail->next = p;
+        if (b->tail)
+            b->tail->next = p;
         else
-            enc->head = p;
-        enc->tail = p;
+            b->head = p;
+        b->tail = p;
     }
-    if (n > 1)
+    b->strips += n;
+}
+
+void cc_encoder_submit_batch(cc_encoder *enc, cc_encode_batch *b)
+{
+    if (!b->head)
+        return;
+    uint64_t now = now_ns();
+    for (cc_encode_part *p = b->head; p; p = p->next)
+        p->queued_ns = now;
+    pthread_mutex_lock(&enc->lock);
+    if (enc->tail)
+        enc->tail->next = b->head;
+    else
+        enc->head = b->head;
+    enc->tail = b->tail;
+    atomic_fetch_add_explicit(&enc->queued, b->strips, memory_order_relaxed);
+    /* Polling workers see queued; only sleeping ones need a wake-up. */
+    if (enc->sleepers > 0 && b->strips >= enc->sleepers)
         pthread_cond_broadcast(&enc->wake);
     else
-        pthread_cond_signal(&enc->wake);
+        for (unsigned i = 0; i < b->strips && i < enc->sleepers; i++)
+            pthread_cond_signal(&enc->wake);
     pthread_mutex_unlock(&enc->lock);
+    cc_encode_batch_init(b);
+}
+
+void cc_encoder_submit(cc_encoder *enc, cc_encode_job *job)
+{
+    cc_encode_batch b;
+    cc_encode_batch_init(&b);
+    cc_encode_batch_add(&b, job);
+    cc_encoder_submit_batch(enc, &b);
+}
+
+void cc_encoder_expect(cc_encoder *enc, uint64_t when_ns)
+{
+    atomic_store(&enc->expected_ns, when_ns);
+    /* A prewaker asleep without a time to wake plans again (see
+     * blind_sleep_begin); the others sleep on. */
+    if (atomic_load(&enc->blind_prewakers) == 0)
+        return;
+    pthread_mutex_lock(&enc->lock);
+    pthread_cond_broadcast(&enc->wake);
+    pthread_mutex_unlock(&enc->lock);
+}
+
+static uint64_t load(const atomic_uint_fast64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void cc_encoder_worker_stats_get(const cc_encoder *enc, unsigned i,
+                                 cc_encoder_worker_stats *out)
+{
+    const worker_counters *c = &enc->workers[i].c;
+    *out = (cc_encoder_worker_stats){
+        .tid = atomic_load_explicit(&c->tid, memory_order_relaxed),
+        .cpu = atomic_load_explicit(&c->cpu, memory_order_relaxed),
+        .strips = load(&c->strips),
+        .sleeps = load(&c->sleeps),
+        .empty_wakes = load(&c->empty_wakes),
+        .polls = load(&c->polls),
+        .poll_hits = load(&c->poll_hits),
+        .poll_ns = load(&c->poll_ns),
+        .idle_strips = load(&c->idle_strips),
+        .idle_wait_ns = load(&c->idle_wait_ns),
+        .idle_wait_max_ns = load(&c->idle_wait_max_ns),
+    };
 }
 
 void cc_encoder_free(cc_encoder *enc)
@@ -644,6 +946,7 @@ void cc_encoder_free(cc_encoder *enc)
         return;
     pthread_mutex_lock(&enc->lock);
     enc->stop = true;
+    atomic_store_explicit(&enc->stopping, true, memory_order_relaxed);
     pthread_cond_broadcast(&enc->wake);
     pthread_mutex_unlock(&enc->lock);
 
@@ -652,7 +955,73 @@ void cc_encoder_free(cc_encoder *enc)
     for (unsigned i = 0; i < enc->n_workers; i++)
         if (enc->workers[i].tj)
             tjDestroy(enc->workers[i].tj);
+    pthread_cond_destroy(&enc->started);
     pthread_cond_destroy(&enc->wake);
     pthread_mutex_destroy(&enc->lock);
     free(enc);
+}
+
+/* ---- tuning from the environment ---- */
+
+/* name's value as an integer in lo..hi; unset or empty: *out untouched. */
+static int env_uint(const char *name, unsigned lo, unsigned hi, unsigned *out,
+                    char *err, size_t errlen)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(v, &end, 10);
+    if (errno || *end || end == v || *v == '-' || n < lo || n > hi) {
+        snprintf(err, errlen, "%s=%s: not a whole number from %u to %u", name, v,
+                 lo, hi);
+        return -EINVAL;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
+int cc_encoder_tuning_from_env(cc_encoder_tuning *t, char *err, size_t errlen)
+{
+    *t = (cc_encoder_tuning){0};
+    unsigned pin = 0, batch = 1;
+    int rc = env_uint("CAMCAST_ENCODER_SPIN_US", 0, 10000, &t->spin_us, err, errlen);
+    if (!rc)
+        rc = env_uint("CAMCAST_ENCODER_PREWAKE_US", 0, 10000, &t->prewake_us, err,
+                      errlen);
+    if (!rc)
+        rc = env_uint("CAMCAST_ENCODER_PIN", 0, 1, &pin, err, errlen);
+    if (!rc)
+        rc = env_uint("CAMCAST_ENCODER_BATCH", 0, 1, &batch, err, errlen);
+    if (!rc)
+        rc = env_uint("CAMCAST_ENCODER_STRIPS", 0, MAX_PARTS, &t->strips, err, errlen);
+    t->pin = pin == 1;
+    t->unbatched = batch == 0;
+    return rc;
+}
+
+const char *cc_encoder_tuning_str(const cc_encoder_tuning *t, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+#define ADD(...)                                                              \
+    do {                                                                      \
+        if (n < cap)                                                          \
+            n += (size_t)snprintf(buf + n, cap - n, "%s", n ? ", " : "");     \
+        if (n < cap)                                                          \
+            n += (size_t)snprintf(buf + n, cap - n, __VA_ARGS__);             \
+    } while (0)
+    if (t->spin_us)
+        ADD("spin %u us", t->spin_us);
+    if (t->prewake_us)
+        ADD("prewake %u us", t->prewake_us);
+    if (t->pin)
+        ADD("pinned");
+    if (t->unbatched)
+        ADD("unbatched");
+    if (t->strips)
+        ADD("%u strips", t->strips);
+#undef ADD
+    return buf;
 }

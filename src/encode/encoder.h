@@ -43,7 +43,15 @@
 typedef struct cc_encode_job cc_encode_job;
 typedef void (*cc_encode_done_fn)(cc_encode_job *job, void *arg);
 
-/* One strip of a job, the unit the workers take. Private. */
+/* How a worker came to a strip (cc_encode_part.how). */
+typedef enum cc_strip_taken {
+    CC_STRIP_BUSY = 0, /* straight after its previous strip */
+    CC_STRIP_POLLED,   /* while polling the queue (tuning: spin, prewake) */
+    CC_STRIP_WOKEN,    /* after sleeping on the queue */
+} cc_strip_taken;
+
+/* One strip of a job, the unit the workers take. Private, but for the
+ * figures marked "valid in done()", which benchmarks read. */
 typedef struct cc_encode_part {
     cc_encode_job *job;
     uint32_t y0, rows;
@@ -53,6 +61,13 @@ typedef struct cc_encode_part {
     uint64_t levels_ns;
     cc_levels levels;      /* its rows' levels, when the job wants them */
     int err;
+    /* Valid in done(), CLOCK_MONOTONIC: when it was queued, when a worker
+     * took it; that worker, the CPU it ran on (-1: unknown), how it came
+     * to it (cc_strip_taken). */
+    uint64_t queued_ns, start_ns;
+    int cpu;
+    unsigned worker;
+    int how;
     struct cc_encode_part *next; /* pool queue link */
 } cc_encode_part;
 
@@ -124,13 +139,87 @@ unsigned cc_encode_job_parts(const cc_encode_job *job);
 
 typedef struct cc_encoder cc_encoder;
 
-/* workers: 0 means one per online core. Returns 0, -EINVAL, -ENOMEM, or the
- * error of a thread or TurboJPEG handle that could not be created. */
+/* How the pool, and the mux that feeds it, behave around the idle time
+ * between ticks (docs/performance.md, "The encoder's idle tax"). Bench
+ * knobs, not configuration: the daemon takes them from the environment
+ * (cc_encoder_tuning_from_env); zero is the default of each. */
+typedef struct cc_encoder_tuning {
+    /* A worker that finds the queue empty polls it this long before it
+     * sleeps (CAMCAST_ENCODER_SPIN_US). */
+    unsigned spin_us;
+    /* Given the time of the next submit (cc_encoder_expect), a worker
+     * sleeps until this long before it, then polls until the work comes or
+     * this long after it has passed (CAMCAST_ENCODER_PREWAKE_US). Only as
+     * many workers as there are CPUs but one, so the submitting thread
+     * finds a CPU. */
+    unsigned prewake_us;
+    /* Worker i runs only on the i-th CPU it may use, modulo their count
+     * (CAMCAST_ENCODER_PIN=1). */
+    bool pin;
+    /* For the mux: submit (and wake workers) camera by camera instead of
+     * a tick's jobs at once (CAMCAST_ENCODER_BATCH=0). */
+    bool unbatched;
+    /* For the mux: strips per frame, 1..16; 0: as many as share a tick
+     * evenly among the workers (CAMCAST_ENCODER_STRIPS). */
+    unsigned strips;
+} cc_encoder_tuning;
+
+/* Reads the CAMCAST_ENCODER_* variables above (unset or empty: the
+ * default). Returns 0, or -EINVAL with the variable and why in err. */
+int cc_encoder_tuning_from_env(cc_encoder_tuning *t, char *err, size_t errlen);
+/* "spin 100 us, prewake 200 us, pinned, unbatched, 4 strips" for the
+ * settings that are not the default; "" when all are. */
+const char *cc_encoder_tuning_str(const cc_encoder_tuning *t, char *buf,
+                                  size_t cap);
+
+/* workers: 0 means one per online core. Returns once every worker runs;
+ * 0, -EINVAL, -ENOMEM, or the error of a thread or TurboJPEG handle that
+ * could not be created. */
 int cc_encoder_new(cc_encoder **out, unsigned workers);
+/* The same with tuning (NULL: the defaults). */
+int cc_encoder_new_tuned(cc_encoder **out, unsigned workers,
+                         const cc_encoder_tuning *tuning);
 unsigned cc_encoder_workers(const cc_encoder *enc);
+const cc_encoder_tuning *cc_encoder_get_tuning(const cc_encoder *enc);
 /* Queues a job (never blocks on encoding). The job must not be queued
  * again before its done callback ran. */
 void cc_encoder_submit(cc_encoder *enc, cc_encode_job *job);
+
+/* Jobs gathered to be queued at once: one lock, one wake-up round for a
+ * tick's cameras. The caller's; no job may be in two batches. */
+typedef struct cc_encode_batch {
+    cc_encode_part *head, *tail;
+    unsigned strips;
+} cc_encode_batch;
+void cc_encode_batch_init(cc_encode_batch *b);
+void cc_encode_batch_add(cc_encode_batch *b, cc_encode_job *job);
+/* Queues the batch's jobs in the order added and wakes as many sleeping
+ * workers as it has strips; b is empty after. */
+void cc_encoder_submit_batch(cc_encoder *enc, cc_encode_batch *b);
+
+/* The next submit is due at when_ns (CLOCK_MONOTONIC; 0: unknown). Only
+ * tuning.prewake_us uses it. Any thread. */
+void cc_encoder_expect(cc_encoder *enc, uint64_t when_ns);
+
+/* What a worker did since the pool started. Written by the worker, read
+ * by anyone (relaxed): counters for benchmarks and /stats. */
+typedef struct cc_encoder_worker_stats {
+    int tid;               /* its Linux thread id */
+    int cpu;               /* the CPU it is pinned to, or -1 */
+    uint64_t strips;
+    uint64_t sleeps;       /* waits on the queue */
+    uint64_t empty_wakes;  /* woken with nothing to take */
+    uint64_t polls;        /* polling rounds (spin, prewake) */
+    uint64_t poll_hits;    /* ... that found a strip */
+    uint64_t poll_ns;      /* time spent polling */
+    uint64_t idle_strips;  /* strips taken after sleeping or polling */
+    uint64_t idle_wait_ns; /* their summed queued -> taken time */
+    uint64_t idle_wait_max_ns;
+} cc_encoder_worker_stats;
+/* Worker i's counters (i < cc_encoder_workers). */
+void cc_encoder_worker_stats_get(const cc_encoder *enc, unsigned i,
+                                 cc_encoder_worker_stats *out);
+
 /* Finishes queued jobs, joins the workers, frees everything. */
 void cc_encoder_free(cc_encoder *enc);
 

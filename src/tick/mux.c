@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/timerfd.h>
+#endif
 
 #include "camcast/framebundle.h"
 
@@ -43,8 +47,8 @@ static void entry_done(cc_mux_tick *t, cc_mux_entry *e)
     t->waiting--;
 }
 
-/* Takes camera i's newest frame for tick t and submits its encode. */
-static void take(cc_mux *m, cc_mux_tick *t, size_t i)
+/* Takes camera i's newest frame for tick t and adds its encodes to b. */
+static void take(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
 {
     cc_mux_entry *e = &t->entries[i];
     e->deferred = false;
@@ -64,9 +68,12 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i)
         if (e->wanted >> v & 1) {
             e->jobs[v].frame = f;
             e->jobs[v].levels_wanted = (int)v == e->levels_v;
-            cc_encoder_submit(m->enc, &e->jobs[v]);
+            cc_encode_batch_add(b, &e->jobs[v]);
         }
     }
+    /* Tuned unbatched: camera by camera, as before batches. */
+    if (cc_encoder_get_tuning(m->enc)->unbatched)
+        cc_encoder_submit_batch(m->enc, b);
 }
 
 /* Whether camera i counts levels on this tick: a reader wants them, it is
@@ -110,14 +117,17 @@ static void start_tick(cc_mux *m, cc_mux_tick *t)
     t->order = ++m->ticks_started;
     t->waiting = m->n;
     plan_variants(m, t);
+    cc_encode_batch b;
+    cc_encode_batch_init(&b);
     for (size_t i = 0; i < m->n; i++) {
         cc_mux_entry *e = &t->entries[i];
         e->has_frame = e->done = e->deferred = false;
         if (m->slots[i].busy >= 0)
             e->deferred = true; /* taken when the other tick is done with it */
         else
-            take(m, t, i);
+            take(m, t, i, &b);
     }
+    cc_encoder_submit_batch(m->enc, &b);
 }
 
 static cc_mux_tick *free_tick(cc_mux *m)
@@ -267,6 +277,8 @@ static void emit_tick(cc_mux *m, cc_mux_tick *t)
 static void collect(cc_mux *m, cc_mux_tick *t)
 {
     uint64_t fin = atomic_exchange_explicit(&t->finished, 0, memory_order_acq_rel);
+    cc_encode_batch b;
+    cc_encode_batch_init(&b);
     for (size_t i = 0; fin && i < m->n; i++) {
         if (!(fin & (UINT64_C(1) << i)))
             continue;
@@ -276,8 +288,9 @@ static void collect(cc_mux *m, cc_mux_tick *t)
         entry_done(t, &t->entries[i]);
         cc_mux_tick *o = &m->ticks[other(m, t)];
         if (o->active && o->entries[i].deferred)
-            take(m, o, i);
+            take(m, o, i, &b);
     }
+    cc_encoder_submit_batch(m->enc, &b);
 }
 
 static cc_mux_tick *oldest_active(cc_mux *m)
@@ -316,9 +329,8 @@ static void on_done(uv_async_t *h)
 
 static void schedule(cc_mux *m);
 
-static void on_timer(uv_timer_t *timer)
+static void tick(cc_mux *m)
 {
-    cc_mux *m = timer->data;
     m->next_tick_ns += m->period_ns;
     cc_mux_tick *t = free_tick(m);
     if (t) {
@@ -331,13 +343,43 @@ static void on_timer(uv_timer_t *timer)
     schedule(m);
 }
 
-/* Ticks follow an absolute schedule so the rate is exact on average even
- * though libuv timers count whole milliseconds. */
+static void on_timer(uv_timer_t *timer)
+{
+    tick(timer->data);
+}
+
+#ifdef __linux__
+static void on_tick_fd(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    cc_mux *m = h->data;
+    uint64_t expirations;
+    if (read(m->tick_fd, &expirations, sizeof expirations) != sizeof expirations)
+        return; /* not due yet (EAGAIN): a spurious wake-up */
+    tick(m);
+}
+#endif
+
+/* Ticks follow an absolute schedule so the rate is exact on average. A
+ * timerfd fires at the microsecond; libuv's timers count whole
+ * milliseconds (ticks up to 1 ms late), used where there is no timerfd.
+ * The encoder learns when the next tick's jobs come (its prewake). */
 static void schedule(cc_mux *m)
 {
     uint64_t now = uv_hrtime();
     if (m->next_tick_ns + m->period_ns < now)
         m->next_tick_ns = now; /* far behind (loop stalled): do not burst */
+    cc_encoder_expect(m->enc, m->next_tick_ns);
+#ifdef __linux__
+    if (m->tick_fd >= 0) {
+        struct itimerspec its = {
+            .it_value = {.tv_sec = (time_t)(m->next_tick_ns / 1000000000u),
+                         .tv_nsec = (long)(m->next_tick_ns % 1000000000u)}};
+        if (timerfd_settime(m->tick_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+            return;
+    }
+#endif
     uint64_t wait = m->next_tick_ns > now ? m->next_tick_ns - now : 0;
     uv_timer_start(&m->timer, on_timer, (wait + 999999) / 1000000, 0);
 }
@@ -360,6 +402,9 @@ static unsigned gcd(unsigned a, unsigned b)
  * not 2); two cameras on two, none (a split costs some CPU). */
 static unsigned strips_per_frame(const cc_mux *m)
 {
+    unsigned tuned = cc_encoder_get_tuning(m->enc)->strips;
+    if (tuned)
+        return tuned;
     unsigned workers = cc_encoder_workers(m->enc);
     unsigned cams = m->n ? (unsigned)m->n : 1;
     return workers / gcd(cams, workers);
@@ -455,6 +500,29 @@ static void free_slots(cc_mux *m)
     m->slots = NULL;
 }
 
+static void close_tick_fd(cc_mux *m);
+
+/* The timerfd that ticks (schedule()), if the system has one; without
+ * it the libuv timer does. */
+static void open_tick_fd(cc_mux *m, uv_loop_t *loop)
+{
+#ifdef __linux__
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0)
+        return;
+    if (uv_poll_init(loop, &m->tick_poll, fd) != 0) {
+        close(fd);
+        return;
+    }
+    m->tick_fd = fd;
+    m->tick_poll.data = m;
+    m->open_handles++;
+#else
+    (void)m;
+    (void)loop;
+#endif
+}
+
 int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
                 cc_encoder *enc, const cc_server_config *cfg)
 {
@@ -471,6 +539,9 @@ int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
         m->open_handles++;
     m->timer.data = m;
     m->done.data = m;
+    m->tick_fd = -1;
+    if (rc == 0)
+        open_tick_fd(m, loop);
     return rc;
 }
 
@@ -487,6 +558,10 @@ void cc_mux_start(cc_mux *m)
 {
     m->stopped = false;
     m->next_tick_ns = uv_hrtime() + m->period_ns;
+#ifdef __linux__
+    if (m->tick_fd >= 0 && uv_poll_start(&m->tick_poll, UV_READABLE, on_tick_fd) != 0)
+        close_tick_fd(m); /* the libuv timer ticks */
+#endif
     schedule(m);
 }
 
@@ -515,6 +590,8 @@ void cc_mux_stop(cc_mux *m)
     m->stopped = true;
     if (m->open_handles > 0)
         uv_timer_stop(&m->timer);
+    if (m->tick_fd >= 0)
+        uv_poll_stop(&m->tick_poll);
 }
 
 void cc_mux_release(cc_mux *m)
@@ -537,17 +614,28 @@ static void on_handle_closed(uv_handle_t *h)
     m->open_handles--;
 }
 
+/* uv_close stops polling at once, so the fd can go right after. */
+static void close_tick_fd(cc_mux *m)
+{
+    if (m->tick_fd < 0)
+        return;
+    uv_close((uv_handle_t *)&m->tick_poll, on_handle_closed);
+    close(m->tick_fd);
+    m->tick_fd = -1;
+}
+
 void cc_mux_close(cc_mux *m)
 {
     if (m->open_handles >= 1 && !uv_is_closing((uv_handle_t *)&m->timer))
         uv_close((uv_handle_t *)&m->timer, on_handle_closed);
     if (m->open_handles >= 2 && !uv_is_closing((uv_handle_t *)&m->done))
         uv_close((uv_handle_t *)&m->done, on_handle_closed);
+    close_tick_fd(m);
 }
 
 void cc_mux_destroy(cc_mux *m)
 {
     free_slots(m);
     cc_bundle_pool_destroy(&m->pool);
-    *m = (cc_mux){0};
+    *m = (cc_mux){.tick_fd = -1};
 }

@@ -103,7 +103,9 @@ typedef struct cc_mux_variant {
 } cc_mux_variant;
 
 typedef struct cc_mux {
-    uv_timer_t timer;
+    uv_timer_t timer;    /* ticks where there is no timerfd */
+    uv_poll_t tick_poll; /* on tick_fd, a timerfd (-1: none) */
+    int tick_fd;
     uv_async_t done;
     cc_camera *cams;
     cc_mux_camera *slots;

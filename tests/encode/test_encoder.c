@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <turbojpeg.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -504,6 +505,299 @@ static void test_free_with_queued_jobs(void)
     frame_free(&frame);
 }
 
+/* ---- batches, tuning, the workers' figures ---- */
+
+/* Split jobs of three frames (as the mux's cameras) for batch tests. */
+typedef struct trio {
+    cc_frame frames[3];
+    cc_encode_job jobs[3];
+    waiter w;
+} trio;
+
+static void trio_init(trio *t, unsigned strips)
+{
+    waiter_init(&t->w, t->jobs, 3);
+    cc_encode_opts opts = {.max_parts = strips};
+    for (int i = 0; i < 3; i++) {
+        frame_make(&t->frames[i], 640, 480, 640, CC_PIX_MONO8, (unsigned)i);
+        CHECK_EQ_INT(cc_encode_job_init(&t->jobs[i], 640, 480, CC_PIX_MONO8, &opts), 0);
+        t->jobs[i].frame = &t->frames[i];
+        t->jobs[i].quality = 80;
+        t->jobs[i].done = on_done;
+        t->jobs[i].arg = &t->w;
+    }
+}
+
+static void trio_destroy(trio *t)
+{
+    for (int i = 0; i < 3; i++) {
+        cc_encode_job_destroy(&t->jobs[i]);
+        frame_free(&t->frames[i]);
+    }
+    waiter_destroy(&t->w);
+}
+
+/* Submits the three jobs as one batch and checks what came back: each
+ * done once, a JPEG of its own frame, every strip's figures filled in. */
+static void trio_run(trio *t, cc_encoder *enc)
+{
+    waiter_reset(&t->w);
+    cc_encode_batch b;
+    cc_encode_batch_init(&b);
+    for (int i = 0; i < 3; i++)
+        cc_encode_batch_add(&b, &t->jobs[i]);
+    CHECK_EQ_INT(b.strips, 3 * cc_encode_job_parts(&t->jobs[0]));
+    cc_encoder_submit_batch(enc, &b);
+    CHECK(b.head == NULL && b.strips == 0);
+    CHECK(waiter_wait(&t->w, 3));
+    for (int i = 0; i < 3; i++) {
+        cc_encode_job *job = &t->jobs[i];
+        CHECK_EQ_INT(t->w.calls[i], 1);
+        CHECK_EQ_INT(job->err, 0);
+        double err = decode_error(job, &t->frames[i]);
+        CHECK(err >= 0 && err < 8);
+        for (unsigned k = 0; k < cc_encode_job_parts(job); k++) {
+            const cc_encode_part *p = &job->parts[k];
+            CHECK(p->queued_ns > 0 && p->start_ns >= p->queued_ns);
+            CHECK(p->worker < cc_encoder_workers(enc));
+            CHECK(p->how >= CC_STRIP_BUSY && p->how <= CC_STRIP_WOKEN);
+            CHECK(p->cpu >= -1);
+        }
+    }
+    CHECK_EQ_INT(t->w.off_pool, 0);
+}
+
+/* Strips of the last run taken while polling. */
+static unsigned trio_polled(const trio *t)
+{
+    unsigned n = 0;
+    for (int i = 0; i < 3; i++)
+        for (unsigned k = 0; k < cc_encode_job_parts(&t->jobs[i]); k++)
+            n += t->jobs[i].parts[k].how == CC_STRIP_POLLED;
+    return n;
+}
+
+static uint64_t total_strips(const cc_encoder *enc)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < cc_encoder_workers(enc); i++) {
+        cc_encoder_worker_stats s;
+        cc_encoder_worker_stats_get(enc, i, &s);
+        n += s.strips;
+    }
+    return n;
+}
+
+static void test_batch(void)
+{
+    trio t;
+    trio_init(&t, 2);
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new(&enc, 2), 0);
+    /* Every worker runs once new returns: its thread id is known. */
+    for (unsigned i = 0; i < 2; i++) {
+        cc_encoder_worker_stats s;
+        cc_encoder_worker_stats_get(enc, i, &s);
+        CHECK(s.tid > 0);
+        CHECK_EQ_INT(s.cpu, -1); /* not pinned */
+        CHECK_EQ_INT(s.strips, 0);
+    }
+    for (int round = 0; round < 3; round++)
+        trio_run(&t, enc);
+    CHECK_EQ_INT(total_strips(enc), 3 * 3 * 2);
+    /* An empty batch queues nothing. */
+    cc_encode_batch b;
+    cc_encode_batch_init(&b);
+    cc_encoder_submit_batch(enc, &b);
+    cc_encoder_free(enc);
+    trio_destroy(&t);
+}
+
+/* Polls until worker i's counters satisfy ok, at most WAIT_S seconds. */
+static bool wait_stats(cc_encoder *enc, unsigned i,
+                       bool (*ok)(const cc_encoder_worker_stats *))
+{
+    struct timespec nap = {0, 1000000};
+    for (int k = 0; k < WAIT_S * 1000; k++) {
+        cc_encoder_worker_stats s;
+        cc_encoder_worker_stats_get(enc, i, &s);
+        if (ok(&s))
+            return true;
+        nanosleep(&nap, NULL);
+    }
+    return false;
+}
+
+static bool polled_and_slept(const cc_encoder_worker_stats *s)
+{
+    return s->polls >= 1 && s->sleeps >= 1;
+}
+
+/* spin: a worker that runs dry polls before it sleeps; what it finds
+ * while polling is encoded like the rest. */
+static void test_spin(void)
+{
+    trio t;
+    trio_init(&t, 2);
+    cc_encoder_tuning tune = {.spin_us = 2000};
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new_tuned(&enc, 2, &tune), 0);
+    CHECK(cc_encoder_get_tuning(enc)->spin_us == 2000);
+    /* Idle from the start: each worker polled once, then slept. */
+    CHECK(wait_stats(enc, 0, polled_and_slept));
+    CHECK(wait_stats(enc, 1, polled_and_slept));
+    uint64_t polled = 0, hits = 0;
+    for (int round = 0; round < 3; round++) {
+        trio_run(&t, enc);
+        polled += trio_polled(&t);
+    }
+    for (unsigned i = 0; i < 2; i++) {
+        cc_encoder_worker_stats s;
+        cc_encoder_worker_stats_get(enc, i, &s);
+        CHECK(s.poll_hits <= s.polls);
+        CHECK(s.idle_strips <= s.strips);
+        CHECK(s.idle_wait_max_ns * s.idle_strips >= s.idle_wait_ns);
+        hits += s.poll_hits;
+    }
+    /* Each strip taken while polling is a poll that found work. */
+    CHECK(polled <= hits);
+    CHECK_EQ_INT(total_strips(enc), 3 * 3 * 2);
+    cc_encoder_free(enc);
+    trio_destroy(&t);
+}
+
+static bool prewaked(const cc_encoder_worker_stats *s)
+{
+    /* slept until the lead, polled the window through, slept again */
+    return s->polls >= 1 && s->sleeps >= 2;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* prewake: told when work is due, a worker wakes before it and polls
+ * around it, once; nothing came: it found nothing. Work still runs, and
+ * the pool stops while a worker waits for an expected tick. */
+static void test_prewake(void)
+{
+    trio t;
+    trio_init(&t, 2);
+    cc_encoder_tuning tune = {.prewake_us = 3000};
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new_tuned(&enc, 2, &tune), 0);
+    cc_encoder_expect(enc, mono_ns() + 20000000); /* 20 ms from now */
+    CHECK(wait_stats(enc, 0, prewaked));
+    cc_encoder_worker_stats s;
+    cc_encoder_worker_stats_get(enc, 0, &s);
+    CHECK_EQ_INT(s.poll_hits, 0);
+    CHECK(s.poll_ns > 0);
+    /* Expected now: the pre-waking worker polls for it. */
+    cc_encoder_expect(enc, mono_ns() + 1000000);
+    trio_run(&t, enc);
+    CHECK_EQ_INT(total_strips(enc), 3 * 2);
+    /* Far ahead: the worker is in a timed wait when the pool stops. */
+    cc_encoder_expect(enc, mono_ns() + 60ull * 1000000000u);
+    cc_encoder_free(enc);
+    trio_destroy(&t);
+}
+
+/* pin: each worker on one CPU, every strip run there. */
+static void test_pin(void)
+{
+    trio t;
+    trio_init(&t, 2);
+    cc_encoder_tuning tune = {.pin = true};
+    cc_encoder *enc = NULL;
+    CHECK_EQ_INT(cc_encoder_new_tuned(&enc, 2, &tune), 0);
+    trio_run(&t, enc);
+    int cpus[2];
+    for (unsigned i = 0; i < 2; i++) {
+        cc_encoder_worker_stats s;
+        cc_encoder_worker_stats_get(enc, i, &s);
+        cpus[i] = s.cpu;
+        CHECK(s.cpu >= 0);
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online >= 2)
+        CHECK(cpus[0] != cpus[1]);
+    for (int j = 0; j < 3; j++)
+        for (unsigned k = 0; k < 2; k++) {
+            const cc_encode_part *p = &t.jobs[j].parts[k];
+            CHECK_EQ_INT(p->cpu, cpus[p->worker]);
+        }
+    cc_encoder_free(enc);
+    trio_destroy(&t);
+}
+
+static void set_env(const char *name, const char *value)
+{
+    if (value)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+}
+
+static const char *const tuning_vars[] = {
+    "CAMCAST_ENCODER_SPIN_US", "CAMCAST_ENCODER_PREWAKE_US", "CAMCAST_ENCODER_PIN",
+    "CAMCAST_ENCODER_BATCH", "CAMCAST_ENCODER_STRIPS"};
+
+static void clear_tuning_env(void)
+{
+    for (size_t i = 0; i < sizeof tuning_vars / sizeof tuning_vars[0]; i++)
+        set_env(tuning_vars[i], NULL);
+}
+
+static void test_tuning_env(void)
+{
+    char err[160] = "", buf[160];
+    cc_encoder_tuning t;
+    clear_tuning_env();
+    CHECK_EQ_INT(cc_encoder_tuning_from_env(&t, err, sizeof err), 0);
+    CHECK(t.spin_us == 0 && t.prewake_us == 0 && !t.pin && !t.unbatched &&
+          t.strips == 0);
+    CHECK_EQ_INT(strlen(cc_encoder_tuning_str(&t, buf, sizeof buf)), 0);
+
+    set_env("CAMCAST_ENCODER_SPIN_US", "150");
+    set_env("CAMCAST_ENCODER_PREWAKE_US", "200");
+    set_env("CAMCAST_ENCODER_PIN", "1");
+    set_env("CAMCAST_ENCODER_BATCH", "0");
+    set_env("CAMCAST_ENCODER_STRIPS", "4");
+    CHECK_EQ_INT(cc_encoder_tuning_from_env(&t, err, sizeof err), 0);
+    CHECK(t.spin_us == 150 && t.prewake_us == 200 && t.pin && t.unbatched &&
+          t.strips == 4);
+    CHECK(strcmp(cc_encoder_tuning_str(&t, buf, sizeof buf),
+                 "spin 150 us, prewake 200 us, pinned, unbatched, 4 strips") == 0);
+    /* Too small a buffer: cut, still a string. */
+    char small[8];
+    CHECK(strlen(cc_encoder_tuning_str(&t, small, sizeof small)) < sizeof small);
+    clear_tuning_env();
+    set_env("CAMCAST_ENCODER_BATCH", "1");
+    set_env("CAMCAST_ENCODER_PIN", "");
+    CHECK_EQ_INT(cc_encoder_tuning_from_env(&t, err, sizeof err), 0);
+    CHECK(!t.unbatched && !t.pin);
+
+    /* Bad values name the variable, and nothing is half set. */
+    static const char *const bad[][2] = {
+        {"CAMCAST_ENCODER_SPIN_US", "abc"},   {"CAMCAST_ENCODER_SPIN_US", "-5"},
+        {"CAMCAST_ENCODER_SPIN_US", "10001"}, {"CAMCAST_ENCODER_PREWAKE_US", "1e3"},
+        {"CAMCAST_ENCODER_PIN", "2"},         {"CAMCAST_ENCODER_BATCH", "yes"},
+        {"CAMCAST_ENCODER_STRIPS", "17"},     {"CAMCAST_ENCODER_STRIPS", "4 "},
+        {"CAMCAST_ENCODER_SPIN_US", "99999999999999999999999"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        clear_tuning_env();
+        set_env(bad[i][0], bad[i][1]);
+        err[0] = '\0';
+        CHECK_EQ_INT(cc_encoder_tuning_from_env(&t, err, sizeof err), -EINVAL);
+        CHECK_STR_CONTAINS(err, bad[i][0]);
+    }
+    clear_tuning_env();
+}
+
 /* ---- formats the worker converts first ---- */
 
 /* Encodes frame on a one-worker pool into job; returns the decoded pixels
@@ -900,6 +1194,11 @@ int main(void)
     RUN(test_errors);
     RUN(test_workers);
     RUN(test_free_with_queued_jobs);
+    RUN(test_batch);
+    RUN(test_spin);
+    RUN(test_prewake);
+    RUN(test_pin);
+    RUN(test_tuning_env);
     RUN(test_mono16);
     RUN(test_bayer);
     RUN(test_bgr8);
