@@ -5,6 +5,8 @@
  *   camcast-microbench levels [--seconds S | --frames N] [--quality Q]
  *   camcast-microbench ring   [--seconds S | --items N] [--pace-ns NS]
  *   camcast-microbench reference --config FILE [--seconds S]
+ *   camcast-microbench paced --config FILE [--seconds S | --ticks N] [tuning...]
+ *   camcast-microbench frames --config FILE --out DIR [--count N] [--fps F]
  *
  * Like the unit tests it links the daemon's core library; camcast-bench,
  * the stream's client, links the client library alone and reads the
@@ -21,6 +23,8 @@
 #include "args.h"
 #include "encode_bench.h"
 #include "encode_reference.h"
+#include "export_frames.h"
+#include "paced_bench.h"
 #include "ring_bench.h"
 
 #define PROG "camcast-microbench"
@@ -39,6 +43,18 @@ static void usage(FILE *out)
           "             --seconds S (2 per run) | --items N, --pace-ns NS (10000)\n"
           "  reference  encode cost per camera of a config, one thread, for\n"
           "             camcast-bench e2e --reference: --config FILE, --seconds S (1.5)\n"
+          "  paced      the encoder's idle tax: a config's tick (its test-pattern\n"
+          "             cameras, split as the mux splits) back to back, then paced at\n"
+          "             stream_fps: worker CPU, wake-up, switches per frame\n"
+          "             --config FILE, --seconds S (5 per phase) | --ticks N,\n"
+          "             --phase busy|paced|both, --fps F, --threads N, --strips K,\n"
+          "             --spin-us US, --prewake-us US, --pin, --unbatched\n"
+          "             (default: CAMCAST_ENCODER_* as camcastd reads them),\n"
+          "             --keep-awake (SCHED_IDLE spinners: no CPU idles),\n"
+          "             --evict-kb KB (swept between ticks)\n"
+          "  frames     a config's test-pattern frames as camcastd encodes them:\n"
+          "             DIR/CAMERA-NNN.jpg and that JPEG decoded, .raw (8-bit gray\n"
+          "             or RGB): --config FILE --out DIR, --count N (30), --fps F\n"
           "\n"
           "  --json     machine-readable output (all commands)\n",
           out);
@@ -327,6 +343,282 @@ static int cmd_reference(int argc, char **argv)
     return 0;
 }
 
+/* ---- paced ---- */
+
+static double per(double v, uint64_t frames)
+{
+    return frames ? v / (double)frames : 0;
+}
+
+static void hist_json(cJSON *o, const char *key, const cc_hist *h, double unit)
+{
+    cJSON *q = cJSON_AddObjectToObject(o, key);
+    cJSON_AddNumberToObject(q, "p50", cc_hist_quantile(h, 0.5) / unit);
+    cJSON_AddNumberToObject(q, "p90", cc_hist_quantile(h, 0.9) / unit);
+    cJSON_AddNumberToObject(q, "p99", cc_hist_quantile(h, 0.99) / unit);
+    cJSON_AddNumberToObject(q, "max", (double)h->max / unit);
+}
+
+static cJSON *phase_json(const cc_paced_phase *ph)
+{
+    cJSON *o = cJSON_CreateObject();
+    uint64_t f = ph->frames;
+    cJSON_AddNumberToObject(o, "ticks", (double)ph->ticks);
+    cJSON_AddNumberToObject(o, "frames", (double)f);
+    cJSON_AddNumberToObject(o, "wall_s", ph->wall_s);
+    cJSON_AddNumberToObject(o, "ticks_per_s", ph->wall_s > 0 ? ph->ticks / ph->wall_s : 0);
+    cJSON_AddNumberToObject(o, "late_ticks", (double)ph->late_ticks);
+    cJSON_AddNumberToObject(o, "cpu_ms_per_frame", per(ph->threads.run_ns / 1e6, f));
+    cJSON_AddNumberToObject(o, "runqueue_ms_per_frame", per(ph->threads.wait_ns / 1e6, f));
+    cJSON_AddNumberToObject(o, "strip_ms_per_frame", per(ph->strip_ns / 1e6, f));
+    cJSON_AddNumberToObject(o, "paint_ms_per_frame", per(ph->paint_ns / 1e6, f));
+    hist_json(o, "tick_ms", &ph->tick_ns, 1e6);
+    hist_json(o, "wake_us", &ph->wake_ns, 1e3);
+    hist_json(o, "first_strip_us", &ph->first_ns, 1e3);
+    cJSON *s = cJSON_AddObjectToObject(o, "strips");
+    cJSON_AddNumberToObject(s, "busy", (double)ph->strips[CC_STRIP_BUSY]);
+    cJSON_AddNumberToObject(s, "polled", (double)ph->strips[CC_STRIP_POLLED]);
+    cJSON_AddNumberToObject(s, "woken", (double)ph->strips[CC_STRIP_WOKEN]);
+    cJSON_AddNumberToObject(s, "moved_cpu", (double)ph->strip_moves);
+    cJSON_AddNumberToObject(s, "first_woken", (double)ph->woken_first);
+    cJSON_AddNumberToObject(s, "first_woken_on_submit_cpu", (double)ph->woken_here);
+    cJSON *pf = cJSON_AddObjectToObject(o, "per_frame");
+    cJSON_AddNumberToObject(pf, "voluntary_switches", per((double)ph->threads.voluntary, f));
+    cJSON_AddNumberToObject(pf, "involuntary_switches", per((double)ph->threads.involuntary, f));
+    cJSON_AddNumberToObject(pf, "migrations", per((double)ph->threads.migrations, f));
+    cJSON_AddNumberToObject(pf, "sleeps", per((double)ph->pool.sleeps, f));
+    cJSON_AddNumberToObject(pf, "empty_wakes", per((double)ph->pool.empty_wakes, f));
+    cJSON_AddNumberToObject(pf, "polls", per((double)ph->pool.polls, f));
+    cJSON_AddNumberToObject(pf, "poll_hits", per((double)ph->pool.poll_hits, f));
+    cJSON_AddNumberToObject(pf, "poll_ms", per(ph->pool.poll_ns / 1e6, f));
+    if (ph->hw.ok) {
+        cJSON_AddNumberToObject(pf, "cycles", per((double)ph->hw.cycles, f));
+        cJSON_AddNumberToObject(pf, "instructions", per((double)ph->hw.instructions, f));
+        cJSON_AddNumberToObject(pf, "cache_misses", per((double)ph->hw.cache_misses, f));
+    } else {
+        cJSON_AddNullToObject(pf, "cycles");
+        cJSON_AddNullToObject(pf, "instructions");
+        cJSON_AddNullToObject(pf, "cache_misses");
+    }
+    return o;
+}
+
+static void tuning_json(cJSON *root, const cc_paced_opts *o)
+{
+    cJSON *t = cJSON_AddObjectToObject(root, "tuning");
+    cJSON_AddNumberToObject(t, "spin_us", o->tuning.spin_us);
+    cJSON_AddNumberToObject(t, "prewake_us", o->tuning.prewake_us);
+    cJSON_AddBoolToObject(t, "pin", o->tuning.pin);
+    cJSON_AddBoolToObject(t, "batched", !o->tuning.unbatched);
+    cJSON_AddBoolToObject(t, "keep_awake", o->keep_awake);
+    cJSON_AddNumberToObject(t, "evict_kb", o->evict_kb);
+}
+
+static void paced_row(const char *name, const cc_paced_phase *ph)
+{
+    uint64_t f = ph->frames;
+    printf("  %-6s %6.1f %9.2f %9.2f %8.2f %8.2f %9.0f %9.0f %6.2f %6.2f %6.2f\n", name,
+           ph->wall_s > 0 ? ph->ticks / ph->wall_s : 0, per(ph->threads.run_ns / 1e6, f),
+           per(ph->paint_ns / 1e6, f), cc_hist_quantile(&ph->tick_ns, 0.5) / 1e6,
+           cc_hist_quantile(&ph->tick_ns, 0.99) / 1e6,
+           cc_hist_quantile(&ph->wake_ns, 0.5) / 1e3,
+           cc_hist_quantile(&ph->wake_ns, 0.99) / 1e3,
+           per((double)ph->threads.voluntary, f), per((double)ph->threads.involuntary, f),
+           per((double)ph->threads.migrations, f));
+}
+
+static void print_paced(const cc_paced_opts *o, const cc_paced_result *r, bool json)
+{
+    const cc_paced_phase *b = &r->busy, *p = &r->paced;
+    double tax = b->ran && p->ran && b->threads.run_ns && b->frames
+                     ? per(p->threads.run_ns, p->frames) / per(b->threads.run_ns, b->frames)
+                     : 0;
+    if (!json) {
+        char tuned[160];
+        printf("paced: %u cameras, %u workers, %u strips per frame, %g fps%s%s%s\n",
+               r->cameras, r->workers, r->strips, r->fps,
+               *cc_encoder_tuning_str(&o->tuning, tuned, sizeof tuned) ? "; " : "", tuned,
+               o->keep_awake ? "; CPUs kept awake" : "");
+        printf("  %-6s %6s %9s %9s %8s %8s %9s %9s %6s %6s %6s\n", "phase", "tick/s",
+               "CPU ms/f", "paint ms", "tick p50", "tick p99", "wake p50", "wake p99",
+               "vol/f", "inv/f", "mig/f");
+        if (b->ran)
+            paced_row("busy", b);
+        if (p->ran)
+            paced_row("paced", p);
+        if (tax > 0)
+            printf("  paced / busy CPU per frame: %.3f\n", tax);
+        if (r->hw_why[0])
+            printf("  no hardware counters (%s)\n", r->hw_why);
+        return;
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "config", o->config);
+    cJSON_AddNumberToObject(root, "fps", r->fps);
+    cJSON_AddNumberToObject(root, "cameras", r->cameras);
+    cJSON_AddNumberToObject(root, "workers", r->workers);
+    cJSON_AddNumberToObject(root, "strips", r->strips);
+    cJSON_AddNumberToObject(root, "grab_fps", r->grab_fps);
+    cJSON_AddNumberToObject(root, "cores", cc_cores());
+    tuning_json(root, o);
+    if (r->hw_why[0])
+        cJSON_AddStringToObject(root, "hw_counters", r->hw_why);
+    else
+        cJSON_AddStringToObject(root, "hw_counters", "ok");
+    cJSON *ph = cJSON_AddObjectToObject(root, "phases");
+    if (b->ran)
+        cJSON_AddItemToObject(ph, "busy", phase_json(b));
+    if (p->ran)
+        cJSON_AddItemToObject(ph, "paced", phase_json(p));
+    if (tax > 0)
+        cJSON_AddNumberToObject(root, "paced_vs_busy_cpu", tax);
+    else
+        cJSON_AddNullToObject(root, "paced_vs_busy_cpu");
+    char *text = cJSON_Print(root);
+    printf("%s\n", text);
+    free(text);
+    cJSON_Delete(root);
+}
+
+static int paced_tuning(cc_paced_opts *o)
+{
+    char err[160];
+    if (cc_encoder_tuning_from_env(&o->tuning, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return CC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int cmd_paced(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},   {"seconds", required_argument, NULL, 's'},
+        {"ticks", required_argument, NULL, 'n'},    {"phase", required_argument, NULL, 'P'},
+        {"fps", required_argument, NULL, 'f'},      {"threads", required_argument, NULL, 't'},
+        {"strips", required_argument, NULL, 'S'},   {"spin-us", required_argument, NULL, 'w'},
+        {"prewake-us", required_argument, NULL, 'W'}, {"pin", no_argument, NULL, 'p'},
+        {"unbatched", no_argument, NULL, 'u'},      {"keep-awake", no_argument, NULL, 'k'},
+        {"evict-kb", required_argument, NULL, 'e'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {0, 0, 0, 0},
+    };
+    cc_paced_opts o = {.seconds = 5, .busy = true, .paced = true};
+    int rc = paced_tuning(&o);
+    if (rc)
+        return rc;
+    bool json = false;
+    unsigned long v;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': o.config = optarg; break;
+        case 's': if (!cc_arg_double(optarg, 0.01, &o.seconds)) return cc_arg_bad(PROG, "seconds", optarg); break;
+        case 'n': if (!cc_arg_uint(optarg, 1, 100000000, &v)) return cc_arg_bad(PROG, "ticks", optarg); o.ticks = v; break;
+        case 'P':
+            if (strcmp(optarg, "both") && strcmp(optarg, "busy") && strcmp(optarg, "paced"))
+                return cc_arg_bad(PROG, "phase", optarg);
+            o.busy = strcmp(optarg, "paced") != 0;
+            o.paced = strcmp(optarg, "busy") != 0;
+            break;
+        case 'f': if (!cc_arg_double(optarg, 0.1, &o.fps)) return cc_arg_bad(PROG, "fps", optarg); break;
+        case 't': if (!cc_arg_uint(optarg, 1, 64, &v)) return cc_arg_bad(PROG, "threads", optarg); o.threads = (unsigned)v; break;
+        case 'S': if (!cc_arg_uint(optarg, 1, 16, &v)) return cc_arg_bad(PROG, "strips", optarg); o.strips = (unsigned)v; break;
+        case 'w': if (!cc_arg_uint(optarg, 0, 10000, &v)) return cc_arg_bad(PROG, "spin-us", optarg); o.tuning.spin_us = (unsigned)v; break;
+        case 'W': if (!cc_arg_uint(optarg, 0, 10000, &v)) return cc_arg_bad(PROG, "prewake-us", optarg); o.tuning.prewake_us = (unsigned)v; break;
+        case 'p': o.tuning.pin = true; break;
+        case 'u': o.tuning.unbatched = true; break;
+        case 'k': o.keep_awake = true; break;
+        case 'e': if (!cc_arg_uint(optarg, 1, 1 << 20, &v)) return cc_arg_bad(PROG, "evict-kb", optarg); o.evict_kb = (unsigned)v; break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return CC_EXIT_USAGE;
+        }
+    }
+    if (!o.config) {
+        fputs(PROG " paced: give --config FILE\n", stderr);
+        return CC_EXIT_USAGE;
+    }
+    static cc_paced_result r; /* histograms: not on the stack */
+    char err[512];
+    rc = cc_paced_run(&o, &r, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, PROG ": paced: %s\n",
+                rc == -EINVAL || rc == -ENOENT ? err : strerror(-rc));
+        return 1;
+    }
+    print_paced(&o, &r, json);
+    return 0;
+}
+
+/* ---- frames ---- */
+
+static void print_export(const cc_export *x, const char *dir)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "dir", dir);
+    cJSON_AddNumberToObject(root, "fps", x->fps);
+    cJSON_AddNumberToObject(root, "quality", x->quality);
+    cJSON_AddNumberToObject(root, "count", x->count);
+    cJSON *arr = cJSON_AddArrayToObject(root, "cameras");
+    for (size_t i = 0; i < x->n_cameras; i++) {
+        const cc_export_camera *c = &x->cameras[i];
+        char path[4200];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, o);
+        cJSON_AddStringToObject(o, "name", c->name);
+        cJSON_AddNumberToObject(o, "width", c->width);
+        cJSON_AddNumberToObject(o, "height", c->height);
+        cJSON_AddStringToObject(o, "format", c->gray ? "GRAY8" : "RGB");
+        cJSON_AddNumberToObject(o, "jpeg_bytes", c->jpeg_bytes);
+        snprintf(path, sizeof path, "%s/%s-%%03d.jpg", dir, c->name);
+        cJSON_AddStringToObject(o, "jpeg", path);
+        snprintf(path, sizeof path, "%s/%s-%%03d.raw", dir, c->name);
+        cJSON_AddStringToObject(o, "raw", path);
+    }
+    char *text = cJSON_Print(root);
+    printf("%s\n", text);
+    free(text);
+    cJSON_Delete(root);
+}
+
+static int cmd_frames(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"out", required_argument, NULL, 'o'},
+        {"count", required_argument, NULL, 'n'},  {"fps", required_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},         {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *config = NULL, *dir = NULL;
+    unsigned long count = 30;
+    double fps = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': config = optarg; break;
+        case 'o': dir = optarg; break;
+        case 'n': if (!cc_arg_uint(optarg, 1, 1000, &count)) return cc_arg_bad(PROG, "count", optarg); break;
+        case 'f': if (!cc_arg_double(optarg, 0.1, &fps)) return cc_arg_bad(PROG, "fps", optarg); break;
+        case 'j': break; /* always JSON */
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return CC_EXIT_USAGE;
+        }
+    }
+    if (!config || !dir) {
+        fputs(PROG " frames: give --config FILE and --out DIR\n", stderr);
+        return CC_EXIT_USAGE;
+    }
+    static cc_export x;
+    char err[512] = "";
+    int rc = cc_export_frames(&x, config, dir, (unsigned)count, fps, err, sizeof err);
+    if (rc < 0) {
+        fprintf(stderr, PROG ": frames: %s\n", *err ? err : strerror(-rc));
+        return 1;
+    }
+    print_export(&x, dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -347,6 +639,10 @@ int main(int argc, char **argv)
         return cmd_ring(argc, argv);
     if (strcmp(cmd, "reference") == 0)
         return cmd_reference(argc, argv);
+    if (strcmp(cmd, "paced") == 0)
+        return cmd_paced(argc, argv);
+    if (strcmp(cmd, "frames") == 0)
+        return cmd_frames(argc, argv);
     fprintf(stderr, "camcast-microbench: unknown command '%s'\n", cmd);
     usage(stderr);
     return CC_EXIT_USAGE;
