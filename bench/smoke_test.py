@@ -3,7 +3,7 @@ checked for structure and sanity (never for speed). The e2e mode also runs
 client groups (--group) against a config with a variant: one on the
 variant at a lower rate, one reading at half rate.
 
-    /usr/bin/python3 bench/smoke_test.py encode|ring|levels|control|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
+    /usr/bin/python3 bench/smoke_test.py encode|ring|levels|control|paced|frames|e2e CAMCAST_BENCH CAMCAST_MICROBENCH CAMCASTD
 """
 
 import json
@@ -112,6 +112,87 @@ def smoke_ring(micro):
         check(r["taken"] + r["skipped"] == r["published"],
               f"{key}: taken + skipped != published: {r}")
         check(r["latency_ns"]["p50"] <= r["latency_ns"]["max"], f"{key}: latency {r}")
+
+
+def paced_phase(name, ph, cameras, strips, ticks):
+    check(ph["ticks"] == ticks and ph["frames"] == ticks * cameras, f"{name}: {ph}")
+    s = ph["strips"]
+    check(s["busy"] + s["polled"] + s["woken"] == ph["frames"] * strips,
+          f"{name}: strips {s} for {ph['frames']} frames of {strips}")
+    check(s["first_woken_on_submit_cpu"] <= s["first_woken"], f"{name}: {s}")
+    check(ph["cpu_ms_per_frame"] > 0 and ph["strip_ms_per_frame"] > 0, f"{name}: {ph}")
+    # Painted frames: the workers paint them, and that is part of their time.
+    check(0 < ph["paint_ms_per_frame"] <= ph["strip_ms_per_frame"], f"{name}: {ph}")
+    for key in ("tick_ms", "wake_us", "first_strip_us"):
+        q = ph[key]
+        check(0 <= q["p50"] <= q["p90"] <= q["p99"] <= q["max"] * 1.01, f"{name} {key}: {q}")
+    # The tick ends after its first strip starts.
+    check(ph["tick_ms"]["max"] * 1e3 >= ph["first_strip_us"]["p50"], f"{name}: {ph}")
+    pf = ph["per_frame"]
+    for key in ("voluntary_switches", "involuntary_switches", "migrations", "sleeps",
+                "empty_wakes", "polls", "poll_hits", "poll_ms"):
+        check(pf[key] >= 0, f"{name} per frame {key}: {pf}")
+    check(pf["poll_hits"] <= pf["polls"], f"{name}: {pf}")
+    hw = [pf[k] for k in ("cycles", "instructions", "cache_misses")]
+    check(all(v is None for v in hw) or all(v >= 0 for v in hw), f"{name}: {pf}")
+
+
+def smoke_paced(micro):
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = os.path.join(tmp, "smoke.ini")
+        with open(cfg, "w") as f:
+            f.write(CONFIG)
+        out = run([micro, "paced", "--config", cfg, "--ticks", "8", "--json"])
+        check(out["cameras"] == 2 and out["workers"] == 2 and out["fps"] == 30, f"{out}")
+        # Two cameras on two workers: not split (as the mux).
+        check(out["strips"] == 1, f"strips {out['strips']}")
+        check(out["grab_fps"] == 200, f"grab_fps {out['grab_fps']}")
+        for name in ("busy", "paced"):
+            paced_phase(name, out["phases"][name], 2, 1, 8)
+        check(out["paced_vs_busy_cpu"] is None or out["paced_vs_busy_cpu"] > 0, f"{out}")
+        check(out["hw_counters"] == "ok" or "perf_event_open" in out["hw_counters"], f"{out}")
+        # Every switch, the CPUs kept awake, caches swept; paced alone.
+        out = run([micro, "paced", "--config", cfg, "--ticks", "6", "--phase", "paced",
+                   "--fps", "60", "--strips", "2", "--spin-us", "50", "--prewake-us", "100",
+                   "--pin", "--unbatched", "--keep-awake", "--evict-kb", "64", "--json"])
+        t = out["tuning"]
+        check(t == {"spin_us": 50, "prewake_us": 100, "pin": True, "batched": False,
+                    "keep_awake": True, "evict_kb": 64}, f"tuning {t}")
+        check(list(out["phases"]) == ["paced"] and out["strips"] == 2, f"{out}")
+        paced_phase("tuned", out["phases"]["paced"], 2, 2, 6)
+        check(out["phases"]["paced"]["per_frame"]["polls"] > 0, f"spin: no polls {out}")
+        # The daemon's variables are read, and checked, the same way.
+        env = dict(os.environ, CAMCAST_ENCODER_STRIPS="2")
+        print("+ CAMCAST_ENCODER_STRIPS=2 camcast-microbench paced ...", flush=True)
+        p = subprocess.run([micro, "paced", "--config", cfg, "--ticks", "2", "--phase",
+                            "busy", "--json"], env=env, capture_output=True, text=True,
+                           timeout=60)
+        check(p.returncode == 0 and json.loads(p.stdout)["strips"] == 2, p.stdout + p.stderr)
+        env = dict(os.environ, CAMCAST_ENCODER_SPIN_US="soon")
+        p = subprocess.run([micro, "paced", "--config", cfg, "--ticks", "2"], env=env,
+                           capture_output=True, text=True, timeout=60)
+        check(p.returncode == 2 and "CAMCAST_ENCODER_SPIN_US" in p.stderr,
+              f"bad variable: {p.returncode} {p.stderr}")
+
+
+def smoke_frames(micro):
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = os.path.join(tmp, "smoke.ini")
+        with open(cfg, "w") as f:
+            f.write(CONFIG)
+        out = run([micro, "frames", "--config", cfg, "--out", tmp, "--count", "3"])
+        check(out["count"] == 3 and len(out["cameras"]) == 2, f"{out}")
+        for cam in out["cameras"]:
+            px = cam["width"] * cam["height"] * (1 if cam["format"] == "GRAY8" else 3)
+            for n in range(3):
+                check(os.path.getsize(cam["raw"] % n) == px, f"{cam['raw'] % n}")
+                check(os.path.getsize(cam["jpeg"] % n) > 0, f"{cam['jpeg'] % n}")
+        # A directory that is not there: an error, not a crash.
+        print("+ camcast-microbench frames --out /nonexistent", flush=True)
+        p = subprocess.run([micro, "frames", "--config", cfg, "--out",
+                            os.path.join(tmp, "none", "here")], capture_output=True,
+                           text=True, timeout=60)
+        check(p.returncode == 1 and "No such file" in p.stderr, f"{p.returncode} {p.stderr}")
 
 
 def smoke_e2e(bench, micro, daemon):
@@ -229,6 +310,10 @@ def main():
         smoke_levels(micro)
     elif mode == "control":
         smoke_control(daemon)
+    elif mode == "paced":
+        smoke_paced(micro)
+    elif mode == "frames":
+        smoke_frames(micro)
     else:
         smoke_e2e(bench, micro, daemon)
     print("PASS")
