@@ -543,7 +543,10 @@ static void cpu_relax(void)
 }
 
 /* Polls the queue without its lock until a strip is queued, the pool
- * stops, or until_ns. Returns whether it saw work (or the stop). */
+ * stops, or until_ns. Returns whether it saw work (or the stop). It
+ * yields its CPU now and then: the thread that submits the work may be
+ * waiting for that CPU (the scheduler does not always preempt a spinning
+ * thread for a waking one in time). */
 static bool poll_queue(worker *w, uint64_t until_ns)
 {
     cc_encoder *enc = w->enc;
@@ -556,8 +559,11 @@ static bool poll_queue(worker *w, uint64_t until_ns)
             break;
         }
         cpu_relax();
-        if (i % 32 == 0 && (now = now_ns()) >= until_ns)
+        if (i % 32 != 0)
+            continue;
+        if ((now = now_ns()) >= until_ns)
             break;
+        sched_yield();
     }
     count(&w->c.polls, 1);
     count(&w->c.poll_hits, seen);

@@ -375,6 +375,8 @@ static cJSON *phase_json(const cc_paced_phase *ph)
     hist_json(o, "tick_ms", &ph->tick_ns, 1e6);
     hist_json(o, "wake_us", &ph->wake_ns, 1e3);
     hist_json(o, "first_strip_us", &ph->first_ns, 1e3);
+    if (ph->late_ns.count)
+        hist_json(o, "submit_late_us", &ph->late_ns, 1e3);
     cJSON *s = cJSON_AddObjectToObject(o, "strips");
     cJSON_AddNumberToObject(s, "busy", (double)ph->strips[CC_STRIP_BUSY]);
     cJSON_AddNumberToObject(s, "polled", (double)ph->strips[CC_STRIP_POLLED]);

@@ -348,6 +348,7 @@ static void run_phase(bench *b, bool paced, cc_paced_phase *ph)
     cc_hist_reset(&ph->tick_ns);
     cc_hist_reset(&ph->wake_ns);
     cc_hist_reset(&ph->first_ns);
+    cc_hist_reset(&ph->late_ns);
     cc_paced_threads t0;
     cc_encoder_worker_stats p0;
     cc_paced_hw h0;
@@ -376,6 +377,9 @@ static void run_phase(bench *b, bool paced, cc_paced_phase *ph)
         uint64_t done = wait_tick(b);
         if (k >= WARMUP_TICKS)
             account(b, ph, cpu, done);
+        uint64_t queued = b->jobs[0].parts[0].queued_ns;
+        if (paced && k >= WARMUP_TICKS)
+            cc_hist_add(&ph->late_ns, queued > due ? queued - due : 0);
         if (b->evict && !o->keep_awake)
             sweep(b->evict, (size_t)o->evict_kb * 1024);
     }

@@ -60,6 +60,7 @@ typedef struct cc_paced_phase {
     cc_hist tick_ns;   /* submit -> the tick's last job done */
     cc_hist wake_ns;   /* submit -> a worker's first strip of the tick */
     cc_hist first_ns;  /* submit -> the tick's first strip */
+    cc_hist late_ns;   /* paced: the tick's time -> its submit */
 } cc_paced_phase;
 
 typedef struct cc_paced_result {
