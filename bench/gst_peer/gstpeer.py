@@ -234,15 +234,14 @@ def read_streams(ports, clients, seconds, warmup):
             sel.register(s, selectors.EVENT_READ, c)
     buf = bytearray(1 << 20)
     view = memoryview(buf)
-    t_start = time.monotonic()
-    t0 = t_start + warmup
-    t1 = t0 + seconds
+    t0 = time.monotonic() + warmup
+    t1 = None
     base, closed = None, 0
     while True:
         now = time.monotonic()
         if base is None and now >= t0:
-            base, t0 = list(got), now
-        if now >= t1:
+            base, t0, t1 = list(got), now, now + seconds
+        if t1 is not None and now >= t1:
             break
         for key, _ in sel.select(timeout=0.1):
             try:
