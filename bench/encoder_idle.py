@@ -220,6 +220,11 @@ def hw(p):
             f"({b['cycles'] / 1e6:.1f}M)")
 
 
+def late(q):
+    t = q.get("submit_late_us")
+    return f"{t['p50']:.0f} / {t['p99']:.0f}" if t else "–"
+
+
 def paced_table(R, idle):
     first = idle["tunings"][0]["paced"]
     out = [f"`camcast-microbench paced` on S1's tick in-process ({first['cameras']} "
@@ -228,13 +233,14 @@ def paced_table(R, idle):
            f"{first['fps']:g} ticks/s, {phase(first, 'busy')['wall_s']:.1f} s each. CPU: "
            "the workers' "
            "threads (schedstat); *wake*: from the submit to each worker's first strip of "
-           "the tick; switches (voluntary / involuntary), migrations, polls (found work / "
-           "ms spent) per frame, paced; instructions and cycles per frame (busy cycles) "
+           "the tick; *late*: the paced submit after its time; switches (voluntary / "
+           "involuntary), migrations, polls (found work / ms spent) per frame, paced; "
+           "instructions and cycles per frame (busy cycles) "
            f"where the machine counts them ({first['hw_counters']}).", "",
            "| run | CPU ms / frame busy → paced | paced ÷ busy | paint ms busy → paced | "
-           "tick p50 ms busy → paced | wake p50 / p99 µs | switches | migrations | "
-           "polls | instructions / cycles |",
-           "|---|---|---:|---|---|---|---|---:|---|---|"]
+           "tick p50 ms busy → paced | wake p50 / p99 µs | late p50 / p99 µs | switches | "
+           "migrations | polls | instructions / cycles |",
+           "|---|---|---:|---|---|---|---|---|---:|---|---|"]
     rows = [(t["name"], t["paced"]) for t in idle["tunings"]] + \
            [(d["name"], d["paced"]) for d in idle["diagnostics"]]
     for name, p in rows:
@@ -246,7 +252,7 @@ def paced_table(R, idle):
                    f"{R.fmt(b['paint_ms_per_frame'], 2)} → "
                    f"{R.fmt(q['paint_ms_per_frame'], 2)} | {R.fmt(b['tick_ms']['p50'], 2)} → "
                    f"{R.fmt(q['tick_ms']['p50'], 2)} | {q['wake_us']['p50']:.0f} / "
-                   f"{q['wake_us']['p99']:.0f} | {pf['voluntary_switches']:.2f} / "
+                   f"{q['wake_us']['p99']:.0f} | {late(q)} | {pf['voluntary_switches']:.2f} / "
                    f"{pf['involuntary_switches']:.2f} | {pf['migrations']:.2f} | "
                    f"{pf['poll_hits']:.2f} / {pf['poll_ms']:.3f} | {hw(p)} |")
     out += [""] + diagnosis(idle) + [""]
