@@ -41,6 +41,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                "old_design"))
+from olddesign import cpu_s  # noqa: E402  (a process's CPU seconds from /proc)
+
 GST = "gst-launch-1.0"
 FRAMES = 30  # per camera, looped
 WARMUP_S = 2.0
@@ -62,16 +66,6 @@ def missing():
         if r.returncode != 0:
             return f"no GStreamer element {element} (gstreamer1.0-plugins-good/-base/-bad)"
     return None
-
-
-def cpu_s(pid):
-    """utime + stime of a process, in seconds (None once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class CpuSampler(threading.Thread):

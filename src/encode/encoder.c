@@ -311,6 +311,23 @@ unsigned cc_encode_job_parts(const cc_encode_job *job)
     return job->plan.n;
 }
 
+static unsigned gcd(unsigned a, unsigned b)
+{
+    while (b) {
+        unsigned r = a % b;
+        a = b;
+        b = r;
+    }
+    return a;
+}
+
+unsigned cc_encode_even_strips(unsigned frames, unsigned workers)
+{
+    frames = frames ? frames : 1;
+    workers = workers ? workers : 1;
+    return workers / gcd(frames, workers);
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;

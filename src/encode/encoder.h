@@ -136,6 +136,12 @@ int cc_encode_job_init(cc_encode_job *job, uint32_t width, uint32_t height,
 void cc_encode_job_destroy(cc_encode_job *job);
 /* Strips each frame of this job is split into (1: not split). */
 unsigned cc_encode_job_parts(const cc_encode_job *job);
+/* The fewest strips per frame that share `frames` frames evenly among
+ * `workers` (the max_parts the mux asks for): one camera on two workers,
+ * two strips each; three cameras on two, two (six strips, three per
+ * worker: the tick takes 1.5 encode times, not 2); two cameras on two,
+ * none (a split costs some CPU). */
+unsigned cc_encode_even_strips(unsigned frames, unsigned workers);
 
 typedef struct cc_encoder cc_encoder;
 

@@ -386,28 +386,14 @@ static void schedule(cc_mux *m)
 
 /* ---- lifetime ---- */
 
-static unsigned gcd(unsigned a, unsigned b)
-{
-    while (b) {
-        unsigned r = a % b;
-        a = b;
-        b = r;
-    }
-    return a;
-}
-
-/* The fewest strips per frame that share a tick's frames evenly among the
- * workers: one camera on two workers, two strips each; three cameras on
- * two, two (six strips, three per worker: the tick takes 1.5 encode times,
- * not 2); two cameras on two, none (a split costs some CPU). */
+/* As many strips per frame as share a tick evenly among the workers
+ * (cc_encode_even_strips), unless the encoder is tuned otherwise. */
 static unsigned strips_per_frame(const cc_mux *m)
 {
     unsigned tuned = cc_encoder_get_tuning(m->enc)->strips;
     if (tuned)
         return tuned;
-    unsigned workers = cc_encoder_workers(m->enc);
-    unsigned cams = m->n ? (unsigned)m->n : 1;
-    return workers / gcd(cams, workers);
+    return cc_encode_even_strips((unsigned)m->n, cc_encoder_workers(m->enc));
 }
 
 static const cc_encode_color encode_colors[] = {

@@ -751,6 +751,16 @@ static void clear_tuning_env(void)
         set_env(tuning_vars[i], NULL);
 }
 
+static void test_even_strips(void)
+{
+    CHECK_EQ_INT(cc_encode_even_strips(1, 2), 2);
+    CHECK_EQ_INT(cc_encode_even_strips(3, 2), 2);
+    CHECK_EQ_INT(cc_encode_even_strips(2, 2), 1);
+    CHECK_EQ_INT(cc_encode_even_strips(4, 6), 3);
+    CHECK_EQ_INT(cc_encode_even_strips(5, 1), 1);
+    CHECK_EQ_INT(cc_encode_even_strips(0, 0), 1);
+}
+
 static void test_tuning_env(void)
 {
     char err[160] = "", buf[160];
@@ -1198,6 +1208,7 @@ int main(void)
     RUN(test_spin);
     RUN(test_prewake);
     RUN(test_pin);
+    RUN(test_even_strips);
     RUN(test_tuning_env);
     RUN(test_mono16);
     RUN(test_bayer);

@@ -409,16 +409,6 @@ static void run_phase(bench *b, bool paced, cc_paced_phase *ph)
 
 /* ---- set-up ---- */
 
-static unsigned gcd(unsigned a, unsigned b)
-{
-    while (b) {
-        unsigned r = a % b;
-        a = b;
-        b = r;
-    }
-    return a;
-}
-
 static int open_cameras(bench *b, const cc_config *cfg, double fps, char *err,
                         size_t errlen)
 {
@@ -491,7 +481,7 @@ static int setup(bench *b, const cc_config *cfg, char *err, size_t errlen)
         return -EINVAL;
     /* As the mux splits (src/tick/mux.c strips_per_frame). */
     unsigned strips = o->strips ? o->strips : o->tuning.strips;
-    r->strips = strips ? strips : r->workers / gcd(b->n_cams, r->workers);
+    r->strips = strips ? strips : cc_encode_even_strips(b->n_cams, r->workers);
     rc = make_jobs(b, cfg);
     if (rc < 0)
         return rc;
