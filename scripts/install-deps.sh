@@ -18,12 +18,15 @@ libgstrtspserver-1.0-dev
 # recommended by clang, so named here; llvm has llvm-symbolizer, which
 # puts file:line in clang's sanitizer reports); GStreamer's RTP/RTSP
 # elements (the RTSP server's pipeline: appsrc, rtpjpegpay), gst-launch-1.0
-# and ffmpeg/ffprobe, the RTSP clients of tests/stream/test_rtsp_server.c.
+# and ffmpeg/ffprobe, the RTSP clients of tests/stream/test_rtsp_server.c;
+# -plugins-bad for fpsdisplaysink, which counts the frames of the bench's
+# GStreamer peer (bench/gst_peer/).
 TEST_PKGS="
 aravis-tools iproute2 xvfb libxtst6
 python3 python3-websockets chromium nginx-light openssl
 clang libclang-rt-dev llvm
 gstreamer1.0-plugins-good gstreamer1.0-plugins-base gstreamer1.0-tools ffmpeg
+gstreamer1.0-plugins-bad
 "
 
 # The Windows viewer (packaging/windows/build.sh, docs/viewer.md "Windows"):
