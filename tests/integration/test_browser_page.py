@@ -212,9 +212,16 @@ async def check_rates(b):
     s = await wait_stats(b, lambda s: s["clockRttMs"] is not None and
                          all(c["latencyMs"] is not None and c["fps"] > 0
                              for c in s["cameras"]), 20, "a frame rate and a latency")
-    t = await tiles(b)
-    shown = [float(x["overlay"][1].split()[0]) for x in t]
-    T.check(all(f > 0 for f in shown), f"overlay fps {shown}; overlays: "
+    # The overlay text is redrawn on its own timer, after the rate the stats
+    # report: wait (bounded) for the text to catch up.
+    deadline = time.monotonic() + 10
+    while True:
+        t = await tiles(b)
+        shown = [float(x["overlay"][1].split()[0]) for x in t]
+        if all(f > 0 for f in shown) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    T.check(all(f > 0 for f in shown), f"overlay fps {shown} after 10 s; overlays: "
                                        f"{[x['overlay'] for x in t]}")
     for c in s["cameras"]:
         T.check(abs(c["latencyMs"]) < 10_000, f"camera {c['name']}: latency "
