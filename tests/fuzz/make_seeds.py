@@ -132,11 +132,15 @@ def control_seeds():
         write("control", name, b"\x02" + msg)
 
 
-def bundle(entries, seq=1, mux=2, header_extra=b"", entry_extra=b"", flags=0):
+def bundle(entries, seq=1, mux=2, header_extra=b"", entry_extra=b"", flags=0, device=None):
+    """device: None for v1 entries (40 bytes), else entries of 48 (1.2) with
+    device_time_ns = device + camera."""
     body = b""
     for cam, payload in entries:
-        body += struct.pack("<HHIIHHQQII", 40 + len(entry_extra), cam, 640, 480, 1, 1,
-                            1000 + cam, 123456789, len(payload), cam) + entry_extra + payload
+        own = b"" if device is None else struct.pack("<Q", device + cam)
+        body += struct.pack("<HHIIHHQQII", 40 + len(own) + len(entry_extra), cam, 640, 480,
+                            1, 1 | (2 if own else 0), 1000 + cam, 123456789, len(payload),
+                            cam) + own + entry_extra + payload
     head = b"CCFB" + struct.pack("<HHQQHHI", 1, 32 + len(header_extra), seq, mux,
                                  len(entries), flags, 0)
     return head + header_extra + body
@@ -152,6 +156,9 @@ def framebundle_seeds():
     write("framebundle", "extra-sizes", b"\x04" + bundle([(1, jpeg), (3, b"\x05\x06")],
                                                         header_extra=b"\x00" * 8,
                                                         entry_extra=b"\xee" * 8, flags=2))
+    # 1.2: 48-byte entries with device times, an aligned bundle.
+    write("framebundle", "sync-aligned", b"\x03" + bundle([(0, jpeg), (1, jpeg), (2, jpeg)],
+                                                         flags=1, device=2**62))
 
 
 def config_seeds():
