@@ -14,10 +14,16 @@
 #include <unistd.h>
 
 #include "genicam.h"
+#include "schedule.h"
 
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
 #define STATS_PERIOD_NS (250 * NS_PER_MS)
+/* PTP state reads: a register round trip on the grab thread, so rarely. */
+#define PTP_PERIOD_NS NS_PER_SEC
+/* Frames further apart than this many trigger periods are matched to
+ * their trigger again from scratch (the camera's clock drifts). */
+#define TRIGGER_MATCH_SPAN 1000
 /* Aravis buffers per stream: 50 ms of frames. The grab thread returns each
  * one at once, so they only absorb the thread's scheduling delays. */
 #define BUFFER_SECONDS 0.05
@@ -54,9 +60,14 @@ typedef struct arv_source {
     char id[CC_VALUE_MAX]; /* Aravis' device id */
     /* CLOCK_MONOTONIC ns */
     uint64_t last_frame_ns;
-    uint64_t next_trigger_ns;
+    uint64_t next_trigger_ns;   /* on the software schedule (schedule.h) */
     uint64_t trigger_period_ns;
+    uint64_t last_fired_ns;     /* the latest trigger's instant; 0: none */
     uint64_t next_stats_ns;
+    uint64_t next_ptp_ns;
+    /* The trigger the previous frame answered, and its device time. */
+    uint64_t prev_trigger_ns, prev_device_ns;
+    bool have_prev;
     counts released; /* of the streams already released */
     /* frame ids (extend_id) */
     uint64_t last_raw_id, id_base, last_id;
@@ -480,6 +491,9 @@ static void release(arv_source *s)
     s->gone = false;
     s->awaits_trigger = false;
     s->last_raw_id = UINT64_MAX; /* the next id starts over from last_id */
+    s->have_prev = false;
+    atomic_store_explicit(&s->base.stats.ptp, s->cfg->aravis.ptp ? CC_PTP_UNKNOWN : CC_PTP_OFF,
+                          memory_order_relaxed);
     atomic_store_explicit(&s->control_lost, false, memory_order_relaxed);
     s->base.connected = false;
 }
@@ -525,21 +539,70 @@ static int start_acquisition(arv_source *s, uint64_t now)
         return -ECONNRESET;
     }
     s->acquiring = true;
+    s->have_prev = false;
     s->last_frame_ns = now;
-    s->next_trigger_ns = now;
+    s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
+    s->last_fired_ns = 0;
     s->next_stats_ns = now + STATS_PERIOD_NS;
+    s->next_ptp_ns = now;
     return 0;
 }
 
-/* A failed trigger shows up as a missing frame, then as a timeout. */
+/* On the software schedule (schedule.h): every camera with this grab_fps
+ * fires at the same instants, each from its own grab thread. A failed
+ * trigger shows up as a missing frame, then as a timeout. */
 static void fire_trigger(arv_source *s, uint64_t now)
 {
     if (s->cfg->aravis.trigger != CC_TRIGGER_SOFTWARE || now < s->next_trigger_ns)
         return;
     arv_camera_software_trigger(s->camera, NULL);
+    s->last_fired_ns = s->next_trigger_ns;
     s->next_trigger_ns += s->trigger_period_ns;
-    if (s->next_trigger_ns < now) /* behind: no burst of triggers */
-        s->next_trigger_ns = now + s->trigger_period_ns;
+    if (s->next_trigger_ns <= now) /* behind: no burst of triggers */
+        s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
+}
+
+/* The trigger a frame answers, as an instant of the schedule. The device
+ * clock between two frames says how many periods passed: counted from the
+ * previous frame's trigger, a lost frame or a trigger the camera ignored
+ * does not shift the rest. Without a previous frame (or after a jump of
+ * the camera's clock) the frame answers the latest trigger fired: a frame
+ * arrives within a period of its trigger (docs/sync.md). */
+static uint64_t trigger_of(arv_source *s, uint64_t device_ns)
+{
+    uint64_t period = s->trigger_period_ns, at = s->last_fired_ns;
+    if (s->have_prev && device_ns > s->prev_device_ns &&
+        device_ns - s->prev_device_ns < TRIGGER_MATCH_SPAN * period) {
+        uint64_t steps = (device_ns - s->prev_device_ns + period / 2) / period;
+        uint64_t guess = s->prev_trigger_ns + steps * period;
+        if (steps >= 1 && guess <= s->last_fired_ns)
+            at = guess;
+    }
+    s->have_prev = device_ns != 0;
+    s->prev_device_ns = device_ns;
+    s->prev_trigger_ns = at;
+    return at;
+}
+
+/* PTP's state now and then, for /stats, the hello and the mux (a group's
+ * clock is shared only while every camera is locked). Cameras latch their
+ * PTP data set before it can be read (PtpDataSetLatch), where they have
+ * the command. */
+static void read_ptp(arv_source *s, uint64_t now)
+{
+    if (!s->cfg->aravis.ptp || now < s->next_ptp_ns)
+        return;
+    s->next_ptp_ns = now + PTP_PERIOD_NS;
+    GError *e = NULL;
+    if (arv_camera_is_feature_available(s->camera, "PtpDataSetLatch", NULL))
+        arv_camera_execute_command(s->camera, "PtpDataSetLatch", &e);
+    g_clear_error(&e);
+    const char *name = arv_camera_is_feature_available(s->camera, "PtpStatus", NULL)
+                           ? "PtpStatus" : "GevIEEE1588Status";
+    const char *v = arv_camera_get_string(s->camera, name, &e);
+    cc_ptp_state st = e || !v ? CC_PTP_UNKNOWN : cc_ptp_state_parse(v);
+    g_clear_error(&e);
+    atomic_store_explicit(&s->base.stats.ptp, st, memory_order_relaxed);
 }
 
 static uint64_t timeout_ns(const arv_source *s)
@@ -617,6 +680,7 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
             memcpy(dst->data + y * row, data + y * pitch, row);
     }
     uint64_t t = arv_buffer_get_system_timestamp(b);
+    uint64_t device = arv_buffer_get_timestamp(b);
     dst->size = row * src->height;
     dst->width = src->width;
     dst->height = src->height;
@@ -624,6 +688,10 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
     dst->fmt = src->fmt;
     dst->frame_id = extend_id(s, arv_buffer_get_frame_id(b));
     dst->capture_ns = t ? t : now_ns(CLOCK_REALTIME);
+    dst->device_ns = device;
+    dst->sync_ns = 0; /* camera.c maps device_ns */
+    if (s->cfg->aravis.trigger == CC_TRIGGER_SOFTWARE && s->last_fired_ns)
+        dst->sync_ns = cc_schedule_real_ns(trigger_of(s, device));
     dst->painter = NULL;
     return 0;
 }
@@ -641,6 +709,7 @@ static int av_grab(cc_source *base, cc_frame *dst, int timeout_ms)
     if (!s->acquiring && start_acquisition(s, now) < 0)
         return -ECONNRESET;
     fire_trigger(s, now);
+    read_ptp(s, now);
     ArvBuffer *b = arv_stream_timeout_pop_buffer(s->stream,
                                                  wait_us(s, now, timeout_ms));
     now = now_ns(CLOCK_MONOTONIC);
@@ -752,8 +821,8 @@ int cc_aravis_new(cc_source **out, const cc_camera_config *cfg, char *err,
     s->base.ops = &aravis_ops;
     s->cfg = cfg;
     atomic_init(&s->control_lost, false);
-    if (cfg->grab_fps > 0)
-        s->trigger_period_ns = (uint64_t)((double)NS_PER_SEC / cfg->grab_fps);
+    s->trigger_period_ns = cc_schedule_period_ns(cfg->grab_fps);
+    atomic_init(&s->base.stats.ptp, cfg->aravis.ptp ? CC_PTP_UNKNOWN : CC_PTP_OFF);
     if (!cfg->aravis.required)
         preset_shape(s);
     int rc = av_connect(&s->base, err, errlen);

@@ -96,7 +96,9 @@ typedef enum cc_sync_trigger {
     CC_SYNC_LINE,        /* a shared hardware trigger line, matched */
 } cc_sync_trigger;
 
-/* A camera's part in a [sync NAME] group, resolved at load. */
+/* A camera's part in a [sync NAME] group, resolved at load. A camera is
+ * in a group when trigger is not CC_SYNC_NONE (a zeroed config is in
+ * none). */
 typedef struct cc_camera_sync {
     int group;               /* index of the group, -1: none */
     cc_sync_trigger trigger;
