@@ -11,6 +11,7 @@
 #endif
 
 #include "camcast/framebundle.h"
+#include "log.h"
 
 static uint64_t realtime_ns(void)
 {
@@ -47,12 +48,27 @@ static void entry_done(cc_mux_tick *t, cc_mux_entry *e)
     t->waiting--;
 }
 
-/* Takes camera i's newest frame for tick t and adds its encodes to b. */
+/* Camera i's frame for tick t: its newest, or in a sync group the one its
+ * group picked (plan_sync). */
+static const cc_frame *take_frame(cc_mux *m, cc_mux_entry *e, size_t i)
+{
+    cc_ring *ring = m->cams[i].ring;
+    if (!e->wanted)
+        return NULL;
+    if (m->slots[i].sync < 0)
+        return cc_ring_take_newest(ring, NULL);
+    if (e->pick < 0)
+        return NULL;
+    m->slots[i].last_instant = e->instant;
+    return cc_ring_take(ring, (uint32_t)e->pick, NULL);
+}
+
+/* Takes camera i's frame for tick t and adds its encodes to b. */
 static void take(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
 {
     cc_mux_entry *e = &t->entries[i];
     e->deferred = false;
-    const cc_frame *f = e->wanted ? cc_ring_take_newest(m->cams[i].ring, NULL) : NULL;
+    const cc_frame *f = take_frame(m, e, i);
     if (!f) {
         entry_done(t, e);
         return;
@@ -61,6 +77,7 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
     e->seq = f->seq;
     e->frame_id = f->frame_id;
     e->capture_ns = f->capture_ns;
+    e->device_ns = f->device_ns;
     m->slots[i].busy = (int)(t - m->ticks);
     atomic_store_explicit(&e->left, (unsigned)__builtin_popcount(e->wanted),
                           memory_order_relaxed);
@@ -111,12 +128,116 @@ static void plan_variants(cc_mux *m, cc_mux_tick *t)
     }
 }
 
+/* ---- sync groups ---- */
+
+/* A group's cameras share a clock while all are test patterns (the host's)
+ * or all are PTP-locked: their device times are then comparable. */
+static bool shares_clock(const cc_mux *m, uint64_t cams)
+{
+    bool host = true, ptp = true;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!(cams >> i & 1))
+            continue;
+        const cc_source *src = m->cams[i].source;
+        host &= src->host_clock;
+        ptp &= cc_ptp_locked(atomic_load_explicit(&src->stats.ptp, memory_order_relaxed));
+    }
+    return host || ptp;
+}
+
+/* Where a group places a frame in time: a software trigger's instant, the
+ * camera's own time on a shared clock, or that mapped to the host's. */
+static uint64_t instant_of(const cc_mux_sync *s, const cc_frame *f)
+{
+    if (s->cfg->trigger != CC_SYNC_SOFTWARE && s->shared && f->device_ns)
+        return f->device_ns;
+    return f->sync_ns;
+}
+
+/* Logs cameras leaving and rejoining their group's step (due ones only:
+ * one nobody takes is neither). */
+static void log_step(cc_mux *m, cc_mux_sync *s, uint64_t due, uint64_t out)
+{
+    uint64_t gone = out & ~s->out & s->seen_in_step, back = s->out & due & ~out;
+    s->seen_in_step |= due & ~out;
+    s->out = (s->out & ~due) | out;
+    for (size_t i = 0; i < m->n; i++) {
+        const cc_camera *cam = &m->cams[i];
+        if (gone >> i & 1)
+            cc_warn("sync %s: camera %s is %s; the group goes on without it, not aligned",
+                    s->cfg->name, cam->cfg->name,
+                    atomic_load_explicit(&cam->online, memory_order_relaxed)
+                        ? "late (more than wait_ms behind)" : "offline");
+        if (back >> i & 1)
+            cc_info("sync %s: camera %s is back in step", s->cfg->name, cam->cfg->name);
+    }
+}
+
+static void add_spread(cc_mux_sync *s, uint64_t ns)
+{
+    s->spread_ns[s->spread_next] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+    s->spread_next = (s->spread_next + 1) % CC_MUX_SPREAD_SAMPLES;
+    if (s->spread_samples < CC_MUX_SPREAD_SAMPLES)
+        s->spread_samples++;
+}
+
+/* Which frame each camera of group s gives on tick t (align.h), from the
+ * frames its ring holds; works while a camera's frame is held by the other
+ * tick (the pick is taken once that is released). */
+static void plan_group(cc_mux *m, cc_mux_tick *t, cc_mux_sync *s, uint64_t cams)
+{
+    cc_align_cam ac[CC_MAX_CAMERAS];
+    unsigned at[CC_MAX_CAMERAS];
+    size_t k = 0;
+    uint64_t due = 0;
+    s->shared = shares_clock(m, cams);
+    for (size_t i = 0; i < m->n; i++) {
+        if (!(cams >> i & 1))
+            continue;
+        cc_mux_entry *e = &t->entries[i];
+        cc_ring *ring = m->cams[i].ring;
+        uint32_t n = e->wanted ? cc_ring_readable(ring) : 0;
+        uint64_t *ts = m->instants + i * CC_MUX_PEEK_MAX;
+        n = n < CC_MUX_PEEK_MAX ? n : CC_MUX_PEEK_MAX;
+        for (uint32_t j = 0; j < n; j++)
+            ts[j] = instant_of(s, cc_ring_peek(ring, j));
+        ac[k] = (cc_align_cam){
+            .due = e->wanted != 0,
+            .online = atomic_load_explicit(&m->cams[i].online, memory_order_relaxed),
+            .n = n, .t = ts, .last_ns = m->slots[i].last_instant};
+        due |= (uint64_t)ac[k].due << i;
+        at[k++] = (unsigned)i;
+    }
+    cc_align_result r = cc_align_pick(&s->align, ac, k, uv_hrtime());
+    uint64_t out = 0;
+    for (size_t j = 0; j < k; j++) {
+        cc_mux_entry *e = &t->entries[at[j]];
+        e->pick = ac[j].pick;
+        e->instant = e->pick >= 0 ? ac[j].t[e->pick] : 0;
+        t->matched |= (r.matched >> j & 1) << at[j];
+        out |= (r.out >> j & 1) << at[j];
+    }
+    if (s->shared)
+        t->shared |= cams;
+    if (r.matched && !r.out)
+        add_spread(s, r.spread_ns);
+    log_step(m, s, due, out);
+}
+
+static void plan_sync(cc_mux *m, cc_mux_tick *t)
+{
+    t->matched = t->shared = 0;
+    for (size_t g = 0; g < m->n_syncs; g++)
+        plan_group(m, t, &m->syncs[g], m->sync_masks[g]);
+}
+
 static void start_tick(cc_mux *m, cc_mux_tick *t)
 {
     t->active = true;
     t->order = ++m->ticks_started;
     t->waiting = m->n;
     plan_variants(m, t);
+    plan_sync(m, t);
     cc_encode_batch b;
     cc_encode_batch_init(&b);
     for (size_t i = 0; i < m->n; i++) {
@@ -182,16 +303,19 @@ static void add_entry(cc_mux *m, cc_bundle *b, const cc_mux_entry *e, unsigned i
     cc_mux_camera *s = &m->slots[index];
     const cc_encode_job *job = &e->jobs[v];
     uint64_t skipped = s->last_seq[v] == 0 && s->encoded ? 0 : e->seq - s->last_seq[v] - 1;
+    bool shared = e->tick->shared >> index & 1;
     cc_fb_entry fe = {
         .camera_index = (uint16_t)index,
         .width = job->width,
         .height = job->height,
         .codec = CC_FB_CODEC_JPEG,
-        .flags = job->gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
+        .flags = (uint16_t)((job->gray ? CC_FB_ENTRY_FLAG_GRAY : 0) |
+                            (shared ? CC_FB_ENTRY_FLAG_SHARED_CLOCK : 0)),
         .frame_id = e->frame_id,
         .capture_time_ns = e->capture_ns,
         .payload_size = (uint32_t)job->jpeg_size,
         .dropped = skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped,
+        .device_time_ns = e->device_ns,
         .payload = job->jpeg,
     };
     /* The bundle was sized for exactly these entries. */
@@ -223,8 +347,10 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
     if (!b)
         return NULL;
     cc_bundle_begin(b, m->seq, realtime_ns());
+    uint64_t wanted = 0;
     for (size_t i = 0; i < m->n; i++) {
         const cc_mux_entry *e = &t->entries[i];
+        wanted |= (uint64_t)(e->wanted >> v & 1) << i;
         if (!e->has_frame || !(e->wanted >> v & 1))
             continue;
         if (e->jobs[v].err != 0) {
@@ -235,6 +361,7 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
         }
         add_entry(m, b, e, (unsigned)i, v);
     }
+    cc_bundle_set_sync(b, m->sync_masks, (unsigned)m->n_syncs, t->matched, wanted);
     cc_bundle_end(b);
     b->variant = (unsigned)v;
     m->vars[v].ticks++;
@@ -446,6 +573,23 @@ static int init_tick(cc_mux *m, cc_mux_tick *t)
     return 0;
 }
 
+/* The config's sync groups; the alignment starts afresh (a reload). */
+static void init_syncs(cc_mux *m, const cc_server_config *cfg)
+{
+    m->n_syncs = cfg->n_syncs;
+    for (size_t g = 0; g < cfg->n_syncs; g++) {
+        const cc_sync_config *sc = &cfg->syncs[g];
+        cc_mux_sync *s = &m->syncs[g];
+        *s = (cc_mux_sync){.cfg = sc};
+        cc_align_group_init(&s->align, (uint64_t)sc->tolerance_us * 1000,
+                            (uint64_t)(sc->wait_resolved_ms * 1e6));
+        m->sync_masks[g] = sc->cameras;
+        for (size_t i = 0; i < m->n; i++)
+            if (sc->cameras >> i & 1)
+                m->slots[i].sync = (int)g;
+    }
+}
+
 static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                        const cc_server_config *cfg)
 {
@@ -459,10 +603,14 @@ static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
     memset(m->vars, 0, sizeof m->vars);
     m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
     m->slots = calloc(n ? n : 1, sizeof *m->slots);
-    if (!m->slots)
+    m->instants = calloc((n ? n : 1) * CC_MUX_PEEK_MAX, sizeof *m->instants);
+    if (!m->slots || !m->instants)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         m->slots[i].busy = -1;
+        m->slots[i].sync = -1;
+    }
+    init_syncs(m, cfg);
     int rc = 0;
     for (int k = 0; k < CC_MUX_TICKS && rc == 0; k++)
         rc = init_tick(m, &m->ticks[k]);
@@ -484,6 +632,8 @@ static void free_slots(cc_mux *m)
     }
     free(m->slots);
     m->slots = NULL;
+    free(m->instants);
+    m->instants = NULL;
 }
 
 static void close_tick_fd(cc_mux *m);
