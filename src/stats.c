@@ -413,7 +413,7 @@ static void sync_json(cJSON *list, const cc_stats *st)
         cJSON_AddNumberToObject(o, "ticks_aligned", (double)a->aligned);
         cJSON_AddNumberToObject(o, "ticks_partial", (double)a->partial);
         cJSON_AddNumberToObject(o, "ticks_unaligned", (double)a->unaligned);
-        cJSON_AddNumberToObject(o, "ticks_waited", (double)a->skipped);
+        cJSON_AddNumberToObject(o, "ticks_waited", (double)s->ticks_waited);
         cJSON_AddNumberToObject(o, "spread_us_p50", spread_pct(s, 50));
         cJSON_AddNumberToObject(o, "spread_us_p99", spread_pct(s, 99));
         cJSON_AddItemToObject(o, "out_of_step", names_json(st, s->out & m->sync_masks[g]));
@@ -695,7 +695,7 @@ static void sync_metrics(text *t, const cc_mux *m)
         return;
     family(t, "sync_ticks_total", "counter",
            "Ticks of a sync group by outcome: aligned, partial (a camera out of step), "
-           "unaligned, waited (nothing taken)");
+           "unaligned; and waited (for a frame, before one of those)");
     for (size_t g = 0; g < m->n_syncs; g++) {
         const cc_align_group *a = &m->syncs[g].align;
         const char *name = m->syncs[g].cfg->name;
@@ -705,7 +705,8 @@ static void sync_metrics(text *t, const cc_mux *m)
                 "camcast_sync_ticks_total{group=\"%s\",outcome=\"unaligned\"} %" PRIu64
                 "\ncamcast_sync_ticks_total{group=\"%s\",outcome=\"waited\"} %" PRIu64
                 "\n",
-                name, a->aligned, name, a->partial, name, a->unaligned, name, a->skipped);
+                name, a->aligned, name, a->partial, name, a->unaligned, name,
+                m->syncs[g].ticks_waited);
     }
 }
 

@@ -88,6 +88,8 @@ typedef struct cc_mux_tick {
     bool active;
     uint64_t matched;           /* cameras taken at their group's moment */
     uint64_t shared;            /* cameras whose group shares a clock now */
+    uint32_t pending;           /* bit g: sync group g waits for a frame */
+    uint64_t since_ns;          /* when it started (CLOCK_REALTIME) */
 } cc_mux_tick;
 
 /* One camera across ticks. Loop thread only. */
@@ -115,9 +117,11 @@ typedef struct cc_mux_camera {
 typedef struct cc_mux_sync {
     const cc_sync_config *cfg;
     cc_align_group align;
-    uint64_t out;              /* cameras out of step, as last logged */
-    uint64_t seen_in_step;     /* cameras that were in step once */
+    uint64_t out;              /* cameras out of step (of those due lately) */
+    uint64_t announced;        /* ... that the log said so of */
+    uint64_t delivered;        /* cameras that gave the group a frame */
     bool shared;               /* its clock is shared now */
+    uint64_t ticks_waited;     /* ticks that waited for a frame of it */
     /* Spread of the moments taken whole, for /stats. */
     uint32_t spread_ns[CC_MUX_SPREAD_SAMPLES];
     unsigned spread_samples, spread_next;
@@ -138,6 +142,7 @@ typedef struct cc_mux {
     uv_poll_t tick_poll; /* on tick_fd, a timerfd (-1: none) */
     int tick_fd;
     uv_async_t done;
+    uv_timer_t poll;            /* while a tick waits for a sync group */
     cc_camera *cams;
     cc_mux_camera *slots;
     cc_mux_tick ticks[CC_MUX_TICKS];
@@ -151,7 +156,8 @@ typedef struct cc_mux {
     cc_mux_sync syncs[CC_MAX_SYNC];
     uint64_t sync_masks[CC_MAX_SYNC]; /* each group's cameras */
     size_t n_syncs;
-    uint64_t *instants;         /* CC_MUX_PEEK_MAX per camera: align's input */
+    uint64_t *instants;         /* CC_MUX_PEEK_MAX per camera: align's input, */
+    uint64_t *arrivals;         /* the frames' instants and capture times */
     uint64_t period_ns;
     uint64_t next_tick_ns;
     uint64_t ticks_started;
