@@ -165,7 +165,8 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
         f.last_grab_age_s = now_ns > grab_ns ? (double)(now_ns - grab_ns) / 1e9 : 0;
     f.last_error_ns = cc_camera_last_error(cam, f.last_error, sizeof f.last_error);
     f.clock_valid = atomic_load_explicit(&cam->clock_valid, memory_order_relaxed);
-    f.host_clock = cam->source->host_clock;
+    f.host_clock = cam->source->host_clock ||
+                   atomic_load_explicit(&cam->clock_host, memory_order_relaxed);
     f.clock_offset_ms =
         (double)atomic_load_explicit(&cam->clock_offset_ns, memory_order_relaxed) / 1e6;
     int64_t ppb = atomic_load_explicit(&cam->clock_drift_ppb, memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devclock.h"
 #include "genicam.h"
 #include "schedule.h"
 
@@ -21,9 +22,11 @@
 #define STATS_PERIOD_NS (250 * NS_PER_MS)
 /* PTP state reads: a register round trip on the grab thread, so rarely. */
 #define PTP_PERIOD_NS NS_PER_SEC
-/* Frames further apart than this many trigger periods are matched to
- * their trigger again from scratch (the camera's clock drifts). */
-#define TRIGGER_MATCH_SPAN 1000
+/* Matching frames to software triggers (trigger_of): the window of the
+ * latency's estimate, and how far off a frame may be before the camera's
+ * clock is taken to have jumped. */
+#define TRIGGER_WINDOW_NS NS_PER_SEC
+#define TRIGGER_JUMP_NS NS_PER_SEC
 /* Aravis buffers per stream: 50 ms of frames. The grab thread returns each
  * one at once, so they only absorb the thread's scheduling delays. */
 #define BUFFER_SECONDS 0.05
@@ -65,9 +68,11 @@ typedef struct arv_source {
     uint64_t last_fired_ns;     /* the latest trigger's instant; 0: none */
     uint64_t next_stats_ns;
     uint64_t next_ptp_ns;
-    /* The trigger the previous frame answered, and its device time. */
-    uint64_t prev_trigger_ns, prev_device_ns;
-    bool have_prev;
+    /* device time - trigger instant of its frames (trigger_of): the
+     * largest over this window and the last one. */
+    bool lag_valid;
+    int64_t lag_ns, lag_window, lag_last;
+    uint64_t lag_since;
     counts released; /* of the streams already released */
     /* frame ids (extend_id) */
     uint64_t last_raw_id, id_base, last_id;
@@ -491,7 +496,7 @@ static void release(arv_source *s)
     s->gone = false;
     s->awaits_trigger = false;
     s->last_raw_id = UINT64_MAX; /* the next id starts over from last_id */
-    s->have_prev = false;
+    s->lag_valid = false;
     atomic_store_explicit(&s->base.stats.ptp, s->cfg->aravis.ptp ? CC_PTP_UNKNOWN : CC_PTP_OFF,
                           memory_order_relaxed);
     atomic_store_explicit(&s->control_lost, false, memory_order_relaxed);
@@ -539,7 +544,7 @@ static int start_acquisition(arv_source *s, uint64_t now)
         return -ECONNRESET;
     }
     s->acquiring = true;
-    s->have_prev = false;
+    s->lag_valid = false;
     s->last_frame_ns = now;
     s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
     s->last_fired_ns = 0;
@@ -562,26 +567,47 @@ static void fire_trigger(arv_source *s, uint64_t now)
         s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
 }
 
-/* The trigger a frame answers, as an instant of the schedule. The device
- * clock between two frames says how many periods passed: counted from the
- * previous frame's trigger, a lost frame or a trigger the camera ignored
- * does not shift the rest. Without a previous frame (or after a jump of
- * the camera's clock) the frame answers the latest trigger fired: a frame
- * arrives within a period of its trigger (docs/sync.md). */
-static uint64_t trigger_of(arv_source *s, uint64_t device_ns)
+/* The trigger a frame answers, as an instant of the schedule. A frame is
+ * exposed a fixed lag after its trigger, on the camera's clock: device
+ * time - trigger = lag (the clocks' offset and the camera's latency). A
+ * frame is paired first with the latest trigger fired before it arrived:
+ * that is its own, or, when it arrived after the next one was fired, a
+ * later one, never an earlier one; so the largest device time - trigger
+ * over recent frames is the lag, whatever the jitter of their arrival
+ * (docs/sync.md: a frame must arrive within a period of its trigger now
+ * and then). The frame's trigger is the one nearest device time - lag. A
+ * camera whose clock keeps the host's time (devclock.h) needs none of it:
+ * its frame answers the latest trigger before its timestamp. A camera
+ * without timestamps answers the latest trigger. */
+static uint64_t trigger_of(arv_source *s, uint64_t device_ns, uint64_t capture_ns,
+                           uint64_t now)
 {
-    uint64_t period = s->trigger_period_ns, at = s->last_fired_ns;
-    if (s->have_prev && device_ns > s->prev_device_ns &&
-        device_ns - s->prev_device_ns < TRIGGER_MATCH_SPAN * period) {
-        uint64_t steps = (device_ns - s->prev_device_ns + period / 2) / period;
-        uint64_t guess = s->prev_trigger_ns + steps * period;
-        if (steps >= 1 && guess <= s->last_fired_ns)
-            at = guess;
+    uint64_t period = s->trigger_period_ns, latest = s->last_fired_ns;
+    if (!device_ns)
+        return latest;
+    if (capture_ns >= device_ns && capture_ns - device_ns < (uint64_t)CC_DEVCLOCK_HOST_NS) {
+        uint64_t at = cc_schedule_mono_ns(device_ns) / period * period;
+        return at < latest ? at : latest;
     }
-    s->have_prev = device_ns != 0;
-    s->prev_device_ns = device_ns;
-    s->prev_trigger_ns = at;
-    return at;
+    int64_t lag = (int64_t)(device_ns - latest);
+    uint64_t off = lag > s->lag_ns ? (uint64_t)(lag - s->lag_ns) : (uint64_t)(s->lag_ns - lag);
+    if (!s->lag_valid || off > TRIGGER_JUMP_NS) {
+        s->lag_valid = true;
+        s->lag_ns = s->lag_window = s->lag_last = lag;
+        s->lag_since = now;
+    }
+    if (lag > s->lag_window)
+        s->lag_window = lag;
+    if (now - s->lag_since >= TRIGGER_WINDOW_NS) {
+        s->lag_last = s->lag_window;
+        s->lag_window = lag;
+        s->lag_since = now;
+    }
+    s->lag_ns = s->lag_window > s->lag_last ? s->lag_window : s->lag_last;
+    /* The schedule's instant nearest device - lag, not after the latest. */
+    uint64_t at = device_ns - (uint64_t)s->lag_ns;
+    at = (at + period / 2) / period * period;
+    return at < latest ? at : latest;
 }
 
 /* PTP's state now and then, for /stats, the hello and the mux (a group's
@@ -691,7 +717,8 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
     dst->device_ns = device;
     dst->sync_ns = 0; /* camera.c maps device_ns */
     if (s->cfg->aravis.trigger == CC_TRIGGER_SOFTWARE && s->last_fired_ns)
-        dst->sync_ns = cc_schedule_real_ns(trigger_of(s, device));
+        dst->sync_ns = cc_schedule_real_ns(
+            trigger_of(s, device, dst->capture_ns, now_ns(CLOCK_MONOTONIC)));
     dst->painter = NULL;
     return 0;
 }

@@ -108,6 +108,7 @@ static void clock_reset(cc_camera *cam)
 {
     cc_devclock_init(&cam->clock);
     atomic_store_explicit(&cam->clock_valid, false, memory_order_relaxed);
+    atomic_store_explicit(&cam->clock_host, false, memory_order_relaxed);
     atomic_store_explicit(&cam->clock_drift_ppb, INT64_MIN, memory_order_relaxed);
 }
 
@@ -125,6 +126,7 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     atomic_init(&cam->reconnects, 0);
     atomic_init(&cam->last_grab_ns, 0);
     atomic_init(&cam->clock_valid, false);
+    atomic_init(&cam->clock_host, false);
     atomic_init(&cam->clock_offset_ns, 0);
     atomic_init(&cam->clock_drift_ppb, INT64_MIN);
     atomic_init(&cam->clock_jumps, 0);
@@ -298,6 +300,7 @@ static void clock_frame(cc_camera *cam, cc_frame *f)
                               c->has_drift ? (int64_t)(c->drift_ppm * 1000) : INT64_MIN,
                               memory_order_relaxed);
         atomic_store_explicit(&cam->clock_valid, true, memory_order_relaxed);
+        atomic_store_explicit(&cam->clock_host, cc_devclock_is_host(c), memory_order_relaxed);
     }
     if (!f->sync_ns)
         f->sync_ns = f->device_ns ? cc_devclock_to_host(&cam->clock, f->device_ns)

@@ -55,6 +55,7 @@ typedef struct cc_camera {
     /* Its clock against the host's (devclock.h), for /stats: offset
      * (host - device, the least delivery delay included) and drift. */
     atomic_bool clock_valid;
+    atomic_bool clock_host;  /* its clock keeps the host's time (devclock.h) */
     atomic_int_fast64_t clock_offset_ns;
     atomic_int_fast64_t clock_drift_ppb; /* INT64_MIN: not measured yet */
     atomic_uint_fast64_t clock_jumps;

@@ -22,6 +22,10 @@
 #define CC_DEVCLOCK_WINDOW_NS 1000000000ull   /* the lower envelope's window */
 #define CC_DEVCLOCK_JUMP_NS 1000000000ull     /* farther off: a new clock */
 #define CC_DEVCLOCK_DRIFT_SPAN_NS 10000000000ull /* before a drift is given */
+/* A camera whose timestamps trail the host's CLOCK_REALTIME by less than
+ * this (its least delivery delay) keeps the host's time: it is set from it
+ * (PTP from the same grandmaster, NTP, or a simulator on the host). */
+#define CC_DEVCLOCK_HOST_NS 100000000ll
 
 typedef struct cc_devclock {
     bool valid;
@@ -46,5 +50,10 @@ void cc_devclock_init(cc_devclock *c);
 bool cc_devclock_add(cc_devclock *c, uint64_t host_ns, uint64_t device_ns);
 /* device_ns on the host's clock (offset plus the least delay). */
 uint64_t cc_devclock_to_host(const cc_devclock *c, uint64_t device_ns);
+/* Whether the camera's clock is the host's (CC_DEVCLOCK_HOST_NS). */
+static inline bool cc_devclock_is_host(const cc_devclock *c)
+{
+    return c->valid && c->offset_ns >= 0 && c->offset_ns < CC_DEVCLOCK_HOST_NS;
+}
 
 #endif

@@ -42,3 +42,9 @@ uint64_t cc_schedule_real_ns(uint64_t mono_ns)
     pthread_once(&once, read_offset);
     return mono_ns + (uint64_t)mono_to_real;
 }
+
+uint64_t cc_schedule_mono_ns(uint64_t real_ns)
+{
+    pthread_once(&once, read_offset);
+    return real_ns - (uint64_t)mono_to_real;
+}

@@ -22,6 +22,8 @@ uint64_t cc_schedule_next(uint64_t period_ns, uint64_t mono_ns);
 /* A CLOCK_MONOTONIC instant as CLOCK_REALTIME: the offset between the two
  * is read once per process, so every thread converts alike. */
 uint64_t cc_schedule_real_ns(uint64_t mono_ns);
+/* The other way round, by the same offset. */
+uint64_t cc_schedule_mono_ns(uint64_t real_ns);
 
 /* Now on the given clock, in ns. */
 uint64_t cc_clock_ns(int clock_id);

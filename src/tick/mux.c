@@ -132,28 +132,30 @@ static void plan_variants(cc_mux *m, cc_mux_tick *t)
 
 static void on_poll(uv_timer_t *timer);
 
-/* A group's cameras share a clock while all are test patterns (the host's)
- * or all are PTP-locked: their device times are then comparable. */
+/* A group's cameras share a clock while all keep the host's time (test
+ * patterns; cameras whose clock reads the host's, devclock.h) or all are
+ * PTP-locked: their device times are then comparable. */
 static bool shares_clock(const cc_mux *m, uint64_t cams)
 {
     bool host = true, ptp = true;
     for (size_t i = 0; i < m->n; i++) {
         if (!(cams >> i & 1))
             continue;
-        const cc_source *src = m->cams[i].source;
-        host &= src->host_clock;
+        const cc_camera *cam = &m->cams[i];
+        const cc_source *src = cam->source;
+        host &= src->host_clock ||
+                atomic_load_explicit(&cam->clock_host, memory_order_relaxed);
         ptp &= cc_ptp_locked(atomic_load_explicit(&src->stats.ptp, memory_order_relaxed));
     }
     return host || ptp;
 }
 
-/* Where a group places a frame in time: a software trigger's instant, the
- * camera's own time on a shared clock, or that mapped to the host's. */
+/* Where a group places a frame in time: the camera's own time on a clock
+ * the group shares (so the tolerance holds on it), else the frame's host
+ * instant (a software trigger's, or the device time mapped). */
 static uint64_t instant_of(const cc_mux_sync *s, const cc_frame *f)
 {
-    if (s->cfg->trigger != CC_SYNC_SOFTWARE && s->shared && f->device_ns)
-        return f->device_ns;
-    return f->sync_ns;
+    return s->shared && f->device_ns ? f->device_ns : f->sync_ns;
 }
 
 /* Logs cameras leaving and rejoining their group's step (due ones only:
