@@ -168,12 +168,12 @@ def software_group(binary, tj):
         ws2.send_text(json.dumps({"type": "subscribe", "cameras": [0, 2]}))
         deadline = time.monotonic() + T.RECV_TIMEOUT
         pair = []
-        while len(pair) < 10:
+        while len(pair) < 10:  # from the first bundle after the subscribe
             T.check(time.monotonic() < deadline, f"{len(pair)} bundles of cameras 0 and 2")
             b = bundles(ws2, 1, hello_cams)[0]
-            T.check({e.camera_index for e in b.entries} <= {0, 2}, f"subscribed to 0 and 2, "
-                                                                   f"got {b!r}")
-            if b.entries:
+            mine = {e.camera_index for e in b.entries} <= {0, 2}
+            T.check(mine or not pair, f"subscribed to 0 and 2, got {b!r}")
+            if mine and b.entries:
                 pair.append(b)
         aligned = [b for b in pair if b.flags & T.FLAG_ALIGNED]
         T.check(len(aligned) * 4 >= len(pair) * 3, f"{len(aligned)} of {len(pair)} bundles "
