@@ -202,6 +202,41 @@ feature.GevSCPD = 1000
     # Finding 3: a last line without a newline, one character longer.
     write("config", "finding-last-line", b"[camera a]\nsource = aravis\ndevice=" +
           b"d" * 192)
+    # Sync groups (docs/sync.md): before their cameras, a software and a
+    # line group, delays, PTP.
+    write("config", "sync-groups", b"""[sync line]
+cameras = left, right ,mid
+trigger = software
+tolerance_us = 500
+wait_ms = 2.5
+[camera left]
+source = testpattern
+width = 64
+height = 64
+grab_fps = 100
+[camera right]
+source = testpattern
+width = 64
+height = 64
+grab_fps = 100
+delay_us = 7000
+jitter_us = 100
+[camera mid]
+source = aravis
+device = GV01
+grab_fps = 100
+ptp = on
+[camera x]
+source = aravis
+device = GV02
+[camera y]
+source = aravis
+device = GV03
+trigger = Line1
+[sync hw]
+cameras = x, y
+trigger = Line1
+""")
 
 
 def rtsp_seeds():
