@@ -33,7 +33,6 @@ bundle flagged aligned is checked. Every wait is bounded.
 import asyncio
 import json
 import os
-import shutil
 import sys
 import time
 
@@ -54,21 +53,6 @@ trigger = software
 tolerance_us = {TOLERANCE_US}
 wait_ms = 200
 """
-
-
-def enter_netns(binary):
-    """Re-runs this script in a private network namespace, once."""
-    if os.environ.get("CC_IN_NETNS") == "1":
-        return
-    missing = [t for t in ("unshare", "ip", G.FAKE) if shutil.which(t) is None]
-    if os.geteuid() != 0 or missing:
-        print(f"SKIP: needs root and {', '.join(missing) or 'unshare'} "
-              f"(euid {os.geteuid()})", flush=True)
-        sys.exit(G.SKIP)
-    env = dict(os.environ, CC_IN_NETNS="1")
-    sys.stdout.flush()
-    os.execvpe("unshare", ["unshare", "-n", sys.executable, os.path.abspath(__file__),
-                           binary], env)
 
 
 def spread_us(entries):
@@ -184,7 +168,7 @@ def run(binary):
 
 
 def main(binary):
-    enter_netns(binary)
+    G.enter_netns(binary, __file__)
     run(binary)
 
 
