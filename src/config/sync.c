@@ -116,8 +116,7 @@ static void begin_sync(cc_load *st, const char *name, size_t len)
     cc_sync_config *g = &s->syncs[s->n_syncs++];
     *g = (cc_sync_config){.line = st->line};
     memcpy(g->name, gname, sizeof gname);
-    cc_keys_defaults(st, sync_keys, CC_N_OF(sync_keys), g);
-    cc_load_enter(st, &cc_sync_section);
+    cc_load_enter(st, &cc_sync_section, g);
 }
 
 const cc_section_type cc_sync_section = {
