@@ -49,7 +49,7 @@ static void entry_done(cc_mux_tick *t, cc_mux_entry *e)
 }
 
 /* Camera i's frame for tick t: its newest, or in a sync group the one its
- * group picked (plan_sync). */
+ * group picked (plan_group). */
 static const cc_frame *take_frame(cc_mux *m, cc_mux_entry *e, size_t i)
 {
     cc_ring *ring = m->cams[i].ring;
