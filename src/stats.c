@@ -251,7 +251,7 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
         cJSON_AddNumberToObject(k, "drift_ppm", f->clock_drift_ppm);
     else
         cJSON_AddNullToObject(k, "drift_ppm");
-    cJSON_AddNumberToObject(k, "jumps", (double)f->clock_jumps);
+    add_uint(k, "jumps", f->clock_jumps);
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
         add_uint(a, "buffers_completed", f->completed);
@@ -411,10 +411,10 @@ static void sync_json(cJSON *list, const cc_stats *st)
         cJSON_AddNumberToObject(o, "tolerance_us", s->cfg->tolerance_us);
         cJSON_AddNumberToObject(o, "wait_ms", s->cfg->wait_resolved_ms);
         cJSON_AddBoolToObject(o, "clock_shared", s->shared);
-        cJSON_AddNumberToObject(o, "ticks_aligned", (double)a->aligned);
-        cJSON_AddNumberToObject(o, "ticks_partial", (double)a->partial);
-        cJSON_AddNumberToObject(o, "ticks_unaligned", (double)a->unaligned);
-        cJSON_AddNumberToObject(o, "ticks_waited", (double)s->ticks_waited);
+        add_uint(o, "ticks_aligned", a->aligned);
+        add_uint(o, "ticks_partial", a->partial);
+        add_uint(o, "ticks_unaligned", a->unaligned);
+        add_uint(o, "ticks_waited", s->ticks_waited);
         cJSON_AddNumberToObject(o, "spread_us_p50", spread_pct(s, 50));
         cJSON_AddNumberToObject(o, "spread_us_p99", spread_pct(s, 99));
         cJSON_AddItemToObject(o, "out_of_step", names_json(st, s->out & m->sync_masks[g]));
