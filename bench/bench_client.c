@@ -287,6 +287,28 @@ static bool indices_ok(const cc_fb_entry *e, unsigned n, size_t max)
     return true;
 }
 
+/* The probe: how far apart a bundle's device times are, and how old each
+ * frame's instant is when the bundle is muxed. */
+static void note_sync(cc_bench_shared *s, const cc_fb_header *h)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    unsigned n = 0;
+    for (unsigned i = 0; i < h->entry_count; i++) {
+        const cc_fb_entry *e = &s->entries[i];
+        if (!e->device_time_ns)
+            continue;
+        lo = e->device_time_ns < lo ? e->device_time_ns : lo;
+        hi = e->device_time_ns > hi ? e->device_time_ns : hi;
+        n++;
+        latency(s, &s->device_mux_us, h->mux_time_ns, e->device_time_ns);
+    }
+    if (n < 2)
+        return;
+    cc_hist_add(&s->sync_spread_us, (hi - lo) / 1000);
+    s->sync_bundles++;
+    s->sync_aligned += (h->flags & CC_FB_FLAG_ALIGNED) != 0;
+}
+
 static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *arg)
 {
     (void)ws;
@@ -328,6 +350,8 @@ static void on_binary(cc_ws_client *ws, const uint8_t *msg, size_t len, void *ar
     latency(s, &c->group->mux_us, now, h.mux_time_ns);
     for (unsigned i = 0; i < h.entry_count; i++)
         count_entry(c, &s->entries[i], h.mux_time_ns, now);
+    if (c->probe)
+        note_sync(s, &h);
 }
 
 static void on_close(cc_ws_client *ws, int code, const char *reason, void *arg)

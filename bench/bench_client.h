@@ -74,6 +74,12 @@ typedef struct cc_bench_shared {
     /* capture -> receive per camera: the primary group's clients */
     cc_hist cam_capture_us[CC_BENCH_MAX_CAMERAS];
     cc_hist capture_mux_us;       /* capture -> mux: the daemon's part (the probe) */
+    /* Sync (protocol 1.2), by the probe: the spread of a bundle's device
+     * times (entries that have one: meaningful when the cameras share a
+     * clock, as test patterns do), each frame's device time -> mux, and
+     * the bundles flagged aligned. */
+    cc_hist sync_spread_us, device_mux_us;
+    uint64_t sync_bundles, sync_aligned;
     uint64_t negative;            /* latencies below 0 (clock trouble) */
     uint64_t bytes_all;           /* every byte received, window or not */
     unsigned opened, hellos, closed;

@@ -341,6 +341,9 @@ static void reset_counts(e2e *r)
         cc_hist_reset(&r->groups[k].mux_us);
     }
     cc_hist_reset(&r->shared.capture_mux_us);
+    cc_hist_reset(&r->shared.sync_spread_us);
+    cc_hist_reset(&r->shared.device_mux_us);
+    r->shared.sync_bundles = r->shared.sync_aligned = 0;
     for (unsigned i = 0; i < CC_BENCH_MAX_CAMERAS; i++)
         cc_hist_reset(&r->shared.cam_capture_us[i]);
 }

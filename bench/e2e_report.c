@@ -284,6 +284,8 @@ void cc_e2e_summarize(const cc_e2e_input *in, cc_e2e_summary *s)
         memcpy(s->mux_ms, s->groups[0].mux_ms, sizeof s->mux_ms);
     }
     quantiles(&in->shared->capture_mux_us, s->capture_mux_ms);
+    quantiles(&in->shared->sync_spread_us, s->sync_spread_ms);
+    quantiles(&in->shared->device_mux_us, s->device_mux_ms);
     uint64_t bytes = 0, bundles = 0;
     for (unsigned i = 0; i < in->n_clients; i++) {
         bytes += in->clients[i].bytes;
@@ -466,6 +468,13 @@ void cc_e2e_print_table(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *o
     print_latency(out, "capture->receive", s->capture_ms);
     print_latency(out, "  capture->mux", s->capture_mux_ms);
     print_latency(out, "  mux->receive", s->mux_ms);
+    if (in->shared->sync_bundles) {
+        print_latency(out, "device time spread", s->sync_spread_ms);
+        print_latency(out, "device time->mux", s->device_mux_ms);
+        fprintf(out, "  aligned bundles    %llu of %llu\n",
+                (unsigned long long)in->shared->sync_aligned,
+                (unsigned long long)in->shared->sync_bundles);
+    }
     fprintf(out, "  received           %.1f MB/s, %.1f kB per bundle%s\n", s->mb_per_s,
             s->bundle_kb, in->n_groups > 1 ? " (all groups)" : "");
     print_cameras(in, s, out);
@@ -663,6 +672,11 @@ int cc_e2e_print_json(const cc_e2e_input *in, const cc_e2e_summary *s, FILE *out
     add_quantiles(lat, "mux_to_receive", s->mux_ms);
     add_quantiles(lat, "capture_to_mux", s->capture_mux_ms);
     cJSON_AddNumberToObject(lat, "negative", (double)in->shared->negative);
+    cJSON *sy = cJSON_AddObjectToObject(root, "sync");
+    cJSON_AddNumberToObject(sy, "bundles", (double)in->shared->sync_bundles);
+    cJSON_AddNumberToObject(sy, "aligned", (double)in->shared->sync_aligned);
+    add_quantiles(sy, "spread_ms", s->sync_spread_ms);
+    add_quantiles(sy, "device_to_mux_ms", s->device_mux_ms);
     cJSON_AddNumberToObject(root, "mb_per_s", s->mb_per_s);
     cJSON_AddNumberToObject(root, "bundle_kb", s->bundle_kb);
     add_cameras(root, in, s);

@@ -95,6 +95,8 @@ typedef struct cc_e2e_summary {
     cc_e2e_camera cams[CC_BENCH_MAX_CAMERAS];
     double capture_ms[4], mux_ms[4];     /* p50, p90, p99, max */
     double capture_mux_ms[4];
+    double sync_spread_ms[4];   /* a bundle's device times, apart */
+    double device_mux_ms[4];    /* a frame's device time -> mux */
     double mb_per_s, bundle_kb;
     bool have_daemon;
     double cpu_pct, encode_pct, grab_pct, other_pct, sys_pct;

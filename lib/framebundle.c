@@ -3,7 +3,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-/* Field offsets of the bundle header and of an entry header (protocol v1). */
+/* Field offsets of the bundle header and of an entry header (protocol v1,
+ * device_time_ns from 1.2). */
 enum {
     H_MAGIC = 0,
     H_VERSION = 4,
@@ -26,6 +27,7 @@ enum {
     E_CAPTURE = 24,
     E_PAYLOAD_SIZE = 32,
     E_DROPPED = 36,
+    E_DEVICE_TIME = 40,
 };
 
 /* Byte shifts instead of memcpy of integers: the result does not depend on
@@ -147,6 +149,7 @@ static void put_entry(uint8_t *p, const cc_fb_entry *e)
     put64(p + E_CAPTURE, e->capture_time_ns);
     put32(p + E_PAYLOAD_SIZE, e->payload_size);
     put32(p + E_DROPPED, e->dropped);
+    put64(p + E_DEVICE_TIME, e->device_time_ns);
 }
 
 int cc_fb_writer_add(cc_fb_writer *w, const cc_fb_entry *e)
@@ -167,6 +170,11 @@ int cc_fb_writer_add(cc_fb_writer *w, const cc_fb_entry *e)
     w->len += CC_FB_ENTRY_SIZE + (size_t)e->payload_size;
     w->count++;
     return CC_FB_OK;
+}
+
+void cc_fb_writer_set_flags(cc_fb_writer *w, uint16_t flags)
+{
+    put16(w->buf + H_FLAGS, flags);
 }
 
 size_t cc_fb_writer_end(cc_fb_writer *w)
@@ -203,7 +211,8 @@ static int parse_header(const uint8_t *buf, size_t len, size_t max_entries,
     return CC_FB_OK;
 }
 
-static void get_entry(const uint8_t *p, cc_fb_entry *e)
+/* entry_size >= 40: fields past the v1 ones are read where present. */
+static void get_entry(const uint8_t *p, size_t entry_size, cc_fb_entry *e)
 {
     e->camera_index = get16(p + E_CAMERA);
     e->width = get32(p + E_WIDTH);
@@ -214,6 +223,7 @@ static void get_entry(const uint8_t *p, cc_fb_entry *e)
     e->capture_time_ns = get64(p + E_CAPTURE);
     e->payload_size = get32(p + E_PAYLOAD_SIZE);
     e->dropped = get32(p + E_DROPPED);
+    e->device_time_ns = entry_size >= E_DEVICE_TIME + 8 ? get64(p + E_DEVICE_TIME) : 0;
 }
 
 /* Parses the entry at buf + *off (*off <= len) and advances *off past its
@@ -224,14 +234,14 @@ static int parse_entry(const uint8_t *buf, size_t len, size_t *off,
 {
     size_t left = len - *off;
     const uint8_t *p = buf + *off;
-    if (left < CC_FB_ENTRY_SIZE)
+    if (left < CC_FB_ENTRY_SIZE_MIN)
         return CC_FB_ETRUNC;
     size_t entry_size = get16(p + E_SIZE);
-    if (entry_size < CC_FB_ENTRY_SIZE)
+    if (entry_size < CC_FB_ENTRY_SIZE_MIN)
         return CC_FB_EHEADER;
     if (entry_size > left)
         return CC_FB_ETRUNC;
-    get_entry(p, e);
+    get_entry(p, entry_size, e);
     if (e->payload_size > left - entry_size)
         return CC_FB_ETRUNC;
     e->payload = p + entry_size;

@@ -103,6 +103,11 @@ typedef struct camera_figures {
     uint64_t encode_strips;  /* a full frame's encode is split in these */
     bool aravis;
     uint64_t completed, failed, underruns, resent, missing;
+    /* Its clock against the host's (docs/sync.md). */
+    bool clock_valid, host_clock, has_drift;
+    double clock_offset_ms, clock_drift_ppm;
+    uint64_t clock_jumps;
+    const char *ptp;         /* its PTP state; NULL: ptp off */
 } camera_figures;
 
 static int cmp_u32(const void *a, const void *b)
@@ -159,6 +164,16 @@ static camera_figures camera_get(const cc_stats *st, size_t i, uint64_t now_ns)
     if (grab_ns)
         f.last_grab_age_s = now_ns > grab_ns ? (double)(now_ns - grab_ns) / 1e9 : 0;
     f.last_error_ns = cc_camera_last_error(cam, f.last_error, sizeof f.last_error);
+    f.clock_valid = atomic_load_explicit(&cam->clock_valid, memory_order_relaxed);
+    f.host_clock = cam->source->host_clock ||
+                   atomic_load_explicit(&cam->clock_host, memory_order_relaxed);
+    f.clock_offset_ms =
+        (double)atomic_load_explicit(&cam->clock_offset_ns, memory_order_relaxed) / 1e6;
+    int64_t ppb = atomic_load_explicit(&cam->clock_drift_ppb, memory_order_relaxed);
+    f.has_drift = ppb != INT64_MIN;
+    f.clock_drift_ppm = f.has_drift ? (double)ppb / 1e3 : 0;
+    f.clock_jumps = load64(&cam->clock_jumps);
+    f.ptp = cc_ptp_state_name(atomic_load_explicit(&src->ptp, memory_order_relaxed));
     encode_percentiles(s, &f.encode_p50_ms, &f.encode_p99_ms);
     uint64_t cpu_ns;
     f.grab_cpu_s = cc_camera_grab_cpu_ns(cam, &cpu_ns) == 0 ? (double)cpu_ns / 1e9 : -1;
@@ -222,6 +237,21 @@ static cJSON *camera_json(const camera_figures *f, unsigned index)
         cJSON_AddNumberToObject(c, "grab_cpu_s", f->grab_cpu_s);
     else
         cJSON_AddNullToObject(c, "grab_cpu_s");
+    /* The device clock against the host's: cameras whose offsets agree and
+     * drift alike share a clock. */
+    cJSON *k = cJSON_AddObjectToObject(c, "clock");
+    cJSON_AddStringToObject(k, "source", f->host_clock ? "host" : f->ptp ? "ptp" : "camera");
+    if (f->ptp)
+        cJSON_AddStringToObject(k, "ptp", f->ptp);
+    if (f->clock_valid)
+        cJSON_AddNumberToObject(k, "offset_ms", f->clock_offset_ms);
+    else
+        cJSON_AddNullToObject(k, "offset_ms");
+    if (f->has_drift)
+        cJSON_AddNumberToObject(k, "drift_ppm", f->clock_drift_ppm);
+    else
+        cJSON_AddNullToObject(k, "drift_ppm");
+    add_uint(k, "jumps", f->clock_jumps);
     if (f->aravis) {
         cJSON *a = cJSON_AddObjectToObject(c, "aravis");
         add_uint(a, "buffers_completed", f->completed);
@@ -343,6 +373,54 @@ static void variants_json(cJSON *list, const cc_mux *m, const client_walk *w)
     }
 }
 
+/* Nearest-rank percentile of a sync group's spreads, in microseconds. */
+static double spread_pct(const cc_mux_sync *s, unsigned pct)
+{
+    unsigned n = s->spread_samples;
+    if (n == 0)
+        return 0;
+    uint32_t v[CC_MUX_SPREAD_SAMPLES];
+    memcpy(v, s->spread_ns, n * sizeof v[0]);
+    qsort(v, n, sizeof v[0], cmp_u32);
+    return v[(n * pct + 99) / 100 - 1] / 1000.0;
+}
+
+static cJSON *names_json(const cc_stats *st, uint64_t mask)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; list && i < st->n; i++)
+        if (mask >> i & 1)
+            cJSON_AddItemToArray(list, cJSON_CreateString(st->cams[i].cfg->name));
+    return list;
+}
+
+/* Each sync group: how its ticks went, how far apart its moments were. */
+static void sync_json(cJSON *list, const cc_stats *st)
+{
+    const cc_mux *m = st->mux;
+    for (size_t g = 0; g < m->n_syncs; g++) {
+        const cc_mux_sync *s = &m->syncs[g];
+        const cc_align_group *a = &s->align;
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return;
+        cJSON_AddItemToArray(list, o);
+        cJSON_AddStringToObject(o, "name", s->cfg->name);
+        cJSON_AddStringToObject(o, "trigger", cc_sync_trigger_name(s->cfg));
+        cJSON_AddItemToObject(o, "cameras", names_json(st, m->sync_masks[g]));
+        cJSON_AddNumberToObject(o, "tolerance_us", s->cfg->tolerance_us);
+        cJSON_AddNumberToObject(o, "wait_ms", s->cfg->wait_resolved_ms);
+        cJSON_AddBoolToObject(o, "clock_shared", s->shared);
+        add_uint(o, "ticks_aligned", a->aligned);
+        add_uint(o, "ticks_partial", a->partial);
+        add_uint(o, "ticks_unaligned", a->unaligned);
+        add_uint(o, "ticks_waited", s->ticks_waited);
+        cJSON_AddNumberToObject(o, "spread_us_p50", spread_pct(s, 50));
+        cJSON_AddNumberToObject(o, "spread_us_p99", spread_pct(s, 99));
+        cJSON_AddItemToObject(o, "out_of_step", names_json(st, s->out & m->sync_masks[g]));
+    }
+}
+
 static void rtsp_json(cJSON *root, const cc_stats *st)
 {
     cc_stats_rtsp r;
@@ -382,6 +460,8 @@ static char *stats_json(const cc_stats *st)
                      .mux = st->mux};
     cc_server_foreach_client(st->srv, client_json, &w);
     variants_json(cJSON_AddArrayToObject(root, "variants"), st->mux, &w);
+    if (st->mux->n_syncs)
+        sync_json(cJSON_AddArrayToObject(root, "sync"), st);
     rtsp_json(root, st);
 
     cJSON *t = cJSON_AddObjectToObject(root, "totals");
@@ -594,6 +674,43 @@ static void variant_metrics(text *t, const cc_mux *m)
                 variant_name(m, v), m->vars[v].jpeg_bytes);
 }
 
+static void clock_metrics(text *t, const cc_stats *st, const camera_figures *f)
+{
+    family(t, "camera_clock_offset_seconds", "gauge",
+           "Host clock minus the camera's clock (the least delivery delay included)");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].clock_valid)
+            appendf(t, "camcast_camera_clock_offset_seconds{camera=\"%s\"} %.9f\n",
+                    f[i].name, f[i].clock_offset_ms / 1e3);
+    family(t, "camera_clock_drift_ppm", "gauge",
+           "How fast the camera's clock runs against the host's (ppm, + is fast)");
+    for (size_t i = 0; i < st->n; i++)
+        if (f[i].has_drift)
+            appendf(t, "camcast_camera_clock_drift_ppm{camera=\"%s\"} %.3f\n", f[i].name,
+                    f[i].clock_drift_ppm);
+}
+
+static void sync_metrics(text *t, const cc_mux *m)
+{
+    if (!m->n_syncs)
+        return;
+    family(t, "sync_ticks_total", "counter",
+           "Ticks of a sync group by outcome: aligned, partial (a camera out of step), "
+           "unaligned; and waited (for a frame, before one of those)");
+    for (size_t g = 0; g < m->n_syncs; g++) {
+        const cc_align_group *a = &m->syncs[g].align;
+        const char *name = m->syncs[g].cfg->name;
+        appendf(t,
+                "camcast_sync_ticks_total{group=\"%s\",outcome=\"aligned\"} %" PRIu64 "\n"
+                "camcast_sync_ticks_total{group=\"%s\",outcome=\"partial\"} %" PRIu64 "\n"
+                "camcast_sync_ticks_total{group=\"%s\",outcome=\"unaligned\"} %" PRIu64
+                "\ncamcast_sync_ticks_total{group=\"%s\",outcome=\"waited\"} %" PRIu64
+                "\n",
+                name, a->aligned, name, a->partial, name, a->unaligned, name,
+                m->syncs[g].ticks_waited);
+    }
+}
+
 static void rtsp_metrics(text *t, const cc_stats *st)
 {
     cc_stats_rtsp r;
@@ -635,6 +752,8 @@ static char *stats_metrics(const cc_stats *st)
     family(&t, "client_queued_bytes", "gauge", "Bytes written to a client, not yet sent");
     cc_server_foreach_client(st->srv, client_metric, &t);
     variant_metrics(&t, st->mux);
+    clock_metrics(&t, st, f);
+    sync_metrics(&t, st->mux);
     rtsp_metrics(&t, st);
     limit_metrics(&t, st);
     if (t.failed) {

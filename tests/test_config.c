@@ -196,6 +196,7 @@ static void check_same_aravis(const cc_aravis_config *x,
     CHECK_EQ_INT(x->packet_size, y->packet_size);
     CHECK_EQ_INT(x->socket_buffer, y->socket_buffer);
     CHECK_EQ_INT(x->packet_resend, y->packet_resend);
+    CHECK_EQ_INT(x->ptp, y->ptp);
     CHECK_EQ_INT(x->n_features, y->n_features);
     for (size_t i = 0; i < x->n_features && i < y->n_features; i++) {
         CHECK_EQ_INT(strcmp(x->features[i].name, y->features[i].name), 0);
@@ -244,6 +245,22 @@ static void check_same(const cc_config *a, const cc_config *b)
         if (x->source == CC_SOURCE_ARAVIS)
             CHECK_EQ_INT(x->set & as_camera_keys, y->set & as_camera_keys);
         check_same_aravis(&x->aravis, &y->aravis);
+        CHECK_EQ_INT(x->delay_us, y->delay_us);
+        CHECK_EQ_INT(x->jitter_us, y->jitter_us);
+        CHECK_EQ_INT(x->sync.group, y->sync.group);
+        CHECK_EQ_INT(x->sync.trigger, y->sync.trigger);
+        CHECK(x->sync.wait_ms == y->sync.wait_ms);
+    }
+    CHECK_EQ_INT(a->server.n_syncs, b->server.n_syncs);
+    for (size_t i = 0; i < a->server.n_syncs && i < b->server.n_syncs; i++) {
+        const cc_sync_config *x = &a->server.syncs[i], *y = &b->server.syncs[i];
+        CHECK_EQ_INT(strcmp(x->name, y->name), 0);
+        CHECK(x->cameras == y->cameras);
+        CHECK_EQ_INT(x->trigger, y->trigger);
+        CHECK_EQ_INT(strcmp(x->trigger_line, y->trigger_line), 0);
+        CHECK_EQ_INT(x->tolerance_us, y->tolerance_us);
+        CHECK(x->wait_ms == y->wait_ms);
+        CHECK(x->wait_resolved_ms == y->wait_resolved_ms);
     }
 }
 
@@ -481,6 +498,138 @@ static void test_rtsp_limits(void)
                  "number 1..86400, got '0'");
 }
 
+static const char sync_cams[] =
+    "[camera left]\nsource = testpattern\nwidth = 64\nheight = 64\ngrab_fps = 100\n"
+    "[camera center]\nsource = testpattern\nwidth = 64\nheight = 64\ngrab_fps = 100\n"
+    "delay_us = 3000\njitter_us = 500\n"
+    "[camera right]\nsource = testpattern\nwidth = 64\nheight = 64\ngrab_fps = 100\n"
+    "delay_us = 7000\n";
+
+/* [sync NAME] before its cameras, as the issue writes it. */
+static void test_sync(void)
+{
+    cc_config cfg;
+    char err[512], text[2048];
+    snprintf(text, sizeof text, "[sync line]\ncameras = left, center ,right\n"
+             "trigger = software   ; all at grab_fps\ntolerance_us = 500\n%s", sync_cams);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(err[0], 0);
+    const cc_server_config *s = &cfg.server;
+    CHECK_EQ_INT(s->n_syncs, 1);
+    const cc_sync_config *g = &s->syncs[0];
+    CHECK_STR_CONTAINS(g->name, "line");
+    CHECK(g->cameras == 7);
+    CHECK_EQ_INT(g->trigger, CC_SYNC_SOFTWARE);
+    CHECK_EQ_INT(g->tolerance_us, 500);
+    CHECK(g->wait_ms == 0 && g->wait_resolved_ms == 10); /* one frame at 100 fps */
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ_INT(cfg.cameras[i].sync.group, 0);
+        CHECK_EQ_INT(cfg.cameras[i].sync.trigger, CC_SYNC_SOFTWARE);
+        CHECK(cfg.cameras[i].sync.wait_ms == 10);
+    }
+    CHECK_EQ_INT(cfg.cameras[1].delay_us, 3000);
+    CHECK_EQ_INT(cfg.cameras[1].jitter_us, 500);
+    CHECK_EQ_INT(cfg.cameras[2].delay_us, 7000);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    /* Two groups; a camera in none; free and a trigger line (Aravis). */
+    snprintf(text, sizeof text, "%s[camera a]\nsource = aravis\ndevice = Fake_1\n"
+             "[camera b]\nsource = aravis\ndevice = GV02\ntrigger = Line1\nptp = on\n"
+             "[sync pair]\ncameras = left,center\ntrigger = free\nwait_ms = 2.5\n"
+             "[sync hw]\ncameras = a, b\ntrigger = Line1\ntolerance_us = 1000000\n",
+             sync_cams);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(cfg.server.n_syncs, 2);
+    CHECK(cfg.server.syncs[0].cameras == 3 && cfg.server.syncs[1].cameras == 0x18);
+    CHECK(cfg.server.syncs[0].wait_resolved_ms == 2.5);
+    CHECK_EQ_INT(cfg.cameras[2].sync.group, -1);
+    CHECK_EQ_INT(cfg.cameras[3].sync.group, 1);
+    CHECK_EQ_INT(cfg.cameras[3].aravis.trigger, CC_TRIGGER_LINE);
+    CHECK_STR_CONTAINS(cfg.cameras[3].aravis.trigger_source, "Line1");
+    CHECK(cfg.cameras[4].aravis.ptp);
+    CHECK_EQ_INT(cfg.server.syncs[1].trigger, CC_SYNC_LINE);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+
+    /* Software: an Aravis camera without its own trigger key is fired by
+     * software. */
+    snprintf(text, sizeof text, "%s[camera a]\nsource = aravis\ndevice = Fake_1\n"
+             "grab_fps = 100\n[sync s]\ncameras = a, left\ntrigger = software\n",
+             sync_cams);
+    CHECK_EQ_INT(load_text(&cfg, text, err, sizeof err), 0);
+    CHECK_EQ_INT(cfg.cameras[3].aravis.trigger, CC_TRIGGER_SOFTWARE);
+    check_round_trip(&cfg);
+    cc_config_destroy(&cfg);
+}
+
+/* Bad input of the issue, each at its file:line. */
+static void test_sync_errors(void)
+{
+    char text[2048];
+    /* sync_cams takes lines 1..18. */
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left, nope\ntrigger = free\n",
+             sync_cams);
+    expect_error(text, 20, "[sync g] cameras: no [camera nope]");
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left, center\ntrigger = free\n"
+             "[sync h]\ntrigger = software\ncameras = right, center\n", sync_cams);
+    expect_error(text, 24, "[sync h] cameras: camera center is in [sync g] already "
+                 "(line 19): a camera can be in one group");
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left\ntrigger = free\n", sync_cams);
+    expect_error(text, 20, "[sync g] cameras: a group needs at least two cameras, got 1");
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left, left\ntrigger = free\n",
+             sync_cams);
+    expect_error(text, 20, "[sync g] cameras: camera left is listed twice");
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left, right\ntrigger = free\n"
+             "tolerance_us = 0\n", sync_cams);
+    expect_error(text, 22, "[sync g] tolerance_us: expected an integer 1..1000000, got '0'");
+    expect_error("[sync g]\ncameras = a, b\ntolerance_us = 1000001\n", 3,
+                 "[sync g] tolerance_us: expected an integer 1..1000000, got '1000001'");
+    expect_error("[sync g]\ncameras = a, b\n", 1, "[sync g] missing required key 'trigger'");
+    expect_error("[sync g]\ntrigger = free\n", 1, "[sync g] missing required key 'cameras'");
+    expect_error("[sync g]\ncameras =\n", 2, "[sync g] cameras: expected a value");
+    expect_error("[sync g]\ntrigger = action\n", 2, "[sync g] trigger: GigE Vision action "
+                 "commands are not supported by this camcastd (use software, free or the "
+                 "trigger line the cameras share)");
+    expect_error("[sync g]\ntrigger = two words\n", 2, "[sync g] trigger: expected "
+                 "software, free or a trigger line such as Line1, got 'two words'");
+    expect_error("[sync g]\nwait_ms = 0\n", 2,
+                 "[sync g] wait_ms: expected a number 0.1..10000, got '0'");
+    expect_error("[sync g]\ncameras = a, b\ntrigger = free\n[sync g]\n", 4,
+                 "[sync g] duplicate sync group name (first defined at line 1)");
+    expect_error("[sync a b]\n", 1, "[sync a b] invalid sync group name 'a b' (1..63 "
+                 "characters of A-Z a-z 0-9 _ . -)");
+    /* A trigger line needs cameras with trigger inputs. */
+    snprintf(text, sizeof text, "%s[sync g]\ncameras = left, right\ntrigger = Line1\n",
+             sync_cams);
+    expect_error(text, 21, "[sync g] trigger: Line1 is a camera's trigger input, and "
+                 "camera left is a testpattern");
+    /* Software: one rate. */
+    snprintf(text, sizeof text, "%s[camera slow]\nsource = testpattern\nwidth = 64\n"
+             "height = 64\ngrab_fps = 50\n[sync g]\ncameras = left, slow\n"
+             "trigger = software\n", sync_cams);
+    expect_error(text, 25, "[sync g] cameras: left has grab_fps 100 and slow 50: "
+                 "trigger = software fires the group at one rate");
+    /* An Aravis camera's own trigger must agree with its group's. */
+    snprintf(text, sizeof text, "%s[camera a]\nsource = aravis\ndevice = x\n"
+             "trigger = Line2\ngrab_fps = 100\n[sync g]\ncameras = a, left\n"
+             "trigger = software\n", sync_cams);
+    expect_error(text, 22, "[camera a] trigger: Line2, but its [sync g] (line 24) has "
+                 "trigger = software: leave the key out or make them agree");
+    snprintf(text, sizeof text, "%s[camera a]\nsource = aravis\ndevice = x\n"
+             "[sync g]\ncameras = a, left\ntrigger = software\n", sync_cams);
+    expect_error(text, 19, "[camera a] missing key 'grab_fps' (required in [sync g], "
+                 "trigger = software)");
+    /* Keys of the other source. */
+    expect_error("[camera a]\nsource = aravis\ndevice = x\ndelay_us = 5\n", 4,
+                 "[camera a] key 'delay_us' does not apply to source aravis");
+    expect_error("[camera a]\nsource = testpattern\nwidth = 64\nheight = 64\nptp = on\n",
+                 5, "[camera a] key 'ptp' does not apply to source testpattern");
+    expect_error("[camera a]\nsource = testpattern\nwidth = 64\nheight = 64\n"
+                 "jitter_us = 1000001\n", 5,
+                 "[camera a] jitter_us: expected an integer 0..1000000, got '1000001'");
+}
+
 static void test_file_errors(void)
 {
     cc_config cfg;
@@ -506,9 +655,9 @@ static void test_file_errors(void)
 static void test_section_errors(void)
 {
     expect_error("[foo]\n", 1,
-                 "unknown section [foo] (expected [server], [camera NAME], [variant NAME] or [rtsp])");
+                 "unknown section [foo] (expected [server], [camera NAME], [variant NAME], [rtsp] or [sync NAME])");
     expect_error("[server]\n[cameras x]\n", 2, "unknown section [cameras x] "
-                 "(expected [server], [camera NAME], [variant NAME] or [rtsp])");
+                 "(expected [server], [camera NAME], [variant NAME], [rtsp] or [sync NAME])");
     expect_error("port = 1\n[server]\n", 1, "key 'port' outside any section "
                  "(start with [server] or [camera NAME])");
     expect_error("[server]\nport = 1\n\n[server]\n", 4,
@@ -988,6 +1137,7 @@ static const char *const aravis_full =
     "packet_size = 8192\n"
     "socket_buffer = 4194304\n"
     "packet_resend = false\n"
+    "ptp = on\n"
     "feature.ExposureAuto = Off\n"
     "feature.DeviceLinkThroughputLimit = 1000000000\n"
     "feature.UserSetLoad = execute  ; commands too\n"
@@ -1027,13 +1177,15 @@ static void test_aravis_full(void)
     CHECK_EQ_INT(a->packet_size, 8192);
     CHECK_EQ_INT(a->socket_buffer, 4194304);
     CHECK(!a->packet_resend);
-    CHECK_EQ_INT(c->set, (1u << CC_KEY_PATTERN) ^ ((1u << CC_CAMERA_KEYS) - 1));
+    CHECK(a->ptp);
+    CHECK_EQ_INT(c->set, ((1u << CC_CAMERA_KEYS) - 1) ^ (1u << CC_KEY_PATTERN) ^
+                             (1u << CC_KEY_DELAY_US) ^ (1u << CC_KEY_JITTER_US));
     CHECK_EQ_INT(c->key_line[CC_KEY_EXPOSURE_US], 12);
     CHECK_EQ_INT(a->n_features, 3);
     if (a->n_features == 3) {
         CHECK_EQ_INT(strcmp(a->features[0].name, "ExposureAuto"), 0);
         CHECK_EQ_INT(strcmp(a->features[0].value, "Off"), 0);
-        CHECK_EQ_INT(a->features[0].line, 19);
+        CHECK_EQ_INT(a->features[0].line, 20);
         CHECK_EQ_INT(strcmp(a->features[1].value, "1000000000"), 0);
         CHECK_EQ_INT(strcmp(a->features[2].value, "execute"), 0);
     }
@@ -1223,6 +1375,8 @@ int main(int argc, char **argv)
     RUN(test_variants);
     RUN(test_rtsp);
     RUN(test_rtsp_limits);
+    RUN(test_sync);
+    RUN(test_sync_errors);
     RUN(test_camera_errors);
     RUN(test_too_many_cameras);
     RUN(test_bad_values);

@@ -134,6 +134,24 @@ static void reject(cc_bundle_decoder *bd, const cc_fb_entry *e, const char *why)
                      e->payload_size, why, n);
 }
 
+/* The spread of group g's device times in the bundle (ms), over its
+ * entries on a shared clock; -1 with fewer than two. */
+static double sync_spread(const cc_bundle_decoder *bd, size_t n, int g)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    int on_clock = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cc_fb_entry *e = &bd->entries[i];
+        if (cc_hello_sync_of(&bd->hello, e->camera_index) != g ||
+            !(e->flags & CC_FB_ENTRY_FLAG_SHARED_CLOCK) || !e->device_time_ns)
+            continue;
+        lo = e->device_time_ns < lo ? e->device_time_ns : lo;
+        hi = e->device_time_ns > hi ? e->device_time_ns : hi;
+        on_clock++;
+    }
+    return on_clock < 2 ? -1 : (double)(hi - lo) / 1e6;
+}
+
 /* Decodes one entry into its tile's mailbox. True when a frame was posted. */
 static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
                          const cc_fb_header *h, const cc_raw_bundle *raw)
@@ -168,6 +186,9 @@ static bool decode_entry(cc_bundle_decoder *bd, const cc_fb_entry *e,
         return false;
     }
     f->gen = bd->gen;
+    f->sync_group = cc_hello_sync_of(&bd->hello, e->camera_index);
+    f->sync_aligned = h->flags & CC_FB_FLAG_ALIGNED;
+    f->sync_spread_ms = f->sync_group < 0 ? -1 : sync_spread(bd, h->entry_count, f->sync_group);
     f->bundle_seq = h->bundle_seq;
     f->mux_time_ns = h->mux_time_ns;
     f->recv_ns = raw->recv_ns;

@@ -8,6 +8,7 @@ void cc_frame_init(cc_frame *f)
 {
     memset(f, 0, sizeof *f);
     f->scale_num = f->scale_denom = 1;
+    f->sync_group = -1;
 }
 
 void cc_frame_destroy(cc_frame *f)

@@ -26,6 +26,12 @@ typedef struct cc_frame {
     size_t pixels_cap;
     int w, h;
     int scale_num, scale_denom; /* decoded at this fraction of the JPEG size */
+    /* Its sync group in the hello (-1: none) as its bundle had it: aligned
+     * (bundle flag bit 0), and the spread of the group's device times in
+     * ms (< 0: not on one clock). */
+    int sync_group;
+    bool sync_aligned;
+    double sync_spread_ms;
     /* The original JPEG bytes, for saving. */
     uint8_t *jpeg;
     size_t jpeg_cap;

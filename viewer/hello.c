@@ -78,6 +78,32 @@ static void parse_variants(const cJSON *list, cc_hello *out)
     }
 }
 
+/* "sync": [{"name": N, "cameras": [indexes]}]: groups the viewer says how
+ * well aligned they are of. Groups beyond what it keeps are skipped. */
+static void parse_syncs(const cJSON *list, cc_hello *out)
+{
+    const cJSON *item;
+    cJSON_ArrayForEach(item, list) {
+        if (out->n_syncs == CC_HELLO_MAX_SYNC)
+            return;
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+        const cJSON *cams = cJSON_GetObjectItemCaseSensitive(item, "cameras");
+        if (!cJSON_IsString(name) || !cJSON_IsArray(cams))
+            continue;
+        uint64_t mask = 0;
+        const cJSON *c;
+        cJSON_ArrayForEach(c, cams)
+            if (cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble < 64 &&
+                c->valuedouble == (double)(int)c->valuedouble)
+                mask |= UINT64_C(1) << (int)c->valuedouble;
+        if (!mask)
+            continue;
+        cc_hello_sync *g = &out->syncs[out->n_syncs++];
+        snprintf(g->name, sizeof g->name, "%s", name->valuestring);
+        g->cameras = mask;
+    }
+}
+
 /* "variant_sizes": {"NAME": {"width": W, "height": H}, ...}. A size for a
  * variant the hello does not list, or larger than the camera, is ignored:
  * entries of that size would be rejected anyway. */
@@ -189,6 +215,9 @@ static int parse_root(const cJSON *root, cc_hello *out, char *err, size_t errlen
             out->control |= strcmp(ext->valuestring, "control") == 0;
         }
     }
+    const cJSON *syncs = cJSON_GetObjectItemCaseSensitive(root, "sync");
+    if (cJSON_IsArray(syncs))
+        parse_syncs(syncs, out);
     return parse_cameras(list, out, err, errlen);
 }
 
@@ -215,6 +244,14 @@ int cc_hello_copy(cc_hello *dst, const cc_hello *src)
     }
     memcpy(dst->cameras, src->cameras, src->n_cameras * sizeof *dst->cameras);
     return 0;
+}
+
+int cc_hello_sync_of(const cc_hello *h, unsigned camera_index)
+{
+    for (size_t i = 0; camera_index < 64 && i < h->n_syncs; i++)
+        if (h->syncs[i].cameras >> camera_index & 1)
+            return (int)i;
+    return -1;
 }
 
 int cc_hello_variant_of(const cc_hello *h, const char *name)

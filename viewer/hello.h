@@ -19,6 +19,8 @@
  * at most 8 besides "full". Names are short words the viewer sends back. */
 #define CC_HELLO_MAX_VARIANTS 12
 #define CC_HELLO_VARIANT_NAME_CAP 32
+/* Sync groups the viewer keeps from a hello (camcastd has at most 16). */
+#define CC_HELLO_MAX_SYNC 16
 
 typedef struct cc_hello_camera {
     uint16_t index;                /* camera_index in FrameBundle entries */
@@ -42,6 +44,13 @@ typedef struct cc_hello_variant {
     int quality;         /* 0 when absent */
 } cc_hello_variant;
 
+/* One of the hello's "sync" groups (protocol 1.2): cameras whose frames a
+ * bundle gives of one moment. */
+typedef struct cc_hello_sync {
+    char name[CC_HELLO_NAME_CAP];
+    uint64_t cameras; /* bit i: camera_index i (camcastd's are below 64) */
+} cc_hello_sync;
+
 typedef struct cc_hello {
     int protocol;
     double stream_fps;  /* 0 when absent */
@@ -60,6 +69,9 @@ typedef struct cc_hello {
     /* "extensions" lists "control" (protocol 1.2): the server offers camera
      * control and levels. */
     bool control;
+    /* "sync", as listed; a group without a name or cameras is skipped. */
+    size_t n_syncs;
+    cc_hello_sync syncs[CC_HELLO_MAX_SYNC];
 } cc_hello;
 
 /* Parses a hello message. Unknown keys are ignored; type "hello",
@@ -75,6 +87,9 @@ void cc_hello_destroy(cc_hello *h);
 /* The tile showing camera_index (its position in cameras), or -1 for an
  * index the hello does not list. */
 int cc_hello_tile_of(const cc_hello *h, unsigned camera_index);
+
+/* The sync group camera_index is in (its position in h->syncs), or -1. */
+int cc_hello_sync_of(const cc_hello *h, unsigned camera_index);
 
 /* The position of the variant called name in h->variants, or -1. */
 int cc_hello_variant_of(const cc_hello *h, const char *name);

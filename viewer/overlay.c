@@ -65,9 +65,16 @@ void cc_overlay_tile(const cc_overlay_tile_in *in,
              in->name, (unsigned)in->width, (unsigned)in->height,
              in->pixel_format, scale);
     timing(out[1], CC_OVERLAY_LINE_CAP, in->stats, in->same_clock);
+    char sync[64] = "";
+    if (in->sync_name && !in->sync_aligned)
+        snprintf(sync, sizeof sync, "  sync %.24s: NOT ALIGNED", in->sync_name);
+    else if (in->sync_name && in->sync_spread_ms >= 0)
+        snprintf(sync, sizeof sync, "  sync %.2f ms", in->sync_spread_ms);
+    else if (in->sync_name)
+        snprintf(sync, sizeof sync, "  sync %.24s: aligned", in->sync_name);
     snprintf(out[2], CC_OVERLAY_LINE_CAP,
-             "dropped: server %" PRIu32 "/frame, viewer %" PRIu64,
-             in->stats->server_dropped, in->viewer_dropped);
+             "dropped: server %" PRIu32 "/frame, viewer %" PRIu64 "%s",
+             in->stats->server_dropped, in->viewer_dropped, sync);
 }
 
 /* ", variant preview" when the server was asked for one, "" for full. */

@@ -42,12 +42,18 @@ typedef struct cc_overlay_tile_in {
     const cc_tile_stats *stats;
     bool same_clock;           /* latency if true, else jitter */
     uint64_t viewer_dropped;   /* decoded frames replaced before display */
+    /* The sync group of the frame shown (NULL: none), whether its bundle
+     * was aligned, the group's spread then (ms; < 0: not on one clock). */
+    const char *sync_name;
+    bool sync_aligned;
+    double sync_spread_ms;
 } cc_overlay_tile_in;
 
 #define CC_OVERLAY_LINES 3
 #define CC_OVERLAY_LINE_CAP 96
 
-/* The tile's three lines: name and size, rate and timing, drops. */
+/* The tile's three lines: name and size, rate and timing, drops and, in a
+ * sync group, "sync 0.08 ms" (or "sync NAME: NOT ALIGNED"). */
 void cc_overlay_tile(const cc_overlay_tile_in *in,
                      char out[CC_OVERLAY_LINES][CC_OVERLAY_LINE_CAP]);
 

@@ -522,6 +522,10 @@ static void draw_tile(viewer *v, source *s, size_t i, int number, uint64_t now_m
         .stats = &t->stats,
         .same_clock = s->latency_ok,
         .viewer_dropped = cc_frames_replaced(s->frames, i),
+        .sync_name = shown && f->sync_group >= 0 && (size_t)f->sync_group < s->hello.n_syncs
+                         ? s->hello.syncs[f->sync_group].name : NULL,
+        .sync_aligned = shown && f->sync_aligned,
+        .sync_spread_ms = shown ? f->sync_spread_ms : -1,
     };
     cc_overlay_tile(&in, lines);
     cc_render_tile(v->ren, &v->text, t, lines, banner);

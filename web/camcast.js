@@ -35,6 +35,7 @@
  *   panel.js         the settings panel of one camera: features, levels, snapshot
  *   fields.js        one feature's controls in the panel (slider, field, toggle, ...)
  *   diagnostics.js   window.camcastStats
+ *   sync.js          sync groups on the tiles: "sync 0.08 ms", NOT ALIGNED
  *   util.js          elements, token, clocks, text helpers, counters
  * framebundle.js (a classic script: CamcastFB) and decode-worker.js are
  * shared with the worker's side. Modules import each other in cycles (the

@@ -10,6 +10,7 @@ import { MAX_SIDE } from "./hello.js";
 import { hidden, paused } from "./keys.js";
 import { showError } from "./overlays.js";
 import { sources } from "./sources.js";
+import { noteSync } from "./sync.js";
 import { epochNow, now, smooth, stats } from "./util.js";
 
 const DECODE_TIMEOUT_MS = 5000;  // a decoder that takes longer is restarted
@@ -62,6 +63,7 @@ export function onBundle(c, buffer) {
     takeEntry(src, e, buffer, rec, shown);
   if (c.sent.window)
     c.taken.push(rec);
+  noteSync(src, b);
   pump();
 }
 

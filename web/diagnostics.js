@@ -53,6 +53,7 @@ function snapshot() {
         dropped: t.serverDropped + t.pageDropped, serverDropped: t.serverDropped,
         pageDropped: t.pageDropped, undecodable: t.undecodable, jpegBytes: t.jpegBytes,
         frameId: t.frameId, imageWidth: t.imgW, imageHeight: t.imgH, decodedEighths: t.scale,
+        sync: t.sync,
         canvasWidth: t.canvas.width, canvasHeight: t.canvas.height,
       });
     }),

@@ -11,6 +11,9 @@
 (function (root) {
   const BUNDLE_HEADER = 32; // v1 sizes: a reader skips any extra bytes
   const ENTRY_HEADER = 40;
+  const ENTRY_DEVICE_TIME = 40; // 1.2: where entries of 48 bytes and up have it
+  const FLAG_SHARED_CLOCK = 2;  // entry flag bit 1: device time on a shared clock
+  const FLAG_ALIGNED = 1;       // bundle flag bit 0: one moment of each sync group
   const TWO_32 = 4294967296;
 
   /* Why a message is not a bundle: code as in lib/framebundle.c. */
@@ -85,6 +88,10 @@
         offset: off + entrySize,
         size: payloadSize,
         dropped: v.getUint32(off + 36, true),
+        // The camera's own clock, exact (a BigInt): differences of a few
+        // microseconds matter. 0n in a v1 entry of 40 bytes.
+        deviceNs: entrySize >= ENTRY_DEVICE_TIME + 8
+          ? v.getBigUint64(off + ENTRY_DEVICE_TIME, true) : 0n,
       });
       off += entrySize + payloadSize;
     }
@@ -98,5 +105,47 @@
     };
   }
 
-  root.CamcastFB = Object.freeze({ parse, FrameBundleError, CODEC_JPEG: 1, FLAG_GRAY: 1 });
+  /* The spread of device times of the entries that share a clock (entry
+   * flag bit 1) in milliseconds, or null with fewer than two of them. */
+  function syncSpreadMs(entries) {
+    let lo = null, hi = null, n = 0;
+    for (const e of entries) {
+      if (!(e.flags & FLAG_SHARED_CLOCK) || e.deviceNs === 0n)
+        continue;
+      lo = lo === null || e.deviceNs < lo ? e.deviceNs : lo;
+      hi = hi === null || e.deviceNs > hi ? e.deviceNs : hi;
+      n++;
+    }
+    return n < 2 ? null : Number(hi - lo) / 1e6;
+  }
+
+  /* The hello's "sync" groups (PROTOCOL.md 1.2): [{name, cameras: Set of
+   * indexes}], what is not one left out. */
+  function readSyncGroups(list) {
+    if (!Array.isArray(list))
+      return [];
+    return list.filter((g) => g && typeof g.name === "string" && Array.isArray(g.cameras))
+      .slice(0, 64)
+      .map((g) => ({ name: g.name.slice(0, 64),
+                     cameras: new Set(g.cameras.filter(Number.isInteger)) }));
+  }
+
+  /* What a bundle says of each group it has entries of: its name, the
+   * spread of their device times in ms (null when their clocks are not one)
+   * and whether the bundle is aligned (one moment of every group). */
+  function groupSync(bundle, groups) {
+    const out = [];
+    for (const g of groups) {
+      const mine = bundle.entries.filter((e) => g.cameras.has(e.camera));
+      if (mine.length)
+        out.push({ name: g.name, cameras: mine.map((e) => e.camera),
+                   spreadMs: syncSpreadMs(mine),
+                   aligned: (bundle.flags & FLAG_ALIGNED) !== 0 });
+    }
+    return out;
+  }
+
+  root.CamcastFB = Object.freeze({ parse, syncSpreadMs, readSyncGroups, groupSync,
+                                   FrameBundleError, CODEC_JPEG: 1,
+                                   FLAG_GRAY: 1, FLAG_SHARED_CLOCK, FLAG_ALIGNED });
 })(self);

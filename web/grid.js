@@ -105,7 +105,7 @@ function makeTile(src, cam) {
     dead: false, pending: null, next: null, shown: null,
     entries: 0, framesDrawn: 0, serverDropped: 0, pageDropped: 0, undecodable: 0,
     fpsCount: 0, fpsStart: now(), fps: 0, latencyMs: null, latencyShown: null, lastEntryAt: 0,
-    since: now(), jpegBytes: 0, imgW: 0, imgH: 0, frameId: null, scale: 8,
+    since: now(), jpegBytes: 0, imgW: 0, imgH: 0, frameId: null, scale: 8, sync: "",
   };
   t.frame = el("div", "frame");
   t.canvas = el("canvas", null, t.frame);

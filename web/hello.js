@@ -61,5 +61,6 @@ export function readHello(msg) {
     streamFps: typeof msg.stream_fps === "number" ? msg.stream_fps : null,
     server: typeof msg.server === "string" ? msg.server : "",
     variants: variants && variants.length ? variants : null,
+    sync: CamcastFB.readSyncGroups(msg.sync), // 1.2: sync groups (sync.js)
   };
 }

@@ -53,7 +53,7 @@ export function updateOverlays() {
     setText(t.lines[1], `${fmt(t.fps, 1)} fps` + (fps ? ` of ${fps}` : "") +
             `  grab ${fmt(c.grabFps, 0)} fps  latency ${fmt(t.latencyShown, 1)} ms`);
     setText(t.lines[2], `dropped ${t.serverDropped + t.pageDropped} (page ${t.pageDropped})` +
-            `  JPEG ${fmt(t.jpegBytes / 1024, 1)} kB`);
+            `  JPEG ${fmt(t.jpegBytes / 1024, 1)} kB` + (t.sync ? `  ${t.sync}` : ""));
     const banner = tileBanner(t, at);
     setText(t.banner, banner);
     t.banner.hidden = !banner;

@@ -33,6 +33,7 @@ export const stats = {
   connects: 0, bundlesReceived: 0, bundlesDrawn: 0, bundlesDropped: 0,
   framesDrawn: 0, framesDropped: 0, malformed: 0, badHellos: 0, undecodable: 0,
   ignoredEntries: 0, skipped: 0, acks: 0, lastError: null,
+  syncAligned: 0, syncUnaligned: 0, // bundles with a sync group's entries, by flag bit 0
   decodeMs: null, jobMs: null, // per job, smoothed: in the worker, and posted -> back
   arrivalMs: null,              // mux -> received by the page, smoothed (server clock)
   pageMs: null,                 // received -> drawn, smoothed (page clock)

@@ -1,4 +1,6 @@
-/* FrameBundle codec, protocol version 1 (see docs/protocol.md).
+/* FrameBundle codec, protocol version 1 with the 1.2 additions (see
+ * docs/protocol.md): the writer makes 48-byte entries with device_time_ns,
+ * the reader takes any entry_size from 40 up.
  *
  * Shared by the daemon (writer) and every C client (reader): the viewer and
  * the bench. All integers on the wire are little-endian.
@@ -17,9 +19,16 @@ extern "C" {
 #define CC_FB_MAGIC "CCFB"
 #define CC_FB_VERSION 1
 #define CC_FB_HEADER_SIZE 32
-#define CC_FB_ENTRY_SIZE 40
+#define CC_FB_ENTRY_SIZE 48     /* what the writer makes (1.2) */
+#define CC_FB_ENTRY_SIZE_MIN 40 /* what a reader takes (v1) */
 #define CC_FB_CODEC_JPEG 1
 #define CC_FB_ENTRY_FLAG_GRAY 0x0001u
+/* device_time_ns is on a clock shared with the other cameras of its sync
+ * group (PTP locked, or one host clock). */
+#define CC_FB_ENTRY_FLAG_SHARED_CLOCK 0x0002u
+/* Bundle flags: every entry belongs to one capture instant of its sync
+ * group, and every camera of the group the client takes is there. */
+#define CC_FB_FLAG_ALIGNED 0x0001u
 
 /* Error codes (negative returns). */
 enum {
@@ -55,6 +64,8 @@ typedef struct cc_fb_entry {
     uint64_t capture_time_ns;
     uint32_t payload_size;
     uint32_t dropped;
+    uint64_t device_time_ns; /* the camera's own timestamp; 0: none (or a
+                                40-byte entry) */
     const uint8_t *payload; /* reader: points into the parsed buffer */
 } cc_fb_entry;
 
@@ -99,12 +110,15 @@ int cc_fb_writer_begin(cc_fb_writer *w, uint8_t *buf, size_t cap,
                        uint64_t bundle_seq, uint64_t mux_time_ns);
 /* Appends an entry header and copies e->payload (e->payload_size bytes). */
 int cc_fb_writer_add(cc_fb_writer *w, const cc_fb_entry *e);
+/* Sets the bundle's flags (CC_FB_FLAG_ALIGNED); 0 until then. */
+void cc_fb_writer_set_flags(cc_fb_writer *w, uint16_t flags);
 /* Patches entry_count; returns the bundle length in bytes. */
 size_t cc_fb_writer_end(cc_fb_writer *w);
 
 /* Parses and validates a whole message. max_entries bounds entry_count (the
  * camera count from the hello); entries must have room for max_entries.
- * Extra header bytes (header_size > 32, entry_size > 40) are skipped.
+ * Extra header bytes (header_size > 32, entry_size > 48) are skipped; a
+ * 40-byte entry (a v1 writer) reads as device_time_ns 0.
  * Returns CC_FB_OK or a negative error code; nothing is trusted on error. */
 int cc_fb_parse(const uint8_t *buf, size_t len, size_t max_entries,
                 cc_fb_header *hdr, cc_fb_entry *entries);

@@ -13,11 +13,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devclock.h"
 #include "genicam.h"
+#include "schedule.h"
 
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
 #define STATS_PERIOD_NS (250 * NS_PER_MS)
+/* PTP state reads: a register round trip on the grab thread, so rarely. */
+#define PTP_PERIOD_NS NS_PER_SEC
+/* Matching frames to software triggers (trigger_of): the window of the
+ * latency's estimate, and how far off a frame may be before the camera's
+ * clock is taken to have jumped. */
+#define TRIGGER_WINDOW_NS NS_PER_SEC
+#define TRIGGER_JUMP_NS NS_PER_SEC
 /* Aravis buffers per stream: 50 ms of frames. The grab thread returns each
  * one at once, so they only absorb the thread's scheduling delays. */
 #define BUFFER_SECONDS 0.05
@@ -54,9 +63,16 @@ typedef struct arv_source {
     char id[CC_VALUE_MAX]; /* Aravis' device id */
     /* CLOCK_MONOTONIC ns */
     uint64_t last_frame_ns;
-    uint64_t next_trigger_ns;
+    uint64_t next_trigger_ns;   /* on the software schedule (schedule.h) */
     uint64_t trigger_period_ns;
+    uint64_t last_fired_ns;     /* the latest trigger's instant; 0: none */
     uint64_t next_stats_ns;
+    uint64_t next_ptp_ns;
+    /* device time - trigger instant of its frames (trigger_of): the
+     * largest over this window and the last one. */
+    bool lag_valid;
+    int64_t lag_ns, lag_window, lag_last;
+    uint64_t lag_since;
     counts released; /* of the streams already released */
     /* frame ids (extend_id) */
     uint64_t last_raw_id, id_base, last_id;
@@ -480,6 +496,9 @@ static void release(arv_source *s)
     s->gone = false;
     s->awaits_trigger = false;
     s->last_raw_id = UINT64_MAX; /* the next id starts over from last_id */
+    s->lag_valid = false;
+    atomic_store_explicit(&s->base.stats.ptp, s->cfg->aravis.ptp ? CC_PTP_UNKNOWN : CC_PTP_OFF,
+                          memory_order_relaxed);
     atomic_store_explicit(&s->control_lost, false, memory_order_relaxed);
     s->base.connected = false;
 }
@@ -525,21 +544,91 @@ static int start_acquisition(arv_source *s, uint64_t now)
         return -ECONNRESET;
     }
     s->acquiring = true;
+    s->lag_valid = false;
     s->last_frame_ns = now;
-    s->next_trigger_ns = now;
+    s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
+    s->last_fired_ns = 0;
     s->next_stats_ns = now + STATS_PERIOD_NS;
+    s->next_ptp_ns = now;
     return 0;
 }
 
-/* A failed trigger shows up as a missing frame, then as a timeout. */
+/* On the software schedule (schedule.h): every camera with this grab_fps
+ * fires at the same instants, each from its own grab thread. A failed
+ * trigger shows up as a missing frame, then as a timeout. */
 static void fire_trigger(arv_source *s, uint64_t now)
 {
     if (s->cfg->aravis.trigger != CC_TRIGGER_SOFTWARE || now < s->next_trigger_ns)
         return;
     arv_camera_software_trigger(s->camera, NULL);
+    s->last_fired_ns = s->next_trigger_ns;
     s->next_trigger_ns += s->trigger_period_ns;
-    if (s->next_trigger_ns < now) /* behind: no burst of triggers */
-        s->next_trigger_ns = now + s->trigger_period_ns;
+    if (s->next_trigger_ns <= now) /* behind: no burst of triggers */
+        s->next_trigger_ns = cc_schedule_next(s->trigger_period_ns, now);
+}
+
+/* The trigger a frame answers, as an instant of the schedule. A frame is
+ * exposed a fixed lag after its trigger, on the camera's clock: device
+ * time - trigger = lag (the clocks' offset and the camera's latency). A
+ * frame is paired first with the latest trigger fired before it arrived:
+ * that is its own, or, when it arrived after the next one was fired, a
+ * later one, never an earlier one; so the largest device time - trigger
+ * over recent frames is the lag, whatever the jitter of their arrival
+ * (docs/sync.md: a frame must arrive within a period of its trigger now
+ * and then). The frame's trigger is the one nearest device time - lag. A
+ * camera whose clock keeps the host's time (devclock.h) needs none of it:
+ * its frame answers the latest trigger before its timestamp. A camera
+ * without timestamps answers the latest trigger. */
+static uint64_t trigger_of(arv_source *s, uint64_t device_ns, uint64_t capture_ns,
+                           uint64_t now)
+{
+    uint64_t period = s->trigger_period_ns, latest = s->last_fired_ns;
+    if (!device_ns)
+        return latest;
+    if (capture_ns >= device_ns && capture_ns - device_ns < (uint64_t)CC_DEVCLOCK_HOST_NS) {
+        uint64_t at = cc_schedule_mono_ns(device_ns) / period * period;
+        return at < latest ? at : latest;
+    }
+    int64_t lag = (int64_t)(device_ns - latest);
+    uint64_t off = lag > s->lag_ns ? (uint64_t)(lag - s->lag_ns) : (uint64_t)(s->lag_ns - lag);
+    if (!s->lag_valid || off > TRIGGER_JUMP_NS) {
+        s->lag_valid = true;
+        s->lag_ns = s->lag_window = s->lag_last = lag;
+        s->lag_since = now;
+    }
+    if (lag > s->lag_window)
+        s->lag_window = lag;
+    if (now - s->lag_since >= TRIGGER_WINDOW_NS) {
+        s->lag_last = s->lag_window;
+        s->lag_window = lag;
+        s->lag_since = now;
+    }
+    s->lag_ns = s->lag_window > s->lag_last ? s->lag_window : s->lag_last;
+    /* The schedule's instant nearest device - lag, not after the latest. */
+    uint64_t at = device_ns - (uint64_t)s->lag_ns;
+    at = (at + period / 2) / period * period;
+    return at < latest ? at : latest;
+}
+
+/* PTP's state now and then, for /stats, the hello and the mux (a group's
+ * clock is shared only while every camera is locked). Cameras latch their
+ * PTP data set before it can be read (PtpDataSetLatch), where they have
+ * the command. */
+static void read_ptp(arv_source *s, uint64_t now)
+{
+    if (!s->cfg->aravis.ptp || now < s->next_ptp_ns)
+        return;
+    s->next_ptp_ns = now + PTP_PERIOD_NS;
+    GError *e = NULL;
+    if (arv_camera_is_feature_available(s->camera, "PtpDataSetLatch", NULL))
+        arv_camera_execute_command(s->camera, "PtpDataSetLatch", &e);
+    g_clear_error(&e);
+    const char *name = arv_camera_is_feature_available(s->camera, "PtpStatus", NULL)
+                           ? "PtpStatus" : "GevIEEE1588Status";
+    const char *v = arv_camera_get_string(s->camera, name, &e);
+    cc_ptp_state st = e || !v ? CC_PTP_UNKNOWN : cc_ptp_state_parse(v);
+    g_clear_error(&e);
+    atomic_store_explicit(&s->base.stats.ptp, st, memory_order_relaxed);
 }
 
 static uint64_t timeout_ns(const arv_source *s)
@@ -617,6 +706,7 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
             memcpy(dst->data + y * row, data + y * pitch, row);
     }
     uint64_t t = arv_buffer_get_system_timestamp(b);
+    uint64_t device = arv_buffer_get_timestamp(b);
     dst->size = row * src->height;
     dst->width = src->width;
     dst->height = src->height;
@@ -624,6 +714,11 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
     dst->fmt = src->fmt;
     dst->frame_id = extend_id(s, arv_buffer_get_frame_id(b));
     dst->capture_ns = t ? t : now_ns(CLOCK_REALTIME);
+    dst->device_ns = device;
+    dst->sync_ns = 0; /* camera.c maps device_ns */
+    if (s->cfg->aravis.trigger == CC_TRIGGER_SOFTWARE && s->last_fired_ns)
+        dst->sync_ns = cc_schedule_real_ns(
+            trigger_of(s, device, dst->capture_ns, now_ns(CLOCK_MONOTONIC)));
     dst->painter = NULL;
     return 0;
 }
@@ -641,6 +736,7 @@ static int av_grab(cc_source *base, cc_frame *dst, int timeout_ms)
     if (!s->acquiring && start_acquisition(s, now) < 0)
         return -ECONNRESET;
     fire_trigger(s, now);
+    read_ptp(s, now);
     ArvBuffer *b = arv_stream_timeout_pop_buffer(s->stream,
                                                  wait_us(s, now, timeout_ms));
     now = now_ns(CLOCK_MONOTONIC);
@@ -752,8 +848,8 @@ int cc_aravis_new(cc_source **out, const cc_camera_config *cfg, char *err,
     s->base.ops = &aravis_ops;
     s->cfg = cfg;
     atomic_init(&s->control_lost, false);
-    if (cfg->grab_fps > 0)
-        s->trigger_period_ns = (uint64_t)((double)NS_PER_SEC / cfg->grab_fps);
+    s->trigger_period_ns = cc_schedule_period_ns(cfg->grab_fps);
+    atomic_init(&s->base.stats.ptp, cfg->aravis.ptp ? CC_PTP_UNKNOWN : CC_PTP_OFF);
     if (!cfg->aravis.required)
         preset_shape(s);
     int rc = av_connect(&s->base, err, errlen);

@@ -93,6 +93,25 @@ static int open_source(cc_source **out, const cc_camera_config *cfg,
     return rc;
 }
 
+/* A grouped camera keeps the frames of wait_ms more: its group may take
+ * a frame that old (mux.c). */
+static uint32_t ring_slots(const cc_source *src, const cc_camera_config *cfg,
+                           double stream_fps)
+{
+    double drain = stream_fps;
+    if (cfg->sync.trigger != CC_SYNC_NONE && stream_fps > 0)
+        drain = 1.0 / (1.0 / stream_fps + cfg->sync.wait_ms / 1000.0);
+    return cc_ring_slots_for(src->fps, drain, MAX_RING_SLOTS);
+}
+
+static void clock_reset(cc_camera *cam)
+{
+    cc_devclock_init(&cam->clock);
+    atomic_store_explicit(&cam->clock_valid, false, memory_order_relaxed);
+    atomic_store_explicit(&cam->clock_host, false, memory_order_relaxed);
+    atomic_store_explicit(&cam->clock_drift_ppb, INT64_MIN, memory_order_relaxed);
+}
+
 int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
                    double stream_fps, char *err, size_t errlen)
 {
@@ -106,6 +125,12 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
     atomic_init(&cam->grab_errors, 0);
     atomic_init(&cam->reconnects, 0);
     atomic_init(&cam->last_grab_ns, 0);
+    atomic_init(&cam->clock_valid, false);
+    atomic_init(&cam->clock_host, false);
+    atomic_init(&cam->clock_offset_ns, 0);
+    atomic_init(&cam->clock_drift_ppb, INT64_MIN);
+    atomic_init(&cam->clock_jumps, 0);
+    cc_devclock_init(&cam->clock);
     err[0] = '\0';
 
     int rc = cc_tuning_new(&cam->tuning, cfg->name);
@@ -137,8 +162,7 @@ int cc_camera_init(cc_camera *cam, const cc_camera_config *cfg, unsigned index,
         cc_tuning_connected(cam->tuning, cam->source, false);
     else
         note_error(cam, err, true);
-    uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
-                                       MAX_RING_SLOTS);
+    uint32_t slots = ring_slots(cam->source, cfg, stream_fps);
     rc = cc_ring_new(&cam->ring, slots, cc_source_frame_bytes(cam->source));
     if (rc < 0) {
         snprintf(err, errlen, "[camera %s] no memory for a ring of %u "
@@ -195,6 +219,7 @@ static void go_offline(cc_camera *cam, int rc)
             cam->reason);
     cam->source->ops->disconnect(cam->source);
     cc_tuning_disconnected(cam->tuning);
+    clock_reset(cam); /* it may come back with its clock restarted */
 }
 
 /* One connection attempt, then the backoff wait if it failed. Repeated
@@ -261,6 +286,27 @@ static void log_exit(const cc_camera *cam)
     log_transport(cam);
 }
 
+/* The frame's clocks: the camera's against the host's, and the frame's
+ * host instant where the source left it to us (sync_ns: the device time
+ * mapped, or the receive time for a source without timestamps). */
+static void clock_frame(cc_camera *cam, cc_frame *f)
+{
+    if (f->device_ns) {
+        if (cc_devclock_add(&cam->clock, f->capture_ns, f->device_ns))
+            atomic_fetch_add_explicit(&cam->clock_jumps, 1, memory_order_relaxed);
+        const cc_devclock *c = &cam->clock;
+        atomic_store_explicit(&cam->clock_offset_ns, c->offset_ns, memory_order_relaxed);
+        atomic_store_explicit(&cam->clock_drift_ppb,
+                              c->has_drift ? (int64_t)(c->drift_ppm * 1000) : INT64_MIN,
+                              memory_order_relaxed);
+        atomic_store_explicit(&cam->clock_valid, true, memory_order_relaxed);
+        atomic_store_explicit(&cam->clock_host, cc_devclock_is_host(c), memory_order_relaxed);
+    }
+    if (!f->sync_ns)
+        f->sync_ns = f->device_ns ? cc_devclock_to_host(&cam->clock, f->device_ns)
+                                  : f->capture_ns;
+}
+
 /* The ring's producer: no locks and no allocation, the source's own waits
  * are the only syscalls on the way of a frame. Live settings (tuning.h)
  * cost one relaxed load per grab until some are pending. */
@@ -305,6 +351,7 @@ static void *grab_main(void *arg)
             sleep_ms(ERROR_PAUSE_MS);
             continue;
         }
+        clock_frame(cam, slot);
         slot->seq = ++seq;
         atomic_fetch_add_explicit(&cam->grabbed, 1, memory_order_relaxed);
         atomic_store_explicit(&cam->last_grab_ns, slot->capture_ns,
@@ -362,8 +409,7 @@ int cc_camera_rebind(cc_camera *cam, const cc_camera_config *cfg,
     /* A new ring: no frame of before the reload, and grab seq numbers
      * restart with the mux's count of them. */
     cc_ring *ring;
-    uint32_t slots = cc_ring_slots_for(cam->source->fps, stream_fps,
-                                       MAX_RING_SLOTS);
+    uint32_t slots = ring_slots(cam->source, cfg, stream_fps);
     int rc = cc_ring_new(&ring, slots, cc_source_frame_bytes(cam->source));
     if (rc < 0)
         return rc;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "devclock.h"
 #include "ring.h"
 #include "source.h"
 #include "tuning.h"
@@ -51,11 +52,22 @@ typedef struct cc_camera {
     atomic_uint_fast64_t last_grab_ns; /* capture time of the newest frame grabbed,
                                           CLOCK_REALTIME; 0: none yet */
     cc_camera_fault *fault; /* owned; a reload moves it with the camera */
-    /* Grab thread only: why the camera is offline, for log lines. */
+    /* Its clock against the host's (devclock.h), for /stats: offset
+     * (host - device, the least delivery delay included) and drift. */
+    atomic_bool clock_valid;
+    atomic_bool clock_host;  /* its clock keeps the host's time (devclock.h) */
+    atomic_int_fast64_t clock_offset_ns;
+    atomic_int_fast64_t clock_drift_ppb; /* INT64_MIN: not measured yet */
+    atomic_uint_fast64_t clock_jumps;
+    /* Grab thread only: why the camera is offline, for log lines; the
+     * clock estimate. */
     char reason[512];
+    cc_devclock clock;
 } cc_camera;
 
-/* Opens the source and allocates a ring sized for grab vs stream rate.
+/* Opens the source and allocates a ring sized for grab vs stream rate
+ * (and, in a sync group, for the frames held back while a late camera of
+ * the group is waited for: cfg->sync.wait_ms).
  * Returns 0 or a negative errno (the source's: see cc_aravis_new) with the
  * reason in err; on error nothing is left allocated. A camera that may
  * start without its device (required = false) starts offline. */

@@ -31,6 +31,13 @@ struct cc_frame {
     uint64_t frame_id;    /* the source's own counter */
     uint64_t seq;         /* grab counter: +1 per frame the grab thread got */
     uint64_t capture_ns;  /* CLOCK_REALTIME when the host received it */
+    /* The camera's own timestamp of the frame (its clock; the due instant,
+     * CLOCK_REALTIME, for the test pattern); 0: the source has none. */
+    uint64_t device_ns;
+    /* The frame's instant on the host's CLOCK_REALTIME, what a sync group
+     * matches by: a software trigger's instant, or device_ns mapped to the
+     * host's clock (camera.c fills it where the source leaves 0). */
+    uint64_t sync_ns;
     /* Non-NULL: the pixels are not in data, painter paints them. The
      * position is the painter's own (where its image is this frame). */
     const cc_painter *painter;

@@ -310,9 +310,12 @@ static int check_trigger_source(const setter *s, const char *want, char *err,
     g_free(v);
     if (ok)
         return 0;
+    /* A trigger the camera's sync group asked for, not its own key. */
+    bool by_group = !cc_camera_has(s->cfg, CC_KEY_TRIGGER) &&
+                    s->cfg->sync.trigger != CC_SYNC_NONE;
     return refuse(s, line_of(s, CC_KEY_TRIGGER), "trigger", err, errlen,
-                  "the camera has no trigger source %s (it has: %s)", want,
-                  n ? list : "none");
+                  "the camera has no trigger source %s (it has: %s)%s", want,
+                  n ? list : "none", by_group ? "; its sync group needs it" : "");
 }
 
 static int set_trigger(const setter *s, char *err, size_t errlen)
@@ -338,6 +341,21 @@ static int set_trigger(const setter *s, char *err, size_t errlen)
            e->message);
     g_error_free(e);
     return -EINVAL;
+}
+
+/* ptp = true: PTP (IEEE 1588) on, by its SFNC name or the older GigE
+ * Vision one. The state it reaches is read while grabbing (aravis.c). */
+static int set_ptp(const setter *s, char *err, size_t errlen)
+{
+    static const char *const names[] = {"PtpEnable", "GevIEEE1588"};
+    if (!s->cfg->aravis.ptp)
+        return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (has_feature(s, names[i]))
+            return set_feature(s, line_of(s, CC_KEY_PTP), "ptp", names[i], "true", err,
+                               errlen);
+    return refuse(s, line_of(s, CC_KEY_PTP), "ptp", err, errlen, "the camera has no PTP "
+                  "(neither PtpEnable nor GevIEEE1588)");
 }
 
 /* A free-running camera grabs at grab_fps; a triggered one as triggered. */
@@ -389,6 +407,8 @@ static int configure(const setter *s, char *err, size_t errlen)
         rc = set_region(s, err, errlen);
     if (!rc)
         rc = set_exposure_gain(s, err, errlen);
+    if (!rc)
+        rc = set_ptp(s, err, errlen);
     if (!rc)
         rc = set_trigger(s, err, errlen);
     if (!rc)

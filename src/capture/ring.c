@@ -6,7 +6,8 @@
  *   tail  consumer-written: frames released so far
  *
  * Slots [tail, head) are published and not yet released; the consumer's held
- * frame is the last of them until cc_ring_release. At most N-1 are ever
+ * frame is the first of them until cc_ring_release (taken at tail, after the
+ * older ones were released): the frames after it are the readable ones. At most N-1 are ever
  * published, so slot[head & mask], the producer's write slot, is always
  * outside that range: the producer never writes a slot the consumer may read.
  * The indices wrap at 2^32, which a power-of-two N divides, so unsigned
@@ -37,9 +38,11 @@ struct cc_ring {
     alignas(CACHE_LINE) _Atomic uint32_t head;
     _Atomic uint64_t overwritten;
 
-    /* Consumer's line; held and holding are only touched by the consumer. */
+    /* Consumer's line; held, holding and seen are only touched by the
+     * consumer. seen: head as the last cc_ring_readable loaded it. */
     alignas(CACHE_LINE) _Atomic uint32_t tail;
     uint32_t held;
+    uint32_t seen;
     bool holding;
 
     /* Read-only after cc_ring_new. */
@@ -176,26 +179,59 @@ uint64_t cc_ring_overwritten(const cc_ring *r)
     return atomic_load_explicit(&r->overwritten, memory_order_relaxed);
 }
 
+/* The first readable frame: the one after the held frame, or tail. */
+static uint32_t first_readable(const cc_ring *r)
+{
+    /* Only the consumer writes tail. */
+    return r->holding ? r->held + 1
+                      : atomic_load_explicit(&r->tail, memory_order_relaxed);
+}
+
+uint32_t cc_ring_readable(cc_ring *r)
+{
+    /* Acquire pairs with the release store of head in cc_ring_publish:
+     * every slot before head is written before the consumer reads it. */
+    r->seen = atomic_load_explicit(&r->head, memory_order_acquire);
+    uint32_t n = r->seen - first_readable(r);
+    assert(n <= r->mask);
+    return n;
+}
+
+const cc_frame *cc_ring_peek(const cc_ring *r, uint32_t i)
+{
+    uint32_t first = first_readable(r);
+    /* Published (before seen) and not released: the producer keeps out of
+     * it until the consumer moves tail past it. */
+    assert(i < r->seen - first);
+    return &r->slots[(first + i) & r->mask];
+}
+
+const cc_frame *cc_ring_take(cc_ring *r, uint32_t i, uint32_t *skipped)
+{
+    assert(!r->holding);
+    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+    assert(i < r->seen - tail);
+    if (skipped)
+        *skipped = i;
+    r->held = tail + i;
+    r->holding = true;
+    /* Gives back the older frames unread; the held one stays counted as
+     * published so the producer keeps out of it, and so do the newer ones.
+     * Release pairs with the acquire load of tail in cc_ring_publish. */
+    atomic_store_explicit(&r->tail, r->held, memory_order_release);
+    return &r->slots[r->held & r->mask];
+}
+
 const cc_frame *cc_ring_take_newest(cc_ring *r, uint32_t *skipped)
 {
     assert(!r->holding);
-    /* Only the consumer writes tail. */
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    /* Acquire pairs with the release store of head in cc_ring_publish. */
-    uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    uint32_t unread = head - tail;
-    assert(unread <= r->mask);
-    if (skipped)
-        *skipped = unread ? unread - 1 : 0;
-    if (!unread)
+    uint32_t unread = cc_ring_readable(r);
+    if (!unread) {
+        if (skipped)
+            *skipped = 0;
         return NULL;
-    r->held = head - 1;
-    r->holding = true;
-    /* Gives back the older frames unread; the held one stays counted as
-     * published so the producer keeps out of it. Release pairs with the
-     * acquire load of tail in cc_ring_publish. */
-    atomic_store_explicit(&r->tail, r->held, memory_order_release);
-    return &r->slots[r->held & r->mask];
+    }
+    return cc_ring_take(r, unread - 1, skipped);
 }
 
 void cc_ring_release(cc_ring *r)

@@ -4,8 +4,10 @@
  * grab thread never blocks and never allocates: it always has a slot to fill
  * (cc_ring_write_slot); cc_ring_publish hands it over, or, when the consumer
  * is behind and the ring is full, keeps it unpublished so the next grab
- * overwrites it. The consumer takes only the newest published frame and
- * releases the older ones unread ("newest frame wins").
+ * overwrites it. The consumer usually takes the newest published frame and
+ * releases the older ones unread ("newest frame wins"); a sync group's
+ * consumer looks at the published frames first and takes the one of the
+ * group's moment, releasing those before it and keeping those after it.
  *
  * Frames carry a grab sequence number (cc_frame.seq), so the consumer counts
  * every frame it never saw, whether skipped in the ring or overwritten by the
@@ -52,6 +54,19 @@ uint64_t cc_ring_overwritten(const cc_ring *r);
  * gets their count. Returns NULL (skipped = 0) when nothing new was
  * published. Must not be called while a frame is held. */
 const cc_frame *cc_ring_take_newest(cc_ring *r, uint32_t *skipped);
+/* The frames published and not taken yet, oldest first: counts them and
+ * makes frames 0 .. n-1 readable with cc_ring_peek until the next take
+ * (frames published later are counted by the next call). May be called
+ * while a frame is held: the held one is not among them, and their
+ * numbering stays the same when it is released. */
+uint32_t cc_ring_readable(cc_ring *r);
+/* Frame i (0: the oldest) of the last cc_ring_readable count. */
+const cc_frame *cc_ring_peek(const cc_ring *r, uint32_t i);
+/* Takes frame i of the last cc_ring_readable count and holds it until
+ * cc_ring_release: the frames before it are released unread (*skipped,
+ * if not NULL, gets their count), the ones after it stay published. Must
+ * not be called while a frame is held. */
+const cc_frame *cc_ring_take(cc_ring *r, uint32_t i, uint32_t *skipped);
 /* Gives the held frame's slot back to the producer. */
 void cc_ring_release(cc_ring *r);
 

@@ -28,8 +28,11 @@ typedef struct cc_source cc_source;
 typedef struct cc_source_ops {
     const char *kind; /* "testpattern", "aravis" */
     /* Waits for the next frame and fills dst: data (up to dst->capacity),
-     * size, width, height, stride, fmt, frame_id, capture_ns, and painter
-     * (NULL unless painted) with its position. Does not touch dst->seq. Returns 0; -EAGAIN if no frame came within timeout_ms (call
+     * size, width, height, stride, fmt, frame_id, capture_ns, device_ns
+     * (0 if none), sync_ns (0 unless the source knows the frame's host
+     * instant: camera.c maps device_ns then), and painter (NULL unless
+     * painted) with its position. Does not touch dst->seq. Returns 0;
+     * -EAGAIN if no frame came within timeout_ms (call
      * again); a lost error (cc_source_lost); or another negative errno for
      * a frame that could not be used. */
     int (*grab)(cc_source *src, cc_frame *dst, int timeout_ms);
@@ -69,6 +72,31 @@ typedef enum cc_stream_priority {
     CC_PRIORITY_REALTIME, /* SCHED_RR */
 } cc_stream_priority;
 
+/* A camera's PTP (IEEE 1588) state, as GenICam's PtpStatus names it. */
+typedef enum cc_ptp_state {
+    CC_PTP_OFF = 0,   /* not asked for (ptp = off) */
+    CC_PTP_UNKNOWN,   /* asked for, not read yet or unreadable */
+    CC_PTP_INITIALIZING,
+    CC_PTP_FAULTY,
+    CC_PTP_DISABLED,
+    CC_PTP_LISTENING,
+    CC_PTP_PRE_MASTER,
+    CC_PTP_MASTER,
+    CC_PTP_PASSIVE,
+    CC_PTP_UNCALIBRATED,
+    CC_PTP_SLAVE,
+} cc_ptp_state;
+
+/* "Slave", "Master", ...; NULL for CC_PTP_OFF. */
+const char *cc_ptp_state_name(cc_ptp_state s);
+/* The state a camera's PtpStatus entry names (case as GenICam writes it). */
+cc_ptp_state cc_ptp_state_parse(const char *name);
+/* Locked to a PTP time: the camera's timestamps are on the shared clock. */
+static inline bool cc_ptp_locked(cc_ptp_state s)
+{
+    return s == CC_PTP_MASTER || s == CC_PTP_SLAVE;
+}
+
 /* Transport counters, summed over reconnections. Written by the grab
  * thread, read anywhere (relaxed): for stats. */
 typedef struct cc_source_stats {
@@ -78,6 +106,7 @@ typedef struct cc_source_stats {
     atomic_uint_fast64_t resent;    /* GigE Vision packets resent */
     atomic_uint_fast64_t missing;   /* GigE Vision packets never received */
     atomic_int stream_priority; /* cc_stream_priority, set by that thread */
+    atomic_int ptp;             /* cc_ptp_state */
 } cc_source_stats;
 
 struct cc_source {
@@ -88,6 +117,7 @@ struct cc_source {
     cc_pixfmt fmt;
     double fps;
     bool painted; /* frames come with a painter, not pixels (frame.h) */
+    bool host_clock; /* device_ns is on the host's CLOCK_REALTIME */
     /* Owned by the thread that drives the source. */
     bool connected;
     char detail[160]; /* what is connected, for log lines */

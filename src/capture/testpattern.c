@@ -30,10 +30,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "schedule.h"
 #include "source.h"
 
 #define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
+#define NS_PER_US 1000ull
 
 /* The exposure that paints the image as it is, and the features' ranges
  * (config/camera.c checks exposure_us and gain_db against the same). */
@@ -59,10 +61,20 @@ typedef struct testpattern {
     uint32_t xo, yo; /* world offset of the next frame */
     uint64_t frame_id;
     /* Absolute schedule: frame n after a (re)sync is due at
-     * sync_ns + n * period_ns, so pacing does not drift. */
+     * epoch_ns + n * period_ns, so pacing does not drift. In a sync group
+     * with trigger = software, frames are due on the group's schedule
+     * instead (schedule.h): next_grid_ns, then every grid_ns. */
     double period_ns;
-    uint64_t sync_ns;
+    uint64_t epoch_ns;
     uint64_t n;
+    uint64_t grid_ns;      /* 0: the pattern's own schedule */
+    uint64_t next_grid_ns;
+    /* A frame is delivered delay_ns after its instant, plus up to
+     * jitter_ns drawn for each frame (extra_ns, while one is pending). */
+    uint64_t delay_ns, jitter_ns;
+    uint64_t extra_ns;
+    bool extra_drawn;
+    uint64_t rng;
 } testpattern;
 
 /* ---- painting (at creation only) ---- */
@@ -398,17 +410,41 @@ static void sleep_until(uint64_t ns)
         ;
 }
 
-/* Sleeps until the next frame is due. Returns 0, or -EAGAIN after sleeping
- * timeout_ms when it is due later than that (a negative timeout waits). */
-static int wait_due(testpattern *tp, int timeout_ms)
+/* The instant of the next frame (CLOCK_MONOTONIC). */
+static uint64_t next_instant(const testpattern *tp)
 {
-    uint64_t now = now_ns(CLOCK_MONOTONIC);
-    uint64_t due = tp->sync_ns + (uint64_t)((double)tp->n * tp->period_ns);
-    if (now > due && now - due > (uint64_t)tp->period_ns) {
-        /* More than a frame behind: restart the schedule rather than burst
-         * out the missed frames. */
-        tp->sync_ns = now;
+    if (tp->grid_ns)
+        return tp->next_grid_ns;
+    return tp->epoch_ns + (uint64_t)((double)tp->n * tp->period_ns);
+}
+
+/* More than a frame behind: restart the schedule at the latest instant
+ * whose frame is due by now, rather than burst out the missed frames. */
+static void resync(testpattern *tp, uint64_t now)
+{
+    uint64_t late = tp->delay_ns + tp->extra_ns;
+    uint64_t instant = now > late ? now - late : 0;
+    if (tp->grid_ns) {
+        tp->next_grid_ns = instant / tp->grid_ns * tp->grid_ns;
+    } else {
+        tp->epoch_ns = instant;
         tp->n = 0;
+    }
+}
+
+/* Sleeps until the next frame is delivered (its instant plus the delay)
+ * and gives its instant. Returns 0, or -EAGAIN after sleeping timeout_ms
+ * when it comes later than that (a negative timeout waits). */
+static int wait_due(testpattern *tp, int timeout_ms, uint64_t *instant)
+{
+    if (!tp->extra_drawn) {
+        tp->extra_ns = tp->jitter_ns ? next_rand(&tp->rng) % (tp->jitter_ns + 1) : 0;
+        tp->extra_drawn = true;
+    }
+    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    uint64_t due = next_instant(tp) + tp->delay_ns + tp->extra_ns;
+    if (now > due && now - due > (uint64_t)tp->period_ns) {
+        resync(tp, now);
     } else if (due > now) {
         if (timeout_ms >= 0 && due - now > (uint64_t)timeout_ms * NS_PER_MS) {
             sleep_until(now + (uint64_t)timeout_ms * NS_PER_MS);
@@ -416,7 +452,10 @@ static int wait_due(testpattern *tp, int timeout_ms)
         }
         sleep_until(due);
     }
+    *instant = next_instant(tp);
     tp->n++;
+    tp->next_grid_ns += tp->grid_ns;
+    tp->extra_drawn = false;
     return 0;
 }
 
@@ -424,7 +463,8 @@ static int wait_due(testpattern *tp, int timeout_ms)
 static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
 {
     testpattern *tp = (testpattern *)src;
-    int rc = wait_due(tp, timeout_ms);
+    uint64_t instant;
+    int rc = wait_due(tp, timeout_ms, &instant);
     if (rc < 0)
         return rc;
     dst->size = 0;
@@ -440,6 +480,10 @@ static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
     tp->xo = (tp->xo + tp->dx) % src->width;
     tp->yo = (tp->yo + tp->dy) % src->height;
     dst->capture_ns = now_ns(CLOCK_REALTIME);
+    /* The host's clock is the pattern's: the frame's instant is exact and
+     * the same for every pattern fired at it. */
+    dst->device_ns = cc_schedule_real_ns(instant);
+    dst->sync_ns = dst->device_ns;
     return 0;
 }
 
@@ -555,7 +599,8 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
                            .fmt = cfg->pixfmt,
                            .fps = cfg->grab_fps,
                            .connected = true,
-                           .painted = true};
+                           .painted = true,
+                           .host_clock = true};
     tp->painter.paint = paint;
     tp->bpp = cc_pixfmt_bpp(cfg->pixfmt);
     tp->row_bytes = (size_t)cfg->width * tp->bpp;
@@ -568,7 +613,14 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
                                                              : UNITY_EXPOSURE_US;
     tp->gain_db = cc_camera_has(cfg, CC_KEY_GAIN_DB) ? cfg->aravis.gain_db : 0;
     set_level(tp);
-    tp->sync_ns = now_ns(CLOCK_MONOTONIC);
+    tp->epoch_ns = now_ns(CLOCK_MONOTONIC);
+    if (cfg->sync.trigger == CC_SYNC_SOFTWARE) {
+        tp->grid_ns = cc_schedule_period_ns(cfg->grab_fps);
+        tp->next_grid_ns = cc_schedule_next(tp->grid_ns, tp->epoch_ns);
+    }
+    tp->delay_ns = (uint64_t)cfg->delay_us * NS_PER_US;
+    tp->jitter_ns = (uint64_t)cfg->jitter_us * NS_PER_US;
+    tp->rng = (uint64_t)(uintptr_t)tp ^ tp->epoch_ns;
     int rc = paint_world(tp, cfg->pattern);
     if (rc < 0) {
         free(tp);

@@ -93,6 +93,11 @@ static const cc_key camera_keys[] = {
     [CC_KEY_PACKET_RESEND] = CC_BOOL("packet_resend", "true", CAM, aravis.packet_resend),
     [CC_KEY_PATTERN] = CC_ENUM("pattern", "scroll", pattern_names, "pattern", CAM,
                                pattern),
+    [CC_KEY_DELAY_US] = CC_UINT("delay_us", 0, 1000000, "0", CAM, delay_us,
+                                .flags = CC_KEY_OMIT_EMPTY),
+    [CC_KEY_JITTER_US] = CC_UINT("jitter_us", 0, 1000000, "0", CAM, jitter_us,
+                                 .flags = CC_KEY_OMIT_EMPTY),
+    [CC_KEY_PTP] = CC_BOOL("ptp", "false", CAM, aravis.ptp),
 };
 #undef CAM
 _Static_assert(CC_N_OF(camera_keys) == CC_CAMERA_KEYS, "a row per cc_camera_key");
@@ -106,8 +111,11 @@ static const uint32_t source_keys[] = {
                               KEY_BIT(CC_KEY_HEIGHT) |
                               KEY_BIT(CC_KEY_PIXEL_FORMAT) |
                               KEY_BIT(CC_KEY_GRAB_FPS) | KEY_BIT(CC_KEY_PATTERN) |
-                              KEY_BIT(CC_KEY_EXPOSURE_US) | KEY_BIT(CC_KEY_GAIN_DB),
-    [CC_SOURCE_ARAVIS] = (KEY_BIT(CC_CAMERA_KEYS) - 1) & ~KEY_BIT(CC_KEY_PATTERN),
+                              KEY_BIT(CC_KEY_EXPOSURE_US) | KEY_BIT(CC_KEY_GAIN_DB) |
+                              KEY_BIT(CC_KEY_DELAY_US) | KEY_BIT(CC_KEY_JITTER_US),
+    [CC_SOURCE_ARAVIS] = (KEY_BIT(CC_CAMERA_KEYS) - 1) &
+                         ~(KEY_BIT(CC_KEY_PATTERN) | KEY_BIT(CC_KEY_DELAY_US) |
+                           KEY_BIT(CC_KEY_JITTER_US)),
 };
 static const uint32_t source_own_keys[] = {
     [CC_SOURCE_TESTPATTERN] = KEY_BIT(CC_KEY_EXPOSURE_US) | KEY_BIT(CC_KEY_GAIN_DB),
@@ -124,7 +132,8 @@ static const cc_camera_key written_order[] = {
     CC_KEY_OFFSET_X, CC_KEY_OFFSET_Y, CC_KEY_BINNING, CC_KEY_PIXEL_FORMAT,
     CC_KEY_GRAB_FPS, CC_KEY_EXPOSURE_US, CC_KEY_GAIN_DB, CC_KEY_TRIGGER,
     CC_KEY_TIMEOUT_MS, CC_KEY_PACKET_SIZE, CC_KEY_SOCKET_BUFFER,
-    CC_KEY_PACKET_RESEND, CC_KEY_PATTERN,
+    CC_KEY_PACKET_RESEND, CC_KEY_PTP, CC_KEY_PATTERN, CC_KEY_DELAY_US,
+    CC_KEY_JITTER_US,
 };
 _Static_assert(CC_N_OF(written_order) == CC_CAMERA_KEYS, "every key is written");
 
@@ -316,7 +325,7 @@ static void begin_camera(cc_load *st, const char *name, size_t len)
     }
     cfg->cameras = cams;
     cc_camera_config *c = &cams[cfg->n_cameras++];
-    *c = (cc_camera_config){.path = cfg->path, .line = st->line};
+    *c = (cc_camera_config){.path = cfg->path, .line = st->line, .sync.group = -1};
     memcpy(c->name, cname, sizeof cname);
     cc_load_enter(st, &cc_camera_section, c);
 }
@@ -393,7 +402,8 @@ bool cc_camera_config_same(const cc_camera_config *a, const cc_camera_config *b)
         cc_camera_config_write(c[i], f);
         ok = fclose(f) == 0 && ok;
     }
-    bool same = ok && len[0] == len[1] && memcmp(text[0], text[1], len[0]) == 0;
+    bool same = ok && len[0] == len[1] && memcmp(text[0], text[1], len[0]) == 0 &&
+                a->sync.trigger == b->sync.trigger && a->sync.wait_ms == b->sync.wait_ms;
     free(text[0]);
     free(text[1]);
     return same;

@@ -56,6 +56,9 @@ typedef enum cc_camera_key {
     CC_KEY_PACKET_SIZE,
     CC_KEY_SOCKET_BUFFER,
     CC_KEY_PACKET_RESEND,
+    CC_KEY_DELAY_US,
+    CC_KEY_JITTER_US,
+    CC_KEY_PTP,
     CC_CAMERA_KEYS
 } cc_camera_key;
 
@@ -80,9 +83,27 @@ typedef struct cc_aravis_config {
     uint32_t packet_size;      /* GigE Vision; 0: negotiate */
     uint32_t socket_buffer;    /* GigE Vision; 0: sized by Aravis */
     bool packet_resend;
+    bool ptp;                  /* PtpEnable or GevIEEE1588 */
     cc_feature *features;      /* in file order */
     size_t n_features;
 } cc_aravis_config;
+
+/* How a camera's sync group triggers it (docs/sync.md). */
+typedef enum cc_sync_trigger {
+    CC_SYNC_NONE = 0,
+    CC_SYNC_SOFTWARE,    /* camcastd fires every camera on one schedule */
+    CC_SYNC_FREE,        /* free running, matched by timestamp */
+    CC_SYNC_LINE,        /* a shared hardware trigger line, matched */
+} cc_sync_trigger;
+
+/* A camera's part in a [sync NAME] group, resolved at load. A camera is
+ * in a group when trigger is not CC_SYNC_NONE (a zeroed config is in
+ * none). */
+typedef struct cc_camera_sync {
+    int group;               /* index of the group, -1: none */
+    cc_sync_trigger trigger;
+    double wait_ms;          /* the group's, resolved */
+} cc_camera_sync;
 
 typedef struct cc_camera_config {
     char name[CC_NAME_MAX];
@@ -95,7 +116,10 @@ typedef struct cc_camera_config {
     cc_pixfmt pixfmt;
     double grab_fps;
     cc_pattern pattern;    /* testpattern only */
+    uint32_t delay_us;     /* testpattern: delivery after the frame's instant */
+    uint32_t jitter_us;    /* testpattern: up to this much more, at random */
     cc_aravis_config aravis;
+    cc_camera_sync sync;
 } cc_camera_config;
 
 /* Sets a feature.NAME line to value (text as the file would hold it),
@@ -106,7 +130,8 @@ int cc_camera_config_set_feature(cc_camera_config *c, const char *name, const ch
 /* One [camera NAME] section of cc_config_write. */
 void cc_camera_config_write(const cc_camera_config *c, FILE *out);
 /* True when both ask the same of the same camera (a reload keeps it
- * running); where the keys are in the file does not matter. */
+ * running), sync group included; where the keys are in the file does not
+ * matter. */
 bool cc_camera_config_same(const cc_camera_config *a, const cc_camera_config *b);
 
 static inline bool cc_camera_has(const cc_camera_config *c, cc_camera_key key)

@@ -1,5 +1,5 @@
 /* cams.ini: loading (libinih), the [server] section, the public API. The
- * other sections are in camera.c, variant.c and rtsp.c; the key tables at
+ * other sections are in camera.c, variant.c, rtsp.c and sync.c; the key tables at
  * work in keys.c. */
 #include "config/config.h"
 
@@ -290,6 +290,7 @@ static const cc_section_type server_section = {
 /* In the order the unknown-section message names them. */
 static const cc_section_type *const sections[] = {
     &server_section, &cc_camera_section, &cc_variant_section, &cc_rtsp_section,
+    &cc_sync_section,
 };
 
 /* Loading */
@@ -300,7 +301,7 @@ static void end_section(cc_load *st)
         st->sec.type->end(st);
 }
 
-/* "[server], [camera NAME], [variant NAME] or [rtsp]" */
+/* "[server], [camera NAME], [variant NAME], [rtsp] or [sync NAME]" */
 static void unknown_section(cc_load *st, const char *text, size_t len)
 {
     char expected[256] = "";
@@ -440,6 +441,8 @@ static void finish(cc_load *st, int ret)
             s->variants[i].quality = s->jpeg_quality;
     if (!st->rc && s->rtsp.enabled)
         cc_rtsp_resolve(st);
+    if (!st->rc)
+        cc_sync_resolve(st);
 }
 
 int cc_config_load(cc_config *cfg, const char *path, char *err, size_t errlen)
@@ -510,4 +513,6 @@ void cc_config_write(const cc_config *cfg, FILE *out)
         fputc('\n', out);
         cc_camera_config_write(&cfg->cameras[i], out);
     }
+    for (size_t i = 0; i < s->n_syncs; i++)
+        cc_sync_config_write(&s->syncs[i], cfg, out);
 }

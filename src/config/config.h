@@ -14,9 +14,11 @@
 #include "camcast/token.h"
 #include "config/camera.h"
 #include "config/rtsp.h"
+#include "config/sync.h"
 #include "config/variant.h"
 
 #define CC_MAX_CAMERAS 64 /* subscriptions are a 64-bit mask */
+_Static_assert(CC_MAX_CAMERAS <= 64, "sync groups are 64-bit masks too");
 
 typedef struct cc_server_config {
     char listen[CC_NAME_MAX]; /* IPv4 or IPv6 address */
@@ -52,6 +54,9 @@ typedef struct cc_server_config {
     cc_variant_config variants[CC_MAX_VARIANTS];
     size_t n_variants;
     cc_rtsp_config rtsp;
+    /* Sync groups, in file order (docs/sync.md) */
+    cc_sync_config syncs[CC_MAX_SYNC];
+    size_t n_syncs;
 } cc_server_config;
 
 typedef struct cc_config {

@@ -1,5 +1,5 @@
 /* Not for callers of config.h: what the loader (config.c), the key tables
- * (keys.c) and the sections (camera.c, variant.c, rtsp.c) share.
+ * (keys.c) and the sections (camera.c, variant.c, rtsp.c, sync.c) share.
  *
  * Each section is a table of keys, cc_key: name, kind, range, default and
  * the field it fills (offsetof). The table drives parsing, the defaults and
@@ -137,6 +137,7 @@ struct cc_load {
 extern const cc_section_type cc_camera_section;
 extern const cc_section_type cc_variant_section;
 extern const cc_section_type cc_rtsp_section;
+extern const cc_section_type cc_sync_section;
 
 /* Errors (config.c). The first one is kept. "FILE:LINE: message" (line 0:
  * "FILE: message"). */
@@ -190,9 +191,11 @@ void cc_write_text_key(FILE *out, const char *prefix, const char *key,
 int cc_congestion_offered(const char *list_path, const char *name, char *offered,
                           size_t len);
 
-/* Sections (variant.c, rtsp.c): what the loader calls at the end of the
+/* Sections (variant.c, rtsp.c, sync.c): what the loader calls at the end of the
  * file, and their part of cc_config_write. */
 void cc_rtsp_resolve(cc_load *st);
+void cc_sync_resolve(cc_load *st);
+void cc_sync_config_write(const cc_sync_config *g, const cc_config *cfg, FILE *out);
 void cc_variant_config_write(const cc_variant_config *v, FILE *out);
 void cc_rtsp_config_write(const cc_rtsp_config *r, FILE *out);
 

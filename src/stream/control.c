@@ -413,6 +413,11 @@ static cJSON *camera_json(const cc_camera *cam)
         snprintf(at, sizeof at, "%" PRIu64, at_ns);
         cJSON_AddRawToObject(c, "last_error_ns", at);
     }
+    /* ptp = on: the state it is in now (docs/sync.md). */
+    const char *ptp = cc_ptp_state_name(
+        atomic_load_explicit(&src->stats.ptp, memory_order_relaxed));
+    if (ptp)
+        cJSON_AddStringToObject(c, "ptp", ptp);
     return c;
 }
 
@@ -462,11 +467,33 @@ static cJSON *variants_json(const cc_server_config *s)
 
 /* What this server adds to protocol 1 (docs/protocol.md, "1.2
  * additions"): one list, in one place. */
-static const char *const extensions[] = {"window", "control"};
+static const char *const extensions[] = {"window", "control", "sync"};
 
 static cJSON *extensions_json(void)
 {
     return cJSON_CreateStringArray(extensions, (int)(sizeof extensions / sizeof extensions[0]));
+}
+
+/* The sync groups: which camera indexes capture one moment together. */
+static cJSON *sync_json(const cc_server_config *s)
+{
+    cJSON *list = cJSON_CreateArray();
+    for (size_t g = 0; list && g < s->n_syncs; g++) {
+        const cc_sync_config *sc = &s->syncs[g];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        cJSON_AddItemToArray(list, o);
+        cJSON_AddStringToObject(o, "name", sc->name);
+        cJSON *cams = cJSON_AddArrayToObject(o, "cameras");
+        for (unsigned i = 0; cams && i < CC_MAX_CAMERAS; i++)
+            if (sc->cameras >> i & 1)
+                cJSON_AddItemToArray(cams, cJSON_CreateNumber(i));
+        cJSON_AddStringToObject(o, "trigger", cc_sync_trigger_name(sc));
+        cJSON_AddNumberToObject(o, "tolerance_us", sc->tolerance_us);
+        cJSON_AddNumberToObject(o, "wait_ms", sc->wait_resolved_ms);
+    }
+    return list;
 }
 
 char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
@@ -492,6 +519,8 @@ char *cc_hello_new(const cc_config *cfg, const cc_camera *cams, size_t n)
     }
     if (cfg->server.n_variants)
         cJSON_AddItemToObject(root, "variants", variants_json(&cfg->server));
+    if (cfg->server.n_syncs)
+        cJSON_AddItemToObject(root, "sync", sync_json(&cfg->server));
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;

@@ -2,6 +2,9 @@
 
 #include <assert.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "align.h"
 
 void cc_bundle_pool_init(cc_bundle_pool *pool)
 {
@@ -89,6 +92,20 @@ void cc_bundle_begin(cc_bundle *b, uint64_t seq, uint64_t mux_time_ns)
     b->mux_time_ns = mux_time_ns;
     b->cameras = 0;
     b->n_entries = 0;
+    b->flags = 0;
+    b->matched = 0;
+    b->n_sync_groups = 0;
+}
+
+void cc_bundle_set_sync(cc_bundle *b, const uint64_t *groups, unsigned n, uint64_t matched,
+                        uint64_t wanted)
+{
+    assert(n <= CC_MAX_SYNC);
+    memcpy(b->sync_groups, groups, n * sizeof *groups);
+    b->n_sync_groups = n;
+    b->matched = matched;
+    b->flags = cc_align_flag(groups, n, wanted, b->cameras, matched) ? CC_FB_FLAG_ALIGNED : 0;
+    cc_fb_writer_set_flags(&b->w, b->flags);
 }
 
 int cc_bundle_add(cc_bundle *b, const cc_fb_entry *e)

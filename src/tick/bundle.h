@@ -31,6 +31,13 @@ typedef struct cc_bundle {
     uint64_t mux_time_ns;
     uint64_t cameras;      /* bit i set: camera i has an entry */
     unsigned variant;      /* 0: full; else the mux's variant index */
+    uint16_t flags;        /* as written (CC_FB_FLAG_ALIGNED) */
+    /* Sync groups (align.h): each group's cameras, and the cameras whose
+     * entry is of their group's moment, so that a subset can say whether
+     * it is aligned for the cameras it holds. */
+    uint64_t matched;
+    uint64_t sync_groups[CC_MAX_SYNC];
+    unsigned n_sync_groups;
     unsigned refs;
     /* The index: entries[k] is the k-th entry as written, its payload in
      * data. Filled by cc_bundle_add. */
@@ -62,6 +69,11 @@ void cc_bundle_unref(cc_bundle *b);
  * (CC_FB_ENOSPC: the bundle was sized too small). */
 void cc_bundle_begin(cc_bundle *b, uint64_t seq, uint64_t mux_time_ns);
 int cc_bundle_add(cc_bundle *b, const cc_fb_entry *e);
+/* After the entries, before the end: the sync groups of the cameras, the
+ * cameras of one moment (see above), and the flag they give for a reader
+ * of the cameras in wanted. */
+void cc_bundle_set_sync(cc_bundle *b, const uint64_t *groups, unsigned n, uint64_t matched,
+                        uint64_t wanted);
 void cc_bundle_end(cc_bundle *b);
 
 #endif

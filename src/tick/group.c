@@ -1,5 +1,7 @@
 #include "group.h"
 
+#include "align.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
@@ -75,7 +77,8 @@ void cc_group_leave(cc_group_set *gs, cc_group *g)
 }
 
 /* g's entries of b, copied from its index, each with what g owes for its
- * camera added to dropped. A subset of a bundle always fits in its size. */
+ * camera added to dropped, and the aligned flag for g's cameras. A subset
+ * of a bundle always fits in its size. */
 static cc_bundle *build(cc_group_set *gs, cc_group *g, const cc_bundle *b)
 {
     cc_bundle *out = cc_bundle_get(&gs->pool, b->len);
@@ -91,6 +94,7 @@ static cc_bundle *build(cc_group_set *gs, cc_group *g, const cc_bundle *b)
         assert(rc == CC_FB_OK);
         (void)rc;
     }
+    cc_bundle_set_sync(out, b->sync_groups, b->n_sync_groups, b->matched, g->mask);
     cc_bundle_end(out);
     out->variant = b->variant;
     return out;
@@ -122,7 +126,12 @@ void cc_group_tick(cc_group_set *gs, cc_bundle *const *b, size_t n_variants)
         if (!mine)
             continue;
         uint64_t ours = g->mask & mine->cameras;
-        if (sends && ours == mine->cameras && !cc_owed_any(&g->owed, ours)) {
+        /* The muxed bundle's flag is for every camera wanted on the tick:
+         * shared only when it is also right for g's. */
+        bool aligned = cc_align_flag(mine->sync_groups, mine->n_sync_groups, g->mask,
+                                     mine->cameras, mine->matched);
+        if (sends && ours == mine->cameras && !cc_owed_any(&g->owed, ours) &&
+            aligned == ((mine->flags & CC_FB_FLAG_ALIGNED) != 0)) {
             cc_bundle_ref(mine); /* everything, as muxed: shared as it is */
             g->now = mine;
         } else if (!sends) {

@@ -11,6 +11,7 @@
 #endif
 
 #include "camcast/framebundle.h"
+#include "log.h"
 
 static uint64_t realtime_ns(void)
 {
@@ -47,12 +48,27 @@ static void entry_done(cc_mux_tick *t, cc_mux_entry *e)
     t->waiting--;
 }
 
-/* Takes camera i's newest frame for tick t and adds its encodes to b. */
+/* Camera i's frame for tick t: its newest, or in a sync group the one its
+ * group picked (plan_group). */
+static const cc_frame *take_frame(cc_mux *m, cc_mux_entry *e, size_t i)
+{
+    cc_ring *ring = m->cams[i].ring;
+    if (!e->wanted)
+        return NULL;
+    if (m->slots[i].sync < 0)
+        return cc_ring_take_newest(ring, NULL);
+    if (e->pick < 0)
+        return NULL;
+    m->slots[i].last_instant = e->instant;
+    return cc_ring_take(ring, (uint32_t)e->pick, NULL);
+}
+
+/* Takes camera i's frame for tick t and adds its encodes to b. */
 static void take(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
 {
     cc_mux_entry *e = &t->entries[i];
     e->deferred = false;
-    const cc_frame *f = e->wanted ? cc_ring_take_newest(m->cams[i].ring, NULL) : NULL;
+    const cc_frame *f = take_frame(m, e, i);
     if (!f) {
         entry_done(t, e);
         return;
@@ -61,6 +77,7 @@ static void take(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
     e->seq = f->seq;
     e->frame_id = f->frame_id;
     e->capture_ns = f->capture_ns;
+    e->device_ns = f->device_ns;
     m->slots[i].busy = (int)(t - m->ticks);
     atomic_store_explicit(&e->left, (unsigned)__builtin_popcount(e->wanted),
                           memory_order_relaxed);
@@ -111,23 +128,188 @@ static void plan_variants(cc_mux *m, cc_mux_tick *t)
     }
 }
 
+/* ---- sync groups ---- */
+
+static void on_poll(uv_timer_t *timer);
+
+/* A group's cameras share a clock while all keep the host's time (test
+ * patterns; cameras whose clock reads the host's, devclock.h) or all are
+ * PTP-locked: their device times are then comparable. */
+static bool shares_clock(const cc_mux *m, uint64_t cams)
+{
+    bool host = true, ptp = true;
+    for (size_t i = 0; i < m->n; i++) {
+        if (!(cams >> i & 1))
+            continue;
+        const cc_camera *cam = &m->cams[i];
+        const cc_source *src = cam->source;
+        host &= src->host_clock ||
+                atomic_load_explicit(&cam->clock_host, memory_order_relaxed);
+        ptp &= cc_ptp_locked(atomic_load_explicit(&src->stats.ptp, memory_order_relaxed));
+    }
+    return host || ptp;
+}
+
+/* Where a group places a frame in time: the camera's own time on a clock
+ * the group shares (so the tolerance holds on it), else the frame's host
+ * instant (a software trigger's, or the device time mapped). */
+static uint64_t instant_of(const cc_mux_sync *s, const cc_frame *f)
+{
+    return s->shared && f->device_ns ? f->device_ns : f->sync_ns;
+}
+
+/* Logs cameras leaving and rejoining their group's step (due ones only:
+ * one nobody takes is neither; nor is one before its first frame). */
+static void log_step(cc_mux *m, cc_mux_sync *s, uint64_t due, uint64_t out,
+                     uint64_t delivered)
+{
+    s->delivered |= delivered;
+    s->out = (s->out & ~due) | out;
+    uint64_t gone = out & ~s->announced & s->delivered, back = s->announced & due & ~out;
+    s->announced = (s->announced | gone) & ~back;
+    for (size_t i = 0; i < m->n; i++) {
+        const cc_camera *cam = &m->cams[i];
+        if (gone >> i & 1)
+            cc_warn("sync %s: camera %s is %s; the group goes on without it, not aligned",
+                    s->cfg->name, cam->cfg->name,
+                    atomic_load_explicit(&cam->online, memory_order_relaxed)
+                        ? "late (more than wait_ms behind)" : "offline");
+        if (back >> i & 1)
+            cc_info("sync %s: camera %s is back in step", s->cfg->name, cam->cfg->name);
+    }
+}
+
+static void add_spread(cc_mux_sync *s, uint64_t ns)
+{
+    s->spread_ns[s->spread_next] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+    s->spread_next = (s->spread_next + 1) % CC_MUX_SPREAD_SAMPLES;
+    if (s->spread_samples < CC_MUX_SPREAD_SAMPLES)
+        s->spread_samples++;
+}
+
+/* Which frame each camera of group g gives on tick t (align.h), from the
+ * frames its ring holds; works while a camera's frame is held by the other
+ * tick (the pick is taken once that is released). Returns false when the
+ * group waits for a frame (may_wait: it has waited less than its wait). */
+static bool plan_group(cc_mux *m, cc_mux_tick *t, size_t g, bool may_wait)
+{
+    cc_mux_sync *s = &m->syncs[g];
+    uint64_t cams = m->sync_masks[g];
+    cc_align_cam ac[CC_MAX_CAMERAS];
+    unsigned at[CC_MAX_CAMERAS];
+    size_t k = 0;
+    uint64_t due = 0, delivered = 0;
+    s->shared = shares_clock(m, cams);
+    for (size_t i = 0; i < m->n; i++) {
+        if (!(cams >> i & 1))
+            continue;
+        cc_mux_entry *e = &t->entries[i];
+        cc_ring *ring = m->cams[i].ring;
+        uint32_t n = e->wanted ? cc_ring_readable(ring) : 0;
+        uint64_t *ts = m->instants + i * CC_MUX_PEEK_MAX;
+        uint64_t *arrived = m->arrivals + i * CC_MUX_PEEK_MAX;
+        n = n < CC_MUX_PEEK_MAX ? n : CC_MUX_PEEK_MAX;
+        for (uint32_t j = 0; j < n; j++) {
+            const cc_frame *f = cc_ring_peek(ring, j);
+            ts[j] = instant_of(s, f);
+            arrived[j] = f->capture_ns;
+        }
+        ac[k] = (cc_align_cam){
+            .due = e->wanted != 0,
+            .online = atomic_load_explicit(&m->cams[i].online, memory_order_relaxed),
+            .n = n, .t = ts, .arrived = arrived, .last_ns = m->slots[i].last_instant};
+        due |= (uint64_t)ac[k].due << i;
+        delivered |= (uint64_t)(n || m->slots[i].last_instant) << i;
+        at[k++] = (unsigned)i;
+    }
+    cc_align_result r = cc_align_pick(&s->align, ac, k, realtime_ns(), may_wait);
+    if (r.wait)
+        return false;
+    uint64_t out = 0;
+    for (size_t j = 0; j < k; j++) {
+        cc_mux_entry *e = &t->entries[at[j]];
+        e->pick = ac[j].pick;
+        e->instant = e->pick >= 0 ? ac[j].t[e->pick] : 0;
+        t->matched |= (r.matched >> j & 1) << at[j];
+        out |= (r.out >> j & 1) << at[j];
+    }
+    if (s->shared)
+        t->shared |= cams;
+    if (r.matched && !r.out)
+        add_spread(s, r.spread_ns);
+    log_step(m, s, due, out, delivered);
+    return true;
+}
+
+/* Camera i's frame for tick t, now, or once the other tick gives it back. */
+static void take_or_defer(cc_mux *m, cc_mux_tick *t, size_t i, cc_encode_batch *b)
+{
+    if (m->slots[i].busy >= 0)
+        t->entries[i].deferred = true; /* taken when the other tick is done with it */
+    else
+        take(m, t, i, b);
+}
+
+/* A group waiting in the older tick waits in this one too: its frames are
+ * picked only after the older tick took its own. */
+static bool older_waits(const cc_mux *m, const cc_mux_tick *t, size_t g)
+{
+    const cc_mux_tick *o = &m->ticks[other(m, t)];
+    return o->active && o->order < t->order && (o->pending >> g & 1);
+}
+
+/* The groups of tick t that can be planned now; their cameras are taken
+ * (their encodes added to b), but on the first call: start_tick takes every
+ * camera. */
+static void resolve_groups(cc_mux *m, cc_mux_tick *t, bool first, cc_encode_batch *b)
+{
+    uint64_t now = realtime_ns();
+    for (size_t g = 0; g < m->n_syncs; g++) {
+        if (!first && !(t->pending >> g & 1))
+            continue;
+        bool may_wait = now - t->since_ns < m->syncs[g].align.wait_ns;
+        if (older_waits(m, t, g) || !plan_group(m, t, g, may_wait)) {
+            if (!(t->pending >> g & 1))
+                m->syncs[g].ticks_waited++;
+            t->pending |= 1u << g;
+            continue;
+        }
+        t->pending &= ~(1u << g);
+        if (first)
+            continue; /* start_tick takes every camera */
+        for (size_t i = 0; i < m->n; i++)
+            if (m->sync_masks[g] >> i & 1)
+                take_or_defer(m, t, i, b);
+    }
+}
+
+static bool group_waits(const cc_mux *m, const cc_mux_tick *t, size_t i)
+{
+    int g = m->slots[i].sync;
+    return g >= 0 && (t->pending >> g & 1);
+}
+
 static void start_tick(cc_mux *m, cc_mux_tick *t)
 {
     t->active = true;
     t->order = ++m->ticks_started;
     t->waiting = m->n;
+    t->since_ns = realtime_ns();
+    t->matched = t->shared = 0;
+    t->pending = 0;
     plan_variants(m, t);
+    resolve_groups(m, t, true, NULL);
     cc_encode_batch b;
     cc_encode_batch_init(&b);
     for (size_t i = 0; i < m->n; i++) {
         cc_mux_entry *e = &t->entries[i];
         e->has_frame = e->done = e->deferred = false;
-        if (m->slots[i].busy >= 0)
-            e->deferred = true; /* taken when the other tick is done with it */
-        else
-            take(m, t, i, &b);
+        if (!group_waits(m, t, i))
+            take_or_defer(m, t, i, &b);
     }
     cc_encoder_submit_batch(m->enc, &b);
+    if (t->pending)
+        uv_timer_start(&m->poll, on_poll, 1, 1);
 }
 
 static cc_mux_tick *free_tick(cc_mux *m)
@@ -182,16 +364,19 @@ static void add_entry(cc_mux *m, cc_bundle *b, const cc_mux_entry *e, unsigned i
     cc_mux_camera *s = &m->slots[index];
     const cc_encode_job *job = &e->jobs[v];
     uint64_t skipped = s->last_seq[v] == 0 && s->encoded ? 0 : e->seq - s->last_seq[v] - 1;
+    bool shared = e->tick->shared >> index & 1;
     cc_fb_entry fe = {
         .camera_index = (uint16_t)index,
         .width = job->width,
         .height = job->height,
         .codec = CC_FB_CODEC_JPEG,
-        .flags = job->gray ? CC_FB_ENTRY_FLAG_GRAY : 0,
+        .flags = (uint16_t)((job->gray ? CC_FB_ENTRY_FLAG_GRAY : 0) |
+                            (shared ? CC_FB_ENTRY_FLAG_SHARED_CLOCK : 0)),
         .frame_id = e->frame_id,
         .capture_time_ns = e->capture_ns,
         .payload_size = (uint32_t)job->jpeg_size,
         .dropped = skipped > UINT32_MAX ? UINT32_MAX : (uint32_t)skipped,
+        .device_time_ns = e->device_ns,
         .payload = job->jpeg,
     };
     /* The bundle was sized for exactly these entries. */
@@ -223,8 +408,10 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
     if (!b)
         return NULL;
     cc_bundle_begin(b, m->seq, realtime_ns());
+    uint64_t wanted = 0;
     for (size_t i = 0; i < m->n; i++) {
         const cc_mux_entry *e = &t->entries[i];
+        wanted |= (uint64_t)(e->wanted >> v & 1) << i;
         if (!e->has_frame || !(e->wanted >> v & 1))
             continue;
         if (e->jobs[v].err != 0) {
@@ -235,6 +422,7 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
         }
         add_entry(m, b, e, (unsigned)i, v);
     }
+    cc_bundle_set_sync(b, m->sync_masks, (unsigned)m->n_syncs, t->matched, wanted);
     cc_bundle_end(b);
     b->variant = (unsigned)v;
     m->vars[v].ticks++;
@@ -324,6 +512,39 @@ static void on_done(uv_async_t *h)
     for (int k = 0; k < CC_MUX_TICKS; k++)
         if (m->ticks[k].active)
             collect(m, &m->ticks[k]);
+    emit_ready(m);
+}
+
+/* A tick waits for a sync group's frame: ask again every millisecond, in
+ * tick order, until no tick waits (each within its group's wait). */
+static void on_poll(uv_timer_t *timer)
+{
+    cc_mux *m = timer->data;
+    if (m->stopped)
+        return;
+    bool pending = false;
+    for (int pass = 0; pass < CC_MUX_TICKS; pass++) {
+        cc_mux_tick *t = NULL;
+        for (int k = 0; k < CC_MUX_TICKS; k++) {
+            cc_mux_tick *c = &m->ticks[k];
+            if (c->active && c->pending && (!t || c->order < t->order))
+                t = c;
+        }
+        if (!t)
+            break;
+        cc_encode_batch b;
+        cc_encode_batch_init(&b);
+        resolve_groups(m, t, false, &b);
+        cc_encoder_submit_batch(m->enc, &b);
+        if (t->pending) {
+            pending = true;
+            break; /* the newer one waits behind it */
+        }
+    }
+    for (int k = 0; k < CC_MUX_TICKS; k++)
+        pending |= m->ticks[k].active && m->ticks[k].pending;
+    if (!pending)
+        uv_timer_stop(&m->poll);
     emit_ready(m);
 }
 
@@ -446,6 +667,24 @@ static int init_tick(cc_mux *m, cc_mux_tick *t)
     return 0;
 }
 
+/* The config's sync groups; the alignment starts afresh (a reload). */
+static void init_syncs(cc_mux *m, const cc_server_config *cfg)
+{
+    m->n_syncs = cfg->n_syncs;
+    for (size_t g = 0; g < cfg->n_syncs; g++) {
+        const cc_sync_config *sc = &cfg->syncs[g];
+        cc_mux_sync *s = &m->syncs[g];
+        *s = (cc_mux_sync){.cfg = sc};
+        cc_align_group_init(&s->align, (uint64_t)sc->tolerance_us * 1000,
+                            (uint64_t)(sc->wait_resolved_ms * 1e6),
+                            sc->trigger == CC_SYNC_FREE);
+        m->sync_masks[g] = sc->cameras;
+        for (size_t i = 0; i < m->n; i++)
+            if (sc->cameras >> i & 1)
+                m->slots[i].sync = (int)g;
+    }
+}
+
 static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
                        const cc_server_config *cfg)
 {
@@ -459,10 +698,15 @@ static int alloc_slots(cc_mux *m, cc_camera *cams, size_t n, cc_encoder *enc,
     memset(m->vars, 0, sizeof m->vars);
     m->period_ns = (uint64_t)(1e9 / cfg->stream_fps);
     m->slots = calloc(n ? n : 1, sizeof *m->slots);
-    if (!m->slots)
+    m->instants = calloc((n ? n : 1) * CC_MUX_PEEK_MAX, sizeof *m->instants);
+    m->arrivals = calloc((n ? n : 1) * CC_MUX_PEEK_MAX, sizeof *m->arrivals);
+    if (!m->slots || !m->instants || !m->arrivals)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         m->slots[i].busy = -1;
+        m->slots[i].sync = -1;
+    }
+    init_syncs(m, cfg);
     int rc = 0;
     for (int k = 0; k < CC_MUX_TICKS && rc == 0; k++)
         rc = init_tick(m, &m->ticks[k]);
@@ -484,6 +728,9 @@ static void free_slots(cc_mux *m)
     }
     free(m->slots);
     m->slots = NULL;
+    free(m->instants);
+    free(m->arrivals);
+    m->instants = m->arrivals = NULL;
 }
 
 static void close_tick_fd(cc_mux *m);
@@ -521,10 +768,15 @@ int cc_mux_init(cc_mux *m, uv_loop_t *loop, cc_camera *cams, size_t n,
         m->open_handles++;
         rc = uv_async_init(loop, &m->done, on_done);
     }
+    if (rc == 0) {
+        m->open_handles++;
+        rc = uv_timer_init(loop, &m->poll);
+    }
     if (rc == 0)
         m->open_handles++;
     m->timer.data = m;
     m->done.data = m;
+    m->poll.data = m;
     m->tick_fd = -1;
     if (rc == 0)
         open_tick_fd(m, loop);
@@ -576,6 +828,8 @@ void cc_mux_stop(cc_mux *m)
     m->stopped = true;
     if (m->open_handles > 0)
         uv_timer_stop(&m->timer);
+    if (m->open_handles > 2)
+        uv_timer_stop(&m->poll);
     if (m->tick_fd >= 0)
         uv_poll_stop(&m->tick_poll);
 }
@@ -590,6 +844,7 @@ void cc_mux_release(cc_mux *m)
     }
     for (int k = 0; k < CC_MUX_TICKS; k++) {
         m->ticks[k].active = false;
+        m->ticks[k].pending = 0;
         atomic_store_explicit(&m->ticks[k].finished, 0, memory_order_relaxed);
     }
 }
@@ -616,6 +871,8 @@ void cc_mux_close(cc_mux *m)
         uv_close((uv_handle_t *)&m->timer, on_handle_closed);
     if (m->open_handles >= 2 && !uv_is_closing((uv_handle_t *)&m->done))
         uv_close((uv_handle_t *)&m->done, on_handle_closed);
+    if (m->open_handles >= 3 && !uv_is_closing((uv_handle_t *)&m->poll))
+        uv_close((uv_handle_t *)&m->poll, on_handle_closed);
     close_tick_fd(m);
 }
 

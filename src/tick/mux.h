@@ -28,6 +28,14 @@
  * counted by one of the camera's jobs on a tick it is encoded anyway, at
  * most CC_MUX_LEVELS_HZ times a second, and handed to the readers before
  * the tick's bundles.
+ *
+ * Sync groups ([sync NAME], docs/sync.md): a camera of a group is not
+ * taken at its newest frame but at the frame of the group's moment, which
+ * align.h picks at the tick's start from the frames its ring holds; the
+ * ring keeps the newer ones for the next tick. Its entries carry the
+ * camera's device time (entry flag bit 1 while the group shares a clock)
+ * and a bundle whose groups are each complete and of one moment has
+ * bundle flag bit 0 (aligned).
  */
 #ifndef CC_MUX_H
 #define CC_MUX_H
@@ -37,6 +45,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "align.h"
 #include "bundle.h"
 #include "capture/camera.h"
 #include "config/config.h"
@@ -46,6 +55,8 @@
 #define CC_MUX_ENCODE_SAMPLES 128 /* encode times kept for percentiles */
 #define CC_MUX_TICKS 2            /* ticks in flight at most */
 #define CC_MUX_LEVELS_HZ 4        /* levels per camera and second, at most */
+#define CC_MUX_SPREAD_SAMPLES 128 /* a sync group's spreads kept for percentiles */
+#define CC_MUX_PEEK_MAX 64        /* frames of a ring looked at (its most) */
 
 struct cc_mux_tick;
 
@@ -60,8 +71,12 @@ typedef struct cc_mux_entry {
     bool has_frame;     /* a frame was taken and submitted */
     bool deferred;      /* the camera was busy in the other tick */
     bool done;
+    /* In a sync group: the ring's frame to take (cc_ring_take), -1: none;
+     * and its instant on the group's timeline. */
+    int pick;
+    uint64_t instant;
     /* Copied at take time: the ring slot goes back as soon as it is encoded. */
-    uint64_t seq, frame_id, capture_ns;
+    uint64_t seq, frame_id, capture_ns, device_ns;
 } cc_mux_entry;
 
 typedef struct cc_mux_tick {
@@ -71,6 +86,10 @@ typedef struct cc_mux_tick {
     uint64_t order;             /* ticks start, and bundles leave, in order */
     size_t waiting;             /* entries not done */
     bool active;
+    uint64_t matched;           /* cameras taken at their group's moment */
+    uint64_t shared;            /* cameras whose group shares a clock now */
+    uint32_t pending;           /* bit g: sync group g waits for a frame */
+    uint64_t since_ns;          /* when it started (CLOCK_REALTIME) */
 } cc_mux_tick;
 
 /* One camera across ticks. Loop thread only. */
@@ -90,7 +109,23 @@ typedef struct cc_mux_camera {
     uint32_t encode_us[CC_MUX_ENCODE_SAMPLES]; /* the latest, circular */
     unsigned encode_samples;   /* valid entries in encode_us */
     unsigned encode_next;
+    int sync;                  /* its group in cc_mux.syncs, -1: none */
+    uint64_t last_instant;     /* of the last frame its group took */
 } cc_mux_camera;
+
+/* A sync group across ticks. Loop thread only. */
+typedef struct cc_mux_sync {
+    const cc_sync_config *cfg;
+    cc_align_group align;
+    uint64_t out;              /* cameras out of step (of those due lately) */
+    uint64_t announced;        /* ... that the log said so of */
+    uint64_t delivered;        /* cameras that gave the group a frame */
+    bool shared;               /* its clock is shared now */
+    uint64_t ticks_waited;     /* ticks that waited for a frame of it */
+    /* Spread of the moments taken whole, for /stats. */
+    uint32_t spread_ns[CC_MUX_SPREAD_SAMPLES];
+    unsigned spread_samples, spread_next;
+} cc_mux_sync;
 
 /* One variant across cameras and ticks, for /stats. Loop thread only. */
 typedef struct cc_mux_variant {
@@ -107,6 +142,7 @@ typedef struct cc_mux {
     uv_poll_t tick_poll; /* on tick_fd, a timerfd (-1: none) */
     int tick_fd;
     uv_async_t done;
+    uv_timer_t poll;            /* while a tick waits for a sync group */
     cc_camera *cams;
     cc_mux_camera *slots;
     cc_mux_tick ticks[CC_MUX_TICKS];
@@ -117,6 +153,11 @@ typedef struct cc_mux {
     size_t n_var;               /* 1 + cc_variant_count(cfg) */
     cc_mux_variant vars[CC_VARIANTS];
     cc_tick_reader *readers;
+    cc_mux_sync syncs[CC_MAX_SYNC];
+    uint64_t sync_masks[CC_MAX_SYNC]; /* each group's cameras */
+    size_t n_syncs;
+    uint64_t *instants;         /* CC_MUX_PEEK_MAX per camera: align's input, */
+    uint64_t *arrivals;         /* the frames' instants and capture times */
     uint64_t period_ns;
     uint64_t next_tick_ns;
     uint64_t ticks_started;

@@ -8,6 +8,7 @@
 #include <turbojpeg.h>
 
 #include "capture/camera.h"
+#include "capture/schedule.h"
 #include "check.h"
 
 static const cc_pattern patterns[] = {CC_PATTERN_SCROLL, CC_PATTERN_BARS,
@@ -296,6 +297,92 @@ static void test_pacing(void)
     cc_source_free(src);
 }
 
+static bool on_schedule(uint64_t device_ns, uint64_t period)
+{
+    return (device_ns - cc_schedule_real_ns(0)) % period == 0;
+}
+
+/* In a software sync group, patterns are due at the instants of the shared
+ * schedule (schedule.h): two of them carry the same device times, one
+ * delivered delay_us after it. Alone, a pattern keeps its own schedule. */
+static void test_pattern_schedule(void)
+{
+    cc_camera_config a = make_config(64, 64, CC_PIX_MONO8, 100, CC_PATTERN_SCROLL);
+    a.sync.trigger = CC_SYNC_SOFTWARE;
+    cc_camera_config b = a;
+    b.delay_us = 3000;
+    cc_source *sa = NULL, *sb = NULL;
+    CHECK_EQ_INT(cc_testpattern_new(&sa, &a), 0);
+    CHECK_EQ_INT(cc_testpattern_new(&sb, &b), 0);
+    if (!sa || !sb)
+        return;
+    CHECK(sa->host_clock);
+    uint64_t period = cc_schedule_period_ns(100), da[6], db[6];
+    cc_frame f = {0};
+    for (int i = 0; i < 6; i++) {
+        CHECK_EQ_INT(cc_source_grab(sa, &f, 1000), 0);
+        da[i] = f.device_ns;
+        CHECK(on_schedule(f.device_ns, period) && f.sync_ns == f.device_ns);
+        CHECK(f.capture_ns >= f.device_ns);
+        CHECK_EQ_INT(cc_source_grab(sb, &f, 1000), 0);
+        db[i] = f.device_ns;
+        CHECK(on_schedule(f.device_ns, period) && f.sync_ns == f.device_ns);
+        CHECK(f.capture_ns >= f.device_ns + 3000000);
+    }
+    int shared = 0;
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            shared += da[i] == db[j];
+    CHECK(shared >= 3);
+    for (int i = 1; i < 6; i++)
+        CHECK(da[i] > da[i - 1] && (da[i] - da[i - 1]) % period == 0);
+    cc_source_free(sa);
+    cc_source_free(sb);
+
+    /* Alone: frames a period apart, on its own schedule. */
+    a.sync.trigger = CC_SYNC_NONE;
+    a.jitter_us = 2000;
+    CHECK_EQ_INT(cc_testpattern_new(&sa, &a), 0);
+    if (!sa)
+        return;
+    uint64_t prev = 0;
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ_INT(cc_source_grab(sa, &f, 1000), 0);
+        CHECK(f.device_ns && f.capture_ns >= f.device_ns);
+        if (prev)
+            CHECK(f.device_ns - prev >= period - 1 && f.device_ns - prev <= period + 1);
+        prev = f.device_ns;
+    }
+    cc_source_free(sa);
+}
+
+/* The grab thread publishes the camera's clock against the host's: for a
+ * pattern delivered 2 ms late, an offset of at least that. */
+static void test_camera_clock(void)
+{
+    cc_camera_config cfg = make_config(64, 64, CC_PIX_MONO8, 200, CC_PATTERN_SCROLL);
+    cfg.delay_us = 2000;
+    cc_camera cam;
+    char err[256];
+    CHECK_EQ_INT(cc_camera_init(&cam, &cfg, 0, 30, err, sizeof err), 0);
+    if (!cam.ring)
+        return;
+    CHECK(!atomic_load(&cam.clock_valid));
+    CHECK_EQ_INT(cc_camera_start(&cam), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&cam.clock_valid); i++)
+        sleep_ms(1);
+    CHECK(atomic_load(&cam.clock_valid));
+    int64_t off = atomic_load(&cam.clock_offset_ns);
+    CHECK(off >= 2000000 && off < 1000000000);
+    const cc_frame *f = NULL;
+    for (int i = 0; i < 2000 && !(f = cc_ring_take_newest(cam.ring, NULL)); i++)
+        sleep_ms(1);
+    CHECK(f && f->device_ns && f->sync_ns == f->device_ns);
+    if (f)
+        cc_ring_release(cam.ring);
+    cc_camera_destroy(&cam);
+}
+
 static void test_camera_bad_source(void)
 {
     cc_camera_config cfg =
@@ -401,6 +488,8 @@ int main(void)
     RUN(test_jpeg_size);
     RUN(test_paint_rows);
     RUN(test_pacing);
+    RUN(test_pattern_schedule);
+    RUN(test_camera_clock);
     RUN(test_camera_bad_source);
     RUN(test_camera);
     return CHECK_DONE();

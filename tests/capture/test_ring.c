@@ -202,6 +202,53 @@ static void test_take_newest_skips_older(void)
     cc_ring_free(r);
 }
 
+/* A sync group's consumer: look at the published frames, take one in the
+ * middle; the older ones go, the newer ones stay readable, also while the
+ * taken one is held and after it is released. */
+static void test_take_middle_keeps_newer(void)
+{
+    cc_ring *r = NULL;
+    CHECK_EQ_INT(cc_ring_new(&r, 8, SLOT_BYTES), 0);
+    CHECK_EQ_INT(cc_ring_readable(r), 0);
+    for (uint64_t seq = 1; seq <= 5; seq++)
+        CHECK(publish_seq(r, seq));
+    CHECK_EQ_INT(cc_ring_readable(r), 5);
+    for (uint32_t i = 0; i < 5; i++)
+        CHECK(cc_ring_peek(r, i)->seq == i + 1 && frame_intact(cc_ring_peek(r, i)));
+    uint32_t skipped = 99;
+    const cc_frame *f = cc_ring_take(r, 2, &skipped);
+    CHECK(f && f->seq == 3 && frame_intact(f));
+    CHECK_EQ_INT(skipped, 2);
+
+    /* Held: 4 and 5 are readable, numbered from 0, and more come. */
+    CHECK_EQ_INT(cc_ring_readable(r), 2);
+    CHECK(cc_ring_peek(r, 0)->seq == 4 && cc_ring_peek(r, 1)->seq == 5);
+    CHECK(publish_seq(r, 6));
+    CHECK_EQ_INT(cc_ring_readable(r), 3);
+    CHECK(cc_ring_peek(r, 2)->seq == 6);
+    /* The held frame and the kept ones (3..6: 4 of 8 slots) leave the
+     * producer room for three more, then it overwrites its own slot. */
+    for (uint64_t seq = 7; seq <= 9; seq++)
+        CHECK(publish_seq(r, seq));
+    CHECK(!publish_seq(r, 10));
+    CHECK(f->seq == 3 && frame_intact(f));
+    cc_ring_release(r);
+
+    /* Released: the numbering did not move. */
+    CHECK_EQ_INT(cc_ring_readable(r), 6);
+    CHECK(cc_ring_peek(r, 0)->seq == 4 && cc_ring_peek(r, 5)->seq == 9);
+    f = cc_ring_take(r, 0, &skipped);
+    CHECK(f && f->seq == 4 && skipped == 0);
+    cc_ring_release(r);
+    f = cc_ring_take_newest(r, &skipped);
+    CHECK(f && f->seq == 9 && frame_intact(f));
+    CHECK_EQ_INT(skipped, 4);
+    cc_ring_release(r);
+    CHECK_EQ_INT(cc_ring_readable(r), 0);
+    CHECK_EQ_INT(cc_ring_overwritten(r), 1);
+    cc_ring_free(r);
+}
+
 static void test_full_ring_overwrites(void)
 {
     const uint32_t n = 8;
@@ -339,9 +386,13 @@ typedef struct stress {
     atomic_uint_least64_t progress;
     atomic_bool done;
 
+    /* The consumer takes frames in the middle (a sync group's), not the
+     * newest, and checks the newer ones stay. */
+    bool middle;
+
     /* Consumer results, read after join. */
-    uint64_t taken, skipped, inferred_overwrites, last_seq, stalls;
-    unsigned torn, out_of_order, bad_skips, bad_overwrites, timed_out;
+    uint64_t taken, skipped, inferred_overwrites, last_seq, stalls, kept;
+    unsigned torn, out_of_order, bad_skips, bad_overwrites, timed_out, lost_kept;
 } stress;
 
 static void *producer(void *arg)
@@ -413,6 +464,32 @@ static void consume_one(stress *s, const cc_frame *f, uint32_t skipped)
     s->skipped += skipped;
 }
 
+/* Looks at every readable frame, takes a random one: the newer ones must
+ * still be there, first, once it is taken and again once it is released. */
+static const cc_frame *take_middle(stress *s, uint32_t *rng, uint32_t *skipped,
+                                   uint64_t *next_seq)
+{
+    uint32_t n = cc_ring_readable(s->ring);
+    if (!n)
+        return NULL;
+    uint64_t prev = s->last_seq;
+    for (uint32_t i = 0; i < n; i++) {
+        const cc_frame *p = cc_ring_peek(s->ring, i);
+        if (!frame_intact(p))
+            s->torn++;
+        if (p->seq <= prev)
+            s->out_of_order++;
+        prev = p->seq;
+    }
+    uint32_t i = xorshift(rng) % n;
+    *next_seq = i + 1 < n ? cc_ring_peek(s->ring, i + 1)->seq : 0;
+    const cc_frame *f = cc_ring_take(s->ring, i, skipped);
+    if (*next_seq && (cc_ring_readable(s->ring) < n - i - 1 ||
+                      cc_ring_peek(s->ring, 0)->seq != *next_seq))
+        s->lost_kept++;
+    return f;
+}
+
 static void *consumer(void *arg)
 {
     stress *s = arg;
@@ -426,7 +503,10 @@ static void *consumer(void *arg)
         /* Read done first: a NULL take after it means nothing is left. */
         bool done = atomic_load_explicit(&s->done, memory_order_acquire);
         uint32_t skipped = 0;
-        const cc_frame *f = cc_ring_take_newest(s->ring, &skipped);
+        uint64_t next_seq = 0;
+        const cc_frame *f = s->middle && !done
+                                ? take_middle(s, &rng, &skipped, &next_seq)
+                                : cc_ring_take_newest(s->ring, &skipped);
         if (!f) {
             if (done)
                 break;
@@ -441,15 +521,21 @@ static void *consumer(void *arg)
                 s->torn++;
         }
         cc_ring_release(s->ring);
+        if (next_seq) {
+            s->kept++;
+            if (cc_ring_readable(s->ring) == 0 || cc_ring_peek(s->ring, 0)->seq != next_seq)
+                s->lost_kept++;
+        }
     }
     return NULL;
 }
 
 static uint64_t stress_frames = 3000000;
 
-static void test_two_thread_stress(void)
+static void run_stress(bool middle)
 {
-    stress s = {.target = stress_frames, .deadline = now_s() + STRESS_SECONDS};
+    stress s = {.target = stress_frames, .deadline = now_s() + STRESS_SECONDS,
+                .middle = middle};
     CHECK_EQ_INT(cc_ring_new(&s.ring, 8, SLOT_BYTES), 0);
     atomic_init(&s.progress, 0);
     atomic_init(&s.done, false);
@@ -464,17 +550,21 @@ static void test_two_thread_stress(void)
     uint64_t produced = atomic_load(&s.progress);
     uint64_t overwritten = cc_ring_overwritten(s.ring);
     fprintf(stderr,
-            "  stress: %llu produced in %.2f s, %llu taken, %llu skipped, "
-            "%llu overwritten, %llu stalls\n",
-            (unsigned long long)produced, secs, (unsigned long long)s.taken,
-            (unsigned long long)s.skipped, (unsigned long long)overwritten,
-            (unsigned long long)s.stalls);
+            "  stress%s: %llu produced in %.2f s, %llu taken, %llu skipped, "
+            "%llu overwritten, %llu stalls, %llu kept newer\n",
+            middle ? " (middle)" : "", (unsigned long long)produced, secs,
+            (unsigned long long)s.taken, (unsigned long long)s.skipped,
+            (unsigned long long)overwritten, (unsigned long long)s.stalls,
+            (unsigned long long)s.kept);
     CHECK_EQ_INT(s.timed_out, 0);
     CHECK_EQ_INT(s.torn, 0);
     CHECK_EQ_INT(s.out_of_order, 0);
     CHECK_EQ_INT(s.bad_skips, 0);
     CHECK_EQ_INT(s.bad_overwrites, 0);
+    CHECK_EQ_INT(s.lost_kept, 0);
     CHECK(s.taken > 0);
+    if (middle)
+        CHECK(s.kept > 0);
     /* Every frame was taken, skipped in the ring or overwritten. */
     CHECK_EQ_INT(s.taken + s.skipped + overwritten, produced);
     /* The consumer drained the ring, so what followed its last frame was
@@ -484,6 +574,16 @@ static void test_two_thread_stress(void)
     if (s.stalls > 0)
         CHECK(overwritten > 0);
     cc_ring_free(s.ring);
+}
+
+static void test_two_thread_stress(void)
+{
+    run_stress(false);
+}
+
+static void test_two_thread_stress_middle(void)
+{
+    run_stress(true);
 }
 
 int main(int argc, char **argv)
@@ -496,10 +596,12 @@ int main(int argc, char **argv)
     RUN(test_empty_take_returns_null);
     RUN(test_single_frame_round_trip);
     RUN(test_take_newest_skips_older);
+    RUN(test_take_middle_keeps_newer);
     RUN(test_full_ring_overwrites);
     RUN(test_held_slot_never_write_slot);
     RUN(test_many_cycles);
     RUN(test_slots_for);
     RUN(test_two_thread_stress);
+    RUN(test_two_thread_stress_middle);
     return CHECK_DONE();
 }

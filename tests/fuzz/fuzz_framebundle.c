@@ -2,9 +2,10 @@
  *
  * Input: byte 0 is max_entries (the hello's camera count), the rest the
  * message. An accepted bundle is written again with cc_fb_writer_*: the
- * result parses to the same fields and, for a canonical v1 bundle (header
- * 32 bytes, entries 40, flags and reserved 0: all the writer can say), is
- * the very same bytes.
+ * result parses to the same fields and, for a canonical bundle (header 32
+ * bytes, entries 48, reserved 0: all the writer can say), is
+ * the very same bytes. A 1.2 bundle (entries of 48) is canonical; a v1
+ * one (entries of 40) rewrites to 48-byte entries with device time 0.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,6 +30,7 @@ static void check_same_entry(const cc_fb_entry *a, const cc_fb_entry *b)
     FUZZ_CHECK(a->frame_id == b->frame_id);
     FUZZ_CHECK(a->capture_time_ns == b->capture_time_ns);
     FUZZ_CHECK(a->payload_size == b->payload_size && a->dropped == b->dropped);
+    FUZZ_CHECK(a->device_time_ns == b->device_time_ns);
     FUZZ_CHECK(a->payload_size == 0 ||
                memcmp(a->payload, b->payload, a->payload_size) == 0);
 }
@@ -46,6 +48,7 @@ static uint8_t *rewrite(const cc_fb_header *h, const cc_fb_entry *e, size_t *len
     FUZZ_CHECK(cc_fb_writer_begin(&w, buf, cap, h->bundle_seq, h->mux_time_ns) == CC_FB_OK);
     for (size_t i = 0; i < h->entry_count; i++)
         FUZZ_CHECK(cc_fb_writer_add(&w, &e[i]) == CC_FB_OK);
+    cc_fb_writer_set_flags(&w, h->flags);
     *len = cc_fb_writer_end(&w);
     FUZZ_CHECK(*len == cap);
     return buf;
@@ -77,13 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *out = rewrite(&h, e, &out_len);
     FUZZ_CHECK(cc_fb_parse(out, out_len, max_entries, &h2, again) == CC_FB_OK);
     FUZZ_CHECK(h2.bundle_seq == h.bundle_seq && h2.mux_time_ns == h.mux_time_ns);
-    FUZZ_CHECK(h2.entry_count == h.entry_count);
+    FUZZ_CHECK(h2.entry_count == h.entry_count && h2.flags == h.flags);
     for (size_t i = 0; i < h.entry_count; i++)
         check_same_entry(&e[i], &again[i]);
 
     bool canonical = h.header_size == CC_FB_HEADER_SIZE && out_len == len &&
-                     get16(msg + 26) == 0 && get16(msg + 28) == 0 &&
-                     get16(msg + 30) == 0;
+                     get16(msg + 28) == 0 && get16(msg + 30) == 0;
     if (canonical)
         FUZZ_CHECK(memcmp(out, msg, len) == 0);
     free(out);

@@ -132,11 +132,15 @@ def control_seeds():
         write("control", name, b"\x02" + msg)
 
 
-def bundle(entries, seq=1, mux=2, header_extra=b"", entry_extra=b"", flags=0):
+def bundle(entries, seq=1, mux=2, header_extra=b"", entry_extra=b"", flags=0, device=None):
+    """device: None for v1 entries (40 bytes), else entries of 48 (1.2) with
+    device_time_ns = device + camera."""
     body = b""
     for cam, payload in entries:
-        body += struct.pack("<HHIIHHQQII", 40 + len(entry_extra), cam, 640, 480, 1, 1,
-                            1000 + cam, 123456789, len(payload), cam) + entry_extra + payload
+        own = b"" if device is None else struct.pack("<Q", device + cam)
+        body += struct.pack("<HHIIHHQQII", 40 + len(own) + len(entry_extra), cam, 640, 480,
+                            1, 1 | (2 if own else 0), 1000 + cam, 123456789, len(payload),
+                            cam) + own + entry_extra + payload
     head = b"CCFB" + struct.pack("<HHQQHHI", 1, 32 + len(header_extra), seq, mux,
                                  len(entries), flags, 0)
     return head + header_extra + body
@@ -152,6 +156,9 @@ def framebundle_seeds():
     write("framebundle", "extra-sizes", b"\x04" + bundle([(1, jpeg), (3, b"\x05\x06")],
                                                         header_extra=b"\x00" * 8,
                                                         entry_extra=b"\xee" * 8, flags=2))
+    # 1.2: 48-byte entries with device times, an aligned bundle.
+    write("framebundle", "sync-aligned", b"\x03" + bundle([(0, jpeg), (1, jpeg), (2, jpeg)],
+                                                         flags=1, device=2**62))
 
 
 def config_seeds():
@@ -195,6 +202,41 @@ feature.GevSCPD = 1000
     # Finding 3: a last line without a newline, one character longer.
     write("config", "finding-last-line", b"[camera a]\nsource = aravis\ndevice=" +
           b"d" * 192)
+    # Sync groups (docs/sync.md): before their cameras, a software and a
+    # line group, delays, PTP.
+    write("config", "sync-groups", b"""[sync line]
+cameras = left, right ,mid
+trigger = software
+tolerance_us = 500
+wait_ms = 2.5
+[camera left]
+source = testpattern
+width = 64
+height = 64
+grab_fps = 100
+[camera right]
+source = testpattern
+width = 64
+height = 64
+grab_fps = 100
+delay_us = 7000
+jitter_us = 100
+[camera mid]
+source = aravis
+device = GV01
+grab_fps = 100
+ptp = on
+[camera x]
+source = aravis
+device = GV02
+[camera y]
+source = aravis
+device = GV03
+trigger = Line1
+[sync hw]
+cameras = x, y
+trigger = Line1
+""")
 
 
 def rtsp_seeds():

@@ -14,7 +14,8 @@ Contents:
   - Daemon: launches camcastd, collects stderr lines in a thread, finds the
     listening port, stops it with a signal and always kills it on exit.
   - parse_bundle() / validate_bundle(): FrameBundle reader written from
-    docs/protocol.md with struct.
+    docs/protocol.md with struct (1.2: 48-byte entries with device_time_ns;
+    a 40-byte entry reads as device time 0).
   - validate_hello(): checks the hello against the config.
   - TurboJPEG: ctypes wrapper around libturbojpeg.so.0 (full decode).
   - RawWS: a minimal RFC 6455 client over a plain socket (handshake, frame
@@ -352,24 +353,30 @@ def run_cli(binary, args, cwd=None, timeout=10.0):
 
 
 # ---------------------------------------------------------------------------
-# FrameBundle (docs/protocol.md, version 1)
+# FrameBundle (docs/protocol.md, version 1 and the 1.2 additions)
 
 BUNDLE_HDR = struct.Struct("<4sHHQQHHI")   # 32 bytes
-ENTRY_HDR = struct.Struct("<HHIIHHQQII")    # 40 bytes
+ENTRY_HDR = struct.Struct("<HHIIHHQQII")    # 40 bytes, v1
+ENTRY_DEVICE = struct.Struct("<Q")          # at offset 40 of a 48-byte entry (1.2)
 assert BUNDLE_HDR.size == 32 and ENTRY_HDR.size == 40
+ENTRY_SIZE = 48  # what a 1.2 server writes
 MAGIC = b"CCFB"
 CODEC_JPEG = 1
 FLAG_GRAY = 0x0001
+FLAG_SHARED_CLOCK = 0x0002  # entry: device_time_ns on the group's shared clock
+FLAG_ALIGNED = 0x0001       # bundle: one moment of each sync group
 
 
 class Entry:
     __slots__ = ("camera_index", "width", "height", "codec", "flags", "frame_id",
-                 "capture_time_ns", "payload_size", "dropped", "entry_size", "payload")
+                 "capture_time_ns", "payload_size", "dropped", "entry_size", "payload",
+                 "device_time_ns")
 
     def __repr__(self):
         return (f"Entry(cam={self.camera_index} {self.width}x{self.height} codec={self.codec} "
                 f"flags={self.flags:#x} frame_id={self.frame_id} cap={self.capture_time_ns} "
-                f"payload={self.payload_size} dropped={self.dropped})")
+                f"dev={self.device_time_ns} payload={self.payload_size} "
+                f"dropped={self.dropped})")
 
 
 class Bundle:
@@ -385,7 +392,7 @@ def parse_bundle(data, max_entries):
     """Parses one binary message as docs/protocol.md says a reader must.
 
     Raises TestFailure on anything a reader must reject. Extra header bytes
-    (header_size > 32, entry_size > 40) are skipped, as a reader must.
+    (header_size > 32, entry_size > 48) are skipped, as a reader must.
     """
     data = bytes(data)
     n = len(data)
@@ -411,6 +418,10 @@ def parse_bundle(data, max_entries):
         (e.entry_size, e.camera_index, e.width, e.height, e.codec, e.flags, e.frame_id,
          e.capture_time_ns, e.payload_size, e.dropped) = f
         check(e.entry_size >= 40, f"entry {i}: entry_size {e.entry_size} < 40")
+        check(off + e.entry_size <= n,
+              f"entry {i}: entry_size {e.entry_size} runs past the message ({n} bytes)")
+        e.device_time_ns = (ENTRY_DEVICE.unpack_from(data, off + 40)[0]
+                            if e.entry_size >= 48 else 0)
         start = off + e.entry_size
         end = start + e.payload_size
         check(start <= n and end <= n,
@@ -423,11 +434,13 @@ def parse_bundle(data, max_entries):
     return b
 
 
-def validate_bundle(b, cameras, strict_v1=True):
-    """Checks a parsed bundle against the hello's camera list (v1 server)."""
-    if strict_v1:
+def validate_bundle(b, cameras, strict=True):
+    """Checks a parsed bundle against the hello's camera list. strict: as
+    this server writes them (header 32, entries 48, only the flags the
+    protocol defines)."""
+    if strict:
         check_eq(b.header_size, 32, f"bundle {b.bundle_seq}: header_size")
-        check_eq(b.flags, 0, f"bundle {b.bundle_seq}: flags")
+        check_eq(b.flags & ~FLAG_ALIGNED, 0, f"bundle {b.bundle_seq}: undefined flags")
         check_eq(b.reserved, 0, f"bundle {b.bundle_seq}: reserved")
     seen = set()
     for e in b.entries:
@@ -437,11 +450,12 @@ def validate_bundle(b, cameras, strict_v1=True):
         check(e.camera_index not in seen, f"{where}: two entries for the same camera")
         seen.add(e.camera_index)
         cam = cameras[e.camera_index]
-        if strict_v1:
-            check_eq(e.entry_size, 40, f"{where}: entry_size")
+        if strict:
+            check_eq(e.entry_size, ENTRY_SIZE, f"{where}: entry_size")
         check_eq(e.codec, CODEC_JPEG, f"{where}: codec")
         want_flags = FLAG_GRAY if cam["pixel_format"] == "Mono8" else 0
-        check_eq(e.flags, want_flags, f"{where}: flags ({cam['pixel_format']})")
+        check_eq(e.flags & ~FLAG_SHARED_CLOCK, want_flags,
+                 f"{where}: flags ({cam['pixel_format']})")
         check_eq((e.width, e.height), (cam["width"], cam["height"]), f"{where}: width/height")
         check(e.payload_size > 0, f"{where}: empty payload")
     return b

@@ -26,12 +26,15 @@ CAMS = T.cameras_for_hello([
 
 
 def entry(cam, frame_id, cap_ns, payload, dropped=0, flags=None, codec=1, w=None, h=None,
-          entry_size=40, pad=b""):
+          entry_size=48, pad=b"", device_ns=0):
+    """entry_size 48 (1.2: device_ns at 40) plus pad, or 40 (v1) plus pad."""
     c = CAMS[cam] if cam < len(CAMS) else CAMS[0]
     if flags is None:
         flags = 1 if c["pixel_format"] == "Mono8" else 0
     hdr = struct.pack("<HHIIHHQQII", entry_size, cam, w or c["width"], h or c["height"], codec,
                       flags, frame_id, cap_ns, len(payload), dropped)
+    if entry_size >= 48:
+        hdr += struct.pack("<Q", device_ns)
     return hdr + pad + payload
 
 
@@ -96,13 +99,26 @@ def main():
         tj.check_entry(e, CAMS[e.camera_index])
     empty = bundle(6, now, [])
     T.validate_bundle(T.parse_bundle(empty, 3), CAMS)
-    # Extension room: a reader skips extra header bytes (not a strict v1 server though).
-    ext = bundle(7, now, [entry(1, 4, now, j1, entry_size=48, pad=b"\0" * 8)], header_size=40,
-                 pad=b"\0" * 8)
+    # 1.2: the device time; a v1 entry of 40 bytes has none.
+    sync = bundle(8, now, [entry(0, 10, now - 1000, j0, flags=3, device_ns=now - 9000),
+                           entry(2, 7, now - 500, j2, flags=3, device_ns=now - 9000)], flags=1)
+    b = T.parse_bundle(sync, 3)
+    T.validate_bundle(b, CAMS)
+    T.check(b.flags == T.FLAG_ALIGNED and
+            [e.device_time_ns for e in b.entries] == [now - 9000] * 2, repr(b))
+    v1 = bundle(9, now, [entry(1, 4, now, j1, entry_size=40)])
+    b = T.parse_bundle(v1, 3)
+    T.check(b.entries[0].payload == j1 and b.entries[0].device_time_ns == 0, repr(b))
+    T.validate_bundle(b, CAMS, strict=False)
+    expect_reject(v1, "entries of 40 from this server (strict)")
+    # Extension room: a reader skips extra header bytes (not this server though).
+    ext = bundle(7, now, [entry(1, 4, now, j1, entry_size=56, pad=b"\0" * 8, device_ns=5)],
+                 header_size=40, pad=b"\0" * 8)
     b = T.parse_bundle(ext, 3)
-    T.check(b.entries[0].payload == j1, "extended header skip")
-    T.validate_bundle(b, CAMS, strict_v1=False)
-    expect_reject(ext, "header_size 40 from a v1 server (strict)")
+    T.check(b.entries[0].payload == j1 and b.entries[0].device_time_ns == 5,
+            "extended header skip")
+    T.validate_bundle(b, CAMS, strict=False)
+    expect_reject(ext, "header_size 40 from this server (strict)")
     T.log("parser accepts good bundles")
 
     expect_reject(good[:20], "shorter than header")
@@ -117,12 +133,12 @@ def main():
     expect_reject(bundle(1, now, [entry(0, 1, now, j0), entry(0, 2, now, j0)]), "duplicate cam")
     expect_reject(bundle(1, now, [entry(0, 1, now, j0, flags=0)]), "mono without gray flag")
     expect_reject(bundle(1, now, [entry(1, 1, now, j1, flags=1)]), "rgb with gray flag")
-    expect_reject(bundle(1, now, [entry(0, 1, now, j0, flags=3)]), "unknown entry flag")
+    expect_reject(bundle(1, now, [entry(0, 1, now, j0, flags=5)]), "unknown entry flag")
     expect_reject(bundle(1, now, [entry(0, 1, now, j0, codec=2)]), "codec 2")
     expect_reject(bundle(1, now, [entry(0, 1, now, j0, w=65)]), "wrong width")
     expect_reject(bundle(1, now, [entry(0, 1, now, j0, entry_size=30)]), "entry_size 30")
     expect_reject(bundle(1, now, [entry(3, 1, now, j0)]), "camera index out of range")
-    expect_reject(bundle(1, now, [entry(0, 1, now, j0)], flags=1), "bundle flags")
+    expect_reject(bundle(1, now, [entry(0, 1, now, j0)], flags=2), "bundle flags")
     T.log("parser rejects bad bundles")
 
     # Cross-bundle checker.

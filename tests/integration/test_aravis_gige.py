@@ -117,8 +117,9 @@ def rtsp_frames(name, n, timeout=20):
         return None
 
 
-def enter_netns(binary):
-    """Re-runs this script in a private network namespace, once."""
+def enter_netns(binary, script=__file__):
+    """Re-runs script (this one by default) in a private network namespace,
+    once."""
     if os.environ.get("CC_IN_NETNS") == "1":
         return
     missing = [t for t in ("unshare", "ip", FAKE) + (("ffmpeg",) if RTSP else ())
@@ -129,7 +130,7 @@ def enter_netns(binary):
         sys.exit(SKIP)
     env = dict(os.environ, CC_IN_NETNS="1")
     sys.stdout.flush()
-    os.execvpe("unshare", ["unshare", "-n", sys.executable, os.path.abspath(__file__),
+    os.execvpe("unshare", ["unshare", "-n", sys.executable, os.path.abspath(script),
                            binary], env)
 
 

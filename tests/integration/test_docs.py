@@ -5,7 +5,8 @@ what the programs do.
 
   - Every ```ini block of docs/*.md and README.md loads with
     `camcastd --check-config` (a block without a [camera] section is a
-    fragment: a test-pattern camera is added). A block meant to be wrong
+    fragment: a test-pattern camera is added, or those its `cameras =`
+    lines name). A block meant to be wrong
     says so in a comment, `; check-config: fails: MESSAGE`, and must fail
     with exactly that message after "camcastd: FILE:LINE: ".
   - Every error example of docs/config.md ("Error messages", the start-up
@@ -129,9 +130,16 @@ RECIPES = {
                "width = 320"),
     "cams.ini:8: [camera left] missing required key 'width'":
         camera_at(8, [k for k in CAMERA if not k.startswith("width")]),
-    "cams.ini:3: unknown section [foo] (expected [server], [camera NAME], [variant NAME] "
-    "or [rtsp])":
+    "cams.ini:3: unknown section [foo] (expected [server], [camera NAME], [variant NAME], "
+    "[rtsp] or [sync NAME])":
         placed(3, ["[server]", "port = 0"], "[foo]", ["", "[camera left]"] + CAMERA),
+    "cams.ini:31: [sync line] cameras: camera center is in [sync pair] already (line 26): "
+    "a camera can be in one group":
+        placed(31, placed(26, ["[server]", "port = 0", ""] +
+                          [ln for n in ("left", "center", "right") for ln in [f"[camera {n}]"] +
+                           CAMERA], "[sync pair]",
+                          ["cameras = left, center", "trigger = software", "", "[sync line]"]),
+               "cameras = center, right", ["trigger = software"]),
     "cams.ini:7: [camera ] invalid camera name '' (1..63 characters of A-Z a-z 0-9 _ . -)":
         placed(7, ["[server]", "port = 0"], "[camera ]", CAMERA),
     "cams.ini:20: [camera left] duplicate camera name (first defined at line 8)":
@@ -245,7 +253,12 @@ def check_ini_blocks(binary, tmp):
                 continue
             body = text
             if not re.search(r"^\s*\[camera ", text, re.M):
-                body = text + "\n[camera docs_check]\n" + "\n".join(CAMERA) + "\n"
+                # The cameras a fragment's [sync NAME] names, else one.
+                names = [n.strip() for m in re.finditer(r"^\s*cameras\s*=([^;#\n]*)", text,
+                                                        re.M)
+                         for n in m.group(1).split(",") if n.strip()] or ["docs_check"]
+                body = text + "".join(f"\n[camera {n}]\n" + "\n".join(CAMERA) + "\n"
+                                      for n in dict.fromkeys(names))
             with open(os.path.join(tmp, "block.ini"), "w") as f:
                 f.write(body)
             rc, out, err = run(binary, ["--check-config", "block.ini"], tmp)

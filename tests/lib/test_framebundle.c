@@ -37,15 +37,16 @@ static const cc_fb_entry sample[3] = {
     {.camera_index = 0, .width = 1920, .height = 1200,
      .codec = CC_FB_CODEC_JPEG, .flags = CC_FB_ENTRY_FLAG_GRAY,
      .frame_id = 0x100000001ULL, .capture_time_ns = 0x17F0A1B2C3D4E5F6ULL,
-     .payload_size = sizeof pay0, .dropped = 0, .payload = pay0},
+     .payload_size = sizeof pay0, .dropped = 0,
+     .device_time_ns = 0x8877665544332211ULL, .payload = pay0},
     {.camera_index = 2, .width = 640, .height = 480,
      .codec = CC_FB_CODEC_JPEG, .flags = 0, .frame_id = 7,
      .capture_time_ns = 1700000000123456789ULL, .payload_size = 0,
-     .dropped = 0xFFFFFFFFu, .payload = NULL},
+     .dropped = 0xFFFFFFFFu, .device_time_ns = 0, .payload = NULL},
     {.camera_index = 1, .width = 4096, .height = 3000,
      .codec = CC_FB_CODEC_JPEG, .flags = 0, .frame_id = UINT64_MAX,
      .capture_time_ns = 0x8000000000000001ULL, .payload_size = sizeof pay2,
-     .dropped = 3, .payload = pay2},
+     .dropped = 3, .device_time_ns = 1, .payload = pay2},
 };
 
 /* Where the entries of the three-entry sample bundle start, and its end. */
@@ -114,6 +115,7 @@ static void check_entry(const cc_fb_entry *want, const cc_fb_entry *got,
     CHECK(got->capture_time_ns == want->capture_time_ns);
     CHECK_EQ_INT(got->payload_size, want->payload_size);
     CHECK_EQ_INT(got->dropped, want->dropped);
+    CHECK(got->device_time_ns == want->device_time_ns);
     CHECK(got->payload >= msg && got->payload <= msg + len);
     CHECK(got->payload_size <= (size_t)(msg + len - got->payload));
     if (want->payload_size)
@@ -173,27 +175,29 @@ static void test_layout(void)
         0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* 8 bundle_seq */
         0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11, /* 16 mux_time_ns */
         0x01, 0x00,                                     /* 24 entry_count */
-        0x00, 0x00,                                     /* 26 flags */
+        0x01, 0x00,                                     /* 26 flags: aligned */
         0x00, 0x00, 0x00, 0x00,                         /* 28 reserved */
         /* entry */
-        0x28, 0x00,                                     /* 0 entry_size */
+        0x30, 0x00,                                     /* 0 entry_size */
         0x03, 0x02,                                     /* 2 camera_index */
         0x80, 0x07, 0x00, 0x00,                         /* 4 width */
         0xB0, 0x04, 0x00, 0x00,                         /* 8 height */
         0x01, 0x00,                                     /* 12 codec */
-        0x01, 0x00,                                     /* 14 flags */
+        0x03, 0x00,                                     /* 14 flags */
         0x89, 0x67, 0x45, 0x23, 0x01, 0x00, 0x00, 0x00, /* 16 frame_id */
         0x28, 0x27, 0x26, 0x25, 0x24, 0x23, 0x22, 0x21, /* 24 capture_time */
         0x03, 0x00, 0x00, 0x00,                         /* 32 payload_size */
         0x34, 0x33, 0x32, 0x31,                         /* 36 dropped */
+        0x48, 0x47, 0x46, 0x45, 0x44, 0x43, 0x42, 0x41, /* 40 device_time */
         0xAA, 0xBB, 0xCC,                               /* payload */
     };
     cc_fb_entry e = {.camera_index = 0x0203, .width = 1920, .height = 1200,
                      .codec = CC_FB_CODEC_JPEG,
-                     .flags = CC_FB_ENTRY_FLAG_GRAY,
+                     .flags = CC_FB_ENTRY_FLAG_GRAY | CC_FB_ENTRY_FLAG_SHARED_CLOCK,
                      .frame_id = 0x123456789ULL,
                      .capture_time_ns = 0x2122232425262728ULL,
                      .payload_size = sizeof payload, .dropped = 0x31323334u,
+                     .device_time_ns = 0x4142434445464748ULL,
                      .payload = payload};
     uint8_t buf[sizeof want];
     cc_fb_writer w;
@@ -201,6 +205,7 @@ static void test_layout(void)
                                     0x1112131415161718ULL),
                  CC_FB_OK);
     CHECK_EQ_INT(cc_fb_writer_add(&w, &e), CC_FB_OK);
+    cc_fb_writer_set_flags(&w, CC_FB_FLAG_ALIGNED);
     CHECK_EQ_INT(cc_fb_writer_end(&w), sizeof want);
     CHECK_EQ_INT(first_diff(buf, want, sizeof want), -1);
 }
@@ -208,10 +213,10 @@ static void test_layout(void)
 static void test_bundle_size(void)
 {
     CHECK_EQ_INT(cc_fb_bundle_size(0, 0), 32);
-    CHECK_EQ_INT(cc_fb_bundle_size(3, 100), 32 + 3 * 40 + 100);
-    CHECK(cc_fb_bundle_size(SIZE_MAX / 40 + 1, 0) == SIZE_MAX);
-    CHECK(cc_fb_bundle_size(1, SIZE_MAX - 71) == SIZE_MAX);
-    CHECK(cc_fb_bundle_size(1, SIZE_MAX - 73) == SIZE_MAX - 1);
+    CHECK_EQ_INT(cc_fb_bundle_size(3, 100), 32 + 3 * 48 + 100);
+    CHECK(cc_fb_bundle_size(SIZE_MAX / 48 + 1, 0) == SIZE_MAX);
+    CHECK(cc_fb_bundle_size(1, SIZE_MAX - 79) == SIZE_MAX);
+    CHECK(cc_fb_bundle_size(1, SIZE_MAX - 81) == SIZE_MAX - 1);
 }
 
 /* What a reader lets a hello announce, and the bundle bound built from it. */
@@ -336,7 +341,7 @@ static void test_entry_size_too_small(void)
 {
     uint8_t b[END];
     build3(b, sizeof b);
-    le16(b + E1, CC_FB_ENTRY_SIZE - 1);
+    le16(b + E1, CC_FB_ENTRY_SIZE_MIN - 1);
     CHECK_EQ_INT(parse_code(b, END, 3), CC_FB_EHEADER);
     build3(b, sizeof b);
     le16(b + E0, 0);
@@ -376,10 +381,11 @@ static void test_camera_index_edges(void)
     CHECK_EQ_INT(parse_cameras(top_twice, 3), CC_FB_EDUP);
 }
 
-/* header_size 40 and entry_size 48: a v1 reader skips the extra bytes. */
+/* header_size 40 and entry_size 56: a reader skips the extra bytes; a v1
+ * entry of 40 bytes has no device time. */
 static void test_extended_sizes(void)
 {
-    enum { H = 40, EA = 48, A = H, PA = A + EA, B = PA + 4, PB = B + 40 };
+    enum { H = 40, EA = 56, A = H, PA = A + EA, B = PA + 4, PB = B + 40 };
     uint8_t b[PB + 2];
     memset(b, 0xEE, sizeof b);
     memcpy(b, "CCFB", 4);
@@ -401,6 +407,7 @@ static void test_extended_sizes(void)
     le64(b + A + 24, 99);
     le32(b + A + 32, 4);
     le32(b + A + 36, 1);
+    le64(b + A + 40, 0x1122334455667788ULL);
     memcpy(b + PA, "\x01\x02\x03\x04", 4);
 
     le16(b + B, 40);
@@ -432,7 +439,9 @@ static void test_extended_sizes(void)
     CHECK_EQ_INT(e[0].payload_size, 4);
     CHECK(e[0].payload == msg + PA);
     CHECK_EQ_INT(e[0].dropped, 1);
+    CHECK(e[0].device_time_ns == 0x1122334455667788ULL);
     CHECK_EQ_INT(e[1].camera_index, 9);
+    CHECK(e[1].device_time_ns == 0);
     CHECK_EQ_INT(e[1].flags, CC_FB_ENTRY_FLAG_GRAY);
     CHECK(e[1].payload == msg + PB);
     CHECK(memcmp(e[1].payload, "\x05\x06", 2) == 0);
@@ -572,7 +581,7 @@ static uint32_t rnd(void)
 /* Flips, sets, truncates or extends m (len bytes used, cap available). */
 static size_t mutate(uint8_t *m, size_t len, size_t cap)
 {
-    static const uint8_t special[] = {0x00, 0x01, 0x20, 0x28, 0x7F, 0x80, 0xFF};
+    static const uint8_t special[] = {0x00, 0x01, 0x20, 0x28, 0x30, 0x7F, 0x80, 0xFF};
     unsigned flips = 1 + rnd() % 4;
     for (unsigned k = 0; k < flips; k++) {
         size_t pos = rnd() % len;
@@ -608,7 +617,7 @@ static bool sane(const uint8_t *msg, size_t len, size_t max,
         return false;
     for (size_t i = 0; i < h->entry_count; i++) {
         uintptr_t p = (uintptr_t)e[i].payload;
-        if (p < base + end + CC_FB_ENTRY_SIZE || p > base + len)
+        if (p < base + end + CC_FB_ENTRY_SIZE_MIN || p > base + len)
             return false;
         size_t off = (size_t)(p - base);
         if (e[i].payload_size > len - off)

@@ -299,6 +299,54 @@ static void test_variant_plan(void)
     cc_group_set_destroy(&gs);
 }
 
+/* The flag of bundle bytes (parsed, as a client sees it). */
+static unsigned flags_of(const cc_bundle *b)
+{
+    cc_fb_header h;
+    cc_fb_entry e[64];
+    CHECK_EQ_INT(cc_fb_parse(b->data, b->len, 64, &h, e), CC_FB_OK);
+    return h.flags;
+}
+
+/* A sync group {0, 1, 2} whose camera 2 was wanted by a client and missed
+ * the tick: the muxed bundle is not aligned, and that client gets it as it
+ * is; a client of 0 and 1 gets a copy that is aligned, and so does one of
+ * 0, 1 and 3 (a camera outside the group does not count), although its
+ * entries are the muxed ones. */
+static void test_aligned_flag(void)
+{
+    cc_group_set gs;
+    cc_group_set_init(&gs);
+    cc_group *pair = cc_group_join(&gs, 0x3, 0, 0);
+    cc_group *all = cc_group_join(&gs, 0xf, 0, 0);
+    cc_group *other = cc_group_join(&gs, 0xb, 0, 0);
+    const uint64_t groups[1] = {0x7};
+    cc_bundle *m = bundle(0xb, NULL); /* cameras 0, 1, 3 */
+    /* Each remade to carry the group (bundle() ends it): the flag is set
+     * before the end. */
+    cc_bundle_begin(m, m->seq, m->mux_time_ns);
+    cc_bundle *src = bundle(0xb, NULL);
+    for (unsigned k = 0; k < src->n_entries; k++)
+        CHECK_EQ_INT(cc_bundle_add(m, &src->entries[k]), CC_FB_OK);
+    cc_bundle_unref(src);
+    cc_bundle_set_sync(m, groups, 1, 0x3, 0xf);
+    cc_bundle_end(m);
+    CHECK_EQ_INT(flags_of(m), 0);
+    tick(&gs, m);
+    CHECK(all->now == m);
+    CHECK(pair->now && pair->now != m);
+    CHECK_EQ_INT(flags_of(pair->now), CC_FB_FLAG_ALIGNED);
+    CHECK(other->now && other->now != m);
+    CHECK_EQ_INT(flags_of(other->now), CC_FB_FLAG_ALIGNED);
+    CHECK_EQ_INT(other->now->cameras, 0xb);
+    cc_group_tick_end(&gs);
+    cc_bundle_unref(m);
+    cc_group_leave(&gs, pair);
+    cc_group_leave(&gs, all);
+    cc_group_leave(&gs, other);
+    cc_group_set_destroy(&gs);
+}
+
 int main(void)
 {
     cc_bundle_pool_init(&pool);
@@ -309,6 +357,7 @@ int main(void)
     RUN(test_remap_forgets_owed);
     RUN(test_last_kept);
     RUN(test_variant_plan);
+    RUN(test_aligned_flag);
     CHECK_EQ_INT(pool.live, 0);
     cc_bundle_pool_destroy(&pool);
     return CHECK_DONE();

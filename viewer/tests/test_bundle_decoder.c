@@ -180,6 +180,59 @@ static void entries_go_to_their_tiles(void)
     teardown(&f);
 }
 
+/* A sync group (cameras 2 and 9): each frame carries what its bundle said
+ * of the group: aligned or not, the spread of the device times on one
+ * clock; camera 5 is in none. */
+static void sync_state(void)
+{
+    static const char text[] =
+        "{\"type\":\"hello\",\"protocol\":1,\"sync\":[{\"name\":\"g\",\"cameras\":[2,9]}],"
+        "\"cameras\":[{\"index\":5,\"name\":\"a\",\"width\":64,\"height\":48},"
+        "{\"index\":2,\"name\":\"b\",\"width\":64,\"height\":48},"
+        "{\"index\":9,\"name\":\"c\",\"width\":64,\"height\":48}]}";
+    fixture f;
+    setup(&f);
+    cc_hello h;
+    char err[128];
+    CHECK_EQ_INT(cc_hello_parse(&h, text, strlen(text), err, sizeof err), 0);
+    f.gen = f.raw.gen = cc_session_set_hello(&f.session, &h);
+    cc_fb_entry e[3] = {entry(2, &f.red, W, H, false), entry(9, &f.gray, W, H, true),
+                        entry(5, &f.gray, W, H, true)};
+    e[0].flags |= CC_FB_ENTRY_FLAG_SHARED_CLOCK;
+    e[1].flags |= CC_FB_ENTRY_FLAG_SHARED_CLOCK;
+    e[0].device_time_ns = 1000000000;
+    e[1].device_time_ns = 1000080000;
+    e[2].device_time_ns = 5;
+    size_t payload = 0;
+    for (size_t i = 0; i < 3; i++)
+        payload += e[i].payload_size;
+    uint8_t *buf = malloc(cc_fb_bundle_size(3, payload));
+    cc_fb_writer w;
+    CHECK_EQ_INT(cc_fb_writer_begin(&w, buf, cc_fb_bundle_size(3, payload), 7, 77), 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK_EQ_INT(cc_fb_writer_add(&w, &e[i]), 0);
+    cc_fb_writer_set_flags(&w, CC_FB_FLAG_ALIGNED);
+    CHECK_EQ_INT(cc_raw_bundle_set(&f.raw, buf, cc_fb_writer_end(&w)), 0);
+    free(buf);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    CHECK(cc_frames_take(f.frames, 0) && cc_frames_take(f.frames, 1) &&
+          cc_frames_take(f.frames, 2));
+    const cc_frame *a = f.frames->consumer[0], *b = f.frames->consumer[1];
+    CHECK_EQ_INT(a->sync_group, -1);
+    CHECK_EQ_INT(b->sync_group, 0);
+    CHECK(b->sync_aligned);
+    CHECK(b->sync_spread_ms > 0.0799 && b->sync_spread_ms < 0.0801);
+    CHECK(b->entry.device_time_ns == 1000000000);
+    /* Not on one clock: no spread; not flagged: not aligned. */
+    e[1].flags &= (uint16_t)~CC_FB_ENTRY_FLAG_SHARED_CLOCK;
+    make_bundle(&f.raw, 8, e, 3);
+    CHECK_EQ_INT(cc_bundle_decoder_process(&f.bd, &f.raw), 0);
+    CHECK(cc_frames_take(f.frames, 1));
+    b = f.frames->consumer[1];
+    CHECK(!b->sync_aligned && b->sync_spread_ms < 0);
+    teardown(&f);
+}
+
 static void malformed_bundles_counted(void)
 {
     fixture f;
@@ -586,6 +639,7 @@ static void decode_thread(void)
 int main(void)
 {
     RUN(entries_go_to_their_tiles);
+    RUN(sync_state);
     RUN(malformed_bundles_counted);
     RUN(bad_jpeg_and_unknown_codec);
     RUN(jpeg_without_image);

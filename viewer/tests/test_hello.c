@@ -343,6 +343,33 @@ static void variants(void)
     cc_hello_destroy(&h);
 }
 
+/* "sync" (1.2): groups by camera index; ones without a name or cameras,
+ * and indexes that are not, are skipped. */
+static void sync_groups(void)
+{
+    cc_hello h;
+    char err[128];
+    const char *text = "{\"type\":\"hello\",\"protocol\":1,\"sync\":["
+                       "{\"name\":\"line\",\"cameras\":[0,2,2.5,-1,99],\"trigger\":\"software\"},"
+                       "{\"name\":\"empty\",\"cameras\":[]},{\"cameras\":[1]},"
+                       "{\"name\":\"pair\",\"cameras\":[1,3]}],"
+                       "\"cameras\":[{\"index\":0,\"name\":\"a\",\"width\":8,\"height\":8}]}";
+    CHECK_EQ_INT(parse(&h, text, err, sizeof err), 0);
+    CHECK_EQ_INT(h.n_syncs, 2);
+    CHECK_STR_CONTAINS(h.syncs[0].name, "line");
+    CHECK(h.syncs[0].cameras == 5);
+    CHECK(h.syncs[1].cameras == 10);
+    CHECK_EQ_INT(cc_hello_sync_of(&h, 2), 0);
+    CHECK_EQ_INT(cc_hello_sync_of(&h, 3), 1);
+    CHECK_EQ_INT(cc_hello_sync_of(&h, 4), -1);
+    CHECK_EQ_INT(cc_hello_sync_of(&h, 4000), -1);
+    cc_hello copy;
+    CHECK_EQ_INT(cc_hello_copy(&copy, &h), 0);
+    CHECK_EQ_INT(copy.n_syncs, 2);
+    cc_hello_destroy(&copy);
+    cc_hello_destroy(&h);
+}
+
 static void empty_camera_list(void)
 {
     cc_hello h;
@@ -371,5 +398,6 @@ int main(void)
     RUN(bounds);
     RUN(empty_camera_list);
     RUN(variants);
+    RUN(sync_groups);
     return CHECK_DONE();
 }

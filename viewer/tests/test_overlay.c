@@ -100,6 +100,21 @@ static void tile_lines(void)
     CHECK_STR_CONTAINS(lines[1], "latency 20.0 ms");
     CHECK_STR_CONTAINS(lines[2], "server 12/frame");
     CHECK_STR_CONTAINS(lines[2], "viewer 4");
+    CHECK(strstr(lines[2], "sync") == NULL); /* in no sync group */
+    /* In a sync group: how far apart its moment was, or that it was not
+     * one; aligned on clocks that are not one: aligned, no spread. */
+    in.sync_name = "line";
+    in.sync_aligned = true;
+    in.sync_spread_ms = 0.08;
+    cc_overlay_tile(&in, lines);
+    CHECK_STR_CONTAINS(lines[2], "viewer 4  sync 0.08 ms");
+    in.sync_spread_ms = -1;
+    cc_overlay_tile(&in, lines);
+    CHECK_STR_CONTAINS(lines[2], "sync line: aligned");
+    in.sync_aligned = false;
+    cc_overlay_tile(&in, lines);
+    CHECK_STR_CONTAINS(lines[2], "sync line: NOT ALIGNED");
+    in.sync_name = NULL;
     in.same_clock = false;
     in.scale_num = in.scale_denom = 1;
     cc_overlay_tile(&in, lines);
