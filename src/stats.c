@@ -10,15 +10,9 @@
 #include <time.h>
 
 #include "version.h"
+#include "clock.h"
 
 #define SAMPLE_MS 1000
-
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t load64(const atomic_uint_fast64_t *v)
 {
@@ -439,7 +433,7 @@ static void rtsp_json(cJSON *root, const cc_stats *st)
 
 static char *stats_json(const cc_stats *st)
 {
-    uint64_t now = realtime_ns();
+    uint64_t now = cc_realtime_ns();
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "server", "camcastd " CC_VERSION);
     cJSON_AddNumberToObject(root, "uptime_s", uptime_s(st));
@@ -731,7 +725,7 @@ static char *stats_metrics(const cc_stats *st)
 {
     text t = {0};
     camera_figures f[CC_MAX_CAMERAS];
-    uint64_t now = realtime_ns();
+    uint64_t now = cc_realtime_ns();
     for (size_t i = 0; i < st->n; i++)
         f[i] = camera_get(st, i, now);
 

@@ -23,7 +23,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 # Layer of a path relative to src/, lowest first.
 LAYERS = ["foundation", "capture", "encode", "tick", "stream", "shell"]
-FOUNDATION = {"config.h", "config.c", "log.h", "log.c", "pixfmt.h", "pixfmt.c",
+FOUNDATION = {"clock.h", "config.h", "config.c", "log.h", "log.c", "pixfmt.h", "pixfmt.c",
               "version.h"}
 SHELL = {"main.c", "daemon.h", "daemon.c", "stats.h", "stats.c", "notify.h",
          "notify.c", "features_cli.h", "features_cli.c"}

@@ -16,17 +16,17 @@
 #include "devclock.h"
 #include "genicam.h"
 #include "schedule.h"
+#include "clock.h"
 
-#define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
 #define STATS_PERIOD_NS (250 * NS_PER_MS)
 /* PTP state reads: a register round trip on the grab thread, so rarely. */
-#define PTP_PERIOD_NS NS_PER_SEC
+#define PTP_PERIOD_NS CC_NS_PER_SEC
 /* Matching frames to software triggers (trigger_of): the window of the
  * latency's estimate, and how far off a frame may be before the camera's
  * clock is taken to have jumped. */
-#define TRIGGER_WINDOW_NS NS_PER_SEC
-#define TRIGGER_JUMP_NS NS_PER_SEC
+#define TRIGGER_WINDOW_NS CC_NS_PER_SEC
+#define TRIGGER_JUMP_NS CC_NS_PER_SEC
 /* Aravis buffers per stream: 50 ms of frames. The grab thread returns each
  * one at once, so they only absorb the thread's scheduling delays. */
 #define BUFFER_SECONDS 0.05
@@ -84,14 +84,7 @@ static pthread_mutex_t discovery_lock = PTHREAD_MUTEX_INITIALIZER;
 /* When the list was last discovered (CLOCK_MONOTONIC ns), under the lock:
  * cameras opened together share one discovery, which takes a second. */
 static uint64_t discovered_ns;
-#define DISCOVERY_FRESH_NS (5 * NS_PER_SEC)
-
-static uint64_t now_ns(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
+#define DISCOVERY_FRESH_NS (5 * CC_NS_PER_SEC)
 
 /* ---- discovery ---- */
 
@@ -125,13 +118,13 @@ static void copy_str(char *dst, size_t len, const char *src)
 static void discover(void)
 {
     arv_update_device_list();
-    discovered_ns = now_ns(CLOCK_MONOTONIC);
+    discovered_ns = cc_clock_ns(CLOCK_MONOTONIC);
 }
 
 static bool list_is_fresh(void)
 {
     return discovered_ns &&
-           now_ns(CLOCK_MONOTONIC) - discovered_ns < DISCOVERY_FRESH_NS;
+           cc_clock_ns(CLOCK_MONOTONIC) - discovered_ns < DISCOVERY_FRESH_NS;
 }
 
 /* Under discovery_lock, after a discovery. */
@@ -713,12 +706,12 @@ static int take_frame(arv_source *s, ArvBuffer *b, cc_frame *dst)
     dst->stride = (uint32_t)row;
     dst->fmt = src->fmt;
     dst->frame_id = extend_id(s, arv_buffer_get_frame_id(b));
-    dst->capture_ns = t ? t : now_ns(CLOCK_REALTIME);
+    dst->capture_ns = t ? t : cc_clock_ns(CLOCK_REALTIME);
     dst->device_ns = device;
     dst->sync_ns = 0; /* camera.c maps device_ns */
     if (s->cfg->aravis.trigger == CC_TRIGGER_SOFTWARE && s->last_fired_ns)
         dst->sync_ns = cc_schedule_real_ns(
-            trigger_of(s, device, dst->capture_ns, now_ns(CLOCK_MONOTONIC)));
+            trigger_of(s, device, dst->capture_ns, cc_clock_ns(CLOCK_MONOTONIC)));
     dst->painter = NULL;
     return 0;
 }
@@ -732,14 +725,14 @@ static int av_grab(cc_source *base, cc_frame *dst, int timeout_ms)
         s->gone = true;
         return -ECONNRESET;
     }
-    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    uint64_t now = cc_clock_ns(CLOCK_MONOTONIC);
     if (!s->acquiring && start_acquisition(s, now) < 0)
         return -ECONNRESET;
     fire_trigger(s, now);
     read_ptp(s, now);
     ArvBuffer *b = arv_stream_timeout_pop_buffer(s->stream,
                                                  wait_us(s, now, timeout_ms));
-    now = now_ns(CLOCK_MONOTONIC);
+    now = cc_clock_ns(CLOCK_MONOTONIC);
     if (now >= s->next_stats_ns) {
         publish_counts(s);
         s->next_stats_ns = now + STATS_PERIOD_NS;
@@ -810,7 +803,7 @@ static int av_write_feature(cc_source *base, const char *name, cc_feature_value 
     int rc = cc_genicam_write(s->camera, name, v, err, errlen);
     if (rc == 0 && strncmp(name, "Trigger", 7) == 0) {
         s->awaits_trigger = waits_for_others(s);
-        s->last_frame_ns = now_ns(CLOCK_MONOTONIC); /* the watchdog starts over */
+        s->last_frame_ns = cc_clock_ns(CLOCK_MONOTONIC); /* the watchdog starts over */
     }
     return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "aravis.h"
 #include "log.h"
+#include "clock.h"
 
 /* Short enough that a stop request is seen within about this long. */
 #define GRAB_TIMEOUT_MS 100
@@ -16,13 +17,6 @@
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 5000
 #define MAX_RING_SLOTS 64
-
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Keeps text as the camera's last error, from now; the same error again
  * keeps its time (a camera that stays offline: since when), unless fresh
@@ -33,7 +27,7 @@ static void note_error(cc_camera *cam, const char *text, bool fresh)
     pthread_mutex_lock(&f->lock);
     if (fresh || !f->at_ns || strcmp(f->text, text) != 0) {
         snprintf(f->text, sizeof f->text, "%s", text);
-        f->at_ns = realtime_ns();
+        f->at_ns = cc_realtime_ns();
     }
     pthread_mutex_unlock(&f->lock);
 }

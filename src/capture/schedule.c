@@ -4,13 +4,6 @@
 #include <pthread.h>
 #include <time.h>
 
-uint64_t cc_clock_ns(int clock_id)
-{
-    struct timespec ts;
-    clock_gettime((clockid_t)clock_id, &ts);
-    return (uint64_t)ts.tv_sec * CC_NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t cc_schedule_period_ns(double fps)
 {
     if (!(isfinite(fps) && fps > 0))

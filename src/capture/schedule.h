@@ -13,7 +13,8 @@
 
 #include <stdint.h>
 
-#define CC_NS_PER_SEC 1000000000ull
+#include "clock.h"
+
 
 /* The period of a schedule at fps frames a second, in whole ns (>= 1). */
 uint64_t cc_schedule_period_ns(double fps);
@@ -24,8 +25,5 @@ uint64_t cc_schedule_next(uint64_t period_ns, uint64_t mono_ns);
 uint64_t cc_schedule_real_ns(uint64_t mono_ns);
 /* The other way round, by the same offset. */
 uint64_t cc_schedule_mono_ns(uint64_t real_ns);
-
-/* Now on the given clock, in ns. */
-uint64_t cc_clock_ns(int clock_id);
 
 #endif

@@ -32,8 +32,8 @@
 
 #include "schedule.h"
 #include "source.h"
+#include "clock.h"
 
-#define NS_PER_SEC 1000000000ull
 #define NS_PER_MS 1000000ull
 #define NS_PER_US 1000ull
 
@@ -395,17 +395,10 @@ static void paint(const cc_painter *p, const cc_frame *f, uint32_t y0,
     draw_number(tp, f->frame_id, y0, rows, dst, dst_stride);
 }
 
-static uint64_t now_ns(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 static void sleep_until(uint64_t ns)
 {
-    struct timespec ts = {.tv_sec = (time_t)(ns / NS_PER_SEC),
-                          .tv_nsec = (long)(ns % NS_PER_SEC)};
+    struct timespec ts = {.tv_sec = (time_t)(ns / CC_NS_PER_SEC),
+                          .tv_nsec = (long)(ns % CC_NS_PER_SEC)};
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
 }
@@ -441,7 +434,7 @@ static int wait_due(testpattern *tp, int timeout_ms, uint64_t *instant)
         tp->extra_ns = tp->jitter_ns ? next_rand(&tp->rng) % (tp->jitter_ns + 1) : 0;
         tp->extra_drawn = true;
     }
-    uint64_t now = now_ns(CLOCK_MONOTONIC);
+    uint64_t now = cc_clock_ns(CLOCK_MONOTONIC);
     uint64_t due = next_instant(tp) + tp->delay_ns + tp->extra_ns;
     if (now > due && now - due > (uint64_t)tp->period_ns) {
         resync(tp, now);
@@ -479,7 +472,7 @@ static int tp_grab(cc_source *src, cc_frame *dst, int timeout_ms)
     dst->paint_level = tp->level;
     tp->xo = (tp->xo + tp->dx) % src->width;
     tp->yo = (tp->yo + tp->dy) % src->height;
-    dst->capture_ns = now_ns(CLOCK_REALTIME);
+    dst->capture_ns = cc_clock_ns(CLOCK_REALTIME);
     /* The host's clock is the pattern's: the frame's instant is exact and
      * the same for every pattern fired at it. */
     dst->device_ns = cc_schedule_real_ns(instant);
@@ -608,12 +601,12 @@ int cc_testpattern_new(cc_source **out, const cc_camera_config *cfg)
     tp->dy = styles[cfg->pattern].dy % cfg->height;
     unsigned scale = cfg->height / 120;
     tp->scale = scale < 1 ? 1 : scale > 8 ? 8 : scale;
-    tp->period_ns = (double)NS_PER_SEC / cfg->grab_fps;
+    tp->period_ns = (double)CC_NS_PER_SEC / cfg->grab_fps;
     tp->exposure_us = cc_camera_has(cfg, CC_KEY_EXPOSURE_US) ? cfg->aravis.exposure_us
                                                              : UNITY_EXPOSURE_US;
     tp->gain_db = cc_camera_has(cfg, CC_KEY_GAIN_DB) ? cfg->aravis.gain_db : 0;
     set_level(tp);
-    tp->epoch_ns = now_ns(CLOCK_MONOTONIC);
+    tp->epoch_ns = cc_clock_ns(CLOCK_MONOTONIC);
     if (cfg->sync.trigger == CC_SYNC_SOFTWARE) {
         tp->grid_ns = cc_schedule_period_ns(cfg->grab_fps);
         tp->next_grid_ns = cc_schedule_next(tp->grid_ns, tp->epoch_ns);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "convert.h"
+#include "clock.h"
 
 enum { MAX_WORKERS = 64 };
 
@@ -328,13 +329,6 @@ unsigned cc_encode_even_strips(unsigned frames, unsigned workers)
     return workers / gcd(frames, workers);
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Rejects what would make TurboJPEG read past the frame or write past the
  * job's buffers: the frame must have the shape the job was made for. */
 static int check_job(const cc_encode_job *job)
@@ -387,11 +381,11 @@ static int source_rows(cc_encode_part *p, image *img)
 static void count_levels(cc_encode_part *p, const uint8_t *px, size_t pitch, uint32_t rows)
 {
     const cc_frame *f = p->job->frame;
-    uint64_t start = now_ns();
+    uint64_t start = cc_monotonic_ns();
     cc_layout layout = cc_convert_layout(f->fmt);
     cc_levels_add(&p->levels, px, pitch, f->width, rows, layout == CC_LAYOUT_GRAY ? 1 : 3,
                   layout == CC_LAYOUT_BGR);
-    p->levels_ns += now_ns() - start;
+    p->levels_ns += cc_monotonic_ns() - start;
 }
 
 /* The rows of a downscaled job's output, read through the box filter:
@@ -489,7 +483,7 @@ static int compress(tjhandle tj, cc_encode_part *p, image *img)
 
 static void encode_part(tjhandle tj, cc_encode_part *p)
 {
-    uint64_t start = now_ns();
+    uint64_t start = cc_monotonic_ns();
     cc_encode_job *job = p->job;
     image img = {0};
     p->size = 0;
@@ -500,20 +494,20 @@ static void encode_part(tjhandle tj, cc_encode_part *p)
         const cc_frame *f = job->frame;
         p->err = job->scale > 1 ? downscale(p, &img) : source_rows(p, &img);
         if (f->painter || cc_convert_needed(f->fmt) || job->scale > 1)
-            p->paint_ns = now_ns() - start - p->levels_ns;
+            p->paint_ns = cc_monotonic_ns() - start - p->levels_ns;
         if (!p->err && job->levels_wanted && job->scale == 1)
             count_levels(p, img.px, img.pitch, p->rows);
     }
     if (!p->err)
         p->err = compress(tj, p, &img);
-    p->ns = now_ns() - start;
+    p->ns = cc_monotonic_ns() - start;
 }
 
 /* The last strip's worker: merges the strips and sums up. */
 static void finish_job(cc_encode_job *job)
 {
     const cc_frame *f = job->frame;
-    uint64_t start = now_ns();
+    uint64_t start = cc_monotonic_ns();
     job->width = job->out_w;
     job->height = job->out_h;
     job->gray = job->subsamp == TJSAMP_GRAY;
@@ -541,7 +535,7 @@ static void finish_job(cc_encode_job *job)
                                   job->plan.restart_interval, job->jpeg,
                                   job->jpeg_cap, &job->jpeg_size);
     if (job->plan.n > 1)
-        job->encode_ns += now_ns() - start;
+        job->encode_ns += cc_monotonic_ns() - start;
 }
 
 static void count(atomic_uint_fast64_t *c, uint64_t n)
@@ -567,7 +561,7 @@ static void cpu_relax(void)
 static bool poll_queue(worker *w, uint64_t until_ns)
 {
     cc_encoder *enc = w->enc;
-    uint64_t start = now_ns(), now = start;
+    uint64_t start = cc_monotonic_ns(), now = start;
     bool seen = false;
     for (unsigned i = 1;; i++) {
         if (atomic_load_explicit(&enc->queued, memory_order_relaxed) ||
@@ -578,13 +572,13 @@ static bool poll_queue(worker *w, uint64_t until_ns)
         cpu_relax();
         if (i % 32 != 0)
             continue;
-        if ((now = now_ns()) >= until_ns)
+        if ((now = cc_monotonic_ns()) >= until_ns)
             break;
         sched_yield();
     }
     count(&w->c.polls, 1);
     count(&w->c.poll_hits, seen);
-    count(&w->c.poll_ns, (seen ? now_ns() : now) - start);
+    count(&w->c.poll_ns, (seen ? cc_monotonic_ns() : now) - start);
     return seen;
 }
 
@@ -658,7 +652,7 @@ static cc_encode_part *pop(worker *w)
     bool blind_watch = enc->tuning.prewake_us && w->may_prewake;
     while (!enc->head && !enc->stop) {
         uint64_t poll_end, wake_at, due;
-        plan_idle(w, now_ns(), spun, &poll_end, &wake_at, &due);
+        plan_idle(w, cc_monotonic_ns(), spun, &poll_end, &wake_at, &due);
         if (poll_end) {
             spun = true;
             pthread_mutex_unlock(&enc->lock);
@@ -694,7 +688,7 @@ static cc_encode_part *pop(worker *w)
 /* The strip's figures for benchmarks, and the worker's counters. */
 static void note_start(worker *w, cc_encode_part *p)
 {
-    p->start_ns = now_ns();
+    p->start_ns = cc_monotonic_ns();
     p->cpu = sched_getcpu();
     count(&w->c.strips, 1);
     if (p->how == CC_STRIP_BUSY)
@@ -899,7 +893,7 @@ void cc_encoder_submit_batch(cc_encoder *enc, cc_encode_batch *b)
 {
     if (!b->head)
         return;
-    uint64_t now = now_ns();
+    uint64_t now = cc_monotonic_ns();
     for (cc_encode_part *p = b->head; p; p = p->next)
         p->queued_ns = now;
     pthread_mutex_lock(&enc->lock);

@@ -23,6 +23,7 @@
 #include "camcast/http_text.h"
 #include "camcast/token.h"
 #include "log.h"
+#include "clock.h"
 
 #define ROLE "viewer" /* what our GstRTSPToken grants; every factory allows it */
 #define REALM "camcast"
@@ -112,20 +113,6 @@ const char *cc_rtsp_limit_name(cc_rtsp_limit l)
     return l < CC_RTSP_N_LIMITS ? limit_names[l] : "unknown";
 }
 
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void log_episode(const cc_rtsp_access *a, cc_rtsp_limit l)
 {
     const cc_rtsp_limits *m = &a->lim;
@@ -174,7 +161,7 @@ void cc_rtsp_access_count(cc_rtsp_access *a, cc_rtsp_limit l)
     /* A Basic client's first 401 is the normal challenge: not worth a line. */
     if (l == CC_RTSP_LIMIT_TOKEN)
         return;
-    uint64_t now = realtime_ns();
+    uint64_t now = cc_realtime_ns();
     uint64_t last = atomic_exchange(&a->episode_ns[l], now);
     if (last == 0 || now - last > EPISODE_NS)
         log_episode(a, l);
@@ -381,7 +368,7 @@ static void *guard_main(void *arg)
         }
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
         }
-        uint64_t now = monotonic_ns();
+        uint64_t now = cc_monotonic_ns();
         pthread_mutex_lock(&a->lock);
         for (cc_rtsp_peer *p = a->peers; p; p = p->next) {
             uint64_t allowance = p->auth_gen == 0 ? BYTES_BEFORE_AUTH * unit
@@ -564,7 +551,7 @@ static void on_connected(GstRTSPServer *server, GstRTSPClient *client, gpointer 
     p->client = g_object_ref(client); /* until after its close: drain_closed */
     p->pool = pool;
     p->fd = p->leg_fd = -1;
-    p->since_ns = monotonic_ns();
+    p->since_ns = cc_monotonic_ns();
     snprintf(p->addr, sizeof p->addr, "%s", gst_rtsp_connection_get_ip(conn));
     GSocket *sock = gst_rtsp_connection_get_read_socket(conn);
     int fd = sock ? g_socket_get_fd(sock) : -1;

@@ -15,6 +15,7 @@
 
 #include "camcast/token.h"
 #include "rtsp_access.h"
+#include "clock.h"
 
 #define MAX_CAMS 64
 /* JPEGs an appsrc holds at most. A client whose pipeline has not taken
@@ -101,13 +102,6 @@ struct cc_rtsp {
 static GQuark viewer_quark;
 /* On a GstRTSPMediaFactory: its cam. */
 static GQuark cam_quark;
-
-static uint64_t monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void cc_rtsp_limits_default(cc_rtsp_limits *l)
 {
@@ -234,7 +228,7 @@ static void set_playing(GstRTSPContext *ctx, bool playing)
             atomic_fetch_add(&c->playing, 1);
         else
             atomic_fetch_sub(&c->playing, 1);
-        v->taken_ns = monotonic_ns();
+        v->taken_ns = cc_monotonic_ns();
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -725,7 +719,7 @@ void cc_rtsp_push(cc_rtsp *r, size_t cam_index, const uint8_t *jpeg, size_t len,
         atomic_fetch_add_explicit(&r->frames_dropped, 1, memory_order_relaxed);
         return;
     }
-    uint64_t now = monotonic_ns();
+    uint64_t now = cc_monotonic_ns();
     GstBuffer *frame = NULL; /* the one copy of the JPEG, made for the first taker */
     uint64_t pushed = 0, skipped = 0;
     pthread_mutex_lock(&c->lock);

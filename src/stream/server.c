@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "server_internal.h"
+#include "clock.h"
 
 #define MAX_HEAD 8192       /* request head larger than this: 431 */
 #define CLOSE_GRACE_MS 2000 /* time for the last bytes before a hard close */
@@ -26,13 +27,6 @@
 #define KEEPALIVE_INTERVAL_S 10
 #define KEEPALIVE_PROBES 3
 #define EPISODE_NS (10 * UINT64_C(1000000000)) /* quiet time that ends an episode */
-
-uint64_t cc_realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 bool cc_episode_starts(cc_episode *e)
 {

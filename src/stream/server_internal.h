@@ -35,6 +35,7 @@
 #include "tick/reader.h"
 #include "tick/snapshot.h"
 #include "window.h"
+#include "clock.h"
 
 #define BUNDLES_IN_FLIGHT 2
 #define READ_BUF 16384 /* per-connection read buffer */
@@ -167,8 +168,6 @@ struct cc_server {
     void *shutdown_arg;
 };
 
-/* server.c */
-uint64_t cc_realtime_ns(void);
 /* True when a limit's hit starts an episode: the one to log. */
 bool cc_episode_starts(cc_episode *e);
 /* Copies data and writes it; a failure closes the client. */

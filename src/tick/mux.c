@@ -12,13 +12,7 @@
 
 #include "camcast/framebundle.h"
 #include "log.h"
-
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#include "clock.h"
 
 /* Worker thread. The last job of a camera's frame marks it finished: the
  * acq_rel countdown makes every job's output visible to that worker, whose
@@ -222,7 +216,7 @@ static bool plan_group(cc_mux *m, cc_mux_tick *t, size_t g, bool may_wait)
         delivered |= (uint64_t)(n || m->slots[i].last_instant) << i;
         at[k++] = (unsigned)i;
     }
-    cc_align_result r = cc_align_pick(&s->align, ac, k, realtime_ns(), may_wait);
+    cc_align_result r = cc_align_pick(&s->align, ac, k, cc_realtime_ns(), may_wait);
     if (r.wait)
         return false;
     uint64_t out = 0;
@@ -263,7 +257,7 @@ static bool older_waits(const cc_mux *m, const cc_mux_tick *t, size_t g)
  * camera. */
 static void resolve_groups(cc_mux *m, cc_mux_tick *t, bool first, cc_encode_batch *b)
 {
-    uint64_t now = realtime_ns();
+    uint64_t now = cc_realtime_ns();
     for (size_t g = 0; g < m->n_syncs; g++) {
         if (!first && !(t->pending >> g & 1))
             continue;
@@ -294,7 +288,7 @@ static void start_tick(cc_mux *m, cc_mux_tick *t)
     t->active = true;
     t->order = ++m->ticks_started;
     t->waiting = m->n;
-    t->since_ns = realtime_ns();
+    t->since_ns = cc_realtime_ns();
     t->matched = t->shared = 0;
     t->pending = 0;
     plan_variants(m, t);
@@ -407,7 +401,7 @@ static cc_bundle *mux_bundle(cc_mux *m, cc_mux_tick *t, size_t v)
     cc_bundle *b = cc_bundle_get(&m->pool, tick_bytes(t, m->n, v));
     if (!b)
         return NULL;
-    cc_bundle_begin(b, m->seq, realtime_ns());
+    cc_bundle_begin(b, m->seq, cc_realtime_ns());
     uint64_t wanted = 0;
     for (size_t i = 0; i < m->n; i++) {
         const cc_mux_entry *e = &t->entries[i];
