@@ -94,10 +94,16 @@ static void close_handles(cc_client *c)
         uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 }
 
+/* After the last bytes and our FIN, the socket stays open, reading and
+ * discarding, until the peer's FIN or CLOSE_GRACE_MS: a close with unread
+ * bytes (an ack or pong in flight, the peer's own close frame) sends RST,
+ * and a peer that gets RST may drop what it had not yet read, our close
+ * frame with it (Windows does: the viewer under Wine saw "connection reset"
+ * instead of 1001). */
 static void on_shutdown(uv_shutdown_t *req, int status)
 {
-    (void)status;
-    close_handles(req->data);
+    if (status < 0)
+        close_handles(req->data);
 }
 
 static void on_close_deadline(uv_timer_t *t)
@@ -112,7 +118,6 @@ void cc_client_close(cc_client *c, const char *reason)
     c->closing = true;
     if (reason != c->reason)
         snprintf(c->reason, sizeof c->reason, "%s", reason);
-    uv_read_stop((uv_stream_t *)&c->tcp);
     uv_timer_start(&c->timer, on_close_deadline, CLOSE_GRACE_MS, 0);
     c->shutdown.data = c;
     if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->tcp, on_shutdown) < 0)
@@ -196,8 +201,13 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 {
     cc_client *c = stream->data;
-    if (nread == 0 || c->closing)
+    if (nread == 0)
         return;
+    if (c->closing) {            /* lingering (on_shutdown): the peer's FIN ends it */
+        if (nread < 0)
+            close_handles(c);
+        return;
+    }
     if (nread < 0) {
         const char *why = nread == UV_EOF ? "connection closed by client"
                                           : uv_strerror((int)nread);
