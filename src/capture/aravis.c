@@ -97,10 +97,14 @@ static void use(void)
     atomic_store_explicit(&used, true, memory_order_relaxed);
 }
 
+/* Whether aravis_fake turned on Aravis' in-process Fake interface. */
+static atomic_bool fake_enabled;
+
 void cc_aravis_enable_fake(void)
 {
     use();
     arv_enable_interface("Fake");
+    atomic_store_explicit(&fake_enabled, true, memory_order_relaxed);
 }
 
 void cc_aravis_shutdown(void)
@@ -228,12 +232,30 @@ static bool try_open(arv_source *s, const char *want, GError **e)
     return found;
 }
 
+/* An in-process Fake camera named by its id opens without a discovery,
+ * which broadcasts on every network interface: Aravis asks its Fake
+ * interface first. */
+static bool open_fake(arv_source *s, const char *want)
+{
+    if (!atomic_load_explicit(&fake_enabled, memory_order_relaxed) ||
+        strncmp(want, "Fake_", 5) != 0)
+        return false;
+    s->camera = arv_camera_new(want, NULL);
+    if (s->camera)
+        copy_str(s->id, sizeof s->id, want);
+    return s->camera != NULL;
+}
+
 static int open_camera(arv_source *s, char *err, size_t errlen)
 {
     const char *want = s->cfg->aravis.device;
     char seen[320] = "";
     GError *e = NULL;
     pthread_mutex_lock(&discovery_lock);
+    if (open_fake(s, want)) {
+        pthread_mutex_unlock(&discovery_lock);
+        return 0;
+    }
     bool fresh = list_is_fresh();
     if (!fresh)
         discover();

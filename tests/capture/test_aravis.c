@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "capture/camera.h"
 #include "capture/schedule.h"
@@ -610,14 +611,39 @@ static void test_sync_refused(void)
                    "trigger source Line7 (it has: Line0, Software); its sync group needs it");
 }
 
-int main(void)
+/* Discovery (a camera not found, the list) broadcasts on every network
+ * interface: those tests run in a network namespace holding only loopback,
+ * this program re-run under unshare -n when root, and are left out
+ * otherwise. Opening Fake_1 by its id does not discover. */
+static bool in_loopback_netns(char **argv)
 {
+    const char *in = getenv("CC_IN_NETNS");
+    if (in && strcmp(in, "1") == 0)
+        return true;
+    if (geteuid() != 0 || setenv("CC_IN_NETNS", "1", 1) != 0)
+        return false;
+    fflush(stdout);
+    char *args[] = {"unshare", "-n", "sh", "-c", "ip link set lo up && exec \"$@\"",
+                    "sh", argv[0], NULL};
+    execvp("unshare", args);
+    unsetenv("CC_IN_NETNS"); /* no unshare: as without root */
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    bool netns = in_loopback_netns(argv);
     cc_aravis_enable_fake();
     RUN(test_open);
     RUN(test_settings);
     RUN(test_refused);
-    RUN(test_not_found);
-    RUN(test_list);
+    if (netns) {
+        RUN(test_not_found);
+        RUN(test_list);
+    } else {
+        printf("not root: the tests that discover (not found, list) left out\n");
+    }
     RUN(test_camera_stream);
     RUN(test_camera_pause_rebind);
     RUN(test_fake_mono16);

@@ -324,6 +324,23 @@ def private_netns():
     return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
 
 
+def enter_loopback_netns():
+    """Re-runs this script, same arguments, once, in a network namespace of
+    its own holding only loopback (unshare -n; needs root): for what makes
+    Aravis discover cameras, which broadcasts on every interface. True when
+    running there; False (nothing re-run) without root or the tools."""
+    if os.environ.get("CC_IN_NETNS") == "1":
+        return True
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("ip"):
+        return False
+    sys.stdout.flush()
+    sys.stderr.flush()
+    env = dict(os.environ, CC_IN_NETNS="1")
+    os.execvpe("unshare", ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"',
+                           "sh", sys.executable, os.path.abspath(sys.argv[0]),
+                           *sys.argv[1:]], env)
+
+
 def in_netns_of(pid, args, timeout=20.0):
     """Runs args in the network namespace of process pid (nsenter) ->
     (rc, stdout, stderr)."""
